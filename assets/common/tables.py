@@ -1,0 +1,231 @@
+"""Table contracts of the warehouse: the DDL every stage writes through, and the conversion of
+parsed lists into Arrow tables of exactly those types.
+
+Keeping the DDL here, in one place, is what the `table_contract` asset checks compare against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pyarrow as pa
+
+from assets.common.model import Entity, ParsedList
+
+SCHEMAS = ("sources", "articles", "linkage", "outputs")
+
+IDENTIFIER_TYPE = "STRUCT(kind VARCHAR, value VARCHAR, country VARCHAR, label VARCHAR)"
+FINGERPRINT_TYPE = "STRUCT(names VARCHAR, programs VARCHAR, identifiers VARCHAR, details VARCHAR)"
+
+# column name -> DuckDB type, in table order
+ENTITY_COLUMNS: dict[str, str] = {
+    "entity_id": "VARCHAR",
+    "source": "VARCHAR",
+    "official_id": "VARCHAR",
+    "schema": "VARCHAR",
+    "caption": "VARCHAR",
+    "programs": "VARCHAR[]",
+    "countries": "VARCHAR[]",
+    "birth_dates": "VARCHAR[]",
+    "birth_places": "VARCHAR[]",
+    "gender": "VARCHAR",
+    "positions": "VARCHAR[]",
+    "identifiers": f"{IDENTIFIER_TYPE}[]",
+    "addresses": "VARCHAR[]",
+    "remarks": "VARCHAR",
+    "listed_on": "DATE",
+    "fingerprint": FINGERPRINT_TYPE,
+    "first_seen": "TIMESTAMP",
+    "last_seen": "TIMESTAMP",
+    "snapshot_sha": "VARCHAR",
+}
+
+NAME_COLUMNS: dict[str, str] = {
+    "entity_id": "VARCHAR",
+    "source": "VARCHAR",
+    "name": "VARCHAR",
+    "kind": "VARCHAR",
+    "raw_name": "VARCHAR",
+    "script": "VARCHAR",
+    "snapshot_sha": "VARCHAR",
+}
+
+SNAPSHOT_COLUMNS: dict[str, str] = {
+    "source": "VARCHAR",
+    "sha256": "VARCHAR",
+    "seen_at": "TIMESTAMP",
+    "fetched_at": "TIMESTAMP",
+    "published_on": "DATE",
+    "origin": "VARCHAR",  # live | cache | bundled
+    "url": "VARCHAR",
+    "files": "VARCHAR[]",
+    "bytes": "BIGINT",
+    "entity_count": "INTEGER",
+    "name_count": "INTEGER",
+    "skipped_records": "INTEGER",
+    "status": "VARCHAR",  # accepted | rejected | unchanged
+    "reason": "VARCHAR",
+    "previous_sha": "VARCHAR",
+}
+
+CHANGE_COLUMNS: dict[str, str] = {
+    "source": "VARCHAR",
+    "snapshot_sha": "VARCHAR",
+    "previous_sha": "VARCHAR",
+    "detected_at": "TIMESTAMP",
+    "entity_id": "VARCHAR",
+    "change": "VARCHAR",  # added | removed | modified
+    "fields": "VARCHAR[]",  # for modified: names, programs, identifiers, details
+    "caption": "VARCHAR",
+}
+
+SOURCE_TABLES: dict[str, dict[str, str]] = {
+    "sources.entities": ENTITY_COLUMNS,
+    "sources.names": NAME_COLUMNS,
+    "sources.snapshots": SNAPSHOT_COLUMNS,
+    "sources.changes": CHANGE_COLUMNS,
+}
+
+
+def create_table_sql(table: str, columns: dict[str, str]) -> str:
+    body = ",\n  ".join(f'"{name}" {ctype}' for name, ctype in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
+
+
+def entity_id(source: str, official_id: str) -> str:
+    """Stable ids from raw official ids: ``ofac_sdn:36``, ``un_sc:QDi.001``."""
+    return f"{source}:{official_id}"
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]  # noqa: S324 - change detection only
+
+
+def fingerprint(entity: Entity) -> dict[str, str]:
+    """Per-facet digests that `sources.changes` compares between two publications."""
+    return {
+        "names": _digest(sorted((n.name, n.kind) for n in entity.names)),
+        "programs": _digest(sorted(entity.programs)),
+        "identifiers": _digest(
+            sorted((i.kind, i.value, i.country or "") for i in entity.identifiers)
+        ),
+        "details": _digest(
+            [
+                entity.schema,
+                sorted(entity.countries),
+                sorted(entity.birth_dates),
+                sorted(entity.birth_places),
+                entity.gender,
+                sorted(entity.positions),
+                sorted(entity.addresses),
+                entity.remarks,
+                entity.listed_on,
+            ]
+        ),
+    }
+
+
+_IDENTIFIER_ARROW = pa.struct(
+    [
+        ("kind", pa.string()),
+        ("value", pa.string()),
+        ("country", pa.string()),
+        ("label", pa.string()),
+    ]
+)
+_FINGERPRINT_ARROW = pa.struct(
+    [(k, pa.string()) for k in ("names", "programs", "identifiers", "details")]
+)
+_STRINGS = pa.list_(pa.string())
+
+ENTITY_ARROW = pa.schema(
+    [
+        ("entity_id", pa.string()),
+        ("source", pa.string()),
+        ("official_id", pa.string()),
+        ("schema", pa.string()),
+        ("caption", pa.string()),
+        ("programs", _STRINGS),
+        ("countries", _STRINGS),
+        ("birth_dates", _STRINGS),
+        ("birth_places", _STRINGS),
+        ("gender", pa.string()),
+        ("positions", _STRINGS),
+        ("identifiers", pa.list_(_IDENTIFIER_ARROW)),
+        ("addresses", _STRINGS),
+        ("remarks", pa.string()),
+        ("listed_on", pa.date32()),
+        ("fingerprint", _FINGERPRINT_ARROW),
+    ]
+)
+
+NAME_ARROW = pa.schema(
+    [
+        ("entity_id", pa.string()),
+        ("source", pa.string()),
+        ("name", pa.string()),
+        ("kind", pa.string()),
+        ("raw_name", pa.string()),
+        ("script", pa.string()),
+    ]
+)
+
+
+def entities_table(parsed: ParsedList) -> pa.Table:
+    """`sources.entities` rows (without the snapshot bookkeeping columns) for one parsed list."""
+    rows = [
+        {
+            "entity_id": entity_id(parsed.source, e.official_id),
+            "source": parsed.source,
+            "official_id": e.official_id,
+            "schema": e.schema,
+            "caption": e.caption,
+            "programs": e.programs,
+            "countries": e.countries,
+            "birth_dates": e.birth_dates,
+            "birth_places": e.birth_places,
+            "gender": e.gender,
+            "positions": e.positions,
+            "identifiers": [
+                {"kind": i.kind, "value": i.value, "country": i.country, "label": i.label}
+                for i in e.identifiers
+            ],
+            "addresses": e.addresses,
+            "remarks": e.remarks or None,
+            "listed_on": e.listed_on,
+            "fingerprint": fingerprint(e),
+        }
+        for e in parsed.entities
+    ]
+    return pa.Table.from_pylist(rows, schema=ENTITY_ARROW)
+
+
+def names_table(parsed: ParsedList) -> pa.Table:
+    """`sources.names` rows: one per distinct (entity, name, kind)."""
+    rows = []
+    for e in parsed.entities:
+        eid = entity_id(parsed.source, e.official_id)
+        seen: set[tuple[str, str]] = set()
+        for n in e.names:
+            if (n.name, n.kind) in seen:
+                continue
+            seen.add((n.name, n.kind))
+            rows.append(
+                {
+                    "entity_id": eid,
+                    "source": parsed.source,
+                    "name": n.name,
+                    "kind": n.kind,
+                    "raw_name": n.raw or None,
+                    "script": n.script,
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=NAME_ARROW)
+
+
+def utc_now() -> dt.datetime:
+    """Naive UTC timestamp, the form every TIMESTAMP column stores."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

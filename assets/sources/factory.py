@@ -1,0 +1,171 @@
+"""Builds one Dagster asset per registered list, with its blocking data-quality checks.
+
+The asset fetches a publication, parses it strictly, evaluates the checks BEFORE writing, and
+only then replaces the list's rows (see `assets.sources.store`). A publication that fails a check
+is recorded as rejected in `sources.snapshots`, its raw files are kept for inspection, the last
+good publication stays in place, and the failed blocking check stops every downstream asset.
+
+(No `from __future__ import annotations` here: Dagster reads the asset's annotations.)
+"""
+
+import dagster as dg
+
+from assets.common.model import ParseError
+from assets.sources.checks import (
+    CHECK_DESCRIPTIONS,
+    CheckOutcome,
+    evaluate_publication,
+    table_contract,
+)
+from assets.sources.fetch import FetchedList, FetchError, RawCache
+from assets.sources.spec import ListSpec
+from assets.sources.store import (
+    ChangeCounts,
+    accept_snapshot,
+    ensure_source_tables,
+    last_accepted,
+    record_snapshot,
+)
+from pipelines.resources import ListFetcherResource, WarehouseResource
+
+
+def list_asset_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(["sources", source_id])
+
+
+def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
+    """The `sources/<source_id>` asset of one official list."""
+    key = list_asset_key(spec.source_id)
+    check_specs = [
+        dg.AssetCheckSpec(name, asset=key, description=text, blocking=True)
+        for name, text in CHECK_DESCRIPTIONS.items()
+    ]
+    description = (
+        f"{spec.title} ({spec.publisher}).\n\n"
+        f"Fetches the publication ({spec.formats}), parses it strictly into `sources.entities` "
+        f"and `sources.names` (rows with source = '{spec.source_id}'), records it in "
+        "`sources.snapshots` and its differences from the previous publication in "
+        "`sources.changes`. A publication failing a blocking check is rejected and the last "
+        f"good one kept.\n\nPublisher page: {spec.homepage}\n\nLicence: {spec.licence}"
+    )
+
+    @dg.asset(
+        key=key,
+        group_name="sources",
+        description=description,
+        check_specs=check_specs,
+        kinds={"duckdb"},
+        tags={"source": spec.source_id},
+        metadata={"publisher": spec.publisher, "homepage": dg.MetadataValue.url(spec.homepage)},
+        pool="warehouse",
+    )
+    def _list_asset(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        list_fetcher: ListFetcherResource,
+    ) -> dg.MaterializeResult:  # type: ignore[type-arg]
+        fetcher = list_fetcher.fetcher()
+        try:
+            fetched = fetcher.fetch(spec)
+        except FetchError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        if fetched.warning:
+            context.log.warning(fetched.warning)
+        with warehouse.get_connection() as con:
+            ensure_source_tables(con)
+            previous = last_accepted(con, spec.source_id)
+            if previous is not None and previous.sha256 == fetched.sha256:
+                record_snapshot(con, fetched, "unchanged", previous_sha=previous.sha256)
+                outcomes = [
+                    CheckOutcome(n, True, "publication unchanged") for n in CHECK_DESCRIPTIONS
+                ]
+                return _result(spec, fetched, "unchanged", outcomes, previous.entity_count, None)
+            try:
+                parsed = spec.parse(fetched.files)
+            except ParseError as exc:
+                record_snapshot(con, fetched, "rejected", reason=str(exc))
+                _keep_raw(fetcher.cache, fetched, "rejected")
+                raise dg.Failure(
+                    description=f"{exc} — publication from {fetched.location} rejected; "
+                    "the last good snapshot stays current"
+                ) from exc
+            outcomes = evaluate_publication(spec, parsed, fetched, previous)
+            failed = [o for o in outcomes if not o.passed]
+            if failed:
+                reason = "; ".join(f"{o.name}: {o.description}" for o in failed)
+                record_snapshot(con, fetched, "rejected", parsed=parsed, reason=reason)
+                _keep_raw(fetcher.cache, fetched, "rejected")
+                context.log.error(f"{spec.source_id}: publication rejected: {reason}")
+                outcomes.append(CheckOutcome("table_contract", True, "nothing written"))
+                return _result(spec, fetched, "rejected", outcomes, len(parsed.entities), None)
+            changes = accept_snapshot(con, fetched, parsed, previous)
+            _keep_raw(fetcher.cache, fetched, "accepted")
+            outcomes.append(table_contract(con))
+            for skipped in parsed.skipped[:20]:
+                context.log.warning(
+                    f"{spec.source_id}: skipped record {skipped.record_id}: {skipped.reason}"
+                )
+            return _result(
+                spec,
+                fetched,
+                "accepted",
+                outcomes,
+                len(parsed.entities),
+                changes,
+                parsed.name_count,
+                len(parsed.skipped),
+                parsed.published_on,
+            )
+
+    return _list_asset
+
+
+def _keep_raw(cache: RawCache, fetched: FetchedList, status: str) -> None:
+    """Keep live downloads under the raw cache; bundled and cached files are already on disk."""
+    if fetched.origin == "live":
+        cache.keep(fetched, status)
+
+
+def _result(
+    spec: ListSpec,
+    fetched: FetchedList,
+    status: str,
+    outcomes: list[CheckOutcome],
+    entity_count: int,
+    changes: ChangeCounts | None,
+    name_count: int | None = None,
+    skipped: int | None = None,
+    published_on: object = None,
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    published = published_on or fetched.published_on
+    metadata: dict[str, object] = {
+        "status": status,
+        "entities": entity_count,
+        "origin": fetched.origin,
+        "location": fetched.location,
+        "sha256": fetched.sha256,
+        "bytes": fetched.size,
+        "published_on": str(published) if published else "unknown",
+        "fetched_at": fetched.fetched_at.isoformat(),
+    }
+    if name_count is not None:
+        metadata["names"] = name_count
+    if skipped is not None:
+        metadata["skipped_records"] = skipped
+    if changes is not None:
+        metadata.update(added=changes.added, removed=changes.removed, modified=changes.modified)
+    if fetched.warning:
+        metadata["warning"] = fetched.warning
+    return dg.MaterializeResult(
+        metadata=metadata,
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=o.name,
+                passed=o.passed,
+                description=o.description,
+                metadata=dict(o.metadata),
+                severity=dg.AssetCheckSeverity.ERROR,
+            )
+            for o in outcomes
+        ],
+    )

@@ -1,0 +1,74 @@
+"""Dagster resources: the one place where configuration enters the pipeline.
+
+`pipelines.definitions` binds their fields to `EnvVar`s (defaults in the project's `.env`), so
+the same code runs offline on the bundled snapshots, live, or against another warehouse file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster._utils.backoff import backoff
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse file (`data/warehouse/sanctions.duckdb` by default). Connections
+    retry with backoff while another process holds the file's write lock, and are closed even
+    when the work inside fails (the parent class leaks them on exceptions)."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.database != ":memory:":
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        con = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={"database": self.database, "read_only": False, "config": self.connection_config},
+            max_retries=10,
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class ListFetcherResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """How list publications are obtained: `auto` (live, falling back to the last good
+    snapshot), `live` (network only) or `snapshot` (no network: raw cache, then bundled)."""
+
+    mode: str = Field(default="auto", description="auto | live | snapshot")
+    raw_dir: str = Field(
+        default="data/warehouse/raw", description="where live downloads are kept, per source"
+    )
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = Field(default=2, description="extra attempts after a transient failure")
+    backoff_seconds: float = 0.5
+    max_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted download")
+    url_overrides: dict[str, str] = Field(
+        default_factory=dict, description="file name -> URL, e.g. an internal mirror"
+    )
+
+    def fetcher(self) -> ListFetcher:
+        if self.mode not in ("auto", "live", "snapshot"):
+            raise dg.Failure(f"list fetcher mode must be auto, live or snapshot, not {self.mode!r}")
+        return ListFetcher(
+            mode=self.mode,  # type: ignore[arg-type]
+            cache=RawCache(Path(self.raw_dir)),
+            http=HttpSettings(
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                retries=self.retries,
+                backoff_seconds=self.backoff_seconds,
+                max_bytes=self.max_bytes,
+            ),
+            url_overrides=self.url_overrides,
+        )

@@ -1,0 +1,111 @@
+"""Shared test fixtures: a scriptable HTTP server on 127.0.0.1, fixture files, temp warehouses."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Reply:
+    """One scripted HTTP answer. `behaviour` breaks the protocol on purpose:
+    'reset' closes the socket mid-body, 'short' sends less than Content-Length,
+    'slow' sleeps `delay` seconds before answering."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    behaviour: str = ""
+    delay: float = 0.0
+
+
+class ScriptedServer:
+    """Routes map a path to a list of replies, served in order (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers.items())))
+                replies = server.routes.get(self.path)
+                if not replies:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                reply = replies.pop(0) if len(replies) > 1 else replies[0]
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                length = len(reply.body)
+                if reply.behaviour in ("short", "reset"):
+                    self.send_header("Content-Length", str(length + 1000))
+                elif "Content-Length" not in reply.headers:
+                    self.send_header("Content-Length", str(length))
+                self.end_headers()
+                if reply.behaviour == "reset":
+                    self.wfile.write(reply.body[: length // 2])
+                    self.wfile.flush()
+                    self.connection.close()
+                    return
+                self.wfile.write(reply.body)
+                self.wfile.flush()
+                if reply.behaviour == "short":
+                    self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, *replies: Reply) -> str:
+        self.routes[path] = list(replies)
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
+
+
+@pytest.fixture
+def http_server() -> Iterator[ScriptedServer]:
+    server = ScriptedServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+def fixture_bytes(*parts: str) -> bytes:
+    return FIXTURES.joinpath(*parts).read_bytes()
+
+
+def gzipped(body: bytes) -> bytes:
+    return gzip.compress(body)
