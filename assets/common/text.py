@@ -1,0 +1,296 @@
+"""Small pure helpers every list parser shares: null markers, whitespace, name order, partial
+dates and country names to ISO 3166 alpha-2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pycountry
+
+# Values the publishers use for "no value".
+_NULL_MARKERS = frozenset({"", "-0-", "n/a", "na", "none", "null", "unknown"})
+_SPACES = re.compile(r"\s+")
+
+
+def clean(value: object) -> str | None:
+    """Collapse whitespace; return None for empty values and null markers such as OFAC's ``-0-``."""
+    if value is None:
+        return None
+    text = _SPACES.sub(" ", str(value)).strip()
+    if text.lower() in _NULL_MARKERS:
+        return None
+    return text
+
+
+def unique(values: Iterable[str | None]) -> list[str]:
+    """Drop empties and duplicates, keep first-seen order."""
+    seen: dict[str, None] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def join_name(*parts: str | None) -> str:
+    """Join name parts with single spaces, skipping empty and null parts."""
+    return " ".join(p for p in (clean(part) for part in parts) if p)
+
+
+def natural_order(name: str) -> str:
+    """``"AL-ZAWAHIRI, Ayman"`` -> ``"Ayman AL-ZAWAHIRI"``; names without exactly one comma
+    (entity names like ``"CIMEX, S.A."`` are never passed here) are returned unchanged."""
+    if name.count(",") != 1:
+        return name
+    last, first = (part.strip() for part in name.split(","))
+    return f"{first} {last}".strip() if first else last
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_DAY_MON_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_MON_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_DMY_SLASH = re.compile(r"^(\d{1,2}|dd|DD)[/.-](\d{1,2}|mm|MM)[/.-](\d{4})$")
+_MDY_SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?$")
+_YEAR = re.compile(r"^(?:circa|c\.|approximately|approx\.?|about)?\s*(\d{4})$", re.IGNORECASE)
+
+
+def _partial(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    if not 1800 <= year <= 2100:
+        return None
+    if not month:
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        return f"{year:04d}"
+    if not day:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return f"{year:04d}-{month:02d}"
+
+
+def partial_date(text: str | None, *, day_first: bool = True) -> str | None:
+    """Parse the date spellings the lists use into ISO 8601, keeping only the known precision:
+    ``"10 Dec 1948"`` -> ``1948-12-10``, ``"Dec 1948"`` -> ``1948-12``, ``"circa 1960"`` ->
+    ``1960``, ``"00/00/1962"`` -> ``1962``, ``"1962-05-14"`` -> itself. Returns None for text
+    that is not a date (callers decide whether that is an error)."""
+    value = clean(text)
+    if value is None:
+        return None
+    value = value.strip(" .;")
+    if m := _ISO.match(value):
+        return _partial(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
+    if (m := _DAY_MON_YEAR.match(value)) and (month := _MONTHS.get(m[2].lower())):
+        return _partial(int(m[3]), month, int(m[1]))
+    if (m := _MON_YEAR.match(value)) and (month := _MONTHS.get(m[1].lower())):
+        return _partial(int(m[2]), month)
+    if day_first and (m := _DMY_SLASH.match(value)):
+        day = int(m[1]) if m[1].isdigit() else 0
+        month = int(m[2]) if m[2].isdigit() else 0
+        return _partial(int(m[3]), month or None, day or None)
+    if not day_first and (m := _MDY_SLASH.match(value)):
+        return _partial(int(m[3]), int(m[1]) or None, int(m[2]) or None)
+    if m := _YEAR.match(value):
+        return _partial(int(m[1]))
+    return None
+
+
+def partial_dates(text: str | None) -> list[str]:
+    """Dates in a free-text DOB field, which may hold several: ``"1960 to 1962"``,
+    ``"10 Dec 1948; alt. 12 Dec 1948"``. Ranges give both ends."""
+    value = clean(text)
+    if value is None:
+        return []
+    pieces = re.split(r"\s*(?:;|,\s*alt\.|\balt\.|\bto\b|\bor\b|-(?=\s*\d{4}\b)|–)\s*", value)
+    return unique(partial_date(piece) for piece in pieces)
+
+
+def to_date(text: str | None, *, day_first: bool = True) -> dt.date | None:
+    """A full calendar date, or None when the text has less precision or is not a date."""
+    iso = partial_date(text, day_first=day_first)
+    if iso is None or len(iso) != 10:
+        return None
+    return dt.date.fromisoformat(iso)
+
+
+# --- countries ---------------------------------------------------------------------------------
+
+# Spellings in official lists that pycountry does not resolve, or resolves wrongly.
+_COUNTRY_OVERRIDES = {
+    "burma": "MM",
+    "korea, north": "KP",
+    "north korea": "KP",
+    "democratic people's republic of korea": "KP",
+    "korea, south": "KR",
+    "south korea": "KR",
+    "republic of korea": "KR",
+    "russia": "RU",
+    "russian federation": "RU",
+    "iran": "IR",
+    "iran (islamic republic of)": "IR",
+    "syria": "SY",
+    "syrian arab republic": "SY",
+    "laos": "LA",
+    "vietnam": "VN",
+    "viet nam": "VN",
+    "venezuela": "VE",
+    "bolivia": "BO",
+    "tanzania": "TZ",
+    "moldova": "MD",
+    "taiwan": "TW",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "türkiye": "TR",
+    "the gambia": "GM",
+    "gambia": "GM",
+    "cabo verde": "CV",
+    "cape verde": "CV",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "kosovo": "XK",
+    "palestinian": "PS",
+    "possibly palestinian": "PS",
+    "palestine": "PS",
+    "west bank": "PS",
+    "gaza": "PS",
+    "region: gaza": "PS",
+    "region: west bank": "PS",
+    "state of palestine": "PS",
+    "occupied palestinian territory": "PS",
+    "congo, democratic republic of the": "CD",
+    "democratic republic of the congo": "CD",
+    "congo (democratic republic)": "CD",
+    "congo, republic of the": "CG",
+    "republic of the congo": "CG",
+    "congo": "CG",
+    "north macedonia, the republic of": "MK",
+    "macedonia": "MK",
+    "the former yugoslav republic of macedonia": "MK",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "great britain": "GB",
+    "united states": "US",
+    "usa": "US",
+    "united states of america": "US",
+    "brunei": "BN",
+    "cote d'ivoire": "CI",
+    "côte d'ivoire": "CI",
+    "ivory coast": "CI",
+    "micronesia": "FM",
+    "sint maarten": "SX",
+    "curacao": "CW",
+    "hong kong": "HK",
+    "macau": "MO",
+    "macao": "MO",
+    "swaziland": "SZ",
+    "eswatini": "SZ",
+    "east timor": "TL",
+    "holy see": "VA",
+    "vatican": "VA",
+}
+
+
+@lru_cache(maxsize=4096)
+def country_code(name: str | None) -> str | None:
+    """ISO 3166 alpha-2 for a country name, code or common list spelling; None when unknown.
+
+    Free-text country fields are not a closed category, so an unknown spelling is not an error;
+    callers keep the raw text elsewhere (addresses, remarks)."""
+    value = clean(name)
+    if value is None:
+        return None
+    key = value.strip(" .").lower()
+    if key in _COUNTRY_OVERRIDES:
+        return _COUNTRY_OVERRIDES[key]
+    if len(key) == 2 and key.isalpha():
+        found = pycountry.countries.get(alpha_2=key.upper())
+        return found.alpha_2 if found else None
+    if len(key) == 3 and key.isalpha():
+        found = pycountry.countries.get(alpha_3=key.upper())
+        if found:
+            return str(found.alpha_2)
+    for attr in ("name", "official_name", "common_name"):
+        for country in pycountry.countries:
+            if getattr(country, attr, "").lower() == key:
+                return str(country.alpha_2)
+    return None
+
+
+def country_codes(names: Iterable[str | None]) -> list[str]:
+    """Resolve several country names, dropping unknowns and duplicates."""
+    return unique(country_code(name) for name in names)
+
+
+# --- scripts -----------------------------------------------------------------------------------
+
+# First word of the Unicode character name -> script name (ISO 15924 English names).
+_SCRIPTS = {
+    "LATIN": "Latin",
+    "ARABIC": "Arabic",
+    "CYRILLIC": "Cyrillic",
+    "GREEK": "Greek",
+    "HEBREW": "Hebrew",
+    "CJK": "Han",
+    "HANGUL": "Hangul",
+    "HIRAGANA": "Hiragana",
+    "KATAKANA": "Katakana",
+    "GEORGIAN": "Georgian",
+    "ARMENIAN": "Armenian",
+    "DEVANAGARI": "Devanagari",
+    "BENGALI": "Bengali",
+    "GURMUKHI": "Gurmukhi",
+    "THAI": "Thai",
+    "LAO": "Lao",
+    "KHMER": "Khmer",
+    "MYANMAR": "Myanmar",
+    "ETHIOPIC": "Ethiopic",
+    "SYRIAC": "Syriac",
+    "THAANA": "Thaana",
+    "TIBETAN": "Tibetan",
+    "MONGOLIAN": "Mongolian",
+}
+
+
+def script_of(text: str) -> str:
+    """The writing system most of the letters of `text` are in: ``"Latin"`` (also for text
+    without letters) or e.g. ``"Arabic"``, ``"Cyrillic"``, ``"Han"``, ``"Hangul"``."""
+    if text.isascii():
+        return "Latin"
+    counts: dict[str, int] = {}
+    for char in text:
+        if script := _char_script(char):
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else "Latin"
+
+
+@lru_cache(maxsize=8192)
+def _char_script(char: str) -> str | None:
+    if not char.isalpha():
+        return None
+    return _SCRIPTS.get(unicodedata.name(char, "").split(" ", 1)[0])
