@@ -23,7 +23,9 @@ UN_XML = fixture_bytes("un_sc", "consolidated.xml")
 FAST = HttpSettings(connect_timeout=1, read_timeout=0.5, retries=2, backoff_seconds=0.01)
 
 
-def fetcher(tmp_path: Path, server: ScriptedServer, mode: str = "live", **http: object) -> ListFetcher:
+def fetcher(
+    tmp_path: Path, server: ScriptedServer, mode: str = "live", **http: object
+) -> ListFetcher:
     settings = HttpSettings(**{**FAST.__dict__, **http})  # type: ignore[arg-type]
     return ListFetcher(
         mode=mode,  # type: ignore[arg-type]
@@ -33,7 +35,9 @@ def fetcher(tmp_path: Path, server: ScriptedServer, mode: str = "live", **http: 
     )
 
 
-def test_live_download_is_kept_with_its_validators(tmp_path: Path, http_server: ScriptedServer) -> None:
+def test_live_download_is_kept_with_its_validators(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
     http_server.route("/un.xml", Reply(body=UN_XML, headers={"ETag": '"v1"'}))
     got = fetcher(tmp_path, http_server).fetch(un_sc.SPEC)
     assert got.origin == "live"
@@ -45,7 +49,9 @@ def test_live_download_is_kept_with_its_validators(tmp_path: Path, http_server: 
     assert (folder / "consolidated.xml").read_bytes() == UN_XML
 
 
-def test_not_modified_reuses_the_cached_publication(tmp_path: Path, http_server: ScriptedServer) -> None:
+def test_not_modified_reuses_the_cached_publication(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
     http_server.route("/un.xml", Reply(body=UN_XML, headers={"ETag": '"v1"'}), Reply(status=304))
     first = fetcher(tmp_path, http_server).fetch(un_sc.SPEC)
     RawCache(tmp_path / "raw").keep(first, "accepted")
@@ -102,7 +108,9 @@ def test_auto_mode_falls_back_to_the_bundled_snapshot_with_a_warning(
     assert "live download failed" in got.warning and "HTTP 503" in got.warning
 
 
-def test_auto_mode_prefers_the_last_accepted_download(tmp_path: Path, http_server: ScriptedServer) -> None:
+def test_auto_mode_prefers_the_last_accepted_download(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
     http_server.route("/un.xml", Reply(body=UN_XML), Reply(status=500))
     first = fetcher(tmp_path, http_server).fetch(un_sc.SPEC)
     RawCache(tmp_path / "raw").keep(first, "accepted")
@@ -111,7 +119,9 @@ def test_auto_mode_prefers_the_last_accepted_download(tmp_path: Path, http_serve
     assert got.files == first.files
 
 
-def test_rejected_downloads_are_never_a_fallback(tmp_path: Path, http_server: ScriptedServer) -> None:
+def test_rejected_downloads_are_never_a_fallback(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
     http_server.route("/un.xml", Reply(body=UN_XML), Reply(status=500))
     first = fetcher(tmp_path, http_server).fetch(un_sc.SPEC)
     RawCache(tmp_path / "raw").keep(first, "rejected")
@@ -130,7 +140,9 @@ def test_connection_refused_falls_back(tmp_path: Path) -> None:
     assert got.warning is not None and "ConnectionError" in got.warning
 
 
-def test_snapshot_mode_never_touches_the_network(tmp_path: Path, http_server: ScriptedServer) -> None:
+def test_snapshot_mode_never_touches_the_network(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
     http_server.route("/un.xml", Reply(body=UN_XML))
     got = fetcher(tmp_path, http_server, mode="snapshot").fetch(un_sc.SPEC)
     assert got.origin == "bundled"

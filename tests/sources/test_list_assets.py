@@ -47,9 +47,7 @@ def query(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def checks_of(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
-    return {
-        e.check_name: e.passed for e in result.get_asset_check_evaluations()
-    }
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
 
 
 def small(spec: ListSpec) -> ListSpec:
@@ -65,8 +63,13 @@ def test_bundled_un_list_loads_then_reruns_unchanged(tmp_path: Path) -> None:
     assert meta["status"].value == "accepted"
     assert meta["origin"].value == "bundled"
     assert meta["entities"].value == 1003
-    assert query(tmp_path, "select count(*) from sources.entities where source='un_sc'") == [(1003,)]
-    assert query(tmp_path, "select count(*) from sources.names where entity_id='un_sc:QDi.001'")[0][0] >= 1
+    assert query(tmp_path, "select count(*) from sources.entities where source='un_sc'") == [
+        (1003,)
+    ]
+    assert (
+        query(tmp_path, "select count(*) from sources.names where entity_id='un_sc:QDi.001'")[0][0]
+        >= 1
+    )
 
     second = run(un_sc.SPEC, tmp_path)
     assert second.success
@@ -134,7 +137,9 @@ def test_a_list_that_shrinks_too_much_is_rejected_by_the_blocking_check(
     assert not shrunk.success
     assert checks_of(shrunk)["no_large_drop"] is False
     assert query(tmp_path, "select count(*) from sources.entities") == [(1003,)]
-    last = query(tmp_path, "select status, reason from sources.snapshots order by seen_at desc limit 1")
+    last = query(
+        tmp_path, "select status, reason from sources.snapshots order by seen_at desc limit 1"
+    )
     assert last[0][0] == "rejected" and "no_large_drop" in str(last[0][1])
 
 
@@ -178,5 +183,7 @@ def test_changes_between_two_real_ofac_publications(
     for entity, seen in query(tmp_path, "select entity_id, first_seen from sources.entities"):
         if entity in first_seen:
             assert seen == first_seen[entity]
-    snapshots = query(tmp_path, "select status, previous_sha is not null from sources.snapshots order by seen_at")
+    snapshots = query(
+        tmp_path, "select status, previous_sha is not null from sources.snapshots order by seen_at"
+    )
     assert snapshots == [("accepted", False), ("accepted", True)]
