@@ -21,7 +21,9 @@ from pipelines.resources import ListFetcherResource, WarehouseResource
 SHARED_SDN = Path(__file__).resolve().parents[2] / "shared" / "data" / "sanctions" / "ofac_sdn"
 
 
-def _materialize(specs: list, folder: Path, mode: str = "snapshot", overrides: dict | None = None) -> float:
+def _materialize(
+    specs: list, folder: Path, mode: str = "snapshot", overrides: dict | None = None
+) -> float:
     started = time.perf_counter()
     result = dg.materialize(
         [build_list_asset(s) for s in specs],
@@ -42,21 +44,34 @@ def bench_list_load() -> str:
         folder = Path(tmp)
         total = _materialize(list(LIST_SPECS), folder)
         with duckdb.connect(str(folder / "w.duckdb"), read_only=True) as con:
-            counts = dict(con.execute("select source, count(*) from sources.entities group by 1").fetchall())
-            names = dict(con.execute("select source, count(*) from sources.names group by 1").fetchall())
+            counts = dict(
+                con.execute("select source, count(*) from sources.entities group by 1").fetchall()
+            )
+            names = dict(
+                con.execute("select source, count(*) from sources.names group by 1").fetchall()
+            )
     for spec in LIST_SPECS:
         started = time.perf_counter()
         bundled = newest_bundled(spec.source_id)
         assert bundled is not None
         spec.parse(bundled.read_files())
         parse_s = time.perf_counter() - started
-        rows.append([spec.source_id, str(bundled.published_on), counts[spec.source_id], names[spec.source_id], f"{parse_s:.2f}"])
+        rows.append(
+            [
+                spec.source_id,
+                str(bundled.published_on),
+                counts[spec.source_id],
+                names[spec.source_id],
+                f"{parse_s:.2f}",
+            ]
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"all bundled lists: {total:.1f} s wall (target < 30 s), peak RSS {peak:.0f} MB")
     return (
         "## List load (parse + checks + write, all bundled lists)\n\n"
-        f"**{total:.1f} s wall** for all {len(LIST_SPECS)} lists into a fresh warehouse, one Dagster "
-        f"run, in-process executor (target: under 30 s). Peak RSS of the benchmark process: {peak:.0f} MB.\n\n"
+        f"**{total:.1f} s wall** for all {len(LIST_SPECS)} lists into a fresh warehouse, "
+        "one Dagster run, in-process executor (target: under 30 s). "
+        f"Peak RSS of the benchmark process: {peak:.0f} MB.\n\n"
         + table(["list", "publication", "entities", "names", "parse alone (s)"], rows)
     )
 
@@ -71,7 +86,9 @@ def bench_ofac_changes() -> str | None:
 
     from tests.conftest import Reply, ScriptedServer
 
-    spec = dataclasses.replace(ofac_sdn.SPEC, live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv"))
+    spec = dataclasses.replace(
+        ofac_sdn.SPEC, live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv")
+    )
     server = ScriptedServer()
     server.thread.start()
     try:
@@ -82,7 +99,11 @@ def bench_ofac_changes() -> str | None:
             server.route("/sdn.csv", Reply(body=newer.read_bytes()))
             seconds = _materialize([spec], folder, "live", {"sdn.csv": url})
             with duckdb.connect(str(folder / "w.duckdb"), read_only=True) as con:
-                counts = dict(con.execute("select change, count(*) from sources.changes group by 1").fetchall())
+                counts = dict(
+                    con.execute(
+                        "select change, count(*) from sources.changes group by 1"
+                    ).fetchall()
+                )
                 fields = con.execute(
                     "select f, count(*) from (select unnest(fields) f from sources.changes "
                     "where change='modified') group by 1 order by 2 desc"
@@ -93,9 +114,20 @@ def bench_ofac_changes() -> str | None:
     print(f"OFAC SDN 2023-12-28 -> 2024-05-03: {counts}")
     return (
         "## Changes between two real OFAC SDN publications\n\n"
-        "`sdn.csv` of 2023-12-28 loaded, then `sdn.csv` of 2024-05-03 (main file only, so that both "
-        "sides have the same file set), through the live path against a local server.\n\n"
-        + table(["added", "removed", "modified", "second load (s)"], [[counts.get("added", 0), counts.get("removed", 0), counts.get("modified", 0), f"{seconds:.1f}"]])
+        "`sdn.csv` of 2023-12-28 loaded, then `sdn.csv` of 2024-05-03 (main file only, so "
+        "that both sides have the same file set), through the live path against a local "
+        "server.\n\n"
+        + table(
+            ["added", "removed", "modified", "second load (s)"],
+            [
+                [
+                    counts.get("added", 0),
+                    counts.get("removed", 0),
+                    counts.get("modified", 0),
+                    f"{seconds:.1f}",
+                ]
+            ],
+        )
         + "\n\nModified entities by facet: "
         + ", ".join(f"{f} {n}" for f, n in fields)
     )

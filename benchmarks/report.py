@@ -26,9 +26,12 @@ def machine() -> str:
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         mem = "unknown memory"
-    pkgs = ", ".join(f"{p} {version(p)}" for p in ("dagster", "duckdb", "splink", "pandas", "spacy"))
+    pkgs = ", ".join(
+        f"{p} {version(p)}" for p in ("dagster", "duckdb", "splink", "pandas", "spacy")
+    )
     return (
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {cores} cores, {mem}; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{platform.machine()}, {cores} cores, {mem}; "
         f"Python {platform.python_version()}; {pkgs}"
     )
 
@@ -39,7 +42,11 @@ def write_section(name: str, body: str) -> None:
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = f"{start}\n{body.strip()}\n\n_Measured {machine()}._\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
 

@@ -31,7 +31,11 @@ class WarehouseResource(DuckDBResource):
         con = backoff(
             fn=duckdb.connect,
             retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={"database": self.database, "read_only": False, "config": self.connection_config},
+            kwargs={
+                "database": self.database,
+                "read_only": False,
+                "config": self.connection_config,
+            },
             max_retries=10,
         )
         try:

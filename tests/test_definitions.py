@@ -50,7 +50,9 @@ def test_every_list_materializes_from_the_bundled_snapshots(
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        counts = dict(con.execute("select source, count(*) from sources.entities group by 1").fetchall())
+        counts = dict(
+            con.execute("select source, count(*) from sources.entities group by 1").fetchall()
+        )
         statuses = con.execute("select distinct status, origin from sources.snapshots").fetchall()
     assert counts == EXPECTED_BUNDLED
     assert statuses == [("accepted", "bundled")]

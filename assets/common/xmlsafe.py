@@ -12,7 +12,6 @@ from lxml import etree
 from assets.common.model import ParseError
 
 
-
 def parse_xml(raw: bytes, source: str, what: str = "XML file") -> etree._Element:
     """Parse `raw` safely and return the root element, or raise `ParseError` naming `source`."""
     if not raw.strip():

@@ -8,6 +8,8 @@ good publication stays in place, and the failed blocking check stops every downs
 (No `from __future__ import annotations` here: Dagster reads the asset's annotations.)
 """
 
+from typing import Any
+
 import dagster as dg
 
 from assets.common.model import ParseError
@@ -138,7 +140,7 @@ def _result(
     published_on: object = None,
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     published = published_on or fetched.published_on
-    metadata: dict[str, object] = {
+    metadata: dict[str, Any] = {
         "status": status,
         "entities": entity_count,
         "origin": fetched.origin,
