@@ -1,0 +1,471 @@
+"""Name analysis for record linkage: the comparison and blocking keys of one name.
+
+Every list name (`sources.names.name`) and every news mention goes through the *same* function,
+`analyse`, so that the keys of the two sides are comparable by construction. The steps are:
+
+1. `normalise`: NFKC, transliteration of any script to Latin with ``anyascii`` (Cyrillic, Arabic,
+   Han, Greek, Hangul, ...), diacritics removed, dotted abbreviations joined (``S.A.`` -> ``sa``),
+   apostrophes and quotes dropped, every other punctuation mark folded to a space, lower case,
+   single spaces. Pure lower-case ASCII letters, digits and single spaces come out, and
+   ``normalise(normalise(x)) == normalise(x)``.
+2. `split_legal_form`: an organisation's legal form (``ooo``, ``pjsc``, ``ltd``, ...) is cut from
+   the *start or the end* of the name, never from the middle, and only when a real name is left.
+3. Keys: `tokens`, `sorted_key` (order-free), `core_tokens` (without particles such as ``al``,
+   ``bin``, ``de``, ``the``), `initials`, `phonetic_key` (metaphone).
+
+Transliteration is a *romanisation*, not the spelling the news uses. Cyrillic and Greek come out
+close to the usual English spelling (``Владимир Путин`` -> ``vladimir putin``). Arabic script is
+written without short vowels and anyascii drops alif, so ``أيمن الظواهري`` becomes ``ymn
+ldhwhry``, the article glued to the noun: such names will not match a Latin spelling and serve
+only for exact matches between lists. Han characters give one pinyin syllable each, which are
+kept as separate words (``金正恩`` -> ``jin zheng en``, ``習近平`` -> ``xi jin ping``), as are
+Korean Hangul syllables (``김영복`` -> ``gim yeong bog``); a mention written ``Xi Jinping`` has the
+words ``xi jinping``, so for such names only the space-free natural-order form
+(``normalised.replace(" ", "")``) agrees. NFKC runs before anyascii as it makes Arabic
+presentation forms agree with the ordinary letters; it costs Thai ``ำ`` its anyascii spelling.
+
+Legal forms are cut whatever the entity type, on both sides alike: the list has person names
+starting or ending with a form-like word (surname ``PAO``, ``KHUN SA``), 15 of 32,505, and the
+same name in a mention loses the same word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from itertools import product
+
+import jellyfish
+import pyarrow as pa
+from anyascii import anyascii
+
+__all__ = [
+    "LEGAL_FORMS",
+    "LEGAL_FORM_FAMILIES",
+    "NAME_ARROW_SCHEMA",
+    "PARTICLES",
+    "AnalysedName",
+    "LegalForm",
+    "analyse",
+    "analyse_frame",
+    "core_tokens",
+    "initials",
+    "legal_form_family",
+    "normalise",
+    "phonetic_key",
+    "sorted_key",
+    "split_legal_form",
+    "tokens",
+]
+
+# --- normalisation -----------------------------------------------------------------------------
+
+# Single letters each followed by a dot, at least two of them: "S.A.", "L.L.C", "S.p.A.",
+# "d.o.o.", "U.S." are joined into one token ("sa", "llc", "spa", "doo", "us") before the dots are
+# folded to spaces; "J.Smith" and "M. Khan" are left alone.
+_DOTTED = re.compile(r"\b[A-Za-z](?:\.[A-Za-z])+\b\.?")
+
+# ASCII folding after transliteration: letters to lower case, digits kept, apostrophes, quotes
+# and backticks (anyascii's rendering of Arabic hamza and ayn) dropped, everything else a space.
+_DROPPED = "'`\""
+_ASCII_FOLD: dict[int, str | None] = {}
+for _code in range(128):
+    _char = chr(_code)
+    if _char.isalnum():
+        _ASCII_FOLD[_code] = _char.lower()
+    elif _char in _DROPPED:
+        _ASCII_FOLD[_code] = None
+    else:
+        _ASCII_FOLD[_code] = " "
+
+
+@lru_cache(maxsize=16384)
+def _glued_syllable(char: str) -> bool:
+    """Whether anyascii renders `char` as a capitalised syllable that it glues to its neighbours.
+
+    That is the case of uncased syllabic characters, Han and Hangul above all: ``金正恩`` ->
+    ``JinZhengEn``. Cased letters (``É``, ``Д``) and uncased letters that transliterate to lower
+    case (Arabic, Hebrew, Thai, kana) are not, so words in those scripts stay whole."""
+    if char.isascii() or char.isupper() or char.islower():
+        return False
+    return any(c.isupper() for c in anyascii(char))
+
+
+def _transliterate(text: str) -> str:
+    """`text` in ASCII, each Han or Hangul syllable a word of its own. anyascii runs on the whole
+    text rather than character by character because some scripts (Thai) need the context."""
+    if any(_glued_syllable(char) for char in text):
+        text = "".join(f" {char} " if _glued_syllable(char) else char for char in text)
+    return anyascii(text)
+
+
+def normalise(name: str) -> str:
+    """The comparison form of a name: lower-case ASCII words separated by single spaces.
+
+    ``"Ayman AL-ZAWAHIRI"`` -> ``"ayman al zawahiri"``, ``"ANGLO-CARIBBEAN CO., LTD."`` ->
+    ``"anglo caribbean co ltd"``, ``"Ma'mun"`` -> ``"mamun"``, ``"Ñáñez"`` -> ``"nanez"``,
+    ``"Владимир Путин"`` -> ``"vladimir putin"``, ``"金正恩"`` -> ``"jin zheng en"``,
+    ``"S.A. de C.V."`` -> ``"sa de cv"``. Idempotent."""
+    if not name.isascii():
+        name = _transliterate(unicodedata.normalize("NFKC", name))
+    if "." in name:
+        name = _DOTTED.sub(lambda m: m.group().replace(".", ""), name)
+    return " ".join(name.translate(_ASCII_FOLD).split())
+
+
+def tokens(normalised: str) -> list[str]:
+    """The words of a normalised name, in order."""
+    return normalised.split()
+
+
+def sorted_key(normalised: str) -> str:
+    """The words sorted and joined by a space, so ``"zawahiri ayman"`` and ``"ayman zawahiri"``
+    agree. Duplicates are kept."""
+    return " ".join(sorted(normalised.split()))
+
+
+# --- particles ---------------------------------------------------------------------------------
+
+PARTICLES: frozenset[str] = frozenset(
+    {
+        # Arabic article with its assimilated forms and Urdu/Persian spellings, "son/daughter
+        # of", "father of", "servant of", Persian ezafe ("Ansar-e Hezbollah")
+        "al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ul", "ud", "ur",
+        "bin", "bn", "ibn", "bint", "abu", "abd", "e",
+        # European nobiliary particles and articles
+        "de", "del", "della", "der", "des", "di", "du", "van", "von", "da", "dos", "das",
+        "la", "le", "y",
+        # English function words of organisation names
+        "the", "of", "and", "for", "in",
+        # honorifics of news mentions ("Mr Xi")
+        "mr", "mrs", "ms", "dr",
+    }
+)  # fmt: skip
+"""Words that are kept in `normalise` output but dropped from the blocking and order-free core
+keys: ``"Abu Bakr al-Baghdadi"`` and ``"BAGHDADI, Abu Bakr"`` share the core ``bakr baghdadi``;
+``"al-Baghdadi"`` and ``"Baghdadi"`` share ``baghdadi``."""
+
+
+def _without_particles(words: list[str]) -> list[str]:
+    core = [word for word in words if word not in PARTICLES]
+    return core or words
+
+
+def core_tokens(normalised: str) -> list[str]:
+    """The words without `PARTICLES`, in order. A name made only of particles (``"the the"``,
+    ``"al"``) keeps all its words, so no name has an empty core."""
+    return _without_particles(normalised.split())
+
+
+def _initials(core: list[str]) -> str:
+    return "".join(word[0] for word in core)
+
+
+def initials(normalised: str) -> str:
+    """First letters of the core words (particles dropped), in name order: ``"ayman al
+    zawahiri"`` -> ``"az"``, ``"islamic state of iraq and the levant"`` -> ``"isil"``."""
+    return _initials(core_tokens(normalised))
+
+
+def _phonetic(core: list[str]) -> str:
+    return " ".join(sorted(code for code in map(_metaphone, core) if code))
+
+
+def phonetic_key(normalised: str) -> str:
+    """Metaphone of each core word (particles dropped), sorted, joined by a space; words without a
+    code (digits, ``"w"``, ``"y"``) are skipped. ``"mohammed"``, ``"muhammad"``, ``"mohamed"``
+    and ``"mohammad"`` all give ``"MHMT"``; ``"qaddafi"`` and ``"gaddafi"`` give ``"KTF"``, but
+    ``"gadhafi"`` and ``"kadhafi"`` give ``"KTHF"``."""
+    return _phonetic(core_tokens(normalised))
+
+
+@lru_cache(maxsize=65536)
+def _metaphone(word: str) -> str:
+    return jellyfish.metaphone(word)
+
+
+# --- legal forms -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegalForm:
+    """One spelling of a legal form, in normalised words, and where it may stand."""
+
+    canonical: str
+    prefix: bool  # may open the name: "ooo tekhnologii"
+    suffix: bool  # may close the name: "promsvyazbank pjsc"
+
+
+# canonical, where ("both" | "prefix" | "suffix"), spellings. A spelling is normalised words in
+# which "a|b" gives alternatives for one word, so "obshchestvo|obschestvo s ..." expands to every
+# combination; the transliterations of Russian and Ukrainian forms in the lists vary that much.
+_LEGAL_FORM_SPEC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # English and common-law forms
+    ("llc", "both", ("llc", "limited liability company|co|corporation")),
+    ("llp", "both", ("llp", "limited liability partnership")),
+    ("lp", "suffix", ("lp", "limited partnership")),
+    ("ltd", "suffix", ("ltd", "limited", "co|company ltd|limited")),
+    ("pte ltd", "suffix", ("pte ltd|limited", "private limited company")),
+    ("pvt ltd", "suffix", ("pvt|private ltd|limited",)),
+    ("pty ltd", "suffix", ("pty|proprietary ltd|limited",)),
+    ("plc", "both", ("plc", "public limited company")),
+    ("inc", "suffix", ("inc", "incorporated")),
+    ("corp", "suffix", ("corp", "corporation")),
+    ("co", "suffix", ("co", "company")),
+    # German, Austrian, Swiss
+    ("gmbh", "suffix", ("gmbh",)),
+    ("gmbh co kg", "suffix", ("gmbh and|und|u co kg", "gmbh co kg")),
+    ("kg", "suffix", ("kg",)),
+    ("ag", "suffix", ("ag", "aktiengesellschaft")),
+    # Romance languages
+    ("sa", "suffix", ("sa", "sociedad anonima", "societe anonyme", "sociedade anonima")),
+    ("sa", "prefix", ("sociedad anonima", "societe anonyme", "sociedade anonima")),
+    ("sas", "suffix", ("sas",)),
+    ("sarl", "suffix", ("sarl",)),
+    ("sal", "suffix", ("sal",)),
+    ("spa", "suffix", ("spa", "societa per azioni")),
+    ("srl", "suffix", ("srl",)),
+    ("sl", "suffix", ("sl",)),
+    ("ltda", "suffix", ("ltda", "cia ltda")),
+    ("sa de cv", "suffix", ("sa de cv", "s a de c v")),
+    ("s de rl", "suffix", ("s de rl", "s de r l")),
+    ("s de rl de cv", "suffix", ("s de rl de cv", "s de r l de c v")),
+    ("ca", "suffix", ("ca", "compania anonima")),
+    # Benelux, Nordic, Central and Eastern Europe, Turkey
+    ("bv", "suffix", ("bv", "bvba")),
+    ("nv", "suffix", ("nv",)),
+    ("ab", "both", ("ab",)),
+    ("as", "suffix", ("as", "asa", "anonim sirketi")),
+    ("ltd sti", "suffix", ("ltd sti", "limited sirketi")),
+    ("oy", "suffix", ("oy", "oyj")),
+    ("aps", "suffix", ("aps",)),
+    ("sro", "suffix", ("sro",)),
+    ("sp z oo", "suffix", ("sp z oo", "sp z o o")),
+    ("doo", "suffix", ("doo", "d o o")),
+    ("eood", "suffix", ("eood",)),
+    ("ood", "suffix", ("ood",)),
+    # Russian and Belarusian forms, transliterated and in English
+    ("ooo", "both", (
+        "ooo",
+        "obshchestvo|obschestvo|obshestvo s ogranichennoi|ogranichennoy|ogranichennoj|"
+        "organichennoi|organichennoy otvetstvennostyu|otvetstvennostiu|otvetstvennostju|"
+        "otvestvennostyu|otvetsvennostyu",
+    )),
+    ("ao", "both", ("ao", "aktsionernoe|aktsionernoye obshchestvo|obschestvo")),
+    ("oao", "both", ("oao", "otkrytoe|otkrytoye aktsionernoe|aktsionernoye "
+                     "obshchestvo|obschestvo|obschchestvo")),
+    ("zao", "both", ("zao", "zakrytoe|zakrytoye aktsionernoe|aktsionernoye "
+                     "obshchestvo|obschestvo")),
+    ("pao", "both", ("pao", "publichnoe|publichnoye aktsionernoe|aktsionernoye "
+                     "obshchestvo|obschestvo")),
+    ("jsc", "both", ("jsc", "joint stock company|co")),
+    ("pjsc", "both", ("pjsc", "public joint stock company|co")),
+    ("ojsc", "both", ("ojsc", "open joint stock company|co")),
+    ("cjsc", "both", ("cjsc", "closed joint stock company|co")),
+    ("fgup", "prefix", ("fgup", "federal state unitary enterprise",
+                        "federalnoe gosudarstvennoe unitarnoe predpriyatie|predpriyatiye")),
+    # Ukrainian
+    ("tov", "both", ("tov", "tovarystvo|tovaristvo z obmezhenoyu vidpovidalnistyu|"
+                     "vidpovidalnistiu")),
+    ("pp", "prefix", ("pp",)),
+    ("at", "prefix", ("aktsionerne tovarystvo|tovaristvo",)),
+    ("prat", "both", ("prat", "pryvatne|privatne aktsionerne tovarystvo|tovaristvo")),
+    ("pat", "both", ("pat", "publichne aktsionerne tovarystvo|tovaristvo")),
+    # Gulf free zones and Gulf forms
+    ("fze", "suffix", ("fze",)),
+    ("fzco", "suffix", ("fzco", "fz co")),
+    ("fzc", "suffix", ("fzc",)),
+    ("fz llc", "suffix", ("fz llc", "llc fz")),
+    ("dmcc", "suffix", ("dmcc",)),
+    ("wll", "suffix", ("wll",)),
+    # East and South-East Asia (Han forms as anyascii spells them, one syllable a word)
+    ("kk", "both", ("kk", "kabushiki kaisha|gaisha", "zhu shi hui she")),
+    ("ltd", "suffix", ("you xian gong si", "gu fen you xian gong si")),
+    ("llc", "suffix", ("you xian ze ren gong si",)),
+    ("co", "suffix", ("gong si", "hui she")),
+    ("sdn bhd", "suffix", ("sdn bhd", "sendirian berhad")),
+    ("bhd", "suffix", ("bhd", "berhad")),
+    ("pt", "prefix", ("pt",)),
+    ("tbk", "suffix", ("tbk",)),
+)  # fmt: skip
+
+
+def _expand(spelling: str) -> Iterator[str]:
+    """``"co|company ltd"`` -> ``"co ltd"``, ``"company ltd"``."""
+    for words in product(*(word.split("|") for word in spelling.split())):
+        yield " ".join(words)
+
+
+def _build_legal_forms() -> dict[str, LegalForm]:
+    table: dict[str, LegalForm] = {}
+    for canonical, where, spellings in _LEGAL_FORM_SPEC:
+        for spelling in spellings:
+            for variant in _expand(spelling):
+                assert normalise(variant) == variant, variant
+                old = table.get(variant)
+                if old is not None and old.canonical != canonical:
+                    raise ValueError(f"legal form {variant!r}: {old.canonical} or {canonical}")
+                table[variant] = LegalForm(
+                    canonical,
+                    prefix=where in {"both", "prefix"} or (old is not None and old.prefix),
+                    suffix=where in {"both", "suffix"} or (old is not None and old.suffix),
+                )
+    return table
+
+
+LEGAL_FORMS: dict[str, LegalForm] = _build_legal_forms()
+"""Every recognised legal-form spelling (normalised words) -> its canonical abbreviation and the
+end(s) of a name where it may stand. Spelled-out forms map to their abbreviation
+(``"public joint stock company"`` -> ``pjsc``, ``"obshchestvo s ogranichennoi
+otvetstvennostyu"`` -> ``ooo``); ``"co ltd"``, ``"company limited"`` -> ``ltd``."""
+
+_PREFIX_FORMS = {variant: form.canonical for variant, form in LEGAL_FORMS.items() if form.prefix}
+_SUFFIX_FORMS = {variant: form.canonical for variant, form in LEGAL_FORMS.items() if form.suffix}
+_MAX_FORM_WORDS = max(len(variant.split()) for variant in LEGAL_FORMS)
+
+LEGAL_FORM_FAMILIES: dict[str, str] = {
+    "ooo": "llc",
+    "tov": "llc",
+    "ao": "jsc",
+    "at": "jsc",
+    "pao": "pjsc",
+    "pat": "pjsc",
+    "oao": "ojsc",
+    "zao": "cjsc",
+    "prat": "cjsc",
+    "pte ltd": "ltd",
+    "pvt ltd": "ltd",
+    "pty ltd": "ltd",
+}
+"""Canonical forms that are the same form in another language: Russian ``ooo`` is an ``llc``,
+``pao`` a ``pjsc``. Used by `legal_form_family` for comparing forms across spellings."""
+
+
+def legal_form_family(form: str | None) -> str | None:
+    """The English family of a canonical legal form: ``"pao"`` -> ``"pjsc"``, ``"ooo"`` ->
+    ``"llc"``; other forms are their own family."""
+    if form is None:
+        return None
+    return LEGAL_FORM_FAMILIES.get(form, form)
+
+
+def _has_name_word(words: list[str]) -> bool:
+    return any(word not in PARTICLES for word in words)
+
+
+def split_legal_form(normalised: str) -> tuple[str, str | None]:
+    """``(name without its legal form, canonical legal form or None)``.
+
+    A legal form is recognised only as the first or last words of the name, the longest spelling
+    first, and only when a word that is not a particle remains: ``"promsvyazbank pjsc"`` and
+    ``"public joint stock company promsvyazbank"`` -> ``("promsvyazbank", "pjsc")``, but
+    ``"company"``, ``"ao"`` and ``"the company"`` are names and come back unchanged. At most one
+    form is cut from each end; when both ends carry one the opening form is reported."""
+    words = normalised.split()
+    if len(words) < 2:
+        return normalised, None
+    suffix_form = prefix_form = None
+    for size in range(min(_MAX_FORM_WORDS, len(words) - 1), 0, -1):
+        found = _SUFFIX_FORMS.get(" ".join(words[-size:]))
+        if found is not None and _has_name_word(words[:-size]):
+            suffix_form, words = found, words[:-size]
+            break
+    for size in range(min(_MAX_FORM_WORDS, len(words) - 1), 0, -1):
+        found = _PREFIX_FORMS.get(" ".join(words[:size]))
+        if found is not None and _has_name_word(words[size:]):
+            prefix_form, words = found, words[size:]
+            break
+    form = prefix_form or suffix_form
+    return (" ".join(words), form) if form else (normalised, None)
+
+
+# --- the analysed name -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedName:
+    """The comparison and blocking keys of one name.
+
+    - ``normalised``: `normalise` of the name, legal form and particles included.
+    - ``core``: ``normalised`` without its legal form (particles kept).
+    - ``legal_form``: canonical legal form cut from ``core``, or None.
+    - ``tokens``: the words of ``normalised``, in order.
+    - ``sorted_key``: the words of ``normalised`` sorted (order-free exact key).
+    - ``sorted_core_key``: the words of ``core`` without particles, sorted: the order-free key
+      that ignores legal form and particles (``"AL-ZAWAHIRI, Ayman"``, ``"Ayman al-Zawahiri"``
+      and ``"zawahiri ayman"`` all give ``"ayman zawahiri"``).
+    - ``phonetic``: `phonetic_key` of ``core`` (particles dropped, sorted).
+    - ``initials``: `initials` of ``core`` (particles dropped, name order).
+    - ``token_count``: ``len(tokens)``.
+    """
+
+    normalised: str
+    core: str
+    legal_form: str | None
+    tokens: tuple[str, ...]
+    sorted_key: str
+    sorted_core_key: str
+    phonetic: str
+    initials: str
+    token_count: int
+
+
+def analyse(name: str) -> AnalysedName:
+    """Every key of `name`; the same function serves list names and news mentions."""
+    normalised = normalise(name)
+    core, legal_form = split_legal_form(normalised)
+    words = normalised.split()
+    core_words = _without_particles(core.split())
+    return AnalysedName(
+        normalised=normalised,
+        core=core,
+        legal_form=legal_form,
+        tokens=tuple(words),
+        sorted_key=" ".join(sorted(words)),
+        sorted_core_key=" ".join(sorted(core_words)),
+        phonetic=_phonetic(core_words),
+        initials=_initials(core_words),
+        token_count=len(words),
+    )
+
+
+NAME_ARROW_SCHEMA = pa.schema(
+    [
+        ("normalised", pa.string()),
+        ("core", pa.string()),
+        ("legal_form", pa.string()),
+        ("tokens", pa.list_(pa.string())),
+        ("sorted_key", pa.string()),
+        ("sorted_core_key", pa.string()),
+        ("phonetic", pa.string()),
+        ("initials", pa.string()),
+        ("token_count", pa.int32()),
+    ]
+)
+"""Arrow schema of `analyse_frame`: one column per `AnalysedName` field, in field order."""
+
+assert NAME_ARROW_SCHEMA.names == [f.name for f in fields(AnalysedName)]
+
+
+def analyse_frame(names: Iterable[str | None]) -> pa.Table:
+    """`analyse` every name into an Arrow table with one row per input name, in input order
+    (columns `NAME_ARROW_SCHEMA`). Each distinct name is analysed once. A None name gives a row of
+    nulls."""
+    cache: dict[str, AnalysedName] = {}
+    rows: list[AnalysedName | None] = []
+    for name in names:
+        if name is None:
+            rows.append(None)
+            continue
+        analysed = cache.get(name)
+        if analysed is None:
+            analysed = cache[name] = analyse(name)
+        rows.append(analysed)
+    columns: list[pa.Array] = []
+    for field in NAME_ARROW_SCHEMA:
+        values = [None if row is None else getattr(row, field.name) for row in rows]
+        columns.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(columns, schema=NAME_ARROW_SCHEMA)
