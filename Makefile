@@ -9,6 +9,7 @@ export DAGSTER_HOME := $(CURDIR)/data/warehouse/dagster_home
 export SANCTIONS_WAREHOUSE ?= $(CURDIR)/data/warehouse/sanctions.duckdb
 export SANCTIONS_RAW_DIR ?= $(CURDIR)/data/warehouse/raw
 export SANCTIONS_FETCH_MODE ?= auto
+export SANCTIONS_BATCHES_DIR ?= $(CURDIR)/data/warehouse/batches
 
 .PHONY: run test check ui bench lint clean-warehouse
 
@@ -26,7 +27,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 ## run: install, materialize every asset (bundled snapshots when offline), print the results
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dg launch --assets '*'
+	$(BIN)/sanctions run
 	@echo
 	$(BIN)/sanctions lists
 	@echo

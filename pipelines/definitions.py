@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.articles import assets as article_assets
+from assets.linkage import assets as linkage_assets
+from assets.outputs import assets as output_assets
 from assets.sources.list_assets import list_assets
 from pipelines.jobs import all_jobs
-from pipelines.resources import ListFetcherResource, WarehouseResource
+from pipelines.sensors import all_sensors
+from pipelines.resources import (
+    ArticleSourcesResource,
+    LinkageResource,
+    ListFetcherResource,
+    NlpResource,
+    WarehouseResource,
+)
 
 defs = dg.Definitions(
-    assets=[*list_assets],
+    assets=[
+        *list_assets,
+        *dg.load_assets_from_modules([article_assets, linkage_assets, output_assets]),
+    ],
     jobs=all_jobs,
+    sensors=all_sensors,
     resources={
         "warehouse": WarehouseResource(database=dg.EnvVar("SANCTIONS_WAREHOUSE")),
         "list_fetcher": ListFetcherResource(
             mode=dg.EnvVar("SANCTIONS_FETCH_MODE"), raw_dir=dg.EnvVar("SANCTIONS_RAW_DIR")
         ),
+        "article_sources": ArticleSourcesResource(batches_dir=dg.EnvVar("SANCTIONS_BATCHES_DIR")),
+        "nlp": NlpResource(),
+        "linkage": LinkageResource(),
     },
     # One process runs a whole run: DuckDB allows one writer per file, and starting a Python
     # per step costs ~8 s on two cores.

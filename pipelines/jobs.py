@@ -1,4 +1,7 @@
-"""Jobs select assets by group, so a new list or asset joins its job with no change here."""
+"""Jobs select assets by group or key, so a new list or asset joins its job with no change here.
+
+Partitioned (per ingestion batch) and unpartitioned assets live in separate jobs: a Dagster job
+has one partitioning."""
 
 from __future__ import annotations
 
@@ -10,4 +13,22 @@ refresh_lists_job = dg.define_asset_job(
     description="Fetch, parse, check and store every official sanctions list.",
 )
 
-all_jobs = [refresh_lists_job]
+prepare_linkage_job = dg.define_asset_job(
+    name="prepare_linkage",
+    selection=dg.AssetSelection.groups("linkage") - dg.AssetSelection.keys(["linkage", "matches"]),
+    description="Analyse the list names for linkage and (re)train the mention model.",
+)
+
+screen_batch_job = dg.define_asset_job(
+    name="screen_batch",
+    selection=dg.AssetSelection.groups("articles") | dg.AssetSelection.keys(["linkage", "matches"]),
+    description="Ingest one batch of articles, extract mentions, score them against the lists.",
+)
+
+publish_outputs_job = dg.define_asset_job(
+    name="publish_outputs",
+    selection=dg.AssetSelection.groups("outputs"),
+    description="Refresh the analysts' views.",
+)
+
+all_jobs = [refresh_lists_job, prepare_linkage_job, screen_batch_job, publish_outputs_job]

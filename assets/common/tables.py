@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 
+import duckdb
 import pyarrow as pa
 
 from assets.common.model import Entity, ParsedList
@@ -229,3 +230,108 @@ def names_table(parsed: ParsedList) -> pa.Table:
 def utc_now() -> dt.datetime:
     """Naive UTC timestamp, the form every TIMESTAMP column stores."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --- articles stage ----------------------------------------------------------------------------
+
+ARTICLE_COLUMNS: dict[str, str] = {
+    "article_id": "VARCHAR",
+    "batch_id": "VARCHAR",  # the ingestion batch (Dagster partition) that first stored it
+    "url": "VARCHAR",
+    "title": "VARCHAR",
+    "published_at": "TIMESTAMP",
+    "fetched_at": "TIMESTAMP",
+    "origin": "VARCHAR",  # inbox | feed | url
+    "source_ref": "VARCHAR",
+    "text": "VARCHAR",
+    "ingested_at": "TIMESTAMP",
+}
+
+INBOX_FILE_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",  # absolute path of the file as seen
+    "sha256": "VARCHAR",
+    "batch_id": "VARCHAR",
+    "seen_at": "TIMESTAMP",
+}
+
+SKIPPED_INPUT_COLUMNS: dict[str, str] = {
+    "batch_id": "VARCHAR",
+    "ref": "VARCHAR",
+    "reason": "VARCHAR",
+    "seen_at": "TIMESTAMP",
+}
+
+MENTION_IDENTIFIER_TYPE = "STRUCT(kind VARCHAR, value VARCHAR)"
+
+MENTION_COLUMNS: dict[str, str] = {
+    "mention_id": "VARCHAR",
+    "article_id": "VARCHAR",
+    "batch_id": "VARCHAR",
+    "text": "VARCHAR",
+    "label": "VARCHAR",
+    "schema_guess": "VARCHAR",
+    "start": "INTEGER",
+    "end": "INTEGER",
+    "sentence": "VARCHAR",
+    "detector": "VARCHAR",
+    "canonical_id": "VARCHAR",
+    "canonical_text": "VARCHAR",
+    "sentence_countries": "VARCHAR[]",
+    "article_countries": "VARCHAR[]",
+    "role": "VARCHAR",
+    "birth_year_min": "INTEGER",
+    "birth_year_max": "INTEGER",
+    "identifiers": f"{MENTION_IDENTIFIER_TYPE}[]",
+    "nlp_model": "VARCHAR",
+}
+
+ARTICLE_TABLES: dict[str, dict[str, str]] = {
+    "articles.articles": ARTICLE_COLUMNS,
+    "articles.inbox_files": INBOX_FILE_COLUMNS,
+    "articles.skipped_inputs": SKIPPED_INPUT_COLUMNS,
+    "articles.mentions": MENTION_COLUMNS,
+}
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, dict[str, str]]) -> None:
+    """Create the stage schemas and the given tables when missing."""
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for table, columns in tables.items():
+        con.execute(create_table_sql(table, columns))
+
+
+# --- linkage and outputs -----------------------------------------------------------------------
+
+MATCH_COLUMNS: dict[str, str] = {
+    "mention_id": "VARCHAR",
+    "entity_id": "VARCHAR",
+    "article_id": "VARCHAR",
+    "batch_id": "VARCHAR",
+    "record_id": "VARCHAR",  # the list name (linkage.list_records.unique_id) that matched
+    "matched_name": "VARCHAR",
+    "name_kind": "VARCHAR",
+    "mention_name": "VARCHAR",
+    "match_weight": "DOUBLE",
+    "match_probability": "DOUBLE",
+    "band": "VARCHAR",  # match | review
+    "contributions": "MAP(VARCHAR, DOUBLE)",  # match weight per comparison
+    "levels": "MAP(VARCHAR, VARCHAR)",  # comparison level per comparison
+    "explanation": "VARCHAR",
+    "model_version": "VARCHAR",
+    "snapshot_sha": "VARCHAR",  # publication of the entity's list the match was scored on
+    "trigger": "VARCHAR",  # batch | list_change
+    "scored_at": "TIMESTAMP",
+}
+
+REVIEW_COLUMNS: dict[str, str] = {
+    "mention_id": "VARCHAR",
+    "entity_id": "VARCHAR",
+    "decision": "VARCHAR",  # match | not_match | unsure
+    "reviewer": "VARCHAR",
+    "note": "VARCHAR",
+    "decided_at": "TIMESTAMP",
+}
+
+LINKAGE_TABLES: dict[str, dict[str, str]] = {"linkage.matches": MATCH_COLUMNS}
+OUTPUT_TABLES: dict[str, dict[str, str]] = {"outputs.review_decisions": REVIEW_COLUMNS}

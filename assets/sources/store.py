@@ -16,10 +16,9 @@ import duckdb
 from assets.common.model import ParsedList
 from assets.common.tables import (
     ENTITY_COLUMNS,
-    SCHEMAS,
     SNAPSHOT_COLUMNS,
     SOURCE_TABLES,
-    create_table_sql,
+    ensure_tables,
     entities_table,
     names_table,
     utc_now,
@@ -29,10 +28,7 @@ from assets.sources.fetch import FetchedList
 
 def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the stage schemas and the `sources.*` tables when missing."""
-    for schema in SCHEMAS:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for table, columns in SOURCE_TABLES.items():
-        con.execute(create_table_sql(table, columns))
+    ensure_tables(con, SOURCE_TABLES)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,830 @@
+"""The context around a mention that tells a listed entity from a namesake: the countries named
+near it, the role or title next to it, an age or birth year, identifiers (IMO, passport, SWIFT)
+and in-document coreference ("Blinken" -> "Antony Blinken", "PSB" -> "Public Security Bureau").
+
+Everything here is a pure function over plain strings and character offsets, so each rule can be
+tested on a literal sentence without loading spaCy. `assets.articles.nlp` feeds them the spans
+the pipeline found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+from assets.articles.model import MentionIdentifier
+from assets.common.text import country_code, unique
+
+# --- countries ---------------------------------------------------------------------------------
+
+# Demonyms and adjectives of nationality (lower case) -> ISO 3166 alpha-2. Plurals ("Russians")
+# are handled by `country_of`.
+DEMONYMS: Mapping[str, str] = {
+    "afghan": "AF", "albanian": "AL", "algerian": "DZ", "american": "US", "angolan": "AO",
+    "argentine": "AR", "argentinian": "AR", "armenian": "AM", "australian": "AU",
+    "austrian": "AT", "azerbaijani": "AZ", "azeri": "AZ", "bahraini": "BH",
+    "bangladeshi": "BD", "belarusian": "BY", "belarussian": "BY", "belgian": "BE",
+    "bolivian": "BO", "bosnian": "BA", "brazilian": "BR", "british": "GB", "briton": "GB",
+    "bulgarian": "BG", "burmese": "MM", "cambodian": "KH", "cameroonian": "CM",
+    "canadian": "CA", "chadian": "TD", "chilean": "CL", "chinese": "CN", "colombian": "CO",
+    "congolese": "CD", "croatian": "HR", "cuban": "CU", "cypriot": "CY", "czech": "CZ",
+    "danish": "DK", "dutch": "NL", "ecuadorian": "EC", "egyptian": "EG", "emirati": "AE",
+    "eritrean": "ER", "estonian": "EE", "ethiopian": "ET", "filipino": "PH", "finnish": "FI",
+    "french": "FR", "georgian": "GE", "german": "DE", "ghanaian": "GH", "greek": "GR",
+    "guatemalan": "GT", "haitian": "HT", "honduran": "HN", "hungarian": "HU",
+    "indian": "IN", "indonesian": "ID", "iranian": "IR", "iraqi": "IQ", "irish": "IE",
+    "israeli": "IL", "italian": "IT", "ivorian": "CI", "jamaican": "JM", "japanese": "JP",
+    "jordanian": "JO", "kazakh": "KZ", "kazakhstani": "KZ", "kenyan": "KE", "kosovar": "XK",
+    "kuwaiti": "KW", "kyrgyz": "KG", "lao": "LA", "laotian": "LA", "latvian": "LV",
+    "lebanese": "LB", "libyan": "LY", "lithuanian": "LT", "malaysian": "MY", "malian": "ML",
+    "maltese": "MT", "mexican": "MX", "moldovan": "MD", "mongolian": "MN",
+    "montenegrin": "ME", "moroccan": "MA", "mozambican": "MZ", "nepalese": "NP",
+    "nepali": "NP", "nicaraguan": "NI", "nigerian": "NG", "nigerien": "NE",
+    "north korean": "KP", "norwegian": "NO", "omani": "OM", "pakistani": "PK",
+    "palestinian": "PS", "panamanian": "PA", "paraguayan": "PY", "peruvian": "PE",
+    "polish": "PL", "portuguese": "PT", "qatari": "QA", "romanian": "RO", "russian": "RU",
+    "rwandan": "RW", "saudi": "SA", "saudi arabian": "SA", "senegalese": "SN",
+    "serbian": "RS", "singaporean": "SG", "slovak": "SK", "slovenian": "SI", "somali": "SO",
+    "south african": "ZA", "south korean": "KR", "south sudanese": "SS", "spanish": "ES",
+    "sri lankan": "LK", "sudanese": "SD", "swedish": "SE", "swiss": "CH", "syrian": "SY",
+    "taiwanese": "TW", "tajik": "TJ", "tanzanian": "TZ", "thai": "TH", "tunisian": "TN",
+    "turkish": "TR", "turkmen": "TM", "ugandan": "UG", "ukrainian": "UA", "uruguayan": "UY",
+    "uzbek": "UZ", "venezuelan": "VE", "vietnamese": "VN", "yemeni": "YE", "zambian": "ZM",
+    "zimbabwean": "ZW", "hong konger": "HK", "macanese": "MO", "new zealander": "NZ",
+    "kiwi": "NZ", "scottish": "GB", "welsh": "GB", "english": "GB",
+}  # fmt: skip
+
+# Capitals and other cities the news names in place of a country ("Moscow said").
+CITIES: Mapping[str, str] = {
+    "beijing": "CN", "shanghai": "CN", "shenzhen": "CN", "guangzhou": "CN",
+    "hong kong": "HK", "macau": "MO", "macao": "MO", "taipei": "TW",
+    "moscow": "RU", "st petersburg": "RU", "st. petersburg": "RU",
+    "saint petersburg": "RU", "vladivostok": "RU", "kremlin": "RU",
+    "tehran": "IR", "pyongyang": "KP", "seoul": "KR", "tokyo": "JP",
+    "washington": "US", "washington dc": "US", "washington, d.c.": "US", "new york": "US",
+    "white house": "US", "london": "GB", "paris": "FR", "berlin": "DE", "rome": "IT",
+    "madrid": "ES", "lisbon": "PT", "vienna": "AT", "bern": "CH", "geneva": "CH",
+    "zurich": "CH", "amsterdam": "NL", "the hague": "NL", "brussels": "BE",
+    "luxembourg": "LU", "dublin": "IE", "warsaw": "PL", "prague": "CZ", "budapest": "HU",
+    "bucharest": "RO", "belgrade": "RS", "athens": "GR", "nicosia": "CY", "valletta": "MT",
+    "vilnius": "LT", "riga": "LV", "tallinn": "EE", "helsinki": "FI", "stockholm": "SE",
+    "oslo": "NO", "copenhagen": "DK", "damascus": "SY", "aleppo": "SY", "idlib": "SY",
+    "caracas": "VE", "dubai": "AE", "abu dhabi": "AE", "sharjah": "AE", "kyiv": "UA",
+    "kiev": "UA", "kharkiv": "UA", "odesa": "UA", "odessa": "UA", "donetsk": "UA",
+    "luhansk": "UA", "mariupol": "UA", "crimea": "UA", "sevastopol": "UA", "minsk": "BY",
+    "havana": "CU", "ankara": "TR", "istanbul": "TR", "beirut": "LB", "baghdad": "IQ",
+    "mosul": "IQ", "basra": "IQ", "erbil": "IQ", "kabul": "AF", "kandahar": "AF",
+    "riyadh": "SA", "jeddah": "SA", "doha": "QA", "muscat": "OM", "manama": "BH",
+    "kuwait city": "KW", "amman": "JO", "sanaa": "YE", "aden": "YE", "cairo": "EG",
+    "tripoli": "LY", "benghazi": "LY", "tunis": "TN", "algiers": "DZ", "rabat": "MA",
+    "khartoum": "SD", "juba": "SS", "addis ababa": "ET", "nairobi": "KE", "mogadishu": "SO",
+    "bamako": "ML", "abuja": "NG", "lagos": "NG", "harare": "ZW", "pretoria": "ZA",
+    "johannesburg": "ZA", "kinshasa": "CD", "bangui": "CF", "tel aviv": "IL",
+    "islamabad": "PK", "karachi": "PK", "lahore": "PK", "new delhi": "IN", "delhi": "IN",
+    "mumbai": "IN", "dhaka": "BD", "kathmandu": "NP", "colombo": "LK", "bangkok": "TH",
+    "hanoi": "VN", "ho chi minh city": "VN", "phnom penh": "KH", "vientiane": "LA",
+    "naypyidaw": "MM", "yangon": "MM", "manila": "PH", "jakarta": "ID",
+    "kuala lumpur": "MY", "ulaanbaatar": "MN", "tashkent": "UZ", "astana": "KZ",
+    "almaty": "KZ", "bishkek": "KG", "dushanbe": "TJ", "ashgabat": "TM", "baku": "AZ",
+    "yerevan": "AM", "tbilisi": "GE", "chisinau": "MD", "ottawa": "CA", "toronto": "CA",
+    "mexico city": "MX", "managua": "NI", "bogota": "CO", "bogotá": "CO", "lima": "PE",
+    "buenos aires": "AR", "brasilia": "BR", "brasília": "BR", "sao paulo": "BR",
+    "são paulo": "BR", "canberra": "AU", "sydney": "AU", "wellington": "NZ",
+}  # fmt: skip
+
+# Country names pycountry spells otherwise ("Russian Federation"), or does not have.
+COUNTRY_NAMES: Mapping[str, str] = {
+    "russia": "RU", "iran": "IR", "syria": "SY", "north korea": "KP", "south korea": "KR",
+    "korea": "KR", "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "united states": "US", "united states of america": "US",
+    "usa": "US", "u.s.": "US", "u.s": "US", "america": "US", "vietnam": "VN", "venezuela": "VE",
+    "bolivia": "BO", "tanzania": "TZ", "moldova": "MD", "taiwan": "TW", "turkey": "TR",
+    "turkiye": "TR", "türkiye": "TR", "laos": "LA", "czech republic": "CZ", "czechia": "CZ",
+    "ivory coast": "CI", "cote d'ivoire": "CI", "palestine": "PS", "gaza": "PS",
+    "gaza strip": "PS", "west bank": "PS", "burma": "MM", "myanmar": "MM",
+    "the netherlands": "NL", "netherlands": "NL", "holland": "NL", "kosovo": "XK",
+    "congo": "CD", "drc": "CD", "democratic republic of congo": "CD",
+    "democratic republic of the congo": "CD", "republic of congo": "CG", "uae": "AE",
+    "emirates": "AE", "brunei": "BN", "cape verde": "CV", "macedonia": "MK",
+    "north macedonia": "MK", "swaziland": "SZ", "east timor": "TL", "vatican": "VA",
+    "micronesia": "FM", "hong kong": "HK", "macau": "MO", "the gambia": "GM",
+    "gambia": "GM", "bahamas": "BS", "the bahamas": "BS", "philippines": "PH",
+    "the philippines": "PH", "u.k.": "GB", "kyrgyzstan": "KG",
+}  # fmt: skip
+
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+@lru_cache(maxsize=1)
+def _pycountry_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.setdefault(str(value).lower(), str(country.alpha_2))
+    return names
+
+
+def country_of(place: str) -> str | None:
+    """ISO 3166 alpha-2 for a country name, code, demonym or well-known city as NER finds them:
+    ``"Russia"``, ``"US"``, ``"Chinese"``, ``"Russians"``, ``"North Korean"``, ``"Tehran"``,
+    ``"the United States"``, ``"Beijing's"``. None when unknown. Constant time (a few dict
+    look-ups), so it can run on every list name."""
+    return _country_of(place.strip())
+
+
+@lru_cache(maxsize=16384)
+def _country_of(place: str) -> str | None:
+    key = _POSSESSIVE.sub("", _THE.sub("", place)).strip(" ,").lower()
+    key = " ".join(key.split())
+    if not key:
+        return None
+    found = (
+        DEMONYMS.get(key)
+        or CITIES.get(key)
+        or COUNTRY_NAMES.get(key)
+        or _pycountry_names().get(key)
+    )
+    if found:
+        return found
+    if key.endswith("s") and (found := DEMONYMS.get(key[:-1])):
+        return found  # "Russians", "Iranians"
+    stripped = place.strip(" .,")
+    if len(key) in (2, 3) and stripped.isupper() and stripped.isalpha():
+        return country_code(key)  # codes only when written in capitals: "US", "UAE"
+    return None
+
+
+def countries_of(places: Iterable[str]) -> list[str]:
+    """Resolve several place names or demonyms; unknowns dropped, first-seen order kept."""
+    return unique(country_of(place) for place in places)
+
+
+def leading_country(name: str) -> str | None:
+    """The country an organisation name opens with: ``"Chinese Foreign Ministry"`` -> CN,
+    ``"Russian Defence Ministry"`` -> RU, ``"Iran Air"`` -> IR; None otherwise."""
+    words = name.split()
+    for size in (2, 1):
+        if len(words) > size and words[0][:1].isupper():
+            code = country_of(" ".join(words[:size]))
+            if code:
+                return code
+    return None
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+# Words that make a phrase a role ("the head word").
+ROLE_HEADS: frozenset[str] = frozenset(
+    {
+        "president", "vice-president", "premier", "minister", "chancellor", "secretary",
+        "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "chairperson",
+        "chair", "ceo", "cfo", "coo", "cto", "executive", "director", "governor", "general",
+        "commander", "ambassador", "envoy", "senator", "congressman", "congresswoman",
+        "lawmaker", "legislator", "deputy", "mp", "mep", "founder", "co-founder", "owner",
+        "co-owner", "head", "leader", "chief", "official", "officer", "banker", "businessman",
+        "businesswoman", "tycoon", "oligarch", "magnate", "billionaire", "entrepreneur",
+        "investor", "financier", "captain", "admiral", "colonel", "major", "lieutenant",
+        "sergeant", "marshal", "brigadier", "mayor", "king", "queen", "prince", "princess",
+        "emir", "sheikh", "sultan", "ayatollah", "cleric", "imam", "judge", "prosecutor",
+        "attorney", "lawyer", "adviser", "advisor", "aide", "diplomat", "consul", "partner",
+        "manager", "shareholder", "trader", "broker", "dealer", "smuggler", "warlord",
+        "militant", "operative", "agent", "spy", "representative", "negotiator", "ruler",
+        "dictator", "strongman", "monarch", "speaker", "treasurer", "administrator",
+        "commissioner", "inspector", "superintendent", "president-elect", "member",
+        "economist", "analyst", "journalist", "editor", "pilot", "facilitator", "associate",
+        "chairman-designate", "officials", "executives", "pm",
+    }
+)  # fmt: skip
+
+# Words that may stand in a role phrase around the head: "Foreign Ministry spokesman",
+# "Secretary of State", "Deputy Prime Minister", "central bank governor".
+ROLE_MODIFIERS: frozenset[str] = frozenset(
+    {
+        "foreign", "defence", "defense", "finance", "interior", "justice", "economy",
+        "economic", "trade", "energy", "industry", "health", "education", "security",
+        "national", "state", "federal", "deputy", "vice", "former", "acting", "senior", "top",
+        "prime", "first", "managing", "supreme", "assistant", "principal", "special",
+        "permanent", "press", "military", "intelligence", "political", "regional",
+        "presidential", "affairs", "majority", "minority", "commerce", "agriculture",
+        "transport", "infrastructure", "culture", "labour", "labor", "environment",
+        "technology", "development", "staff", "joint", "chiefs", "co", "general", "chief",
+        "executive", "interim", "ex", "elect", "designate", "high", "lord", "grand",
+        "international", "public", "foreign-affairs", "oil", "armed", "forces", "force",
+        "naval", "air", "nuclear", "finance-ministry", "revolutionary", "guard", "guards",
+        "emergency", "emergencies", "digital", "investment", "sovereign", "wealth", "fund",
+    }
+)  # fmt: skip
+
+# Institutions a role is held in: "Foreign Ministry spokesman", "Treasury Secretary".
+ROLE_INSTITUTIONS: frozenset[str] = frozenset(
+    {
+        "ministry", "department", "office", "council", "bureau", "committee", "commission",
+        "agency", "service", "treasury", "parliament", "senate", "congress", "assembly",
+        "government", "administration", "cabinet", "bank", "court", "army", "navy", "police",
+        "company", "group", "board", "house", "party", "central", "directorate", "embassy",
+        "mission", "authority", "authorities", "corporation", "firm", "fund", "staff",
+    }
+)  # fmt: skip
+
+HONORIFICS: frozenset[str] = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady", "madam", "prof",
+        "professor", "rev", "reverend", "hon", "honourable", "honorable", "herr", "frau",
+        "monsieur", "madame", "mme", "m", "messrs", "gen", "col", "lt", "capt", "sgt", "adm",
+        "maj", "sen", "rep", "gov", "pres", "st",
+    }
+)  # fmt: skip
+
+_CONNECTORS = frozenset({"of", "for", "the", "and", "on", "at"})
+_ROLE_WORDS = ROLE_HEADS | ROLE_MODIFIERS | ROLE_INSTITUTIONS
+_WORD = re.compile(r"[^\W\d_][\w.'’&-]*|\d[\w-]*|[^\w\s]")
+
+
+def _is_role_word(word: str) -> bool:
+    lower = word.lower().rstrip(".")
+    if lower in _ROLE_WORDS:
+        return True
+    return "-" in lower and all(part in _ROLE_WORDS for part in lower.split("-") if part)
+
+
+def _has_head(words: Sequence[str]) -> bool:
+    for word in words:
+        lower = word.lower().rstrip(".")
+        if lower in ROLE_HEADS or any(part in ROLE_HEADS for part in lower.split("-")):
+            return True
+    return False
+
+
+def is_title(text: str) -> bool:
+    """True when `text` is nothing but honorifics and role words (``"President"``, ``"State"``,
+    ``"Secretary of State"``, ``"Mr."``): a span NER sometimes takes for a name."""
+    words = [w for w in _WORD.findall(text) if w[0].isalnum()]
+    if not words:
+        return True
+    return all(
+        _is_role_word(w) or w.lower().rstrip(".") in HONORIFICS or w.lower() in _CONNECTORS
+        for w in words
+    )
+
+
+def split_title(name: str) -> tuple[int, str | None]:
+    """Where the name proper starts in a person span that opens with titles, and the title:
+    ``"President Xi"`` -> ``(10, "President")``, ``"Mr. Smith"`` -> ``(4, None)`` (honorifics
+    are not roles), ``"Xi Jinping"`` -> ``(0, None)``. Never strips the last word."""
+    matches = list(re.finditer(r"\S+", name))
+    cut = 0
+    role_words: list[str] = []
+    for match in matches[:-1]:
+        word = match.group()
+        if not word[:1].isupper():
+            break
+        lower = word.lower().rstrip(".")
+        if lower in HONORIFICS:
+            role_words = []
+        elif _is_role_word(word) and lower not in ROLE_INSTITUTIONS:
+            role_words.append(word)
+        else:
+            break
+        cut = matches[matches.index(match) + 1].start()
+    role = " ".join(role_words) if role_words and _has_head(role_words) else None
+    return cut, role
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def role_before(text: str, start: int, floor: int = 0) -> str | None:
+    """The role or title written right before a name that starts at `start`, not looking before
+    `floor` (the sentence start): ``"US Secretary of State Antony Blinken"`` -> ``"Secretary of
+    State"``, ``"Chinese Foreign Ministry spokesman Wang Wenbin"`` -> ``"Foreign Ministry
+    spokesman"``, ``"NATO Secretary-General Jens Stoltenberg"`` -> ``"Secretary-General"``.
+
+    Walks back over capitalised words, role words and connectors ("of", "the") up to any
+    punctuation, possessive or other lower-case word, then drops the words before the first
+    role word (countries, nationalities, organisation names). None without a head word."""
+    window = text[max(floor, start - 160) : start]
+    words = _WORD.findall(window)
+    chain: list[str] = []
+    for word in reversed(words):
+        if len(chain) >= 8:
+            break
+        if not word[0].isalnum() or word.endswith(("'s", "’s")):
+            break
+        lower = word.lower()
+        if _is_role_word(word) or _capitalised(word) or lower in _CONNECTORS:
+            chain.append(word)
+            continue
+        break
+    chain.reverse()
+    return _role_phrase(chain)
+
+
+def _valid_role(phrase: Sequence[str]) -> bool:
+    """A role phrase: role words and connectors, plus capitalised names only after a connector
+    ("chief executive of Rosneft"), never a name straight after a role word ("Foreign Minister
+    Wang Yi")."""
+    after_connector = False
+    for word in phrase:
+        lower = word.lower()
+        if lower in _CONNECTORS:
+            after_connector = True
+        elif _is_role_word(word):
+            after_connector = False
+        elif not after_connector:
+            return False
+    return True
+
+
+def _role_phrase(chain: Sequence[str]) -> str | None:
+    for first, word in enumerate(chain):
+        if not _is_role_word(word):
+            continue
+        phrase = list(chain[first:])
+        while phrase and phrase[-1].lower() in _CONNECTORS:
+            phrase.pop()
+        if _valid_role(phrase) and _has_head(phrase):
+            return " ".join(phrase)
+    return None
+
+
+_APPOSITION = re.compile(
+    r"^\s*,\s*(?:(?:aged\s+)?\d{1,3}\s*,\s*)?(?:who\s+is\s+|who\s+was\s+)?"
+    r"(?:(?:the|a|an|his|her|its|their)\s+)?(?P<phrase>[^,;:()\"“”]{2,100}?)\s*(?:[,;:()\"“”]|\.(?:\s|$)|$)"
+)
+
+
+# Words that show the text after a comma is a new clause ("X, the US official said"), not an
+# apposition.
+_CLAUSE_WORDS = frozenset(
+    {
+        "said", "says", "told", "recalled", "added", "stated", "claimed", "noted", "warned",
+        "announced", "insisted", "explained", "wrote", "argued", "is", "was", "are", "were",
+        "has", "had", "have", "will", "would", "can", "could", "who", "which", "that",
+        "met", "visited", "suggested", "reported", "urged", "accused", "denied",
+    }
+)  # fmt: skip
+
+
+def role_after(text: str, end: int) -> str | None:
+    """An apposition right after a name: ``"X, the chief executive of Y, said"`` -> ``"chief
+    executive of Y"``, ``"X, CEO of Y"`` -> ``"CEO of Y"``, ``"X, 52, a businessman,"`` ->
+    ``"businessman"``. The phrase must have a role head word among its first words (before any
+    "of"/"at"/"for"); a leading nationality or country is dropped."""
+    match = _APPOSITION.match(text[end : end + 200])
+    if not match:
+        return None
+    words = match.group("phrase").split()
+    if not words or len(words) > 10 or any(w in _CLAUSE_WORDS for w in words):
+        return None
+    head_zone: list[str] = []
+    for word in words[:5]:
+        if word.lower() in {"of", "at", "for", "in", "with", "to"}:
+            break
+        head_zone.append(word)
+    if not _has_head(head_zone):
+        return None
+    while len(words) > 1 and (
+        country_of(words[0]) or (words[0][:1].isupper() and not _is_role_word(words[0]))
+    ):
+        if _is_role_word(words[0]):
+            break
+        words = words[1:]
+    return " ".join(words) if _has_head(words[:5]) else None
+
+
+def role_of(text: str, start: int, end: int, floor: int = 0) -> str | None:
+    """The role before the name, else the apposition after it."""
+    return role_before(text, start, floor) or role_after(text, end)
+
+
+# --- age and birth year ------------------------------------------------------------------------
+
+_AGE_BEFORE = re.compile(
+    r"\b(?:the|a|an)\s+(?P<age>\d{1,3})[- ]year[- ]old(?:\s+[A-Za-z][\w.'’-]*){0,5}\s*,?\s*$",
+    re.IGNORECASE,
+)
+_AGE_AFTER = re.compile(
+    r"^\s*(?:"
+    r",\s*(?:aged\s+)?(?P<a1>\d{1,3})\s*(?:,|\.(?:\s|$)|;|\)|$|\s+(?:and|who|said|was|is|has)\b)"
+    r"|\(\s*(?:aged\s+)?(?P<a2>\d{1,3})\s*\)"
+    r"|,?\s*aged\s+(?P<a3>\d{1,3})\b"
+    r"|,\s*(?:a|an|the)\s+(?P<a4>\d{1,3})[- ]year[- ]old\b"
+    r")",
+    re.IGNORECASE,
+)
+_BORN_AFTER = re.compile(
+    r"^\s*(?:,|\(|\s)\s*(?:who\s+was\s+|was\s+)?(?:born|b\.)\s+(?:on\s+|in\s+)?"
+    r"(?:[A-Za-z0-9]+\s+){0,3}?(?:\d{1,2}\s+[A-Za-z]+\s+|[A-Za-z]+\s+\d{1,2},?\s+)?"
+    r"(?P<year>(?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+
+
+def birth_years_from_age(age: int, reference: dt.date) -> tuple[int, int]:
+    """Someone aged `age` on `reference` was born in one of two years: 52 in 2024 -> 1971..1972
+    (1972 if the birthday has passed)."""
+    return reference.year - age - 1, reference.year - age
+
+
+def birth_years(text: str, start: int, end: int, reference: dt.date) -> tuple[int, int] | None:
+    """The birth-year range for the person named at ``text[start:end]`` from an age or birth
+    year written next to it: ``"the 52-year-old X"``, ``"X, 52,"``, ``"X (52)"``, ``"X, aged
+    52"``, ``"X, a 52-year-old ..."``, ``"X, born in 1962"``, ``"X (born 1962)"``. Ages are
+    relative to `reference`, the article's publication date. None when nothing is written."""
+    after = text[end : end + 80]
+    if born := _BORN_AFTER.match(after):
+        year = int(born.group("year"))
+        if 1900 <= year <= reference.year:
+            return year, year
+    age: int | None = None
+    if match := _AGE_AFTER.match(after):
+        age = int(next(g for g in match.group("a1", "a2", "a3", "a4") if g))
+    elif match := _AGE_BEFORE.search(text[max(0, start - 120) : start]):
+        age = int(match.group("age"))
+    if age is None or not 10 <= age <= 110:
+        return None
+    return birth_years_from_age(age, reference)
+
+
+# --- identifiers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentifierHit:
+    """An identifier found in the text, with the offsets of the whole phrase ("IMO 9216298")."""
+
+    kind: str  # imo, passport, swift_bic
+    value: str
+    start: int
+    end: int
+
+
+_IMO = re.compile(r"\bIMO(?:\s+(?:number|no\.?|nr\.?|#))?\s*[:#.]?\s*(?P<value>\d{7})\b")
+_PASSPORT = re.compile(
+    r"\bpassport\s+(?:(?:number|no\.?|num\.?|#)\s*)?:?\s*"
+    r"(?P<value>(?=[A-Z0-9 ]*\d)[A-Z]{0,3}\s?[0-9][0-9A-Z]{3,11}|[A-Z]{1,3}[0-9][0-9A-Z]{3,11})\b",
+    re.IGNORECASE,
+)
+_SWIFT = re.compile(
+    r"\b(?:SWIFT|BIC)(?:\s*/\s*BIC)?(?:\s+code)?\s*[:#]?\s*"
+    r"(?P<value>[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b"
+)
+
+
+def imo_is_valid(number: str) -> bool:
+    """IMO ship numbers have seven digits, the last a check digit: the sum of the first six
+    times 7, 6, 5, 4, 3, 2, modulo 10. ``"9074729"`` is valid, ``"9074728"`` is not."""
+    if len(number) != 7 or not number.isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(number[:6], range(7, 1, -1)))
+    return total % 10 == int(number[6])
+
+
+def find_identifiers(text: str) -> list[IdentifierHit]:
+    """IMO numbers (check digit valid), passport numbers and SWIFT/BIC codes (with a valid
+    country in letters 5-6) written in `text`, in text order."""
+    hits = [
+        IdentifierHit("imo", m["value"], m.start(), m.end())
+        for m in _IMO.finditer(text)
+        if imo_is_valid(m["value"])
+    ]
+    hits.extend(
+        IdentifierHit("passport", " ".join(m["value"].upper().split()), m.start(), m.end())
+        for m in _PASSPORT.finditer(text)
+    )
+    hits.extend(
+        IdentifierHit("swift_bic", m["value"], m.start(), m.end())
+        for m in _SWIFT.finditer(text)
+        if pycountry.countries.get(alpha_2=m["value"][4:6]) is not None
+    )
+    return sorted(hits, key=lambda hit: hit.start)
+
+
+_VESSEL_NAME = re.compile(
+    r"(?P<name>[\"“‘']?[A-Z0-9][\w'’.&-]*(?:\s+(?:[A-Z0-9][\w'’.&-]*|of|de|del|la))*[\"”’']?)"
+    r"\s*(?:\(\s*|,\s*(?:with\s+)?(?:(?:an?|the)\s+)?|\s+)$"
+)
+VESSEL_WORDS: frozenset[str] = frozenset(
+    {
+        "vessel", "vessels", "tanker", "tankers", "ship", "ships", "boat", "freighter",
+        "carrier", "supertanker", "trawler", "yacht", "superyacht", "dhow", "barge", "tug",
+        "m/v", "mv", "m/t", "mt", "ss", "container", "cargo", "bulk", "lng", "lpg", "oil",
+    }
+)  # fmt: skip
+
+
+def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] | None:
+    """The span of a ship name written right before an IMO number that starts at `pos`:
+    ``"the tanker Nova (IMO 9216298)"`` -> the offsets of ``Nova``; ``"MAR AZUL, IMO ..."`` ->
+    ``MAR AZUL``. Leading determiners, vessel-type words, flags and nationalities are dropped;
+    None when no capitalised name precedes the number."""
+    window_start = max(floor, pos - 100)
+    match = _VESSEL_NAME.search(text[window_start:pos])
+    if not match:
+        return None
+    start = window_start + match.start("name")
+    end = window_start + match.end("name")
+    while start < end and text[start] in "\"“‘'":
+        start += 1
+    while end > start and text[end - 1] in "\"”’'":
+        end -= 1
+    for word in re.finditer(r"\S+", text[start:end]):
+        token = word.group()
+        lower = token.lower()
+        if (
+            lower in {"the", "a", "an"}
+            or lower in VESSEL_WORDS
+            or lower.endswith("-flagged")
+            or country_of(token)
+            or lower in {"sanctioned", "iranian-owned", "russian-owned"}
+        ):
+            continue
+        start += word.start()
+        break
+    else:
+        return None
+    if end - start < 2 or not any(char.isalpha() for char in text[start:end]):
+        return None
+    return start, end
+
+
+def nearest(
+    spans: Sequence[tuple[int, int]], start: int, end: int, candidates: Iterable[int]
+) -> int | None:
+    """Index (into `spans`) of the candidate span closest to ``[start, end)``; None if none."""
+    best: int | None = None
+    best_distance = 0
+    for index in candidates:
+        span_start, span_end = spans[index]
+        distance = max(span_start - end, start - span_end, 0)
+        if best is None or distance < best_distance:
+            best, best_distance = index, distance
+    return best
+
+
+def attach_identifiers(
+    hits: Sequence[IdentifierHit],
+    spans: Sequence[tuple[int, int]],
+    labels: Sequence[str],
+    sentences: Sequence[int],
+    hit_sentences: Sequence[int],
+) -> dict[int, list[MentionIdentifier]]:
+    """Give each identifier to the nearest mention of the right kind in its sentence: IMO
+    numbers to vessels, passport numbers to people, SWIFT/BIC codes to organisations.
+    `sentences[i]` is the sentence index of mention i, `hit_sentences[j]` that of hit j.
+    Returns mention index -> identifiers; identifiers with no such mention are dropped."""
+    wanted = {"imo": "VESSEL", "passport": "PERSON", "swift_bic": "ORG"}
+    attached: dict[int, list[MentionIdentifier]] = {}
+    for hit, sentence in zip(hits, hit_sentences):
+        label = wanted.get(hit.kind)
+        candidates = (
+            i for i in range(len(spans)) if labels[i] == label and sentences[i] == sentence
+        )
+        index = nearest(spans, hit.start, hit.end, candidates)
+        if index is not None:
+            identifier = MentionIdentifier(kind=hit.kind, value=hit.value)
+            found = attached.setdefault(index, [])
+            if identifier not in found:
+                found.append(identifier)
+    return attached
+
+
+# --- coreference -------------------------------------------------------------------------------
+
+_PARTICLES = frozenset(
+    {"al", "el", "bin", "ibn", "bint", "abu", "de", "del", "da", "di", "van", "von", "der", "la"}
+)
+_INITIAL_SKIP = frozenset({"of", "the", "and", "for", "&", "de", "la", "in", "on"})
+_ACRONYM = re.compile(r"^\s*\(\s*(?:the\s+)?(?P<acronym>[A-Z][A-Za-z0-9&]{1,9})\s*\)")
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a person name without honorifics and leading titles: ``"President Xi
+    Jinping"`` -> ``["Xi", "Jinping"]``."""
+    cut, _ = split_title(name)
+    return [w for w in re.split(r"[\s]+", name[cut:].strip()) if w]
+
+
+def initials(name: str) -> str:
+    """Upper-case initials of the capitalised words of an organisation name, skipping "of",
+    "the", "and": ``"Islamic Revolutionary Guard Corps"`` -> ``"IRGC"``, ``"North Atlantic
+    Treaty Organization"`` -> ``"NATO"``."""
+    letters = []
+    for word in re.split(r"[\s-]+", _THE.sub("", name)):
+        if word and word.lower() not in _INITIAL_SKIP and word[0].isalpha():
+            letters.append(word[0].upper())
+    return "".join(letters)
+
+
+def is_acronym(text: str) -> bool:
+    """Two to ten characters, starting with a letter, at least two capitals, no lower-case run
+    longer than one letter (``"PSB"``, ``"IRGC"``, ``"PdVSA"``)."""
+    return (
+        2 <= len(text) <= 10
+        and text[0].isalpha()
+        and sum(ch.isupper() for ch in text) >= 2
+        and " " not in text
+        and not re.search(r"[a-z]{2}", text)
+    )
+
+
+def bracket_acronyms(text: str, spans: Sequence[tuple[int, int]]) -> dict[str, int]:
+    """Acronyms introduced in brackets right after a mention: ``"Public Security Bureau (PSB)"``
+    -> ``{"PSB": index of that mention}``. The first introduction wins."""
+    found: dict[str, int] = {}
+    for index, (_, end) in enumerate(spans):
+        match = _ACRONYM.match(text[end : end + 20])
+        if match and is_acronym(acronym := match.group("acronym")):
+            found.setdefault(acronym, index)
+    return found
+
+
+_BRACKETED = re.compile(r"\(\s*(?P<acronym>[A-Z][A-Z0-9&]{1,9})\s*\)")
+_CAP_WORD = re.compile(r"[A-Z][\w'’&.-]*|of|the|and|for|de|la|&")
+
+
+def acronym_definitions(text: str) -> list[tuple[int, int, str]]:
+    """Spelled-out names introduced with their acronym in brackets, whether NER found them or
+    not: ``"the Public Security Bureau (PSB)"`` -> ``[(start, end, "PSB")]`` for ``Public
+    Security Bureau``. The capitalised words right before the bracket must give the acronym's
+    initials (function words skipped)."""
+    out: list[tuple[int, int, str]] = []
+    for match in _BRACKETED.finditer(text):
+        acronym = match.group("acronym")
+        if not is_acronym(acronym):
+            continue
+        words = list(_CAP_WORD.finditer(text, max(0, match.start() - 150), match.start()))
+        # keep only the run of words adjacent to the bracket
+        run: list[re.Match[str]] = []
+        boundary = match.start()
+        for word in reversed(words):
+            if text[word.end() : boundary].strip():
+                break
+            run.append(word)
+            boundary = word.start()
+        run.reverse()
+        while run and not run[0].group()[0].isupper():
+            run.pop(0)
+        for first in range(len(run)):
+            if run[first].group().lower() in _INITIAL_SKIP:
+                continue
+            candidate = text[run[first].start() : run[-1].end()]
+            if initials(candidate) == acronym.upper():
+                out.append((run[first].start(), run[-1].end(), acronym))
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class CorefItem:
+    """What coreference needs to know of a mention."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+def _canonical_person(items: Sequence[CorefItem], index: int) -> int:
+    words = name_words(items[index].text)
+    if len(words) != 1:
+        key = " ".join(w.lower() for w in words)
+        for earlier in range(index):
+            other = items[earlier]
+            if other.label == "PERSON" and " ".join(
+                w.lower() for w in name_words(other.text)
+            ) == key:
+                return earlier
+        return index
+    word = words[0].lower()
+
+    def full_with_part(candidate: int) -> bool:
+        other = items[candidate]
+        if other.label != "PERSON":
+            return False
+        parts = [w.lower() for w in name_words(other.text)]
+        return len(parts) >= 2 and word in parts
+
+    for earlier in range(index - 1, -1, -1):
+        if full_with_part(earlier):
+            return earlier
+    for later in range(index + 1, len(items)):
+        if full_with_part(later):
+            return later
+    return index
+
+
+def _canonical_org(items: Sequence[CorefItem], index: int, acronyms: Mapping[str, int]) -> int:
+    text = items[index].text
+    if text in acronyms and acronyms[text] != index:
+        return acronyms[text]
+    key = text.lower()
+    for earlier in range(index):
+        other = items[earlier]
+        if other.label == items[index].label and other.text.lower() == key:
+            return earlier
+    if items[index].label == "ORG" and is_acronym(text) and len(text) >= 3:
+        for earlier in range(index):
+            other = items[earlier]
+            if other.label == "ORG" and " " in other.text.strip() and initials(other.text) == text:
+                return earlier
+    return index
+
+
+def resolve_coreference(
+    items: Sequence[CorefItem], acronyms: Mapping[str, int] | None = None
+) -> list[int]:
+    """For each mention (in document order), the index of the full mention it refers to, itself
+    when it is the full form:
+
+    - a person named by one word (surname or given name, after titles: ``"Blinken"``, ``"Mr
+      Xi"``, ``"President Xi"``; possessives are stripped before) -> the nearest earlier person
+      mention of two or more words containing that word (else the first later one);
+    - a repeated full name or organisation name -> its first occurrence;
+    - an acronym introduced in brackets (`acronyms`, from `bracket_acronyms`) -> the full form;
+    - an all-capital organisation acronym of three letters or more -> the earlier organisation
+      whose initials it is (``"IRGC"`` -> ``"Islamic Revolutionary Guard Corps"``).
+
+    The result is transitive: a canonical mention is always its own canonical."""
+    acronyms = acronyms or {}
+    canonical: list[int] = []
+    for index, item in enumerate(items):
+        if item.label == "PERSON":
+            target = _canonical_person(items, index)
+        else:
+            target = _canonical_org(items, index, acronyms)
+        canonical.append(target)
+    for index in range(len(canonical)):
+        seen = {index}
+        target = canonical[index]
+        while canonical[target] != target and canonical[target] not in seen:
+            seen.add(target)
+            target = canonical[target]
+        canonical[index] = target
+    return canonical
+
+
+def short_form_words(full_names: Iterable[str]) -> set[str]:
+    """The single words a person may be referred to by later in the text: each name word of a
+    two-word-or-longer name, without particles, honorifics, role words, one-letter initials and
+    place names (``"Antony Blinken"`` -> ``{"Antony", "Blinken"}``)."""
+    words: set[str] = set()
+    for name in full_names:
+        parts = name_words(name)
+        if len(parts) < 2:
+            continue
+        for part in parts:
+            clean = part.strip(".,")
+            lower = clean.lower()
+            if (
+                len(clean) < 2
+                or not clean[0].isupper()
+                or not clean.isalpha()
+                or lower in _PARTICLES
+                or lower in HONORIFICS
+                or _is_role_word(clean)
+                or country_of(clean)
+                or lower in _COMMON_CAPITALISED
+            ):
+                continue
+            words.add(clean)
+    return words
+
+
+# Capitalised words too ambiguous to be taken for a person by themselves.
+_COMMON_CAPITALISED = frozenset(
+    {
+        "the", "a", "an", "i", "he", "she", "it", "we", "they", "in", "on", "at", "but", "and",
+        "will", "may", "mark", "bill", "rose", "grace", "hope", "faith", "april", "june",
+        "august", "summer", "young", "long", "king", "white", "black", "brown", "green",
+        "friday", "monday", "sunday", "new", "north", "south", "east", "west", "said",
+    }
+)  # fmt: skip
+
+
+def find_words(
+    text: str, words: Iterable[str], taken: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, str]]:
+    """Whole-word, case-sensitive occurrences of `words` in `text` (with an optional possessive
+    after them, not part of the span) that overlap none of the `taken` spans."""
+    vocabulary = sorted(set(words), key=len, reverse=True)
+    if not vocabulary:
+        return []
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(w) for w in vocabulary) + r")(?![\w-]|['’][a-rt-z])"
+    )
+    out: list[tuple[int, int, str]] = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if not any(span_start < end and start < span_end for span_start, span_end in taken):
+            out.append((start, end, match.group()))
+    return out

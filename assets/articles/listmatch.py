@@ -1,0 +1,325 @@
+"""The list-aware matcher: finds the names of the official lists in article text, to add what
+spaCy's NER misses (all-capital company names such as "MAHAN AIR" or "PROMSVYAZBANK", vessel
+names, transliterated spellings the lists carry as aliases).
+
+It is a spaCy `PhraseMatcher` on the ``LOWER`` attribute, built from ``(name, schema)`` pairs
+(the caller reads them from ``sources.names`` joined to ``sources.entities``). Case is checked
+afterwards on the matched surface, so one pattern serves "MAHAN AIR" and "Mahan Air".
+
+Precision comes first, because a list name in the text is a strong signal downstream.
+**Names dropped when the matcher is built** (counted by reason in `ListNameMatcher.skipped`):
+
+- ``empty``: no text after whitespace clean-up;
+- ``script``: not in Latin script (the articles are English);
+- ``short``: fewer than 4 characters;
+- ``no_letters``: no letter at all;
+- ``person_single_word``: a person name of one word (a given name or surname alone);
+- ``common_word``: one word that is an English stop word, an English dictionary word (the WordNet
+  word index shipped with the model's lemmatizer; it also holds many proper nouns), a common given
+  name or surname, or a place;
+- ``stop_words_only``: every word a stop word;
+- ``place_name``: the whole name is a country, city or nationality.
+
+A vessel name of one common word ("HOPE") is not dropped but matched only next to a vessel word.
+
+**Conditions on each match in the text:**
+
+- every word of the matched text starts with a capital or a digit (lower-case particles such as
+  "of", "al", "bin" excepted): "Mahan Air" and "MAHAN AIR" match, "mahan air" does not;
+- names made only of dictionary words with at most two content words ("DAY COMPANY",
+  "OCEAN STAR") match only when written in capitals or in quotes;
+- vessel names match only with a vessel word ("vessel", "tanker", "ship", "IMO", ...) within
+  four words before or two after, or written in capitals, or in quotes; one-word common vessel
+  names only with a vessel word;
+- overlapping matches: the longest wins.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from anyascii import anyascii
+from spacy.language import Language
+from spacy.lookups import Lookups
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from assets.articles.context import VESSEL_WORDS, country_of
+from assets.common.model import ENTITY_SCHEMAS, EntitySchema
+from assets.common.text import clean, script_of
+
+MIN_CHARS = 4
+_KEY = "LIST_NAME"
+_QUOTES = frozenset({'"', "'", "“", "”", "‘", "’", "«", "»"})
+_VESSEL_CONTEXT = VESSEL_WORDS | {"imo", "flagged", "sailing"}
+# Lower-case words a name may contain inside a capitalised surface.
+_PARTICLES = frozenset(
+    {
+        "of", "the", "and", "for", "in", "on", "de", "del", "della", "des", "di", "du", "da",
+        "dos", "das", "la", "le", "van", "von", "der", "al", "el", "bin", "ibn", "bint", "abu",
+        "y", "e", "&", "und", "et", "ul", "ud", "ur", "ad", "an", "ar", "as", "ash", "at", "az",
+    }
+)  # fmt: skip
+
+# Given names and surnames so frequent that one of them alone names nobody in particular.
+COMMON_NAMES: frozenset[str] = frozenset(
+    {
+        "john", "james", "robert", "michael", "william", "david", "richard", "joseph",
+        "thomas", "charles", "daniel", "mark", "paul", "peter", "george", "maria", "mary",
+        "anna", "elena", "olga", "irina", "natalia", "tatiana", "svetlana", "sergei", "sergey",
+        "alexander", "alexandr", "aleksandr", "andrei", "andrey", "dmitry", "dmitri", "igor",
+        "ivan", "vladimir", "nikolai", "oleg", "yuri", "mikhail", "viktor", "pavel", "alexei",
+        "aleksei", "mohammed", "muhammad", "mohammad", "mohamed", "ahmed", "ahmad", "ali",
+        "hassan", "hussein", "husein", "omar", "umar", "abdullah", "ibrahim", "mahmoud",
+        "mustafa", "khalid", "yusuf", "youssef", "hamid", "karim", "reza", "hossein", "mehdi",
+        "smith", "johnson", "williams", "brown", "jones", "miller", "davis", "wilson", "taylor",
+        "ivanov", "petrov", "smirnov", "kuznetsov", "popov", "sokolov", "wang", "li", "lee",
+        "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "kim", "park", "choi",
+        "nguyen", "tran", "khan", "singh", "kumar", "patel", "garcia", "rodriguez", "martinez",
+        "lopez", "gonzalez", "hernandez", "perez", "sanchez", "silva", "santos", "rossi",
+        "muller", "mueller", "schmidt", "schneider", "fischer", "weber", "martin", "bernard",
+        "dubois", "rahman", "hamza", "bakr", "aziz", "said", "saeed", "nasser", "salem",
+        "saleh", "rashid", "jamal", "tariq", "farid",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListMatch:
+    """A list name found in a document: character offsets into ``doc.text``."""
+
+    start: int
+    end: int
+    text: str
+    schema: EntitySchema
+    names: tuple[str, ...]  # the list spellings with this (lower-cased) token sequence
+
+
+@dataclass
+class _Entry:
+    names: list[str]
+    schemas: set[str]
+    dictionary_only: bool  # every content word an English word, and at most two of them
+    context_only_vessel: bool  # a one-word common vessel name
+
+
+@lru_cache(maxsize=4)
+def _wordnet_words(lookups_dir: str) -> frozenset[str]:
+    path = Path(lookups_dir)
+    if not (path / "lookups.bin").exists():
+        return frozenset()
+    lookups = Lookups().from_disk(path)
+    if not lookups.has_table("lemma_index"):
+        return frozenset()
+    words: set[str] = set()
+    for entries in lookups.get_table("lemma_index").values():
+        words.update(word for word in entries if word.isalpha())
+    return frozenset(words)
+
+
+def english_words(nlp: Language) -> frozenset[str]:
+    """Lower-case English dictionary words: WordNet's word index as the model's rule lemmatizer
+    ships it (about 80,000 words, proper nouns such as "moscow" or "mao" included), plus the
+    stop words. Only the stop words when the model has no lemmatizer tables on disk."""
+    stop_words = frozenset(nlp.Defaults.stop_words)
+    model_path = getattr(nlp, "_path", None)
+    if model_path is None:
+        return stop_words
+    return _wordnet_words(str(Path(model_path) / "lemmatizer" / "lookups")) | stop_words
+
+
+def _content(words: list[str]) -> list[str]:
+    return [w for w in words if w not in _PARTICLES and any(ch.isalnum() for ch in w)]
+
+
+class ListNameMatcher:
+    """Finds list names in spaCy docs. Build with `from_pairs`; call with a `Doc`."""
+
+    def __init__(
+        self,
+        matcher: PhraseMatcher,
+        entries: dict[tuple[str, ...], _Entry],
+        skipped: Counter[str],
+    ) -> None:
+        self._matcher = matcher
+        self._entries = entries
+        self.skipped = skipped
+
+    def __len__(self) -> int:
+        """The number of distinct (lower-cased, tokenised) names matched."""
+        return len(self._entries)
+
+    @classmethod
+    def from_pairs(cls, nlp: Language, pairs: Iterable[tuple[str, str]]) -> ListNameMatcher:
+        """Build from ``(name, schema)`` pairs, schema one of Person, Organization, Vessel,
+        Aircraft (pairs with another schema are ignored). Applies the filters of the module
+        docstring. Uses only the tokenizer: ~60,000 names take a couple of seconds."""
+        dictionary = english_words(nlp)
+        stop_words = frozenset(nlp.Defaults.stop_words)
+        skipped: Counter[str] = Counter()
+        texts: list[str] = []
+        schemas: list[str] = []
+        originals: list[str] = []
+        for raw, schema in pairs:
+            if schema not in ENTITY_SCHEMAS:
+                skipped["schema"] += 1
+                continue
+            name = clean(raw)
+            if name is None:
+                skipped["empty"] += 1
+                continue
+            if not name.isascii():
+                if script_of(name) != "Latin":
+                    skipped["script"] += 1
+                    continue
+                folded = anyascii(name)
+                if folded != name:
+                    texts.append(folded)
+                    schemas.append(schema)
+                    originals.append(name)
+            texts.append(name)
+            schemas.append(schema)
+            originals.append(name)
+
+        entries: dict[tuple[str, ...], _Entry] = {}
+        patterns: list[Doc] = []
+        for doc, schema, original in zip(
+            nlp.tokenizer.pipe(texts, batch_size=2000), schemas, originals, strict=True
+        ):
+            key = tuple(token.lower_ for token in doc)
+            entry = entries.get(key)
+            if entry is None or schema not in entry.schemas:
+                reason, context_only = _reject(doc.text, key, schema, dictionary, stop_words)
+                if reason:
+                    skipped[reason] += 1
+                    continue
+                if entry is None:
+                    content = _content(list(key))
+                    entry = _Entry(
+                        names=[],
+                        schemas=set(),
+                        dictionary_only=len(content) <= 2
+                        and all(w in dictionary for w in content),
+                        context_only_vessel=False,
+                    )
+                    entries[key] = entry
+                    patterns.append(doc)
+                entry.schemas.add(schema)
+                entry.context_only_vessel = entry.context_only_vessel or context_only
+            if original not in entry.names:
+                entry.names.append(original)
+
+        matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        matcher.add(_KEY, patterns)
+        return cls(matcher, entries, skipped)
+
+    def __call__(self, doc: Doc) -> list[ListMatch]:
+        """The list names in `doc` that pass the match conditions, longest first among
+        overlaps, in text order."""
+        found: list[Span] = []
+        chosen: dict[tuple[int, int], tuple[str, _Entry]] = {}
+        for _, start, end in self._matcher(doc):
+            span = doc[start:end]
+            entry = self._entries.get(tuple(token.lower_ for token in span))
+            if entry is None:
+                continue
+            schema = self._accept(doc, span, entry)
+            if schema is None:
+                continue
+            found.append(span)
+            chosen[(start, end)] = (schema, entry)
+        out: list[ListMatch] = []
+        for span in filter_spans(found):
+            schema, entry = chosen[(span.start, span.end)]
+            out.append(
+                ListMatch(
+                    start=span.start_char,
+                    end=span.end_char,
+                    text=span.text,
+                    schema=schema,  # type: ignore[arg-type]
+                    names=tuple(entry.names),
+                )
+            )
+        return out
+
+    def _accept(self, doc: Doc, span: Span, entry: _Entry) -> str | None:
+        words = [token.text for token in span]
+        if not all(_capitalised(word) for word in words):
+            return None
+        upper = all(not w.isalpha() or w.isupper() for w in words) and any(
+            sum(ch.isalpha() for ch in w) > 1 for w in words
+        )
+        quoted = (
+            span.start > 0
+            and span.end < len(doc)
+            and doc[span.start - 1].text in _QUOTES
+            and doc[span.end].text in _QUOTES
+        )
+        vessel_context = "Vessel" in entry.schemas and _vessel_context(doc, span)
+        if vessel_context:
+            return "Vessel"
+        if entry.dictionary_only and not (upper or quoted):
+            return None
+        for schema in ("Person", "Organization", "Aircraft"):
+            if schema in entry.schemas:
+                return schema
+        if entry.context_only_vessel:
+            return None
+        return "Vessel" if upper or quoted else None
+
+
+def _capitalised(word: str) -> bool:
+    first = word[:1]
+    if not first or not first.isalpha():
+        return True  # digits, hyphens, punctuation inside a name
+    return first.isupper() or word.lower() in _PARTICLES
+
+
+def _vessel_context(doc: Doc, span: Span) -> bool:
+    before = doc[max(0, span.start - 4) : span.start]
+    after = doc[span.end : min(len(doc), span.end + 2)]
+    return any(token.lower_ in _VESSEL_CONTEXT for token in (*before, *after))
+
+
+def _reject(
+    text: str,
+    key: tuple[str, ...],
+    schema: str,
+    dictionary: frozenset[str],
+    stop_words: frozenset[str],
+) -> tuple[str | None, bool]:
+    """Why a list name is not matched (None to keep it), and whether it is a one-word common
+    vessel name (kept, matched only next to a vessel word)."""
+    if len(text) < MIN_CHARS:
+        return "short", False
+    if not any(ch.isalpha() for ch in text):
+        return "no_letters", False
+    words = list(key)
+    content = _content(words)
+    if not content:
+        return "stop_words_only", False
+    if all(w in stop_words or w in string.punctuation for w in words):
+        return "stop_words_only", False
+    if schema == "Person" and len(content) < 2:
+        return "person_single_word", False
+    if len(content) <= 3 and country_of(text) is not None:
+        return "place_name", False
+    if len(content) == 1:
+        word = content[0]
+        common = (
+            word in stop_words
+            or word in dictionary
+            or word in COMMON_NAMES
+            or country_of(word) is not None
+        )
+        if common:
+            if schema == "Vessel":
+                return None, True
+            return "common_word", False
+    return None, False

@@ -1,0 +1,63 @@
+"""Mention extraction as the assets, the CLI and the benchmarks share it: NER with the
+list-aware matcher built from the warehouse's list names."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import duckdb
+import spacy
+
+from assets.articles.listmatch import ListNameMatcher
+from assets.articles.model import Article, Mention
+from assets.articles.nlp import extract_mentions, load_pipeline
+
+
+# The list-aware matcher takes a few seconds to build from ~56k names; keep one per process and
+# per (model, list publications) so consecutive partitions reuse it.
+_MATCHERS: dict[tuple[str, str], ListNameMatcher] = {}
+_LOCK = threading.Lock()
+
+
+def list_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Identifies the list publications currently loaded (their snapshot digests)."""
+    row = con.execute(
+        "SELECT coalesce(string_agg(DISTINCT snapshot_sha, ',' ORDER BY snapshot_sha), '') "
+        "FROM sources.entities"
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def list_name_pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(name, schema) of every strong list name: what the list-aware matcher looks for."""
+    return [
+        (str(name), str(schema))
+        for name, schema in con.execute(
+            "SELECT DISTINCT n.name, e.schema FROM sources.names n JOIN sources.entities e "
+            "USING (entity_id) WHERE n.kind <> 'weak_alias' ORDER BY 1, 2"
+        ).fetchall()
+    ]
+
+
+def matcher_for(
+    nlp: spacy.language.Language, model: str, con: duckdb.DuckDBPyConnection
+) -> ListNameMatcher:
+    key = (model, list_fingerprint(con))
+    with _LOCK:
+        if key not in _MATCHERS:
+            _MATCHERS.clear()
+            _MATCHERS[key] = ListNameMatcher.from_pairs(nlp, list_name_pairs(con))
+        return _MATCHERS[key]
+
+
+def mentions_for(
+    articles: Sequence[Article],
+    model: str,
+    con: duckdb.DuckDBPyConnection | None,
+    batch_size: int = 64,
+) -> list[Mention]:
+    """NER + list-aware matching + context for `articles` (no matcher without a warehouse)."""
+    nlp = load_pipeline(model)
+    matcher = matcher_for(nlp, model, con) if con is not None else None
+    return extract_mentions(nlp, articles, matcher, batch_size=batch_size)

@@ -1,0 +1,253 @@
+"""Warehouse reads and writes of the articles stage. Every write of a batch replaces that
+batch's rows in one transaction, so re-materializing a partition is idempotent and a crash
+leaves the previous state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from assets.articles.batches import BatchManifest
+from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
+from assets.common.tables import MENTION_COLUMNS, utc_now
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    new_articles: int
+    already_stored: int
+    skipped: int
+
+
+def _transaction(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("BEGIN TRANSACTION")
+
+
+def store_articles(
+    con: duckdb.DuckDBPyConnection, manifest: BatchManifest, result: IngestResult
+) -> StoredBatch:
+    """Store the batch's articles not stored before (an article is stored once, however often
+    it is ingested or its batch re-materialized: a stored row never changes), the inbox files
+    the batch covered, and what was skipped."""
+    now = utc_now()
+    batch = manifest.batch_id
+    unique: dict[str, Article] = {}
+    for article in result.articles:
+        unique.setdefault(article.article_id, article)
+    rows = pa.Table.from_pylist(
+        [
+            {
+                "article_id": a.article_id,
+                "batch_id": batch,
+                "url": a.url,
+                "title": a.title,
+                "published_at": a.published_at,
+                "fetched_at": a.fetched_at,
+                "origin": a.origin,
+                "source_ref": a.source_ref,
+                "text": a.text,
+                "ingested_at": now,
+            }
+            for a in unique.values()
+        ],
+        schema=pa.schema(
+            [
+                ("article_id", pa.string()),
+                ("batch_id", pa.string()),
+                ("url", pa.string()),
+                ("title", pa.string()),
+                ("published_at", pa.timestamp("us")),
+                ("fetched_at", pa.timestamp("us")),
+                ("origin", pa.string()),
+                ("source_ref", pa.string()),
+                ("text", pa.string()),
+                ("ingested_at", pa.timestamp("us")),
+            ]
+        ),
+    )
+    _transaction(con)
+    try:
+        con.register("batch_articles", rows)
+        before = _count(con, "SELECT count(*) FROM articles.articles")
+        con.execute(
+            "INSERT INTO articles.articles SELECT * FROM batch_articles b "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles.articles a WHERE a.article_id = b.article_id)"
+        )
+        inserted = _count(con, "SELECT count(*) FROM articles.articles") - before
+        con.execute("DELETE FROM articles.inbox_files WHERE batch_id = ?", [batch])
+        for file in manifest.files:
+            con.execute(
+                "INSERT INTO articles.inbox_files VALUES (?, ?, ?, ?)",
+                [file.absolute, file.sha256, batch, now],
+            )
+        con.execute("DELETE FROM articles.skipped_inputs WHERE batch_id = ?", [batch])
+        for skipped in result.skipped:
+            con.execute(
+                "INSERT INTO articles.skipped_inputs VALUES (?, ?, ?, ?)",
+                [batch, skipped.ref, skipped.reason, now],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("batch_articles")
+    return StoredBatch(inserted, len(unique) - inserted, len(result.skipped))
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def known_inbox_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Absolute path -> sha256 of every inbox file some batch already covered."""
+    exists = _count(
+        con,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'articles' AND table_name = 'inbox_files'",
+    )
+    if not exists:
+        return {}
+    return dict(
+        con.execute(
+            "SELECT path, arg_max(sha256, seen_at) FROM articles.inbox_files GROUP BY path"
+        ).fetchall()
+    )
+
+
+def batch_articles(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Article]:
+    rows = con.execute(
+        "SELECT article_id, text, title, url, published_at, origin, source_ref, fetched_at "
+        "FROM articles.articles WHERE batch_id = ? ORDER BY article_id",
+        [batch_id],
+    ).fetchall()
+    return [
+        Article(
+            article_id=r[0],
+            text=r[1],
+            title=r[2],
+            url=r[3],
+            published_at=r[4],
+            origin=r[5],
+            source_ref=r[6],
+            fetched_at=r[7],
+        )
+        for r in rows
+    ]
+
+
+MENTION_ARROW = pa.schema(
+    [
+        ("mention_id", pa.string()),
+        ("article_id", pa.string()),
+        ("batch_id", pa.string()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("schema_guess", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("sentence", pa.string()),
+        ("detector", pa.string()),
+        ("canonical_id", pa.string()),
+        ("canonical_text", pa.string()),
+        ("sentence_countries", pa.list_(pa.string())),
+        ("article_countries", pa.list_(pa.string())),
+        ("role", pa.string()),
+        ("birth_year_min", pa.int32()),
+        ("birth_year_max", pa.int32()),
+        ("identifiers", pa.list_(pa.struct([("kind", pa.string()), ("value", pa.string())]))),
+        ("nlp_model", pa.string()),
+    ]
+)
+assert MENTION_ARROW.names == list(MENTION_COLUMNS)
+
+
+def mentions_table(mentions: Iterable[Mention], batch_id: str, nlp_model: str) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "mention_id": m.mention_id,
+                "article_id": m.article_id,
+                "batch_id": batch_id,
+                "text": m.text,
+                "label": m.label,
+                "schema_guess": m.schema_guess,
+                "start": m.start,
+                "end": m.end,
+                "sentence": m.sentence,
+                "detector": m.detector,
+                "canonical_id": m.canonical_id,
+                "canonical_text": m.canonical_text,
+                "sentence_countries": m.sentence_countries,
+                "article_countries": m.article_countries,
+                "role": m.role,
+                "birth_year_min": m.birth_year_min,
+                "birth_year_max": m.birth_year_max,
+                "identifiers": [{"kind": i.kind, "value": i.value} for i in m.identifiers],
+                "nlp_model": nlp_model,
+            }
+            for m in mentions
+        ],
+        schema=MENTION_ARROW,
+    )
+
+
+def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Table) -> None:
+    """Replace the batch's mentions."""
+    _transaction(con)
+    try:
+        con.register("batch_mentions", table)
+        con.execute("DELETE FROM articles.mentions WHERE batch_id = ?", [batch_id])
+        con.execute("INSERT INTO articles.mentions SELECT * FROM batch_mentions")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("batch_mentions")
+
+
+def load_mentions(
+    con: duckdb.DuckDBPyConnection, where: str = "batch_id = ?", params: Sequence[object] = ()
+) -> list[Mention]:
+    """Mentions back as objects (`where` is a fixed SQL fragment with parameters)."""
+    result = con.execute(
+        "SELECT mention_id, article_id, text, label, schema_guess, start, \"end\", sentence, "
+        "detector, canonical_id, canonical_text, sentence_countries, article_countries, role, "
+        f"birth_year_min, birth_year_max, identifiers FROM articles.mentions WHERE {where} "
+        "ORDER BY mention_id",
+        list(params),
+    ).fetchall()
+    return [
+        Mention(
+            mention_id=r[0],
+            article_id=r[1],
+            text=r[2],
+            label=r[3],
+            schema_guess=r[4],
+            start=r[5],
+            end=r[6],
+            sentence=r[7],
+            detector=r[8],
+            canonical_id=r[9],
+            canonical_text=r[10],
+            sentence_countries=list(r[11] or []),
+            article_countries=list(r[12] or []),
+            role=r[13],
+            birth_year_min=r[14],
+            birth_year_max=r[15],
+            identifiers=[MentionIdentifier(i["kind"], i["value"]) for i in (r[16] or [])],
+        )
+        for r in result
+    ]
+
+
+def as_naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)

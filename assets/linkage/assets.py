@@ -1,0 +1,156 @@
+"""Dagster assets of the linkage stage.
+
+(No `from __future__ import annotations`: Dagster reads the annotations at definition time.)
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.articles.assets import LIST_KEYS, article_batches
+from assets.articles.pipeline import mentions_for
+from assets.articles.store import load_mentions
+from assets.linkage.gold import gold_links, read_labelled
+from assets.linkage.records import mention_records
+from assets.linkage.scoring import Bands, score
+from assets.linkage.splink_run import term_frequencies
+from assets.linkage.store import (
+    list_records_table,
+    load_model,
+    rebuild_list_records,
+    save_model,
+    store_matches,
+    token_frequency_table,
+)
+from assets.linkage.training import train
+from pipelines.resources import LinkageResource, NlpResource, WarehouseResource
+
+LIST_RECORDS_KEY = dg.AssetKey(["linkage", "list_records"])
+MODEL_KEY = dg.AssetKey(["linkage", "mention_model"])
+
+
+@dg.asset(
+    key=LIST_RECORDS_KEY,
+    group_name="linkage",
+    deps=LIST_KEYS,
+    kinds={"duckdb"},
+    pool="warehouse",
+)
+def list_records(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """Every list name analysed for linkage (`linkage.list_records`): normalised and
+    transliterated, legal form split off, order-free and phonetic keys, rare tokens, and the
+    entity's schema, countries, birth years and identifiers."""
+    with warehouse.get_connection() as con:
+        count = rebuild_list_records(con)
+        kinds = dict(
+            con.execute(
+                "SELECT name_kind, count(*) FROM linkage.list_records GROUP BY 1"
+            ).fetchall()
+        )
+    return dg.MaterializeResult(metadata={"names": count, **{f"{k}_names": v for k, v in kinds.items()}})
+
+
+def labelled_mentions(
+    linkage: LinkageResource, nlp: NlpResource, con: object
+) -> tuple[list, list]:  # type: ignore[type-arg]
+    """The sample articles, their extracted mentions, as used for training and checks."""
+    labelled = read_labelled(Path(linkage.samples_file))
+    found = mentions_for([item.article for item in labelled], nlp.model, con, nlp.batch_size)  # type: ignore[arg-type]
+    return labelled, found
+
+
+@dg.asset(
+    key=MODEL_KEY,
+    group_name="linkage",
+    deps=[LIST_RECORDS_KEY],
+    kinds={"splink"},
+    pool="warehouse",
+)
+def mention_model(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    linkage: LinkageResource,
+    nlp: NlpResource,
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """The Splink model scoring mentions against list names, trained on the lists' own labelled
+    pairs (aliases of one entity) and the team's labelled sample articles; u by random
+    sampling. Written as versioned JSON to `data/models/mention_linkage.json`."""
+    with warehouse.get_connection() as con:
+        records = list_records_table(con)
+        labelled, found = labelled_mentions(linkage, nlp, con)
+        known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+        mention_table = mention_records(found, token_frequency_table(con))
+    gold = gold_links(labelled, found, known)
+    model = train(mention_table, records, gold)
+    meta = {"version": model.version, "stats": model.stats}
+    path = save_model(Path(linkage.model_dir), model.settings, meta)
+    context.log.info(f"model {model.version} written to {path}")
+    return dg.MaterializeResult(
+        metadata={
+            "version": model.version,
+            "path": str(path),
+            **{k: v for k, v in model.stats.items() if isinstance(v, int | float)},
+            "unobserved_levels": ", ".join(model.stats["unobserved_levels"]) or "none",
+        }
+    )
+
+
+@dg.asset(
+    key=["linkage", "matches"],
+    group_name="linkage",
+    partitions_def=article_batches,
+    deps=[dg.AssetKey(["articles", "mentions"]), LIST_RECORDS_KEY, MODEL_KEY],
+    kinds={"duckdb", "splink"},
+    pool="warehouse",
+)
+def matches(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, linkage: LinkageResource
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """Every mention of the batch scored against every list name its blocking rules pair it
+    with (`linkage.matches`): the best name per (mention, entity) at or above the review band,
+    with match weight, probability, each comparison's contribution, the band and a one-line
+    explanation."""
+    batch = context.partition_key
+    model = load_model(Path(linkage.model_dir))
+    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    with warehouse.get_connection() as con:
+        found = load_mentions(con, "batch_id = ?", [batch])
+        mention_table = mention_records(found, token_frequency_table(con))
+        records = list_records_table(con)
+        scored = score(
+            mention_table,
+            records,
+            model.settings,
+            term_frequencies(records),
+            bands,
+            num_chunks_right=linkage.num_chunks_right,
+        )
+        written = store_matches(
+            con,
+            scored,
+            batch_id=batch,
+            model_version=model.version,
+            trigger="batch",
+            replace_where="batch_id = ? AND trigger = 'batch'",
+            replace_params=[batch],
+        )
+    bands_count = {"match": 0, "review": 0}
+    for band in scored.column("band").to_pylist():
+        bands_count[band] += 1
+    preview = "\n".join(
+        f"| {r['mention_name']} | {r['entity_id']} | {r['matched_name']} | {r['match_probability']:.3f} | {r['band']} | {r['explanation']} |"
+        for r in sorted(scored.to_pylist(), key=lambda r: -r["match_probability"])[:10]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "mentions": len(found),
+            "matches": written,
+            "match_band": bands_count["match"],
+            "review_band": bands_count["review"],
+            "model_version": model.version,
+            "top_hits": dg.MetadataValue.md(
+                "| mention | entity | list name | probability | band | explanation |\n"
+                "|---|---|---|---|---|---|\n" + preview
+            ),
+        }
+    )

@@ -1,0 +1,233 @@
+"""The two record sets Splink links: one row per list name, one row per news mention.
+
+Both sides carry the same columns (Splink's link_only needs that), filled from their own facts:
+a list name has `countries` and `birth_years` from its entity; a mention has
+`sentence_countries`, `article_countries` and a birth-year range from its article. The
+comparisons in `assets.linkage.settings` read them symmetrically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from assets.articles.model import Mention
+from assets.linkage.names import analyse_frame
+
+# Tokens carried by at most this many list names are "rare": blocking on a shared rare token
+# finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
+# mention with every "Bank" or "Mohammed".
+RARE_TOKEN_MAX_NAMES = 60
+
+RECORD_COLUMNS: dict[str, str] = {
+    "unique_id": "VARCHAR",
+    "entity_id": "VARCHAR",  # list side only
+    "article_id": "VARCHAR",  # mention side only
+    "source": "VARCHAR",
+    "name": "VARCHAR",  # the name as written (list name, or the mention's canonical text)
+    "name_kind": "VARCHAR",  # primary | alias | weak_alias | former | mention
+    "schema": "VARCHAR",  # Person | Organization | Vessel | Aircraft | NULL (unknown)
+    "normalised": "VARCHAR",
+    "core": "VARCHAR",
+    "legal_form": "VARCHAR",
+    "tokens": "VARCHAR[]",  # the core words: no legal form, no particles ("al", "bin")
+    "sorted_core_key": "VARCHAR",
+    "phonetic": "VARCHAR",
+    "initials": "VARCHAR",
+    "token_count": "INTEGER",
+    "countries": "VARCHAR[]",  # list side: the entity's countries
+    "sentence_countries": "VARCHAR[]",  # mention side
+    "article_countries": "VARCHAR[]",  # mention side
+    "birth_years": "INTEGER[]",  # list side
+    "birth_year_min": "INTEGER",  # mention side
+    "birth_year_max": "INTEGER",  # mention side
+    "identifiers": "VARCHAR[]",  # "imo:9216298"
+    "identifier_kinds": "VARCHAR[]",
+}
+
+# Identifier kinds that a news article can state and that identify one entity.
+COMPARABLE_IDENTIFIERS = ("imo", "passport", "national_id", "tax_id", "registration", "swift_bic")
+
+
+def identifier_key(kind: str, value: str) -> str:
+    """``imo:9216298``: kind plus the value without spaces and punctuation, upper-cased."""
+    return f"{kind}:{''.join(ch for ch in value.upper() if ch.isalnum())}"
+
+
+def _analysed_columns(names: Sequence[str | None]) -> pa.Table:
+    return analyse_frame(names)
+
+
+def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
+    """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count."""
+    base = con.sql(
+        """
+        SELECT n.entity_id || '#' || row_number() OVER (PARTITION BY n.entity_id ORDER BY n.kind, n.name)
+                   AS unique_id,
+               n.entity_id, n.source, n.name, n.kind AS name_kind, e.schema, e.countries,
+               list_distinct(list_filter(
+                   list_transform(e.birth_dates, lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)),
+                   lambda y: y IS NOT NULL)) AS birth_years,
+               list_transform(
+                   list_filter(e.identifiers, lambda i: list_contains($kinds, i.kind)),
+                   lambda i: i.kind || ':' || upper(regexp_replace(i.value, '[^0-9A-Za-z]', '', 'g')))
+                   AS identifiers
+        FROM sources.names n JOIN sources.entities e USING (entity_id)
+        ORDER BY unique_id
+        """,
+        params={"kinds": list(COMPARABLE_IDENTIFIERS)},
+    ).to_arrow_table()
+    analysed = _analysed_columns(base.column("name").to_pylist())
+    combined = pa.Table.from_arrays(
+        base.columns + analysed.columns, names=base.column_names + analysed.column_names
+    )
+    con.register("list_records_arrow", combined)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT unique_id, entity_id, NULL::VARCHAR AS article_id, source, name, name_kind,
+                   schema, normalised, core, legal_form,
+                   string_split(nullif(sorted_core_key, ''), ' ') AS tokens, sorted_core_key,
+                   phonetic, initials, token_count, countries, []::VARCHAR[] AS sentence_countries,
+                   []::VARCHAR[] AS article_countries, birth_years,
+                   NULL::INTEGER AS birth_year_min, NULL::INTEGER AS birth_year_max,
+                   identifiers,
+                   list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
+                       AS identifier_kinds
+            FROM list_records_arrow
+            WHERE core IS NOT NULL AND core <> ''
+            """
+        )
+    finally:
+        con.unregister("list_records_arrow")
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def build_token_frequencies(
+    con: duckdb.DuckDBPyConnection,
+    records: str = "linkage.list_records",
+    table: str = "linkage.token_frequencies",
+) -> None:
+    """How many list names carry each token: the rarity that blocking and explanations use."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT token, count(DISTINCT unique_id) AS names
+        FROM (SELECT unique_id, unnest(tokens) AS token FROM {records})
+        GROUP BY token
+        """
+    )
+
+
+def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
+    """Mentions as linkage records (before rare tokens are attached)."""
+    mentions = list(mentions)
+    analysed = _analysed_columns([m.canonical_text or m.text for m in mentions])
+    schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
+    base = pa.table(
+        {
+            "unique_id": [m.mention_id for m in mentions],
+            "entity_id": pa.array([None] * len(mentions), pa.string()),
+            "article_id": [m.article_id for m in mentions],
+            "source": pa.array(["mention"] * len(mentions), pa.string()),
+            "name": [m.canonical_text or m.text for m in mentions],
+            "name_kind": pa.array(["mention"] * len(mentions), pa.string()),
+            "schema": pa.array([schema_of.get(m.schema_guess) for m in mentions], pa.string()),
+        }
+    )
+    context = pa.table(
+        {
+            "countries": pa.array([[] for _ in mentions], pa.list_(pa.string())),
+            "sentence_countries": pa.array(
+                [m.sentence_countries for m in mentions], pa.list_(pa.string())
+            ),
+            "article_countries": pa.array(
+                [m.article_countries for m in mentions], pa.list_(pa.string())
+            ),
+            "birth_years": pa.array([[] for _ in mentions], pa.list_(pa.int32())),
+            "birth_year_min": pa.array([m.birth_year_min for m in mentions], pa.int32()),
+            "birth_year_max": pa.array([m.birth_year_max for m in mentions], pa.int32()),
+            "identifiers": pa.array(
+                [
+                    [
+                        identifier_key(i.kind, i.value)
+                        for i in m.identifiers
+                        if i.kind in COMPARABLE_IDENTIFIERS
+                    ]
+                    for m in mentions
+                ],
+                pa.list_(pa.string()),
+            ),
+        }
+    )
+    tables = [base, analysed, context]
+    return pa.Table.from_arrays(
+        [c for t in tables for c in t.columns], names=[n for t in tables for n in t.column_names]
+    )
+
+
+def build_mention_records(
+    con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str
+) -> int:
+    """Write mention linkage records into `table` (a temp or real table name)."""
+    con.register("mention_records_arrow", rows)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
+                   core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
+                   sorted_core_key, phonetic, initials, token_count,
+                   countries, sentence_countries, article_countries, birth_years,
+                   birth_year_min, birth_year_max, identifiers,
+                   list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
+                       AS identifier_kinds
+            FROM mention_records_arrow
+            WHERE core IS NOT NULL AND core <> ''
+            """
+        )
+    finally:
+        con.unregister("mention_records_arrow")
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def attach_rare_tokens(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frequencies: str = "linkage.token_frequencies",
+    max_names: int = RARE_TOKEN_MAX_NAMES,
+) -> None:
+    """Add `rare_tokens`: the record's tokens that at most `max_names` list names carry."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        WITH exploded AS (SELECT unique_id, unnest(tokens) AS token FROM {table}),
+        rare AS (
+            SELECT e.unique_id, list(DISTINCT e.token ORDER BY e.token) AS rare_tokens
+            FROM exploded e JOIN {frequencies} f USING (token)
+            WHERE f.names <= {int(max_names)} AND length(e.token) >= 3
+            GROUP BY e.unique_id
+        )
+        SELECT t.*, coalesce(r.rare_tokens, []::VARCHAR[]) AS rare_tokens
+        FROM {table} t LEFT JOIN rare r USING (unique_id)
+        """
+    )
+
+
+def mention_records(mentions: Iterable[Mention], token_frequencies: pa.Table) -> pa.Table:
+    """Mentions as Splink records with rare tokens, computed in a private in-memory database
+    (so read-only callers such as the CLI can use it)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("frequencies", token_frequencies)
+        con.sql("CREATE TABLE token_frequencies AS SELECT * FROM frequencies")
+        build_mention_records(con, mention_rows(mentions), "records")
+        attach_rare_tokens(con, "records", "token_frequencies")
+        return con.sql("SELECT * FROM records ORDER BY unique_id").to_arrow_table()
+    finally:
+        con.close()

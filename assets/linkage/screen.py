@@ -1,0 +1,142 @@
+"""Screening without storing: names, documents or records against the warehouse's lists with
+the trained model. Used by the CLI (`sanctions screen`, `screen-articles`) and benchmarks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.articles.ingest import article_from_object, article_id, read_inbox
+from assets.articles.model import Article, Mention
+from assets.common.tables import utc_now
+from assets.common.text import country_code
+from assets.linkage.records import mention_records
+from assets.linkage.scoring import Bands, score
+from assets.linkage.splink_run import term_frequencies
+from assets.linkage.store import StoredModel, list_records_table, load_model, token_frequency_table
+
+TYPES = {"person": "Person", "org": "Organization", "vessel": "Vessel", "any": "Unknown"}
+
+
+@dataclass
+class Screener:
+    """The lists and the model, loaded once; screening calls reuse them."""
+
+    list_records: pa.Table
+    token_frequencies: pa.Table
+    tf_core: pa.Table
+    model: StoredModel
+    bands: Bands
+
+    @classmethod
+    def from_warehouse(
+        cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
+    ) -> Screener:
+        records = list_records_table(con)
+        return cls(records, token_frequency_table(con), term_frequencies(records), load_model(model_dir), bands)
+
+    def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
+        table = mention_records(mentions, self.token_frequencies)
+        return score(table, self.list_records, self.model.settings, self.tf_core, bands or self.bands)
+
+
+def name_query(
+    name: str,
+    *,
+    kind: str = "any",
+    country: str | None = None,
+    birth_year: int | None = None,
+    query_id: str = "q_1",
+) -> Mention:
+    """A bare name with optional facts, dressed as a mention with that context."""
+    if kind not in TYPES:
+        raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
+    code = country_code(country) if country else None
+    if country and code is None:
+        raise ValueError(f"unknown country {country!r}; give an ISO 3166 code or a country name")
+    return Mention(
+        mention_id=query_id,
+        article_id="query",
+        text=name,
+        label="OTHER",
+        schema_guess=TYPES[kind],  # type: ignore[arg-type]
+        start=0,
+        end=len(name),
+        sentence=name,
+        detector="pattern",
+        canonical_id=query_id,
+        canonical_text=name,
+        sentence_countries=[code] if code else [],
+        article_countries=[code] if code else [],
+        birth_year_min=birth_year,
+        birth_year_max=birth_year,
+    )
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    article: Article
+
+
+def read_documents(path: Path, max_bytes: int = 5 * 1024 * 1024) -> Iterator[Document]:
+    """A folder of article files (doc_id = path in the folder), or a JSONL file whose lines
+    have `text` and optionally `doc_id`, `title`, `url`, `published` (doc_id defaults to the
+    line number). Unreadable inputs raise with the line or file named."""
+    now = utc_now()
+    if path.is_dir():
+        result = read_inbox(path, max_bytes=max_bytes, now=now)
+        for skipped in result.skipped:
+            raise ValueError(f"{path}/{skipped.ref}: {skipped.reason}")
+        for article in result.articles:
+            yield Document(article.source_ref, article)
+        return
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: line {number}: invalid JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict):
+            raise ValueError(f"{path}: line {number}: expected a JSON object")
+        doc_id = str(obj.get("doc_id") or number)
+        fields = {k: obj[k] for k in ("text", "title", "url", "published") if k in obj}
+        try:
+            article = article_from_object(fields, ref=f"{path.name}:{number}", now=now)
+        except ValueError as exc:
+            raise ValueError(f"{path}: line {number}: {exc}") from exc
+        # Two lines with the same text are still two documents to the caller.
+        article = Article(**{**article.__dict__, "article_id": article_id(None, f"{doc_id}\n{article.text}")})
+        yield Document(doc_id, article)
+
+
+def hit_lines(
+    documents: Iterable[Document], mentions: Sequence[Mention], matches: pa.Table
+) -> list[dict[str, Any]]:
+    """One dict per hit in the stable `screen-articles` output format."""
+    doc_of = {d.article.article_id: d.doc_id for d in documents}
+    by_id = {m.mention_id: m for m in mentions}
+    lines = []
+    for row in matches.to_pylist():
+        mention = by_id[row["mention_id"]]
+        lines.append(
+            {
+                "doc_id": doc_of[mention.article_id],
+                "mention": mention.text,
+                "start": mention.start,
+                "end": mention.end,
+                "entity_id": row["entity_id"],
+                "matched_name": row["matched_name"],
+                "probability": round(float(row["match_probability"]), 6),
+                "band": row["band"],
+            }
+        )
+    lines.sort(key=lambda r: (r["doc_id"], r["start"], -r["probability"]))
+    return lines

@@ -1,0 +1,185 @@
+"""The mention-to-list-name linkage model, declared once.
+
+Fellegi-Sunter with Splink 5: every candidate pair (mention, list name) gets one comparison
+level per comparison below; the match weight is the sum of the levels' log2(m/u). The m and u
+probabilities are learned (see `assets.linkage.training`), never hand-set here.
+
+All custom SQL is symmetric in `_l` / `_r`: a list name carries `countries` and `birth_years`,
+a mention carries `sentence_countries`, `article_countries` and a birth-year range, and a
+comparison looks at "the mention's context against the record's facts" whichever side each is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+NAME = "name"
+SCHEMA = "schema"
+COUNTRY = "country"
+BIRTH_YEAR = "birth_year"
+IDENTIFIER = "identifier"
+COMPARISON_NAMES = (NAME, SCHEMA, COUNTRY, BIRTH_YEAR, IDENTIFIER)
+
+
+def _both(expr: str) -> str:
+    """`expr` written for (l = mention, r = record) OR'ed with its mirror image."""
+    mirrored = expr.replace("_l", "_TMP").replace("_r", "_l").replace("_TMP", "_r")
+    return f"(({expr}) OR ({mirrored}))"
+
+
+def name_comparison() -> cl.CustomComparison:
+    """Exact core name (term-frequency adjusted: common names weigh less), the same words in
+    another order, Jaro-Winkler bands on the order-free key, all words of the shorter name
+    present in the longer one, same sound, a shared word, else."""
+    return cl.CustomComparison(
+        output_column_name=NAME,
+        comparison_levels=[
+            cll.CustomLevel("core_l IS NULL OR core_r IS NULL").configure(
+                is_null_level=True, label_for_charts="no name"
+            ),
+            cll.ExactMatchLevel("core").configure(tf_adjustment_column="core"),
+            cll.ExactMatchLevel("sorted_core_key").configure(label_for_charts="same words"),
+            cll.JaroWinklerLevel("sorted_core_key", 0.95),
+            cll.JaroWinklerLevel("sorted_core_key", 0.88),
+            cll.CustomLevel(
+                "len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
+                "AND least(len(tokens_l), len(tokens_r)) >= 2",
+                label_for_charts="all words of the shorter name",
+            ),
+            cll.CustomLevel(
+                "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"
+            ),
+            cll.CustomLevel(
+                "len(list_intersect(rare_tokens_l, rare_tokens_r)) >= 1",
+                label_for_charts="a shared rare word",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def schema_comparison() -> cl.CustomComparison:
+    """A person mention against an organisation record (or the reverse) is evidence against."""
+    return cl.CustomComparison(
+        output_column_name=SCHEMA,
+        comparison_levels=[
+            cll.NullLevel("schema").configure(label_for_charts="type unknown"),
+            cll.ExactMatchLevel("schema"),
+            cll.CustomLevel(
+                "schema_l IN ('Organization', 'Vessel', 'Aircraft') "
+                "AND schema_r IN ('Organization', 'Vessel', 'Aircraft')",
+                label_for_charts="organisation and vessel/aircraft",
+            ),
+            cll.ElseLevel().configure(label_for_charts="person vs organisation"),
+        ],
+    )
+
+
+def country_comparison() -> cl.CustomComparison:
+    """The record's countries named in the mention's sentence, elsewhere in the article, or
+    not at all although both sides name countries (evidence against)."""
+    return cl.CustomComparison(
+        output_column_name=COUNTRY,
+        comparison_levels=[
+            cll.CustomLevel(
+                "(len(countries_l) + len(countries_r) = 0) OR "
+                "(len(article_countries_l) + len(article_countries_r) "
+                " + len(sentence_countries_l) + len(sentence_countries_r) = 0)"
+            ).configure(is_null_level=True, label_for_charts="no country to compare"),
+            cll.CustomLevel(
+                _both("list_has_any(sentence_countries_l, countries_r)"),
+                label_for_charts="country in the sentence",
+            ),
+            cll.CustomLevel(
+                _both("list_has_any(article_countries_l, countries_r)"),
+                label_for_charts="country in the article",
+            ),
+            cll.ElseLevel().configure(label_for_charts="countries disagree"),
+        ],
+    )
+
+
+def birth_year_comparison() -> cl.CustomComparison:
+    """A listed year of birth inside the mention's range, within three years, or outside."""
+    inside = "list_has_any(birth_years_r, generate_series(birth_year_min_l, birth_year_max_l))"
+    near = (
+        "list_has_any(birth_years_r, "
+        "generate_series(birth_year_min_l - 3, birth_year_max_l + 3))"
+    )
+    return cl.CustomComparison(
+        output_column_name=BIRTH_YEAR,
+        comparison_levels=[
+            cll.CustomLevel(
+                "coalesce(birth_year_min_l, birth_year_min_r) IS NULL "
+                "OR len(birth_years_l) + len(birth_years_r) = 0"
+            ).configure(is_null_level=True, label_for_charts="no birth year to compare"),
+            cll.CustomLevel(
+                _both(f"birth_year_min_l IS NOT NULL AND {inside}"),
+                label_for_charts="birth year agrees",
+            ),
+            cll.CustomLevel(
+                _both(f"birth_year_min_l IS NOT NULL AND {near}"),
+                label_for_charts="birth year within 3 years",
+            ),
+            cll.ElseLevel().configure(label_for_charts="birth year disagrees"),
+        ],
+    )
+
+
+def identifier_comparison() -> cl.CustomComparison:
+    """A shared identifier (IMO, passport...), or one of the same kind that differs."""
+    return cl.CustomComparison(
+        output_column_name=IDENTIFIER,
+        comparison_levels=[
+            cll.CustomLevel("len(identifiers_l) = 0 OR len(identifiers_r) = 0").configure(
+                is_null_level=True, label_for_charts="no identifier to compare"
+            ),
+            cll.CustomLevel(
+                "list_has_any(identifiers_l, identifiers_r)", label_for_charts="same identifier"
+            ),
+            cll.CustomLevel(
+                "list_has_any(identifier_kinds_l, identifier_kinds_r)",
+                label_for_charts="identifier of the same kind differs",
+            ),
+            cll.ElseLevel().configure(label_for_charts="no comparable identifier"),
+        ],
+    )
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs: any of these. Measured candidate recall is in docs/benchmarks.md."""
+    return [
+        block_on("core"),
+        block_on("sorted_core_key"),
+        block_on("phonetic"),
+        block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
+        block_on("identifiers", arrays_to_explode=["identifiers"]),
+        block_on("substr(sorted_core_key, 1, 4)", "initials"),
+    ]
+
+
+RETAINED_COLUMNS = ["entity_id", "article_id", "name", "name_kind", "source"]
+
+
+def settings_creator(probability_two_random_records_match: float = 1e-6) -> SettingsCreator:
+    """The one declaration of the model (comparisons, blocking, retained columns)."""
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=probability_two_random_records_match,
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        comparisons=[
+            name_comparison(),
+            schema_comparison(),
+            country_comparison(),
+            birth_year_comparison(),
+            identifier_comparison(),
+        ],
+        additional_columns_to_retain=RETAINED_COLUMNS,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+    )

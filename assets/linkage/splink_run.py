@@ -1,0 +1,83 @@
+"""Running Splink on an in-memory DuckDB: inputs arrive as Arrow tables, results leave as Arrow.
+
+Splink creates many intermediate `__splink__*` tables; keeping them in a private in-memory
+database means the warehouse file only ever receives finished results, written in one
+transaction by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+MENTIONS = "mentions"
+LIST_RECORDS = "list_records"
+
+# Splink logs every SQL step at INFO; keep our run logs readable.
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+@dataclass
+class SplinkSession:
+    con: duckdb.DuckDBPyConnection
+    linker: Linker
+
+
+def _arrow(result: Any) -> pa.Table:
+    return result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+
+
+@contextmanager
+def splink_session(
+    mentions: pa.Table,
+    list_records: pa.Table,
+    settings: dict[str, Any] | Any,
+    tf_core: pa.Table | None = None,
+    threads: int | None = None,
+) -> Iterator[SplinkSession]:
+    """A Linker over (mentions, list_records) in a private in-memory DuckDB."""
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    try:
+        db_api = DuckDBAPI(connection=con)
+        left = db_api.register(mentions, dataset_display_name=MENTIONS)
+        right = db_api.register(list_records, dataset_display_name=LIST_RECORDS)
+        if isinstance(settings, dict):
+            settings = json.loads(json.dumps(settings))  # Splink mutates the dict it is given
+        linker = Linker([left, right], settings, log_level=logging.WARNING)
+        if tf_core is not None:
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(tf_core, table_name="tf_core_lookup"), "core"
+            )
+        yield SplinkSession(con, linker)
+    finally:
+        con.close()
+
+
+def term_frequencies(list_records: pa.Table) -> pa.Table:
+    """Relative frequency of each core name among list names only, so that a score does not
+    depend on which mentions happen to be in the same batch."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("records", list_records)
+        return _arrow(
+            con.sql(
+                "SELECT core, count(*)::DOUBLE / sum(count(*)) OVER () AS tf_core "
+                "FROM records WHERE core IS NOT NULL GROUP BY core ORDER BY core"
+            ).to_arrow_table()
+        )
+    finally:
+        con.close()
+
+
+def to_arrow(result: Any) -> pa.Table:
+    return _arrow(result)

@@ -1,0 +1,121 @@
+"""Warehouse side of the linkage stage: list records, the model files, and matches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, utc_now
+from assets.linkage.records import attach_rare_tokens, build_list_records, build_token_frequencies
+
+MODEL_FILE = "mention_linkage.json"
+MODEL_META_FILE = "mention_linkage.meta.json"
+
+
+def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
+    """`linkage.list_records` (+ token frequencies and rare tokens) from the current lists,
+    built under temporary names and swapped in one transaction."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
+    count = build_list_records(con, "linkage.list_records_next")
+    build_token_frequencies(con, "linkage.list_records_next", "linkage.token_frequencies_next")
+    attach_rare_tokens(con, "linkage.list_records_next", "linkage.token_frequencies_next")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DROP TABLE IF EXISTS linkage.list_records")
+        con.execute("ALTER TABLE linkage.list_records_next RENAME TO list_records")
+        con.execute("DROP TABLE IF EXISTS linkage.token_frequencies")
+        con.execute("ALTER TABLE linkage.token_frequencies_next RENAME TO token_frequencies")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return count
+
+
+def list_records_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql("SELECT * FROM linkage.list_records ORDER BY unique_id").to_arrow_table()
+
+
+def token_frequency_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql("SELECT * FROM linkage.token_frequencies ORDER BY token").to_arrow_table()
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    settings: dict[str, Any]
+    version: str
+    meta: dict[str, Any]
+
+
+def save_model(folder: Path, settings: dict[str, Any], meta: dict[str, Any]) -> Path:
+    """Write the model JSON and its metadata atomically; returns the model path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in ((MODEL_FILE, settings), (MODEL_META_FILE, meta)):
+        tmp = folder / (name + ".partial")
+        tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+        tmp.replace(folder / name)
+    return folder / MODEL_FILE
+
+
+def load_model(folder: Path) -> StoredModel:
+    path = folder / MODEL_FILE
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no linkage model at {path}; materialize linkage/mention_model first"
+        )
+    meta_path = folder / MODEL_META_FILE
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    settings = json.loads(path.read_text())
+    from assets.linkage.training import model_version
+
+    return StoredModel(settings, model_version(settings), meta)
+
+
+def store_matches(
+    con: duckdb.DuckDBPyConnection,
+    matches: pa.Table,
+    *,
+    batch_id: str,
+    model_version: str,
+    trigger: str,
+    replace_where: str,
+    replace_params: list[object],
+) -> int:
+    """Replace the matches selected by `replace_where` (a fixed SQL fragment with parameters)
+    with `matches`, in one transaction. Returns the number of rows written."""
+    ensure_tables(con, LINKAGE_TABLES)
+    now = utc_now()
+    con.register("new_matches", matches)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM linkage.matches WHERE {replace_where}", replace_params)
+        columns = ", ".join(f'"{c}"' for c in MATCH_COLUMNS)
+        con.execute(
+            f"""
+            INSERT INTO linkage.matches ({columns})
+            SELECT n.mention_id, n.entity_id, m.article_id, $batch, n.record_id, n.matched_name,
+                   n.name_kind, n.mention_name, n.match_weight, n.match_probability, n.band,
+                   n.contributions, n.levels, n.explanation, $model, e.snapshot_sha, $trigger,
+                   $now
+            FROM new_matches n
+            JOIN articles.mentions m USING (mention_id)
+            JOIN sources.entities e ON e.entity_id = n.entity_id
+            """,
+            {"batch": batch_id, "model": model_version, "trigger": trigger, "now": now},
+        )
+        row = con.execute(
+            "SELECT count(*) FROM linkage.matches WHERE scored_at = ? AND trigger = ?",
+            [now, trigger],
+        ).fetchone()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("new_matches")
+    return int(row[0]) if row else 0

@@ -1,0 +1,252 @@
+"""Learning the model's parameters from data the project already has.
+
+- u: random sampling of (mention, list name) pairs, which are nearly all non-matches.
+- m: from labelled pairs of two kinds, each one Splink training session:
+  1. pairs the lists themselves provide: two names of one listed entity (a primary name and its
+     aliases). Only names are compared in this session: the entity's context is blanked on the
+     "mention" side, so these pairs teach how names of one entity vary, not that an entity
+     agrees with itself on countries or identifiers;
+  2. the team's labelled sample articles: each mention gold-linked to an entity, paired with
+     that entity's closest name. These teach the context comparisons (how often a true match's
+     article names the entity's country, gives a matching age, quotes its identifier).
+  Splink takes, per comparison level, the median over the sessions that observed it.
+- the prior (probability that a random mention/name pair matches): labelled pairs over all
+  pairs of the labelled sample.
+
+Training is deterministic (fixed seeds), so retraining on the same inputs writes the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.linkage.settings import settings_creator
+from assets.linkage.splink_run import LIST_RECORDS, MENTIONS, splink_session, term_frequencies, to_arrow
+
+ALIAS_PAIR_SAMPLE = 20_000
+U_MAX_PAIRS = 2_000_000
+SEED = 20261126
+
+
+@dataclass(frozen=True)
+class GoldLink:
+    """A labelled mention: this mention names this listed entity."""
+
+    mention_id: str
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    settings: dict[str, Any]
+    version: str
+    stats: dict[str, Any]
+
+
+def model_version(settings: Mapping[str, Any]) -> str:
+    """Content hash of the model JSON: the version stamped on every match."""
+    text = json.dumps(settings, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _best_name_labels(
+    mentions: pa.Table, list_records: pa.Table, gold: Sequence[GoldLink]
+) -> pa.Table:
+    """For each gold (mention, entity), the entity's list name closest to the mention."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("m", mentions)
+        con.register("r", list_records)
+        con.register(
+            "g",
+            pa.table(
+                {
+                    "mention_id": [g.mention_id for g in gold],
+                    "entity_id": [g.entity_id for g in gold],
+                }
+            ),
+        )
+        return to_arrow(
+            con.sql(
+                f"""
+                SELECT '{MENTIONS}' AS source_dataset_l, mention_id AS unique_id_l,
+                       '{LIST_RECORDS}' AS source_dataset_r, unique_id AS unique_id_r
+                FROM (
+                    SELECT g.mention_id, r.unique_id,
+                           row_number() OVER (
+                               PARTITION BY g.mention_id, g.entity_id
+                               ORDER BY jaro_winkler_similarity(m.sorted_core_key,
+                                                                r.sorted_core_key) DESC,
+                                        r.unique_id) AS rank
+                    FROM g JOIN m ON m.unique_id = g.mention_id
+                    JOIN r ON r.entity_id = g.entity_id
+                    WHERE r.name_kind <> 'weak_alias'
+                )
+                WHERE rank = 1
+                ORDER BY unique_id_l, unique_id_r
+                """
+            ).to_arrow_table()
+        )
+    finally:
+        con.close()
+
+
+def _alias_pairs(list_records: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Pseudo-mentions (list names with their context blanked) and labels pairing each with
+    another strong name of the same entity."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("r", list_records)
+        pairs = to_arrow(
+            con.sql(
+                f"""
+                SELECT a.unique_id AS left_id, b.unique_id AS right_id
+                FROM r a JOIN r b ON a.entity_id = b.entity_id AND a.unique_id < b.unique_id
+                WHERE a.name_kind <> 'weak_alias' AND b.name_kind <> 'weak_alias'
+                ORDER BY hash(a.unique_id || b.unique_id || '{SEED}')
+                LIMIT {ALIAS_PAIR_SAMPLE}
+                """
+            ).to_arrow_table()
+        )
+        con.register("p", pairs)
+        pseudo = to_arrow(
+            con.sql(
+                """
+                SELECT 'alias:' || r.unique_id AS unique_id, NULL::VARCHAR AS entity_id,
+                       r.* EXCLUDE (unique_id, entity_id, countries, birth_years,
+                                    identifiers, identifier_kinds),
+                       []::VARCHAR[] AS countries, []::INTEGER[] AS birth_years,
+                       []::VARCHAR[] AS identifiers, []::VARCHAR[] AS identifier_kinds
+                FROM r WHERE r.unique_id IN (SELECT left_id FROM p)
+                """
+            ).to_arrow_table()
+        )
+        labels = to_arrow(
+            con.sql(
+                f"""
+                SELECT '{MENTIONS}' AS source_dataset_l, 'alias:' || left_id AS unique_id_l,
+                       '{LIST_RECORDS}' AS source_dataset_r, right_id AS unique_id_r
+                FROM p ORDER BY 2, 4
+                """
+            ).to_arrow_table()
+        )
+        return pseudo, labels
+    finally:
+        con.close()
+
+
+def _list_pseudo_mentions(list_records: pa.Table) -> pa.Table:
+    """List names dressed as mentions, their entity's facts moved to the mention-side context
+    columns: random pairs of these with list names estimate u "over the lists"."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("r", list_records)
+        return to_arrow(
+            con.sql(
+                """
+                SELECT 'list:' || unique_id AS unique_id, NULL::VARCHAR AS entity_id,
+                       * EXCLUDE (unique_id, entity_id, countries, sentence_countries,
+                                  article_countries, birth_years, birth_year_min,
+                                  birth_year_max),
+                       []::VARCHAR[] AS countries, countries AS sentence_countries,
+                       countries AS article_countries, []::INTEGER[] AS birth_years,
+                       list_min(birth_years) AS birth_year_min,
+                       list_min(birth_years) AS birth_year_max
+                FROM r
+                """
+            ).to_arrow_table()
+        )
+    finally:
+        con.close()
+
+
+def _align(table: pa.Table, like: pa.Table) -> pa.Table:
+    """`table` with `like`'s columns, in `like`'s order and types."""
+    return pa.table({name: table.column(name).cast(like.schema.field(name).type) for name in like.column_names})
+
+
+def train(
+    mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]
+) -> TrainedModel:
+    """Estimate u, m and the prior; return the Splink settings dict with its version."""
+    gold = list(gold)
+    if not gold:
+        raise ValueError("training needs labelled mentions; the sample articles gave none")
+    tf = term_frequencies(list_records)
+    gold_labels = _best_name_labels(mentions, list_records, gold)
+    pseudo, alias_labels = _alias_pairs(list_records)
+    pseudo = _align(pseudo, mentions)
+    all_left = pa.concat_tables([mentions, pseudo])
+    prior = len(gold_labels) / max(1, mentions.num_rows * list_records.num_rows)
+
+    u_sessions = [("random pairs of list names", _align(_list_pseudo_mentions(list_records), mentions))]
+    if mentions.num_rows:
+        u_sessions.append(("random pairs of sample mentions and list names", mentions))
+    with splink_session(all_left, list_records, settings_creator(prior), tf) as session:
+        linker = session.linker
+        db_api = linker._db_api  # noqa: SLF001 - Splink exposes no public accessor
+        for description, left in u_sessions:
+            with splink_session(left, list_records, settings_creator(prior), tf) as u_session:
+                u_session.linker.training.estimate_u_using_random_sampling(
+                    max_pairs=U_MAX_PAIRS, seed=SEED
+                )
+                _copy_u(u_session.linker.misc.save_model_to_json(), linker, description)
+        linker.training.estimate_m_from_pairwise_labels(
+            db_api.register(gold_labels, table_name="gold_labels")
+        )
+        linker.training.estimate_m_from_pairwise_labels(
+            db_api.register(alias_labels, table_name="alias_labels")
+        )
+        settings = linker.misc.save_model_to_json()
+    unobserved = _floor_unobserved(settings)
+    stats = {
+        "labelled_mentions": len({g.mention_id for g in gold}),
+        "gold_pairs": len(gold_labels),
+        "alias_pairs": alias_labels.num_rows,
+        "mentions": mentions.num_rows,
+        "list_names": list_records.num_rows,
+        "prior": prior,
+        "unobserved_levels": unobserved,
+    }
+    return TrainedModel(settings=settings, version=model_version(settings), stats=stats)
+
+
+def _copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:
+    """Put the u probabilities estimated in one session into another linker's comparisons."""
+    by_name = {c["output_column_name"]: c for c in u_settings["comparisons"]}
+    for comparison in linker._settings_obj.comparisons:  # noqa: SLF001
+        levels = by_name[comparison.output_column_name]["comparison_levels"]
+        for level, source in zip(comparison.comparison_levels, levels, strict=True):
+            if level.is_null_level:
+                continue
+            value = source.get("u_probability")
+            if value is not None:
+                level._add_trained_u_probability(value, description)  # noqa: SLF001
+    linker._populate_m_u_from_trained_values()  # noqa: SLF001
+
+
+# A level no labelled pair reached keeps this m, and one no random pair reached this u (less
+# than one in the pairs sampled); both are reported in the model's stats.
+UNOBSERVED_M = 1e-4
+UNOBSERVED_U = 1 / U_MAX_PAIRS
+
+
+def _floor_unobserved(settings: dict[str, Any]) -> list[str]:
+    unobserved = []
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            for key in ("m_probability", "u_probability"):
+                value = level.get(key)
+                if value is None or not isinstance(value, int | float) or value <= 0:
+                    level[key] = UNOBSERVED_M if key == "m_probability" else UNOBSERVED_U
+                    unobserved.append(f"{comparison['output_column_name']}: {level.get('label_for_charts')} ({key[0]})")
+    return unobserved

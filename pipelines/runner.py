@@ -1,0 +1,61 @@
+"""`sanctions run`: materialize everything once, synchronously, the way the schedules and the
+sensors would over time: refresh the lists, prepare the linkage, turn new inbox files into a
+batch (with the inbox sensor's own logic), screen it, refresh the outputs. Runs are recorded in
+the Dagster instance, so they show in the UI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from assets.articles.assets import article_batches
+from assets.articles.store import known_inbox_files
+from pipelines.definitions import defs
+from pipelines.sensors import article_inbox_sensor
+
+
+@dataclass
+class RunSummary:
+    jobs: list[str] = field(default_factory=list)
+    batches: list[str] = field(default_factory=list)
+
+
+def _execute(job_name: str, instance: dg.DagsterInstance, summary: RunSummary, **kwargs: str) -> None:
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, raise_on_error=False, **kwargs
+    )
+    summary.jobs.append(job_name + (f" [{kwargs['partition_key']}]" if kwargs else ""))
+    if not result.success:
+        failures = [
+            f"{e.step_key}: {e.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
+            for e in result.all_events
+            if e.is_step_failure
+        ]
+        raise RuntimeError(f"job {job_name} failed:\n" + "\n".join(failures))
+
+
+def run_all(instance: dg.DagsterInstance) -> RunSummary:
+    summary = RunSummary()
+    _execute("refresh_lists", instance, summary)
+    _execute("prepare_linkage", instance, summary)
+    configured = {name: defs.resources[name] for name in ("warehouse", "article_sources")}
+    with dg.build_resources(configured) as resources:  # EnvVars resolved from this process
+        with resources.warehouse.get_connection() as con:
+            known = known_inbox_files(con)
+        context = dg.build_sensor_context(
+            instance=instance,
+            cursor=json.dumps(known),
+            resources={"article_sources": resources.article_sources},
+        )
+        result = article_inbox_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(article_batches.name, list(request.partition_keys or []))
+    for run_request in result.run_requests or []:
+        assert run_request.partition_key is not None
+        _execute("screen_batch", instance, summary, partition_key=run_request.partition_key)
+        summary.batches.append(run_request.partition_key)
+    _execute("publish_outputs", instance, summary)
+    return summary

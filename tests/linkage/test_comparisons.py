@@ -1,0 +1,149 @@
+"""Each comparison of the model on literal (mention, list name) pairs: which level it lands in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from assets.articles.model import Mention, MentionIdentifier
+from assets.linkage.records import mention_records
+from assets.linkage.settings import settings_creator
+from assets.linkage.splink_run import splink_session, term_frequencies, to_arrow
+
+EMPTY_FREQUENCIES = pa.table({"token": pa.array([], pa.string()), "names": pa.array([], pa.int64())})
+
+
+def mention(
+    name: str,
+    schema: str = "Unknown",
+    sentence: tuple[str, ...] = (),
+    article: tuple[str, ...] = (),
+    years: tuple[int, int] | None = None,
+    imo: str | None = None,
+) -> Mention:
+    return Mention(
+        mention_id="m1",
+        article_id="a1",
+        text=name,
+        label="OTHER",
+        schema_guess=schema,  # type: ignore[arg-type]
+        start=0,
+        end=len(name),
+        sentence=name,
+        detector="ner",
+        canonical_id="m1",
+        canonical_text=name,
+        sentence_countries=list(sentence),
+        article_countries=list(article or sentence),
+        birth_year_min=years[0] if years else None,
+        birth_year_max=years[1] if years else None,
+        identifiers=[MentionIdentifier("imo", imo)] if imo else [],
+    )
+
+
+def record(
+    name: str,
+    schema: str = "Person",
+    countries: tuple[str, ...] = (),
+    years: tuple[int, ...] = (),
+    imo: str | None = None,
+) -> pa.Table:
+    """A list name as linkage.list_records would hold it, built with the same code path."""
+    as_mention = mention_records([mention(name)], EMPTY_FREQUENCIES)
+    con = duckdb.connect(":memory:")
+    con.register("m", as_mention)
+    table = to_arrow(
+        con.sql(
+            """
+            SELECT 'r1' AS unique_id, 'test:1' AS entity_id,
+                   * EXCLUDE (unique_id, entity_id, schema, name_kind, countries, birth_years,
+                              identifiers, identifier_kinds),
+                   'primary' AS name_kind, $schema AS schema, $countries::VARCHAR[] AS countries,
+                   $years::INTEGER[] AS birth_years, $ids::VARCHAR[] AS identifiers,
+                   $kinds::VARCHAR[] AS identifier_kinds
+            FROM m
+            """,
+            params={
+                "schema": schema,
+                "countries": list(countries),
+                "years": list(years),
+                "ids": [f"imo:{imo}"] if imo else [],
+                "kinds": ["imo"] if imo else [],
+            },
+        ).to_arrow_table()
+    )
+    con.close()
+    return table.select(as_mention.column_names)
+
+
+def levels(m: Mention, r: pa.Table) -> dict[str, str]:
+    """comparison -> label of the level the pair lands in."""
+    mentions = mention_records([m], EMPTY_FREQUENCIES)
+    settings = settings_creator()
+    with splink_session(mentions, r, settings, term_frequencies(r)) as session:
+        left = session.linker._db_api.register(mentions, table_name="left_records")  # noqa: SLF001
+        right = session.linker._db_api.register(r, table_name="right_records")  # noqa: SLF001
+        scored = session.linker.inference.score_pairs(left, right)
+        row: dict[str, Any] = to_arrow(
+            session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table()
+        ).to_pylist()[0]
+        labels: dict[str, str] = {}
+        for comparison in session.linker._settings_obj.comparisons:  # noqa: SLF001
+            gamma = row[f"gamma_{comparison.output_column_name}"]
+            level = next(
+                lv for lv in comparison.comparison_levels if lv.comparison_vector_value == gamma
+            )
+            labels[comparison.output_column_name] = level.label_for_charts
+    return labels
+
+
+@pytest.mark.parametrize(
+    ("mention_name", "list_name", "expected"),
+    [
+        ("Promsvyazbank", "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK", "Exact match on core"),
+        ("Promsvyazbank PJSC", "PROMSVYAZBANK", "Exact match on core"),
+        ("Zawahiri Ayman", "Ayman AL-ZAWAHIRI", "same words"),
+        ("Jens Stoltenburg", "Jens STOLTENBERG", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
+        ("Ayman Zawahiri", "Ayman Muhammad Rabi AL-ZAWAHIRI", "all words of the shorter name"),
+        ("Muhammad Qasim", "Mohammed Qasem", "same sound"),
+        ("Antony Blinken", "Anthony BLINKEN", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
+        ("NATO", "NAFTOGAZ", "All other comparisons"),
+    ],
+)
+def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
+    assert levels(mention(mention_name), record(list_name))["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("m", "r", "comparison", "expected"),
+    [
+        (mention("X Y", "Person"), record("X Y", "Person"), "schema", "Exact match on schema"),
+        (mention("X Y", "Person"), record("X Y", "Organization"), "schema", "person vs organisation"),
+        (mention("X Y", "Organization"), record("X Y", "Vessel"), "schema", "organisation and vessel/aircraft"),
+        (mention("X Y"), record("X Y", "Organization"), "schema", "type unknown"),
+        (mention("X Y", sentence=("RU",)), record("X Y", countries=("RU",)), "country", "country in the sentence"),
+        (mention("X Y", sentence=("US",), article=("US", "RU")), record("X Y", countries=("RU",)), "country", "country in the article"),
+        (mention("X Y", sentence=("CN",)), record("X Y", countries=("IR",)), "country", "countries disagree"),
+        (mention("X Y", years=(1971, 1972)), record("X Y", years=(1972,)), "birth_year", "birth year agrees"),
+        (mention("X Y", years=(1971, 1972)), record("X Y", years=(1969,)), "birth_year", "birth year within 3 years"),
+        (mention("X Y", years=(1990, 1991)), record("X Y", years=(1962,)), "birth_year", "birth year disagrees"),
+        (mention("X Y", imo="9216298"), record("X Y", "Vessel", imo="9216298"), "identifier", "same identifier"),
+        (mention("X Y", imo="9216298"), record("X Y", "Vessel", imo="9074729"), "identifier", "identifier of the same kind differs"),
+    ],
+)
+def test_context_levels(m: Mention, r: pa.Table, comparison: str, expected: str) -> None:
+    assert levels(m, r)[comparison] == expected
+
+
+def test_missing_context_is_neutral() -> None:
+    got = levels(mention("X Y"), record("X Y", countries=("RU",), years=(1960,)))
+    assert got == {
+        "name": "Exact match on core",
+        "schema": "type unknown",
+        "country": "no country to compare",
+        "birth_year": "no birth year to compare",
+        "identifier": "no identifier to compare",
+    }
