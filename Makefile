@@ -10,6 +10,8 @@ export SANCTIONS_WAREHOUSE ?= $(CURDIR)/data/warehouse/sanctions.duckdb
 export SANCTIONS_RAW_DIR ?= $(CURDIR)/data/warehouse/raw
 export SANCTIONS_FETCH_MODE ?= auto
 export SANCTIONS_BATCHES_DIR ?= $(CURDIR)/data/warehouse/batches
+export SANCTIONS_INBOX_DIRS ?= $(CURDIR)/data/articles/inbox,$(CURDIR)/data/articles/samples
+export SANCTIONS_MODEL_DIR ?= $(CURDIR)/data/models
 
 .PHONY: run test check ui bench lint clean-warehouse
 

@@ -135,6 +135,8 @@ def cmd_run(warehouse: str) -> int:
     os.environ.setdefault("SANCTIONS_FETCH_MODE", "auto")
     os.environ.setdefault("SANCTIONS_RAW_DIR", str(base / "raw"))
     os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
+    os.environ.setdefault("SANCTIONS_INBOX_DIRS", "data/articles/inbox,data/articles/samples")
+    os.environ.setdefault("SANCTIONS_MODEL_DIR", DEFAULT_MODEL_DIR)
     if os.environ.get("DAGSTER_HOME"):
         instance = dg.DagsterInstance.get()
     else:
@@ -259,7 +261,9 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanctions", description="Sanctions screening for news.")
     parser.add_argument("--warehouse", help=f"DuckDB file (default: $SANCTIONS_WAREHOUSE or {DEFAULT_WAREHOUSE})")
-    parser.add_argument("--model-dir", default=DEFAULT_MODEL_DIR, help="the linkage model folder")
+    parser.add_argument(
+        "--model-dir", help=f"the linkage model folder (default: $SANCTIONS_MODEL_DIR or {DEFAULT_MODEL_DIR})"
+    )
     parser.add_argument("--match-threshold", type=float, default=0.9)
     parser.add_argument("--review-threshold", type=float, default=0.5)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     path = args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
+    args.model_dir = args.model_dir or os.environ.get("SANCTIONS_MODEL_DIR") or DEFAULT_MODEL_DIR
     try:
         if args.command == "run":
             return cmd_run(path)

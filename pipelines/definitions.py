@@ -30,9 +30,12 @@ defs = dg.Definitions(
         "list_fetcher": ListFetcherResource(
             mode=dg.EnvVar("SANCTIONS_FETCH_MODE"), raw_dir=dg.EnvVar("SANCTIONS_RAW_DIR")
         ),
-        "article_sources": ArticleSourcesResource(batches_dir=dg.EnvVar("SANCTIONS_BATCHES_DIR")),
+        "article_sources": ArticleSourcesResource(
+            inbox_dirs=dg.EnvVar("SANCTIONS_INBOX_DIRS"),
+            batches_dir=dg.EnvVar("SANCTIONS_BATCHES_DIR"),
+        ),
         "nlp": NlpResource(),
-        "linkage": LinkageResource(),
+        "linkage": LinkageResource(model_dir=dg.EnvVar("SANCTIONS_MODEL_DIR")),
     },
     # One process runs a whole run: DuckDB allows one writer per file, and starting a Python
     # per step costs ~8 s on two cores.

@@ -82,9 +82,9 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Where articles come from: inbox folders, RSS/Atom feeds, a file of article URLs; and
     where batch manifests are kept."""
 
-    inbox_dirs: list[str] = Field(
-        default_factory=lambda: ["data/articles/inbox", "data/articles/samples"],
-        description="folders scanned for .txt .md .html .json .jsonl articles",
+    inbox_dirs: str = Field(
+        default="data/articles/inbox,data/articles/samples",
+        description="comma-separated folders scanned for .txt .md .html .json .jsonl articles",
     )
     feeds: list[str] = Field(default_factory=list, description="RSS/Atom feed URLs")
     url_list: str = Field(default="data/articles/urls.txt", description="one article URL a line")
@@ -93,6 +93,9 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     retries: int = 2
+
+    def inbox_folders(self) -> list[Path]:
+        return [Path(p.strip()) for p in self.inbox_dirs.split(",") if p.strip()]
 
     def http(self) -> HttpSettings:
         return HttpSettings(

@@ -24,7 +24,7 @@ def plan_inbox_batch(
 ) -> tuple[dg.SensorResult, dict[str, str]]:
     """The sensor's work as a function: the request for a batch of changed files (if any) and
     the updated file -> digest map."""
-    current = [f for root in article_sources.inbox_dirs for f in scan_inbox(Path(root))]
+    current = [f for root in article_sources.inbox_folders() for f in scan_inbox(root)]
     changed = changed_files(current, known)
     updated = {**known, **{f.absolute: f.sha256 for f in current}}
     if not changed:

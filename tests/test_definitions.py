@@ -35,7 +35,20 @@ def test_definitions_load_with_every_registered_list() -> None:
         assert node.group_name == "sources"
         assert node.description and spec.publisher in node.description
         assert {c.name for c in node.check_keys} >= {"entity_count_in_bounds", "no_large_drop"}
-    assert defs.resolve_job_def("refresh_lists") is not None
+    for job in ("refresh_lists", "prepare_linkage", "screen_batch", "publish_outputs"):
+        assert defs.resolve_job_def(job) is not None
+    stages = {
+        "articles/articles": "articles",
+        "articles/mentions": "articles",
+        "linkage/list_records": "linkage",
+        "linkage/mention_model": "linkage",
+        "linkage/matches": "linkage",
+        "outputs/screening_hits": "outputs",
+    }
+    for key, group in stages.items():
+        node = graph.get(dg.AssetKey(key.split("/")))
+        assert node.group_name == group
+        assert node.description and len(node.description) > 80
 
 
 @pytest.mark.slow

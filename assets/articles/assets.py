@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-
-from assets.articles.batches import ingest_batch, mentions_for
+from assets.articles.batches import ingest_batch, read_manifest
+from assets.articles.pipeline import mentions_for
 from assets.articles.store import batch_articles, mentions_table, store_articles, store_mentions
 from assets.common.tables import ARTICLE_TABLES, ensure_tables, utc_now
 from assets.sources.registry import LIST_SPECS

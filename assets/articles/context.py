@@ -132,16 +132,17 @@ def _pycountry_names() -> dict[str, str]:
     return names
 
 
-def country_of(place: str) -> str | None:
+def country_of(place: str, codes: bool = True) -> str | None:
     """ISO 3166 alpha-2 for a country name, code, demonym or well-known city as NER finds them:
     ``"Russia"``, ``"US"``, ``"Chinese"``, ``"Russians"``, ``"North Korean"``, ``"Tehran"``,
-    ``"the United States"``, ``"Beijing's"``. None when unknown. Constant time (a few dict
-    look-ups), so it can run on every list name."""
-    return _country_of(place.strip())
+    ``"the United States"``, ``"Beijing's"``. None when unknown. ISO codes count only when
+    written in capitals, and only with `codes` (off for arbitrary words, where "MAR" or "AND"
+    are no countries). Constant time (a few dict look-ups), so it can run on every list name."""
+    return _country_of(place.strip(), codes)
 
 
 @lru_cache(maxsize=16384)
-def _country_of(place: str) -> str | None:
+def _country_of(place: str, codes: bool) -> str | None:
     key = _POSSESSIVE.sub("", _THE.sub("", place)).strip(" ,").lower()
     key = " ".join(key.split())
     if not key:
@@ -157,7 +158,7 @@ def _country_of(place: str) -> str | None:
     if key.endswith("s") and (found := DEMONYMS.get(key[:-1])):
         return found  # "Russians", "Iranians"
     stripped = place.strip(" .,")
-    if len(key) in (2, 3) and stripped.isupper() and stripped.isalpha():
+    if codes and len(key) in (2, 3) and stripped.isupper() and stripped.isalpha():
         return country_code(key)  # codes only when written in capitals: "US", "UAE"
     return None
 
@@ -265,14 +266,17 @@ def _has_head(words: Sequence[str]) -> bool:
 
 def is_title(text: str) -> bool:
     """True when `text` is nothing but honorifics and role words (``"President"``, ``"State"``,
-    ``"Secretary of State"``, ``"Mr."``): a span NER sometimes takes for a name."""
+    ``"Secretary of State"``, ``"Mr."``): a span NER sometimes takes for a name. Institutions
+    ("Foreign Ministry", "Treasury") are names, not titles."""
     words = [w for w in _WORD.findall(text) if w[0].isalnum()]
     if not words:
         return True
-    return all(
-        _is_role_word(w) or w.lower().rstrip(".") in HONORIFICS or w.lower() in _CONNECTORS
-        for w in words
-    )
+    titles = ROLE_HEADS | ROLE_MODIFIERS | HONORIFICS | _CONNECTORS
+    for word in words:
+        lower = word.lower().rstrip(".")
+        if lower not in titles and not all(part in titles for part in lower.split("-") if part):
+            return False
+    return True
 
 
 def split_title(name: str) -> tuple[int, str | None]:
@@ -357,7 +361,7 @@ def _role_phrase(chain: Sequence[str]) -> str | None:
 
 
 _APPOSITION = re.compile(
-    r"^\s*,\s*(?:(?:aged\s+)?\d{1,3}\s*,\s*)?(?:who\s+is\s+|who\s+was\s+)?"
+    r"^\s*(?:\([^()]{0,40}\)\s*)?,\s*(?:(?:aged\s+)?\d{1,3}\s*,\s*)?(?:who\s+is\s+|who\s+was\s+)?"
     r"(?:(?:the|a|an|his|her|its|their)\s+)?(?P<phrase>[^,;:()\"“”]{2,100}?)\s*(?:[,;:()\"“”]|\.(?:\s|$)|$)"
 )
 
@@ -393,7 +397,8 @@ def role_after(text: str, end: int) -> str | None:
     if not _has_head(head_zone):
         return None
     while len(words) > 1 and (
-        country_of(words[0]) or (words[0][:1].isupper() and not _is_role_word(words[0]))
+        country_of(words[0], codes=False)
+        or (words[0][:1].isupper() and not _is_role_word(words[0]))
     ):
         if _is_role_word(words[0]):
             break
@@ -409,7 +414,8 @@ def role_of(text: str, start: int, end: int, floor: int = 0) -> str | None:
 # --- age and birth year ------------------------------------------------------------------------
 
 _AGE_BEFORE = re.compile(
-    r"\b(?:the|a|an)\s+(?P<age>\d{1,3})[- ]year[- ]old(?:\s+[A-Za-z][\w.'’-]*){0,5}\s*,?\s*$",
+    r"\b(?:the|a|an)\s+(?P<age>\d{1,3})[- ]year[- ]old(?P<between>(?:\s+[A-Za-z][\w.'’-]*){0,5})"
+    r"\s*,?\s*$",
     re.IGNORECASE,
 )
 _AGE_AFTER = re.compile(
@@ -429,6 +435,21 @@ _BORN_AFTER = re.compile(
 )
 
 
+_SKIP_APPOSITION = re.compile(r"^\s*,[^,;()\"“”]{1,80},")
+
+
+def _describes(words: Sequence[str]) -> bool:
+    """Words between "the 52-year-old" and a name that describe the person ("former Russian
+    businessman") rather than name someone else ("businessman Ivan Petrov met")."""
+    for word in words:
+        lower = word.lower()
+        if lower in _CLAUSE_WORDS:
+            return False
+        if word[:1].isupper() and not (_is_role_word(word) or country_of(word, codes=False)):
+            return False
+    return True
+
+
 def birth_years_from_age(age: int, reference: dt.date) -> tuple[int, int]:
     """Someone aged `age` on `reference` was born in one of two years: 52 in 2024 -> 1971..1972
     (1972 if the birthday has passed)."""
@@ -441,14 +462,19 @@ def birth_years(text: str, start: int, end: int, reference: dt.date) -> tuple[in
     52"``, ``"X, a 52-year-old ..."``, ``"X, born in 1962"``, ``"X (born 1962)"``. Ages are
     relative to `reference`, the article's publication date. None when nothing is written."""
     after = text[end : end + 80]
-    if born := _BORN_AFTER.match(after):
+    born = _BORN_AFTER.match(after)
+    if born is None and (apposition := _SKIP_APPOSITION.match(text[end : end + 160])):
+        born = _BORN_AFTER.match(text[end + apposition.end() : end + apposition.end() + 80])
+    if born:
         year = int(born.group("year"))
         if 1900 <= year <= reference.year:
             return year, year
     age: int | None = None
     if match := _AGE_AFTER.match(after):
         age = int(next(g for g in match.group("a1", "a2", "a3", "a4") if g))
-    elif match := _AGE_BEFORE.search(text[max(0, start - 120) : start]):
+    elif (match := _AGE_BEFORE.search(text[max(0, start - 120) : start])) and _describes(
+        match.group("between").split()
+    ):
         age = int(match.group("age"))
     if age is None or not 10 <= age <= 110:
         return None
@@ -468,7 +494,7 @@ class IdentifierHit:
     end: int
 
 
-_IMO = re.compile(r"\bIMO(?:\s+(?:number|no\.?|nr\.?|#))?\s*[:#.]?\s*(?P<value>\d{7})\b")
+_IMO = re.compile(r"\bIMO(?:\s+(?i:number|no\.?|nr\.?|#))?(?:\s+is)?\s*[:#.]?\s*(?P<value>\d{7})\b")
 _PASSPORT = re.compile(
     r"\bpassport\s+(?:(?:number|no\.?|num\.?|#)\s*)?:?\s*"
     r"(?P<value>(?=[A-Z0-9 ]*\d)[A-Z]{0,3}\s?[0-9][0-9A-Z]{3,11}|[A-Z]{1,3}[0-9][0-9A-Z]{3,11})\b",
@@ -485,7 +511,9 @@ def imo_is_valid(number: str) -> bool:
     times 7, 6, 5, 4, 3, 2, modulo 10. ``"9074729"`` is valid, ``"9074728"`` is not."""
     if len(number) != 7 or not number.isdigit():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:6], range(7, 1, -1)))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(number[:6], range(7, 1, -1), strict=True)
+    )
     return total % 10 == int(number[6])
 
 
@@ -522,6 +550,20 @@ VESSEL_WORDS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+_AFTER_VESSEL_WORD = re.compile(
+    r"\b(?:vessel|tanker|supertanker|ship|freighter|carrier|trawler|yacht|superyacht|dhow|"
+    r"m/v|m/t|mv|mt)\s*,?\s*(?:(?:the|named|called)\s+)?[\"“‘']?$",
+    re.IGNORECASE,
+)
+
+
+def follows_vessel_word(text: str, start: int, floor: int = 0) -> bool:
+    """True when a name at `start` comes right after a vessel word: ``"the tanker Eagle S"``,
+    ``"an oil tanker, the Eagle S"``, ``"the vessel named 'Hope'"`` (not ``"tanker operator
+    Sovcomflot"``)."""
+    return _AFTER_VESSEL_WORD.search(text[max(floor, start - 40) : start]) is not None
+
+
 def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] | None:
     """The span of a ship name written right before an IMO number that starts at `pos`:
     ``"the tanker Nova (IMO 9216298)"`` -> the offsets of ``Nova``; ``"MAR AZUL, IMO ..."`` ->
@@ -544,7 +586,7 @@ def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] |
             lower in {"the", "a", "an"}
             or lower in VESSEL_WORDS
             or lower.endswith("-flagged")
-            or country_of(token)
+            or country_of(token, codes=False)
             or lower in {"sanctioned", "iranian-owned", "russian-owned"}
         ):
             continue
@@ -584,7 +626,7 @@ def attach_identifiers(
     Returns mention index -> identifiers; identifiers with no such mention are dropped."""
     wanted = {"imo": "VESSEL", "passport": "PERSON", "swift_bic": "ORG"}
     attached: dict[int, list[MentionIdentifier]] = {}
-    for hit, sentence in zip(hits, hit_sentences):
+    for hit, sentence in zip(hits, hit_sentences, strict=True):
         label = wanted.get(hit.kind)
         candidates = (
             i for i in range(len(spans)) if labels[i] == label and sentences[i] == sentence
@@ -604,7 +646,7 @@ _PARTICLES = frozenset(
     {"al", "el", "bin", "ibn", "bint", "abu", "de", "del", "da", "di", "van", "von", "der", "la"}
 )
 _INITIAL_SKIP = frozenset({"of", "the", "and", "for", "&", "de", "la", "in", "on"})
-_ACRONYM = re.compile(r"^\s*\(\s*(?:the\s+)?(?P<acronym>[A-Z][A-Za-z0-9&]{1,9})\s*\)")
+_ACRONYM = re.compile(r"^\s*\(\s*(?:the\s+)?(?P<acronym>[A-Z][A-Za-z0-9&-]{1,11})\s*\)")
 
 
 def name_words(name: str) -> list[str]:
@@ -625,11 +667,19 @@ def initials(name: str) -> str:
     return "".join(letters)
 
 
+def initials_variants(name: str) -> set[str]:
+    """The initials with and without function words: ``"Bank of China"`` -> ``{"BC", "BOC"}``."""
+    every = "".join(
+        word[0].upper() for word in re.split(r"[\s-]+", _THE.sub("", name)) if word[:1].isalpha()
+    )
+    return {initials(name), every}
+
+
 def is_acronym(text: str) -> bool:
-    """Two to ten characters, starting with a letter, at least two capitals, no lower-case run
-    longer than one letter (``"PSB"``, ``"IRGC"``, ``"PdVSA"``)."""
+    """Two to twelve characters, starting with a letter, at least two capitals, no lower-case
+    run longer than one letter (``"PSB"``, ``"IRGC"``, ``"PdVSA"``, ``"IRGC-QF"``)."""
     return (
-        2 <= len(text) <= 10
+        2 <= len(text) <= 12
         and text[0].isalpha()
         and sum(ch.isupper() for ch in text) >= 2
         and " " not in text
@@ -648,7 +698,7 @@ def bracket_acronyms(text: str, spans: Sequence[tuple[int, int]]) -> dict[str, i
     return found
 
 
-_BRACKETED = re.compile(r"\(\s*(?P<acronym>[A-Z][A-Z0-9&]{1,9})\s*\)")
+_BRACKETED = re.compile(r"\(\s*(?P<acronym>[A-Z][A-Z0-9&-]{1,11})\s*\)")
 _CAP_WORD = re.compile(r"[A-Z][\w'’&.-]*|of|the|and|for|de|la|&")
 
 
@@ -678,7 +728,7 @@ def acronym_definitions(text: str) -> list[tuple[int, int, str]]:
             if run[first].group().lower() in _INITIAL_SKIP:
                 continue
             candidate = text[run[first].start() : run[-1].end()]
-            if initials(candidate) == acronym.upper():
+            if acronym.upper() in initials_variants(candidate):
                 out.append((run[first].start(), run[-1].end(), acronym))
                 break
     return out
@@ -700,9 +750,10 @@ def _canonical_person(items: Sequence[CorefItem], index: int) -> int:
         key = " ".join(w.lower() for w in words)
         for earlier in range(index):
             other = items[earlier]
-            if other.label == "PERSON" and " ".join(
-                w.lower() for w in name_words(other.text)
-            ) == key:
+            if (
+                other.label == "PERSON"
+                and " ".join(w.lower() for w in name_words(other.text)) == key
+            ):
                 return earlier
         return index
     word = words[0].lower()
@@ -735,7 +786,11 @@ def _canonical_org(items: Sequence[CorefItem], index: int, acronyms: Mapping[str
     if items[index].label == "ORG" and is_acronym(text) and len(text) >= 3:
         for earlier in range(index):
             other = items[earlier]
-            if other.label == "ORG" and " " in other.text.strip() and initials(other.text) == text:
+            if (
+                other.label == "ORG"
+                and " " in other.text.strip()
+                and text in initials_variants(other.text)
+            ):
                 return earlier
     return index
 
@@ -782,17 +837,23 @@ def short_form_words(full_names: Iterable[str]) -> set[str]:
         parts = name_words(name)
         if len(parts) < 2:
             continue
+        expanded: list[str] = []
         for part in parts:
+            expanded.append(part)
+            pieces = part.split("-")
+            if len(pieces) > 1 and pieces[0].lower() in _PARTICLES:
+                expanded.append("-".join(pieces[1:]))  # "al-Zawahiri" -> also "Zawahiri"
+        for part in expanded:
             clean = part.strip(".,")
             lower = clean.lower()
             if (
                 len(clean) < 2
-                or not clean[0].isupper()
-                or not clean.isalpha()
+                or not (clean[0].isupper() or ("-" in clean and clean.split("-")[0] in _PARTICLES))
+                or not clean.replace("-", "").isalpha()
                 or lower in _PARTICLES
                 or lower in HONORIFICS
                 or _is_role_word(clean)
-                or country_of(clean)
+                or country_of(clean, codes=False)
                 or lower in _COMMON_CAPITALISED
             ):
                 continue

@@ -22,6 +22,12 @@ Precision comes first, because a list name in the text is a strong signal downst
 
 A vessel name of one common word ("HOPE") is not dropped but matched only next to a vessel word.
 
+**Variants added for each name**: without surrounding quotes (``'"KOMID"'``), without a trailing
+bracketed part ("SOUTH SHIPPING LINE IRAN (SSL)"), for organisations without a leading or
+trailing legal form ("GAZPROM SVYAZ, OOO" -> "Gazprom Svyaz", "PUBLIC JOINT STOCK COMPANY
+PROMSVYAZBANK" -> "Promsvyazbank"), and an ASCII-folded spelling of names with diacritics
+("Türkiye Halk Bankası" -> "Turkiye Halk Bankasi"). Each variant passes the same filters.
+
 **Conditions on each match in the text:**
 
 - every word of the matched text starts with a capital or a digit (lower-case particles such as
@@ -38,15 +44,17 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from anyascii import anyascii
 from spacy.language import Language
 from spacy.lookups import Lookups
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -135,7 +143,9 @@ def english_words(nlp: Language) -> frozenset[str]:
 
 
 def _content(words: list[str]) -> list[str]:
-    return [w for w in words if w not in _PARTICLES and any(ch.isalnum() for ch in w)]
+    return [
+        w for w in words if w not in _PARTICLES and (w.isalnum() or any(ch.isalnum() for ch in w))
+    ]
 
 
 class ListNameMatcher:
@@ -144,7 +154,7 @@ class ListNameMatcher:
     def __init__(
         self,
         matcher: PhraseMatcher,
-        entries: dict[tuple[str, ...], _Entry],
+        entries: dict[tuple[int, ...], _Entry],
         skipped: Counter[str],
     ) -> None:
         self._matcher = matcher
@@ -187,36 +197,42 @@ class ListNameMatcher:
             schemas.append(schema)
             originals.append(name)
 
-        entries: dict[tuple[str, ...], _Entry] = {}
-        patterns: list[Doc] = []
-        for doc, schema, original in zip(
-            nlp.tokenizer.pipe(texts, batch_size=2000), schemas, originals, strict=True
-        ):
-            key = tuple(token.lower_ for token in doc)
-            entry = entries.get(key)
-            if entry is None or schema not in entry.schemas:
-                reason, context_only = _reject(doc.text, key, schema, dictionary, stop_words)
-                if reason:
-                    skipped[reason] += 1
-                    continue
-                if entry is None:
-                    content = _content(list(key))
-                    entry = _Entry(
-                        names=[],
-                        schemas=set(),
-                        dictionary_only=len(content) <= 2
-                        and all(w in dictionary for w in content),
-                        context_only_vessel=False,
-                    )
-                    entries[key] = entry
-                    patterns.append(doc)
-                entry.schemas.add(schema)
-                entry.context_only_vessel = entry.context_only_vessel or context_only
-            if original not in entry.names:
-                entry.names.append(original)
+        entries: dict[tuple[int, ...], _Entry] = {}
+        patterns: list[tuple[int, ...]] = []
+        strings = nlp.vocab.strings
+        last_counted: str | None = None
+        for tokens, schema, original in zip(_tokenise(nlp, texts), schemas, originals, strict=True):
+            for variant_number, words in enumerate(name_variants(tokens, schema)):
+                key = tuple(strings.add(word) for word in words)
+                entry = entries.get(key)
+                if entry is None or schema not in entry.schemas:
+                    text = " ".join(words)
+                    reason, context_only = _reject(text, words, schema, dictionary, stop_words)
+                    if reason:
+                        if variant_number == 0 and last_counted is not original:
+                            skipped[reason] += 1  # once per name, for its own spelling
+                            last_counted = original
+                        continue
+                    if entry is None:
+                        content = _content(words)
+                        entry = _Entry(
+                            names=[],
+                            schemas=set(),
+                            dictionary_only=len(content) <= 2
+                            and all(w in dictionary for w in content),
+                            context_only_vessel=False,
+                        )
+                        entries[key] = entry
+                        patterns.append(key)
+                    entry.schemas.add(schema)
+                    entry.context_only_vessel = entry.context_only_vessel or context_only
+                if original not in entry.names:
+                    entry.names.append(original)
 
         matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        matcher.add(_KEY, patterns)
+        # PhraseMatcher takes a pattern as a Doc or, as here, as the sequence of its token
+        # attribute hashes (what it converts a Doc to): no Doc per name to build.
+        matcher.add(_KEY, cast(list[Doc], patterns))
         return cls(matcher, entries, skipped)
 
     def __call__(self, doc: Doc) -> list[ListMatch]:
@@ -226,7 +242,7 @@ class ListNameMatcher:
         chosen: dict[tuple[int, int], tuple[str, _Entry]] = {}
         for _, start, end in self._matcher(doc):
             span = doc[start:end]
-            entry = self._entries.get(tuple(token.lower_ for token in span))
+            entry = self._entries.get(tuple(token.lower for token in span))
             if entry is None:
                 continue
             schema = self._accept(doc, span, entry)
@@ -274,6 +290,126 @@ class ListNameMatcher:
         return "Vessel" if upper or quoted else None
 
 
+_QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’", "«", "»", "''", "``"})
+# Legal forms cut from the start or end of an organisation name for a second pattern: the news
+# writes "Gazprom Svyaz" for the list's "GAZPROM SVYAZ, OOO". Lower case, dots removed.
+LEGAL_FORMS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(form.split())
+    for form in (
+        "ltd", "limited", "llc", "l l c", "inc", "incorporated", "co", "co ltd", "corp", "plc",
+        "jsc", "pjsc", "ojsc", "cjsc", "ooo", "oao", "zao", "pao", "ao", "sa", "s a", "gmbh",
+        "ag", "bv", "nv", "fze", "fzco", "fzc", "fz llc", "llp", "lp", "pte", "pte ltd", "pvt",
+        "pvt ltd", "private limited", "sdn bhd", "sarl", "srl", "spa", "as", "tov", "dmcc",
+        "joint stock company", "public joint stock company", "open joint stock company",
+        "closed joint stock company", "limited liability company", "joint-stock company",
+        "public joint-stock company", "open joint-stock company", "closed joint-stock company",
+        "limited liability partnership", "aktsionernoe obshchestvo",
+        "publichnoe aktsionernoe obshchestvo", "otkrytoe aktsionernoe obshchestvo",
+        "zakrytoe aktsionernoe obshchestvo", "obshchestvo s ogranichennoi otvetstvennostyu",
+        "obshchestvo s ogranichennoy otvetstvennostyu",
+    )
+)  # fmt: skip
+_MAX_FORM = max(len(form) for form in LEGAL_FORMS)
+_FORM_ENDS = frozenset(form[-1].split("-")[-1] for form in LEGAL_FORMS)
+_FORM_STARTS = frozenset(form[0].split("-")[0] for form in LEGAL_FORMS)
+
+
+def _strip_quotes(words: list[str]) -> list[str]:
+    start, end = 0, len(words)
+    while start < end and words[start] in _QUOTE_TOKENS:
+        start += 1
+    while end > start and words[end - 1] in _QUOTE_TOKENS:
+        end -= 1
+    return words[start:end]
+
+
+def _form_key(words: Sequence[str]) -> tuple[str, ...]:
+    """Words of a possible legal form, dots and hyphen tokens folded: "co.", "l.l.c." -> co, llc;
+    "joint", "-", "stock" -> joint-stock."""
+    out: list[str] = []
+    for word in words:
+        if word == "-" and out:
+            out[-1] += "-"
+            continue
+        bare = word.replace(".", "")
+        if out and out[-1].endswith("-"):
+            out[-1] += bare
+        elif bare:
+            out.append(bare)
+    return tuple(out)
+
+
+def _cut_legal_forms(words: list[str]) -> list[str]:
+    words = list(words)
+    while words and words[-1] in {",", "."}:
+        words.pop()
+    if len(words) < 2 or (
+        words[-1].replace(".", "") not in _FORM_ENDS and words[0] not in _FORM_STARTS
+    ):
+        return _strip_quotes(words)
+    for size in range(min(_MAX_FORM * 2, len(words) - 1), 0, -1):
+        if _form_key(words[-size:]) in LEGAL_FORMS:
+            words = words[:-size]
+            while words and words[-1] in {",", ".", "-"}:
+                words.pop()
+            break
+    for size in range(min(_MAX_FORM * 2, len(words) - 1), 0, -1):
+        if _form_key(words[:size]) in LEGAL_FORMS:
+            words = words[size:]
+            break
+    return _strip_quotes(words)
+
+
+def name_variants(words: list[str], schema: str) -> list[list[str]]:
+    """The token sequences a list name is matched as: itself without surrounding quotes, without
+    a trailing bracketed part ("SOUTH SHIPPING LINE IRAN (SSL)"), and for organisations without
+    a leading or trailing legal form ("GAZPROM SVYAZ, OOO" -> "gazprom svyaz",
+    "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK" -> "promsvyazbank"). The name itself first."""
+    base = _strip_quotes(words)
+    variants = [base]
+    if len(base) > 2 and base[-1] == ")" and "(" in base[1:]:
+        cut = len(base) - 1 - base[::-1].index("(")
+        variants.append(_strip_quotes(base[:cut]))
+    if schema == "Organization":
+        variants.extend([_cut_legal_forms(v) for v in variants])
+    out: list[list[str]] = []
+    for variant in variants:
+        if variant and variant not in out:
+            out.append(variant)
+    return out
+
+
+def _tokenise(nlp: Language, texts: list[str]) -> list[list[str]]:
+    """The lower-cased tokens spaCy's tokenizer gives each text, fast: the tokenizer splits on
+    whitespace first, and a chunk of letters only that is no tokenizer special case is always
+    one token, so only the other chunks ("AL-ZAWAHIRI", "LTD.", "(PVT)") go through spaCy,
+    once per distinct chunk. Equivalent to ``[t.lower_ for t in nlp.tokenizer(text)]``."""
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    rules = tokenizer.rules or {}
+    split: dict[str, list[str]] = {}
+    chunked: list[list[str]] = []
+    for text in texts:
+        chunks = text.split()
+        chunked.append(chunks)
+        for chunk in chunks:
+            if chunk not in split and (not chunk.isalpha() or chunk in rules):
+                split[chunk] = []
+    hard = list(split)
+    for chunk, doc in zip(hard, tokenizer.pipe(hard, batch_size=1000), strict=True):
+        split[chunk] = [token.lower_ for token in doc]
+    out: list[list[str]] = []
+    for chunks in chunked:
+        words: list[str] = []
+        for chunk in chunks:
+            found = split.get(chunk)
+            if found is None:
+                words.append(chunk.lower())
+            else:
+                words.extend(found)
+        out.append(words)
+    return out
+
+
 def _capitalised(word: str) -> bool:
     first = word[:1]
     if not first or not first.isalpha():
@@ -289,7 +425,7 @@ def _vessel_context(doc: Doc, span: Span) -> bool:
 
 def _reject(
     text: str,
-    key: tuple[str, ...],
+    words: list[str],
     schema: str,
     dictionary: frozenset[str],
     stop_words: frozenset[str],
@@ -300,7 +436,6 @@ def _reject(
         return "short", False
     if not any(ch.isalpha() for ch in text):
         return "no_letters", False
-    words = list(key)
     content = _content(words)
     if not content:
         return "stop_words_only", False

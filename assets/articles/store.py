@@ -217,7 +217,7 @@ def load_mentions(
 ) -> list[Mention]:
     """Mentions back as objects (`where` is a fixed SQL fragment with parameters)."""
     result = con.execute(
-        "SELECT mention_id, article_id, text, label, schema_guess, start, \"end\", sentence, "
+        'SELECT mention_id, article_id, text, label, schema_guess, start, "end", sentence, '
         "detector, canonical_id, canonical_text, sentence_countries, article_countries, role, "
         f"birth_year_min, birth_year_max, identifiers FROM articles.mentions WHERE {where} "
         "ORDER BY mention_id",

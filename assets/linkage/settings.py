@@ -34,7 +34,8 @@ def _both(expr: str) -> str:
 def name_comparison() -> cl.CustomComparison:
     """Exact core name (term-frequency adjusted: common names weigh less), the same words in
     another order, Jaro-Winkler bands on the order-free key, all words of the shorter name
-    present in the longer one, same sound, a shared word, else."""
+    present in the longer one, a one-word name (a surname, an acronym) inside the other, same
+    sound, a shared rare word, else. Each level's weight is learned separately."""
     return cl.CustomComparison(
         output_column_name=NAME,
         comparison_levels=[
@@ -49,6 +50,11 @@ def name_comparison() -> cl.CustomComparison:
                 "len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
                 "AND least(len(tokens_l), len(tokens_r)) >= 2",
                 label_for_charts="all words of the shorter name",
+            ),
+            cll.CustomLevel(
+                "least(len(tokens_l), len(tokens_r)) = 1 "
+                "AND len(list_intersect(tokens_l, tokens_r)) = 1",
+                label_for_charts="a one-word name inside the other",
             ),
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"

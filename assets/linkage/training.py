@@ -205,6 +205,8 @@ def train(
             db_api.register(alias_labels, table_name="alias_labels")
         )
         settings = linker.misc.save_model_to_json()
+        counts = _gold_level_counts(session, mentions, list_records, gold_labels)
+    _smooth_m(settings, counts, alias_pairs=alias_labels.num_rows)
     unobserved = _floor_unobserved(settings)
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
@@ -216,6 +218,70 @@ def train(
         "unobserved_levels": unobserved,
     }
     return TrainedModel(settings=settings, version=model_version(settings), stats=stats)
+
+
+CONTEXT_COMPARISONS = ("schema", "country", "birth_year", "identifier")
+
+
+def _gold_level_counts(
+    session: Any, mentions: pa.Table, list_records: pa.Table, gold_labels: pa.Table
+) -> dict[str, dict[int, int]]:
+    """comparison -> gamma -> number of labelled (gold) pairs at that level, with the model's
+    own comparison SQL (Splink scores the labelled pairs directly)."""
+    left_ids = set(gold_labels.column("unique_id_l").to_pylist())
+    right_ids = set(gold_labels.column("unique_id_r").to_pylist())
+    pairs = set(
+        zip(
+            gold_labels.column("unique_id_l").to_pylist(),
+            gold_labels.column("unique_id_r").to_pylist(),
+            strict=True,
+        )
+    )
+    import pyarrow.compute as pc
+
+    left = mentions.filter(pc.is_in(mentions.column("unique_id"), pa.array(sorted(left_ids))))
+    right = list_records.filter(
+        pc.is_in(list_records.column("unique_id"), pa.array(sorted(right_ids)))
+    )
+    db_api = session.linker._db_api  # noqa: SLF001
+    scored = session.linker.inference.score_pairs(
+        db_api.register(left, table_name="gold_left"), db_api.register(right, table_name="gold_right")
+    )
+    rows = to_arrow(session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table())
+    counts: dict[str, dict[int, int]] = {}
+    for row in rows.to_pylist():
+        if (row["unique_id_l"], row["unique_id_r"]) not in pairs:
+            continue
+        for name in ("name", *CONTEXT_COMPARISONS):
+            gamma = int(row[f"gamma_{name}"])
+            if gamma >= 0:
+                counts.setdefault(name, {}).setdefault(gamma, 0)
+                counts[name][gamma] += 1
+    return counts
+
+
+def _smooth_m(
+    settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]], alias_pairs: int
+) -> None:
+    """Laplace-smoothed m: a level that no labelled pair reached gets 1/(n + levels), not zero
+    (a single birth year off by one must not veto a match). Context comparisons take their m
+    from the labelled sample pairs' counts; the name comparison keeps the Splink estimate
+    (samples and list aliases), smoothed with the same rule."""
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        k = len(levels)
+        by_gamma = counts.get(name, {})
+        n = sum(by_gamma.values())
+        for i, level in enumerate(levels):
+            gamma = k - 1 - i
+            if name in CONTEXT_COMPARISONS:
+                level["m_probability"] = (by_gamma.get(gamma, 0) + 1) / (n + k)
+            else:
+                total = n + alias_pairs
+                m = level.get("m_probability")
+                m = m if isinstance(m, int | float) else 0.0
+                level["m_probability"] = (m * total + 1) / (total + k)
 
 
 def _copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:

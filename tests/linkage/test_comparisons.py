@@ -111,6 +111,7 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         ("Muhammad Qasim", "Mohammed Qasem", "same sound"),
         ("Antony Blinken", "Anthony BLINKEN", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
         ("NATO", "NAFTOGAZ", "All other comparisons"),
+        ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
     ],
 )
 def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:

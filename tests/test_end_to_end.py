@@ -1,0 +1,103 @@
+"""`sanctions run` on a fresh warehouse from the bundled snapshots and the sample articles:
+lists -> articles -> mentions -> matches -> screening hits, recorded in a Dagster instance."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("e2e")
+    inbox = folder / "inbox"
+    shutil.copytree(ROOT / "data" / "articles" / "samples", inbox)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SANCTIONS_WAREHOUSE", str(folder / "w.duckdb"))
+    mp.setenv("SANCTIONS_RAW_DIR", str(folder / "raw"))
+    mp.setenv("SANCTIONS_BATCHES_DIR", str(folder / "batches"))
+    mp.setenv("SANCTIONS_FETCH_MODE", "snapshot")
+    mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
+    mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        assert cli.main(["run"]) == 0
+        # A second run finds no new file: no new batch, nothing changes.
+        assert cli.main(["run"]) == 0
+    finally:
+        mp.undo()
+    return folder
+
+
+def query(folder: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(folder / "w.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.slow
+def test_every_stage_is_materialized(ran: Path) -> None:
+    assert query(ran, "select count(*) from articles.articles") == [(28,)]
+    assert query(ran, "select count(distinct batch_id) from articles.articles") == [(1,)]
+    mentions = query(ran, "select count(*) from articles.mentions")[0][0]
+    assert isinstance(mentions, int) and mentions > 200
+    hits = dict(query(ran, "select band, count(*) from outputs.screening_hits group by 1"))
+    assert hits.get("match", 0) > 0 and hits.get("review", 0) > 0
+    assert (ran / "models" / "mention_linkage.json").exists()
+    row = query(
+        ran,
+        "select explanation, model_version, snapshot_sha from outputs.screening_hits "
+        "order by probability desc limit 1",
+    )[0]
+    assert "name '" in str(row[0]) and row[1] and row[2]
+
+
+@pytest.mark.slow
+def test_the_users_article_has_no_match_band_hit(ran: Path) -> None:
+    hits = query(
+        ran,
+        "select mention, entity_id, band from outputs.screening_hits "
+        "where title like 'US threatens more sanctions against China%' and band = 'match'",
+    )
+    assert hits == []
+    people = {
+        m
+        for (m,) in query(
+            ran,
+            "select m.text from articles.mentions m join articles.articles a using (article_id) "
+            "where a.title like 'US threatens more sanctions%' and m.label = 'PERSON'",
+        )
+    }
+    assert {"Antony Blinken", "Xi Jinping", "Wang Wenbin", "Jens Stoltenberg", "Mao Ning"} <= people
+
+
+@pytest.mark.slow
+def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--warehouse", str(ran / "w.duckdb"), "--model-dir", str(ran / "models")]
+    assert cli.main([*base, "query", "select * from outputs.screening_hits", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(r["explanation"] for r in rows)
+    top = max(rows, key=lambda r: r["probability"])
+    assert cli.main([*base, "explain", top["mention_id"], top["entity_id"]]) == 0
+    out = capsys.readouterr().out
+    assert "prior" in out and "match weight" in out and top["entity_id"] in out
+    assert cli.main([*base, "screen", "Mahan Air", "--type", "org", "--country", "IR", "--json"]) == 0
+    screened = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert screened[0]["entity_id"] == "ofac_sdn:12927"
+    review = [*base, "review", top["mention_id"], top["entity_id"], "--decision", "not_match"]
+    assert cli.main([*review, "--note", "namesake", "--reviewer", "tester"]) == 0
+    capsys.readouterr()
+    decided = query(
+        ran,
+        f"select decision, reviewer from outputs.screening_hits where mention_id = "
+        f"'{top['mention_id']}' and entity_id = '{top['entity_id']}'",
+    )
+    assert decided == [("not_match", "tester")]
+    assert cli.main([*base, "review", "m_nope", "x:1", "--decision", "match"]) == 2
