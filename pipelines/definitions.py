@@ -9,7 +9,6 @@ from assets.linkage import assets as linkage_assets
 from assets.outputs import assets as output_assets
 from assets.sources.list_assets import list_assets
 from pipelines.jobs import all_jobs
-from pipelines.sensors import all_sensors
 from pipelines.resources import (
     ArticleSourcesResource,
     LinkageResource,
@@ -17,6 +16,7 @@ from pipelines.resources import (
     NlpResource,
     WarehouseResource,
 )
+from pipelines.sensors import all_sensors
 
 defs = dg.Definitions(
     assets=[

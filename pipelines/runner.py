@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from assets.articles.assets import article_batches
-from assets.articles.store import known_inbox_files
+from assets.articles.store import known_article_urls, known_inbox_files
 from pipelines.definitions import defs
-from pipelines.sensors import article_inbox_sensor
+from pipelines.sensors import article_inbox_sensor, plan_feed_batch, plan_url_batch
 
 
 @dataclass
@@ -22,7 +22,9 @@ class RunSummary:
     batches: list[str] = field(default_factory=list)
 
 
-def _execute(job_name: str, instance: dg.DagsterInstance, summary: RunSummary, **kwargs: str) -> None:
+def _execute(
+    job_name: str, instance: dg.DagsterInstance, summary: RunSummary, **kwargs: str
+) -> None:
     result = defs.resolve_job_def(job_name).execute_in_process(
         instance=instance, raise_on_error=False, **kwargs
     )
@@ -49,13 +51,25 @@ def run_all(instance: dg.DagsterInstance) -> RunSummary:
             cursor=json.dumps(known),
             resources={"article_sources": resources.article_sources},
         )
-        result = article_inbox_sensor(context)
-    assert isinstance(result, dg.SensorResult)
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(article_batches.name, list(request.partition_keys or []))
-    for run_request in result.run_requests or []:
-        assert run_request.partition_key is not None
-        _execute("screen_batch", instance, summary, partition_key=run_request.partition_key)
-        summary.batches.append(run_request.partition_key)
+        inbox = article_inbox_sensor(context)
+        assert isinstance(inbox, dg.SensorResult)
+        with resources.warehouse.get_connection() as con:
+            known_urls = known_article_urls(con)
+        planned = [
+            inbox,
+            plan_feed_batch(resources.article_sources),
+            plan_url_batch(resources.article_sources, known_urls),
+        ]
+    for result in planned:
+        if result is None:
+            continue
+        for request in result.dynamic_partitions_requests or []:
+            instance.add_dynamic_partitions(
+                article_batches.name, list(request.partition_keys or [])
+            )
+        for run_request in result.run_requests or []:
+            assert run_request.partition_key is not None
+            _execute("screen_batch", instance, summary, partition_key=run_request.partition_key)
+            summary.batches.append(run_request.partition_key)
     _execute("publish_outputs", instance, summary)
     return summary

@@ -13,7 +13,14 @@ from pathlib import Path
 import dagster as dg
 
 from assets.articles.assets import article_batches
-from assets.articles.batches import changed_files, make_batch, scan_inbox, write_manifest
+from assets.articles.batches import (
+    BatchManifest,
+    changed_files,
+    make_batch,
+    scan_inbox,
+    write_manifest,
+)
+from assets.articles.ingest import read_url_list
 from assets.common.tables import utc_now
 from pipelines.jobs import screen_batch_job
 from pipelines.resources import ArticleSourcesResource
@@ -30,20 +37,44 @@ def plan_inbox_batch(
     if not changed:
         return dg.SensorResult(skip_reason="no new or changed inbox files"), updated
     manifest = make_batch("inbox", utc_now(), files=changed)
-    write_manifest(manifest, Path(article_sources.batches_dir))
-    return (
-        dg.SensorResult(
-            run_requests=[
-                dg.RunRequest(
-                    run_key=manifest.batch_id,
-                    partition_key=manifest.batch_id,
-                    tags={"batch_kind": "inbox", "files": str(len(changed))},
-                )
-            ],
-            dynamic_partitions_requests=[article_batches.build_add_request([manifest.batch_id])],
-        ),
-        updated,
+    return batch_request(manifest, Path(article_sources.batches_dir)), updated
+
+
+def batch_request(manifest: BatchManifest, folder: Path) -> dg.SensorResult:
+    """Write the manifest; request its partition and a `screen_batch` run on it."""
+    write_manifest(manifest, folder)
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=manifest.batch_id,
+                partition_key=manifest.batch_id,
+                tags={"batch_kind": manifest.kind},
+            )
+        ],
+        dynamic_partitions_requests=[article_batches.build_add_request([manifest.batch_id])],
     )
+
+
+def plan_feed_batch(article_sources: ArticleSourcesResource) -> dg.SensorResult | None:
+    """A batch polling every configured feed (articles already stored are not stored again)."""
+    if not article_sources.feeds:
+        return None
+    manifest = make_batch("feeds", utc_now(), feeds=article_sources.feeds)
+    return batch_request(manifest, Path(article_sources.batches_dir))
+
+
+def plan_url_batch(
+    article_sources: ArticleSourcesResource, known_urls: set[str]
+) -> dg.SensorResult | None:
+    """A batch of the URL list's URLs not fetched before, if any."""
+    path = Path(article_sources.url_list)
+    if not path.exists():
+        return None
+    urls, _skipped = read_url_list(path)
+    new = [u for u in urls if u not in known_urls]
+    if not new:
+        return None
+    return batch_request(make_batch("urls", utc_now(), urls=new), Path(article_sources.batches_dir))
 
 
 @dg.sensor(

@@ -20,6 +20,14 @@ _MATCHERS: dict[tuple[str, str], ListNameMatcher] = {}
 _LOCK = threading.Lock()
 
 
+def lists_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'sources' AND table_name IN ('names', 'entities')"
+    ).fetchone()
+    return bool(row and row[0] == 2)
+
+
 def list_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """Identifies the list publications currently loaded (their snapshot digests)."""
     row = con.execute(
@@ -57,7 +65,7 @@ def mentions_for(
     con: duckdb.DuckDBPyConnection | None,
     batch_size: int = 64,
 ) -> list[Mention]:
-    """NER + list-aware matching + context for `articles` (no matcher without a warehouse)."""
+    """NER + list-aware matching + context for `articles` (NER alone while no list is loaded)."""
     nlp = load_pipeline(model)
-    matcher = matcher_for(nlp, model, con) if con is not None else None
+    matcher = matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
     return extract_mentions(nlp, articles, matcher, batch_size=batch_size)

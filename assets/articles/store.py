@@ -120,6 +120,23 @@ def known_inbox_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     )
 
 
+def known_article_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """URLs of stored articles (a URL list re-read does not fetch these again)."""
+    exists = _count(
+        con,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'articles' AND table_name = 'articles'",
+    )
+    if not exists:
+        return set()
+    return {
+        str(u)
+        for (u,) in con.execute(
+            "SELECT url FROM articles.articles WHERE url IS NOT NULL"
+        ).fetchall()
+    }
+
+
 def batch_articles(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Article]:
     rows = con.execute(
         "SELECT article_id, text, title, url, published_at, origin, source_ref, fetched_at "

@@ -47,12 +47,12 @@ def list_records(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type:
                 "SELECT name_kind, count(*) FROM linkage.list_records GROUP BY 1"
             ).fetchall()
         )
-    return dg.MaterializeResult(metadata={"names": count, **{f"{k}_names": v for k, v in kinds.items()}})
+    return dg.MaterializeResult(
+        metadata={"names": count, **{f"{k}_names": v for k, v in kinds.items()}}
+    )
 
 
-def labelled_mentions(
-    linkage: LinkageResource, nlp: NlpResource, con: object
-) -> tuple[list, list]:  # type: ignore[type-arg]
+def labelled_mentions(linkage: LinkageResource, nlp: NlpResource, con: object) -> tuple[list, list]:  # type: ignore[type-arg]
     """The sample articles, their extracted mentions, as used for training and checks."""
     labelled = read_labelled(Path(linkage.samples_file))
     found = mentions_for([item.article for item in labelled], nlp.model, con, nlp.batch_size)  # type: ignore[arg-type]
@@ -78,7 +78,9 @@ def mention_model(
     with warehouse.get_connection() as con:
         records = list_records_table(con)
         labelled, found = labelled_mentions(linkage, nlp, con)
-        known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+        known = {
+            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
+        }
         mention_table = mention_records(found, token_frequency_table(con))
     gold = gold_links(labelled, found, known)
     model = train(mention_table, records, gold)

@@ -56,7 +56,9 @@ def read_labelled(path: Path) -> list[LabelledArticle]:
             ]
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: line {number}: {exc}") from exc
-        labelled.append(LabelledArticle(str(obj.get("doc_id") or article.article_id), article, entities))
+        labelled.append(
+            LabelledArticle(str(obj.get("doc_id") or article.article_id), article, entities)
+        )
     return labelled
 
 

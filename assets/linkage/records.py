@@ -170,9 +170,7 @@ def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
     )
 
 
-def build_mention_records(
-    con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str
-) -> int:
+def build_mention_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
     """Write mention linkage records into `table` (a temp or real table name)."""
     con.register("mention_records_arrow", rows)
     try:

@@ -70,7 +70,9 @@ def _side(row: Mapping[str, Any], column: str, mention_left: bool, mention: bool
     return row.get(column + suffix)
 
 
-def explain(row: Mapping[str, Any], labels: Mapping[str, Mapping[int, str]], mention_left: bool) -> str:
+def explain(
+    row: Mapping[str, Any], labels: Mapping[str, Mapping[int, str]], mention_left: bool
+) -> str:
     """One readable line from a prediction row's comparison levels and their weights."""
 
     def side(col: str, mention: bool) -> Any:
@@ -106,8 +108,14 @@ def explain(row: Mapping[str, Any], labels: Mapping[str, Mapping[int, str]], men
         parts.append(f"{labels['birth_year'][birth_gamma].lower()} ({row['mw_birth_year']:+.1f})")
     id_gamma = int(row["gamma_identifier"])
     if id_gamma >= 0:
-        shared_ids = sorted(set(row.get("identifiers_l") or []) & set(row.get("identifiers_r") or []))
-        text = f"identifier {', '.join(shared_ids)} agrees" if shared_ids else labels["identifier"][id_gamma].lower()
+        shared_ids = sorted(
+            set(row.get("identifiers_l") or []) & set(row.get("identifiers_r") or [])
+        )
+        text = (
+            f"identifier {', '.join(shared_ids)} agrees"
+            if shared_ids
+            else labels["identifier"][id_gamma].lower()
+        )
         parts.append(f"{text} ({row['mw_identifier']:+.1f})")
     return "; ".join(parts)
 
@@ -140,7 +148,9 @@ def score(
             num_chunks_right=num_chunks_right,
             warning_mode="never",
         )
-        rows = to_arrow(session.con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_table())
+        rows = to_arrow(
+            session.con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_table()
+        )
     return _best_per_entity(rows.to_pylist(), labels, bands)
 
 
@@ -177,9 +187,7 @@ def _best_per_entity(
             "match_probability": probability if math.isfinite(probability) else 0.0,
             "band": band,
             "contributions": list(contributions.items()),
-            "levels": [
-                (c, labels[c][int(row[f"gamma_{c}"])]) for c in COMPARISON_NAMES
-            ],
+            "levels": [(c, labels[c][int(row[f"gamma_{c}"])]) for c in COMPARISON_NAMES],
             "explanation": explain(row, labels, mention_left),
         }
     ordered = sorted(best.values(), key=lambda r: (r["mention_id"], -r["match_weight"]))

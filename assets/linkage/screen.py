@@ -39,11 +39,19 @@ class Screener:
         cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
     ) -> Screener:
         records = list_records_table(con)
-        return cls(records, token_frequency_table(con), term_frequencies(records), load_model(model_dir), bands)
+        return cls(
+            records,
+            token_frequency_table(con),
+            term_frequencies(records),
+            load_model(model_dir),
+            bands,
+        )
 
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
         table = mention_records(mentions, self.token_frequencies)
-        return score(table, self.list_records, self.model.settings, self.tf_core, bands or self.bands)
+        return score(
+            table, self.list_records, self.model.settings, self.tf_core, bands or self.bands
+        )
 
 
 def name_query(
@@ -113,7 +121,9 @@ def read_documents(path: Path, max_bytes: int = 5 * 1024 * 1024) -> Iterator[Doc
         except ValueError as exc:
             raise ValueError(f"{path}: line {number}: {exc}") from exc
         # Two lines with the same text are still two documents to the caller.
-        article = Article(**{**article.__dict__, "article_id": article_id(None, f"{doc_id}\n{article.text}")})
+        article = Article(
+            **{**article.__dict__, "article_id": article_id(None, f"{doc_id}\n{article.text}")}
+        )
         yield Document(doc_id, article)
 
 

@@ -113,8 +113,7 @@ def birth_year_comparison() -> cl.CustomComparison:
     """A listed year of birth inside the mention's range, within three years, or outside."""
     inside = "list_has_any(birth_years_r, generate_series(birth_year_min_l, birth_year_max_l))"
     near = (
-        "list_has_any(birth_years_r, "
-        "generate_series(birth_year_min_l - 3, birth_year_max_l + 3))"
+        "list_has_any(birth_years_r, generate_series(birth_year_min_l - 3, birth_year_max_l + 3))"
     )
     return cl.CustomComparison(
         output_column_name=BIRTH_YEAR,

@@ -28,7 +28,13 @@ import duckdb
 import pyarrow as pa
 
 from assets.linkage.settings import settings_creator
-from assets.linkage.splink_run import LIST_RECORDS, MENTIONS, splink_session, term_frequencies, to_arrow
+from assets.linkage.splink_run import (
+    LIST_RECORDS,
+    MENTIONS,
+    splink_session,
+    term_frequencies,
+    to_arrow,
+)
 
 ALIAS_PAIR_SAMPLE = 20_000
 U_MAX_PAIRS = 2_000_000
@@ -169,12 +175,12 @@ def _list_pseudo_mentions(list_records: pa.Table) -> pa.Table:
 
 def _align(table: pa.Table, like: pa.Table) -> pa.Table:
     """`table` with `like`'s columns, in `like`'s order and types."""
-    return pa.table({name: table.column(name).cast(like.schema.field(name).type) for name in like.column_names})
+    return pa.table(
+        {name: table.column(name).cast(like.schema.field(name).type) for name in like.column_names}
+    )
 
 
-def train(
-    mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]
-) -> TrainedModel:
+def train(mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]) -> TrainedModel:
     """Estimate u, m and the prior; return the Splink settings dict with its version."""
     gold = list(gold)
     if not gold:
@@ -186,7 +192,9 @@ def train(
     all_left = pa.concat_tables([mentions, pseudo])
     prior = len(gold_labels) / max(1, mentions.num_rows * list_records.num_rows)
 
-    u_sessions = [("random pairs of list names", _align(_list_pseudo_mentions(list_records), mentions))]
+    u_sessions = [
+        ("random pairs of list names", _align(_list_pseudo_mentions(list_records), mentions))
+    ]
     if mentions.num_rows:
         u_sessions.append(("random pairs of sample mentions and list names", mentions))
     with splink_session(all_left, list_records, settings_creator(prior), tf) as session:
@@ -245,7 +253,8 @@ def _gold_level_counts(
     )
     db_api = session.linker._db_api  # noqa: SLF001
     scored = session.linker.inference.score_pairs(
-        db_api.register(left, table_name="gold_left"), db_api.register(right, table_name="gold_right")
+        db_api.register(left, table_name="gold_left"),
+        db_api.register(right, table_name="gold_right"),
     )
     rows = to_arrow(session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table())
     counts: dict[str, dict[int, int]] = {}
@@ -314,5 +323,7 @@ def _floor_unobserved(settings: dict[str, Any]) -> list[str]:
                 value = level.get(key)
                 if value is None or not isinstance(value, int | float) or value <= 0:
                     level[key] = UNOBSERVED_M if key == "m_probability" else UNOBSERVED_U
-                    unobserved.append(f"{comparison['output_column_name']}: {level.get('label_for_charts')} ({key[0]})")
+                    unobserved.append(
+                        f"{comparison['output_column_name']}: {level.get('label_for_charts')} ({key[0]})"
+                    )
     return unobserved
