@@ -54,7 +54,7 @@ def synthetic_mentions(database: Path, count: int) -> list[Any]:
 
     from assets.articles.model import Mention
 
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible synthetic data, not security
     with duckdb.connect(str(database), read_only=True) as con:
         names = con.execute(
             "SELECT name, schema, countries FROM linkage.list_records "
@@ -87,7 +87,9 @@ def synthetic_mentions(database: Path, count: int) -> list[Any]:
                 article_id=f"a{i // 20:05d}",
                 text=text,
                 label="PERSON" if schema == "Person" else "ORG",
-                schema_guess=schema if schema in ("Person", "Organization", "Vessel") else "Unknown",
+                schema_guess=schema
+                if schema in ("Person", "Organization", "Vessel")
+                else "Unknown",
                 start=0,
                 end=len(text),
                 sentence=text,
@@ -152,7 +154,15 @@ def main() -> None:
         "linkage",
         "## Linkage: 10,000 mentions against every bundled list name\n\n"
         + table(
-            ["mentions", "list names", "wall (s)", "mentions/s", "peak RSS (MB)", "hits", "one `screen` (s)"],
+            [
+                "mentions",
+                "list names",
+                "wall (s)",
+                "mentions/s",
+                "peak RSS (MB)",
+                "hits",
+                "one `screen` (s)",
+            ],
             [
                 [
                     MENTIONS,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks import lists
+from benchmarks import extraction, linkage, lists
 
 
 def main() -> None:
     lists.main()
+    extraction.main()
+    linkage.main()
 
 
 if __name__ == "__main__":

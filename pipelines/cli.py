@@ -24,6 +24,8 @@ from typing import Any
 
 import duckdb
 
+from assets.common.tables import first_row
+
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
 
@@ -224,12 +226,14 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
 def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     from assets.linkage.store import load_model
 
-    row = con.execute(
-        "SELECT mention_name, matched_name, match_weight, match_probability, band, "
-        "contributions, levels, explanation, model_version FROM linkage.matches "
-        "WHERE mention_id = ? AND entity_id = ? ORDER BY scored_at DESC LIMIT 1",
-        [args.mention_id, args.entity_id],
-    ).fetchone()
+    row = first_row(
+        con.execute(
+            "SELECT mention_name, matched_name, match_weight, match_probability, band, "
+            "contributions, levels, explanation, model_version FROM linkage.matches "
+            "WHERE mention_id = ? AND entity_id = ? ORDER BY scored_at DESC LIMIT 1",
+            [args.mention_id, args.entity_id],
+        )
+    )
     if row is None:
         raise ValueError(f"no match of mention {args.mention_id} with entity {args.entity_id}")
     mention, matched, weight, probability, band, contributions, levels, explanation, version = row
@@ -275,8 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-dir",
         help=f"the linkage model folder (default: $SANCTIONS_MODEL_DIR or {DEFAULT_MODEL_DIR})",
     )
-    parser.add_argument("--match-threshold", type=float, default=0.9)
-    parser.add_argument("--review-threshold", type=float, default=0.5)
+    parser.add_argument("--match-threshold", type=float, default=0.6)
+    parser.add_argument("--review-threshold", type=float, default=0.35)
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")
     lists.add_argument("--json", action="store_true")

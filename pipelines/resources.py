@@ -118,8 +118,8 @@ class NlpResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Splink linkage settings: score bands, the model folder, and the backend."""
 
-    match_threshold: float = Field(default=0.9, description="probability for the match band")
-    review_threshold: float = Field(default=0.5, description="probability for the review band")
+    match_threshold: float = Field(default=0.6, description="probability for the match band")
+    review_threshold: float = Field(default=0.35, description="probability for the review band")
     model_dir: str = Field(default="data/models", description="versioned model JSON files")
     samples_file: str = Field(
         default="data/articles/samples/articles.jsonl",

@@ -23,12 +23,15 @@ class RunSummary:
 
 
 def _execute(
-    job_name: str, instance: dg.DagsterInstance, summary: RunSummary, **kwargs: str
+    job_name: str,
+    instance: dg.DagsterInstance,
+    summary: RunSummary,
+    partition_key: str | None = None,
 ) -> None:
     result = defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance, raise_on_error=False, **kwargs
+        instance=instance, raise_on_error=False, partition_key=partition_key
     )
-    summary.jobs.append(job_name + (f" [{kwargs['partition_key']}]" if kwargs else ""))
+    summary.jobs.append(job_name + (f" [{partition_key}]" if partition_key else ""))
     if not result.success:
         failures = [
             f"{e.step_key}: {e.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
@@ -42,6 +45,7 @@ def run_all(instance: dg.DagsterInstance) -> RunSummary:
     summary = RunSummary()
     _execute("refresh_lists", instance, summary)
     _execute("prepare_linkage", instance, summary)
+    assert defs.resources is not None
     configured = {name: defs.resources[name] for name in ("warehouse", "article_sources")}
     with dg.build_resources(configured) as resources:  # EnvVars resolved from this process
         with resources.warehouse.get_connection() as con:
@@ -65,7 +69,7 @@ def run_all(instance: dg.DagsterInstance) -> RunSummary:
             continue
         for request in result.dynamic_partitions_requests or []:
             instance.add_dynamic_partitions(
-                article_batches.name, list(request.partition_keys or [])
+                str(article_batches.name), list(request.partition_keys or [])
             )
         for run_request in result.run_requests or []:
             assert run_request.partition_key is not None

@@ -88,7 +88,9 @@ def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) ->
     assert cli.main([*base, "explain", top["mention_id"], top["entity_id"]]) == 0
     out = capsys.readouterr().out
     assert "prior" in out and "match weight" in out and top["entity_id"] in out
-    assert cli.main([*base, "screen", "Mahan Air", "--type", "org", "--country", "IR", "--json"]) == 0
+    assert (
+        cli.main([*base, "screen", "Mahan Air", "--type", "org", "--country", "IR", "--json"]) == 0
+    )
     screened = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert screened[0]["entity_id"] == "ofac_sdn:12927"
     review = [*base, "review", top["mention_id"], top["entity_id"], "--decision", "not_match"]

@@ -12,7 +12,7 @@ import spacy
 from assets.articles.listmatch import ListNameMatcher
 from assets.articles.model import Article, Mention
 from assets.articles.nlp import extract_mentions, load_pipeline
-
+from assets.common.tables import first_row
 
 # The list-aware matcher takes a few seconds to build from ~56k names; keep one per process and
 # per (model, list publications) so consecutive partitions reuse it.
@@ -21,19 +21,23 @@ _LOCK = threading.Lock()
 
 
 def lists_loaded(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'sources' AND table_name IN ('names', 'entities')"
-    ).fetchone()
+    row = first_row(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'sources' AND table_name IN ('names', 'entities')"
+        )
+    )
     return bool(row and row[0] == 2)
 
 
 def list_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """Identifies the list publications currently loaded (their snapshot digests)."""
-    row = con.execute(
-        "SELECT coalesce(string_agg(DISTINCT snapshot_sha, ',' ORDER BY snapshot_sha), '') "
-        "FROM sources.entities"
-    ).fetchone()
+    row = first_row(
+        con.execute(
+            "SELECT coalesce(string_agg(DISTINCT snapshot_sha, ',' ORDER BY snapshot_sha), '') "
+            "FROM sources.entities"
+        )
+    )
     return str(row[0]) if row else ""
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from assets.articles.batches import BatchManifest
 from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
-from assets.common.tables import MENTION_COLUMNS, utc_now
+from assets.common.tables import MENTION_COLUMNS, first_row, utc_now
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def store_articles(
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
-    row = con.execute(sql, list(params)).fetchone()
+    row = first_row(con.execute(sql, list(params)))
     return int(row[0]) if row else 0
 
 

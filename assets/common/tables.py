@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -291,6 +292,13 @@ ARTICLE_TABLES: dict[str, dict[str, str]] = {
     "articles.skipped_inputs": SKIPPED_INPUT_COLUMNS,
     "articles.mentions": MENTION_COLUMNS,
 }
+
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result consumed: DuckDB 2 refuses further relational
+    calls on a connection whose last result was left half-read (as `fetchone` leaves it)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, dict[str, str]]) -> None:

@@ -140,7 +140,8 @@ def matches(
     for band in scored.column("band").to_pylist():
         bands_count[band] += 1
     preview = "\n".join(
-        f"| {r['mention_name']} | {r['entity_id']} | {r['matched_name']} | {r['match_probability']:.3f} | {r['band']} | {r['explanation']} |"
+        f"| {r['mention_name']} | {r['entity_id']} | {r['matched_name']} "
+        f"| {r['match_probability']:.3f} | {r['band']} | {r['explanation']} |"
         for r in sorted(scored.to_pylist(), key=lambda r: -r["match_probability"])[:10]
     )
     return dg.MaterializeResult(

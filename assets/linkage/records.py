@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.articles.model import Mention
+from assets.common.tables import first_row
 from assets.linkage.names import analyse_frame
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
@@ -64,15 +65,16 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count."""
     base = con.sql(
         """
-        SELECT n.entity_id || '#' || row_number() OVER (PARTITION BY n.entity_id ORDER BY n.kind, n.name)
-                   AS unique_id,
+        SELECT n.entity_id || '#' || row_number() OVER (
+                   PARTITION BY n.entity_id ORDER BY n.kind, n.name) AS unique_id,
                n.entity_id, n.source, n.name, n.kind AS name_kind, e.schema, e.countries,
                list_distinct(list_filter(
                    list_transform(e.birth_dates, lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)),
                    lambda y: y IS NOT NULL)) AS birth_years,
                list_transform(
                    list_filter(e.identifiers, lambda i: list_contains($kinds, i.kind)),
-                   lambda i: i.kind || ':' || upper(regexp_replace(i.value, '[^0-9A-Za-z]', '', 'g')))
+                   lambda i: i.kind || ':'
+                             || upper(regexp_replace(i.value, '[^0-9A-Za-z]', '', 'g')))
                    AS identifiers
         FROM sources.names n JOIN sources.entities e USING (entity_id)
         ORDER BY unique_id
@@ -103,7 +105,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
         )
     finally:
         con.unregister("list_records_arrow")
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = first_row(con.execute(f"SELECT count(*) FROM {table}"))
     return int(row[0]) if row else 0
 
 
@@ -190,7 +192,7 @@ def build_mention_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table:
         )
     finally:
         con.unregister("mention_records_arrow")
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = first_row(con.execute(f"SELECT count(*) FROM {table}"))
     return int(row[0]) if row else 0
 
 

@@ -23,8 +23,8 @@ from assets.linkage.splink_run import LIST_RECORDS, MENTIONS, splink_session, to
 class Bands:
     """`match` at or above `match`; `review` at or above `review`; below is not stored."""
 
-    match: float = 0.9
-    review: float = 0.5
+    match: float = 0.6
+    review: float = 0.35
 
     def band(self, probability: float) -> str | None:
         if probability >= self.match:

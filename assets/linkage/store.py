@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, utc_now
+from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
 from assets.linkage.records import attach_rare_tokens, build_list_records, build_token_frequencies
 
 MODEL_FILE = "mention_linkage.json"
@@ -108,10 +108,12 @@ def store_matches(
             """,
             {"batch": batch_id, "model": model_version, "trigger": trigger, "now": now},
         )
-        row = con.execute(
-            "SELECT count(*) FROM linkage.matches WHERE scored_at = ? AND trigger = ?",
-            [now, trigger],
-        ).fetchone()
+        row = first_row(
+            con.execute(
+                "SELECT count(*) FROM linkage.matches WHERE scored_at = ? AND trigger = ?",
+                [now, trigger],
+            )
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -199,36 +200,81 @@ def train(mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]) 
         u_sessions.append(("random pairs of sample mentions and list names", mentions))
     with splink_session(all_left, list_records, settings_creator(prior), tf) as session:
         linker = session.linker
-        db_api = linker._db_api  # noqa: SLF001 - Splink exposes no public accessor
+        db_api = linker._db_api
         for description, left in u_sessions:
             with splink_session(left, list_records, settings_creator(prior), tf) as u_session:
                 u_session.linker.training.estimate_u_using_random_sampling(
                     max_pairs=U_MAX_PAIRS, seed=SEED
                 )
                 _copy_u(u_session.linker.misc.save_model_to_json(), linker, description)
-        linker.training.estimate_m_from_pairwise_labels(
+        linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
             db_api.register(gold_labels, table_name="gold_labels")
         )
-        linker.training.estimate_m_from_pairwise_labels(
+        linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
             db_api.register(alias_labels, table_name="alias_labels")
         )
         settings = linker.misc.save_model_to_json()
         counts = _gold_level_counts(session, mentions, list_records, gold_labels)
     _smooth_m(settings, counts, alias_pairs=alias_labels.num_rows)
     unobserved = _floor_unobserved(settings)
+    calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
+    settings["probability_two_random_records_match"] = calibrated
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
         "alias_pairs": alias_labels.num_rows,
         "mentions": mentions.num_rows,
         "list_names": list_records.num_rows,
-        "prior": prior,
+        "prior_from_pair_counts": prior,
+        "prior": calibrated,
         "unobserved_levels": unobserved,
     }
     return TrainedModel(settings=settings, version=model_version(settings), stats=stats)
 
 
 CONTEXT_COMPARISONS = ("schema", "country", "birth_year", "identifier")
+
+
+def _logit2(p: float) -> float:
+    return math.log2(p / (1 - p))
+
+
+def _sigmoid2(x: float) -> float:
+    return 1 / (1 + 2 ** (-x)) if x > -60 else 0.0
+
+
+def calibrate_prior(
+    settings: dict[str, Any],
+    mentions: pa.Table,
+    list_records: pa.Table,
+    tf: pa.Table,
+    gold: Sequence[GoldLink],
+) -> float:
+    """The prior, fitted on the labelled samples: shift every match weight by one constant so
+    that, over all candidate (mention, entity) pairs the blocking proposes, the expected number
+    of matches equals the number of labelled matches. The pair-count prior alone leaves the
+    model under-confident, because list names repeat across lists and aliases, which inflates
+    how often two "random" names agree."""
+    from assets.linkage.scoring import Bands, score
+
+    candidates = score(mentions, list_records, settings, tf, Bands(match=1.0, review=0.0))
+    positives = {(g.mention_id, g.entity_id) for g in gold}
+    weights = candidates.column("match_weight").to_pylist()
+    keys = zip(
+        candidates.column("mention_id").to_pylist(),
+        candidates.column("entity_id").to_pylist(),
+        strict=True,
+    )
+    observed = sum(1 for key in keys if key in positives)
+    if not weights or observed == 0:
+        return float(settings["probability_two_random_records_match"])
+    low, high = -30.0, 30.0
+    for _ in range(100):
+        shift = (low + high) / 2
+        expected = sum(_sigmoid2(w + shift) for w in weights)
+        low, high = (shift, high) if expected < observed else (low, shift)
+    prior = float(settings["probability_two_random_records_match"])
+    return _sigmoid2(_logit2(prior) + (low + high) / 2)
 
 
 def _gold_level_counts(
@@ -251,7 +297,7 @@ def _gold_level_counts(
     right = list_records.filter(
         pc.is_in(list_records.column("unique_id"), pa.array(sorted(right_ids)))
     )
-    db_api = session.linker._db_api  # noqa: SLF001
+    db_api = session.linker._db_api
     scored = session.linker.inference.score_pairs(
         db_api.register(left, table_name="gold_left"),
         db_api.register(right, table_name="gold_right"),
@@ -296,15 +342,15 @@ def _smooth_m(
 def _copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:
     """Put the u probabilities estimated in one session into another linker's comparisons."""
     by_name = {c["output_column_name"]: c for c in u_settings["comparisons"]}
-    for comparison in linker._settings_obj.comparisons:  # noqa: SLF001
+    for comparison in linker._settings_obj.comparisons:
         levels = by_name[comparison.output_column_name]["comparison_levels"]
         for level, source in zip(comparison.comparison_levels, levels, strict=True):
             if level.is_null_level:
                 continue
             value = source.get("u_probability")
             if value is not None:
-                level._add_trained_u_probability(value, description)  # noqa: SLF001
-    linker._populate_m_u_from_trained_values()  # noqa: SLF001
+                level._add_trained_u_probability(value, description)
+    linker._populate_m_u_from_trained_values()
 
 
 # A level no labelled pair reached keeps this m, and one no random pair reached this u (less
@@ -323,7 +369,6 @@ def _floor_unobserved(settings: dict[str, Any]) -> list[str]:
                 value = level.get(key)
                 if value is None or not isinstance(value, int | float) or value <= 0:
                     level[key] = UNOBSERVED_M if key == "m_probability" else UNOBSERVED_U
-                    unobserved.append(
-                        f"{comparison['output_column_name']}: {level.get('label_for_charts')} ({key[0]})"
-                    )
+                    label = level.get("label_for_charts")
+                    unobserved.append(f"{comparison['output_column_name']}: {label} ({key[0]})")
     return unobserved

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.common.tables import OUTPUT_TABLES, ensure_tables
+from assets.common.tables import OUTPUT_TABLES, ensure_tables, first_row
 
 SCREENING_HITS_SQL = """
 CREATE OR REPLACE VIEW outputs.screening_hits AS
@@ -19,7 +19,8 @@ WITH decisions AS (
 SELECT a.article_id, a.title, a.url, a.published_at,
        m.mention_id, m.text AS mention, m.sentence,
        x.entity_id, e.caption, e.source AS list, e.schema, e.programs,
-       x.band, round(x.match_probability, 4) AS probability, round(x.match_weight, 2) AS match_weight,
+       x.band, round(x.match_probability, 4) AS probability,
+       round(x.match_weight, 2) AS match_weight,
        x.matched_name, x.explanation,
        d.decision, d.reviewer, d.review_note, d.decided_at,
        x.trigger, x.snapshot_sha, x.model_version, x.scored_at
@@ -52,10 +53,12 @@ def record_decision(
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     ensure_tables(con, OUTPUT_TABLES)
-    exists = con.execute(
-        "SELECT count(*) FROM linkage.matches WHERE mention_id = ? AND entity_id = ?",
-        [mention_id, entity_id],
-    ).fetchone()
+    exists = first_row(
+        con.execute(
+            "SELECT count(*) FROM linkage.matches WHERE mention_id = ? AND entity_id = ?",
+            [mention_id, entity_id],
+        )
+    )
     if not exists or not exists[0]:
         raise ValueError(f"no match of mention {mention_id} with entity {entity_id}")
     con.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from assets.common.model import ParsedList
-from assets.common.tables import SOURCE_TABLES
+from assets.common.tables import SOURCE_TABLES, first_row
 from assets.sources.fetch import FetchedList
 from assets.sources.spec import ListSpec
 from assets.sources.store import AcceptedSnapshot
@@ -116,6 +116,6 @@ def table_contract(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
 
 def _canonical_type(con: duckdb.DuckDBPyConnection, ctype: str) -> str:
     """DuckDB's own spelling of a declared type, as information_schema reports it."""
-    row = con.execute(f"SELECT typeof(NULL::{ctype})").fetchone()
+    row = first_row(con.execute(f"SELECT typeof(NULL::{ctype})"))
     assert row is not None
     return str(row[0])

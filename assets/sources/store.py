@@ -20,6 +20,7 @@ from assets.common.tables import (
     SOURCE_TABLES,
     ensure_tables,
     entities_table,
+    first_row,
     names_table,
     utc_now,
 )
@@ -41,13 +42,15 @@ class AcceptedSnapshot:
 
 def last_accepted(con: duckdb.DuckDBPyConnection, source: str) -> AcceptedSnapshot | None:
     """The publication currently served for `source`."""
-    row = con.execute(
-        """
+    row = first_row(
+        con.execute(
+            """
         SELECT sha256, entity_count, published_on, seen_at FROM sources.snapshots
         WHERE source = ? AND status = 'accepted' ORDER BY seen_at DESC LIMIT 1
         """,
-        [source],
-    ).fetchone()
+            [source],
+        )
+    )
     if row is None:
         return None
     return AcceptedSnapshot(row[0], int(row[1]), row[2], row[3])
@@ -139,14 +142,16 @@ def accept_snapshot(
             previous_sha=previous.sha256 if previous else None,
             seen_at=now,
         )
-        counts = con.execute(
-            """
+        counts = first_row(
+            con.execute(
+                """
             SELECT count(*) FILTER (change = 'added'), count(*) FILTER (change = 'removed'),
                    count(*) FILTER (change = 'modified')
             FROM sources.changes WHERE source = ? AND snapshot_sha = ? AND detected_at = ?
             """,
-            [source, sha, now],
-        ).fetchone()
+                [source, sha, now],
+            )
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -11,12 +11,12 @@ import pytest
 
 from assets.articles.batches import (
     changed_files,
+    ingest_batch,
     make_batch,
     read_manifest,
     scan_inbox,
     write_manifest,
 )
-from assets.articles.batches import ingest_batch
 from assets.articles.store import known_inbox_files, store_articles
 from assets.common.tables import ARTICLE_TABLES, ensure_tables
 from assets.sources.fetch import HttpSettings

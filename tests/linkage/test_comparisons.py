@@ -13,7 +13,9 @@ from assets.linkage.records import mention_records
 from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import splink_session, term_frequencies, to_arrow
 
-EMPTY_FREQUENCIES = pa.table({"token": pa.array([], pa.string()), "names": pa.array([], pa.int64())})
+EMPTY_FREQUENCIES = pa.table(
+    {"token": pa.array([], pa.string()), "names": pa.array([], pa.int64())}
+)
 
 
 def mention(
@@ -84,14 +86,14 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
     mentions = mention_records([m], EMPTY_FREQUENCIES)
     settings = settings_creator()
     with splink_session(mentions, r, settings, term_frequencies(r)) as session:
-        left = session.linker._db_api.register(mentions, table_name="left_records")  # noqa: SLF001
-        right = session.linker._db_api.register(r, table_name="right_records")  # noqa: SLF001
+        left = session.linker._db_api.register(mentions, table_name="left_records")
+        right = session.linker._db_api.register(r, table_name="right_records")
         scored = session.linker.inference.score_pairs(left, right)
         row: dict[str, Any] = to_arrow(
             session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table()
         ).to_pylist()[0]
         labels: dict[str, str] = {}
-        for comparison in session.linker._settings_obj.comparisons:  # noqa: SLF001
+        for comparison in session.linker._settings_obj.comparisons:
             gamma = row[f"gamma_{comparison.output_column_name}"]
             level = next(
                 lv for lv in comparison.comparison_levels if lv.comparison_vector_value == gamma
@@ -106,7 +108,11 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         ("Promsvyazbank", "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK", "Exact match on core"),
         ("Promsvyazbank PJSC", "PROMSVYAZBANK", "Exact match on core"),
         ("Zawahiri Ayman", "Ayman AL-ZAWAHIRI", "same words"),
-        ("Jens Stoltenburg", "Jens STOLTENBERG", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
+        (
+            "Jens Stoltenburg",
+            "Jens STOLTENBERG",
+            "Jaro-Winkler distance of sorted_core_key >= 0.95",
+        ),
         ("Ayman Zawahiri", "Ayman Muhammad Rabi AL-ZAWAHIRI", "all words of the shorter name"),
         ("Muhammad Qasim", "Mohammed Qasem", "same sound"),
         ("Antony Blinken", "Anthony BLINKEN", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
@@ -122,17 +128,67 @@ def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
     ("m", "r", "comparison", "expected"),
     [
         (mention("X Y", "Person"), record("X Y", "Person"), "schema", "Exact match on schema"),
-        (mention("X Y", "Person"), record("X Y", "Organization"), "schema", "person vs organisation"),
-        (mention("X Y", "Organization"), record("X Y", "Vessel"), "schema", "organisation and vessel/aircraft"),
+        (
+            mention("X Y", "Person"),
+            record("X Y", "Organization"),
+            "schema",
+            "person vs organisation",
+        ),
+        (
+            mention("X Y", "Organization"),
+            record("X Y", "Vessel"),
+            "schema",
+            "organisation and vessel/aircraft",
+        ),
         (mention("X Y"), record("X Y", "Organization"), "schema", "type unknown"),
-        (mention("X Y", sentence=("RU",)), record("X Y", countries=("RU",)), "country", "country in the sentence"),
-        (mention("X Y", sentence=("US",), article=("US", "RU")), record("X Y", countries=("RU",)), "country", "country in the article"),
-        (mention("X Y", sentence=("CN",)), record("X Y", countries=("IR",)), "country", "countries disagree"),
-        (mention("X Y", years=(1971, 1972)), record("X Y", years=(1972,)), "birth_year", "birth year agrees"),
-        (mention("X Y", years=(1971, 1972)), record("X Y", years=(1969,)), "birth_year", "birth year within 3 years"),
-        (mention("X Y", years=(1990, 1991)), record("X Y", years=(1962,)), "birth_year", "birth year disagrees"),
-        (mention("X Y", imo="9216298"), record("X Y", "Vessel", imo="9216298"), "identifier", "same identifier"),
-        (mention("X Y", imo="9216298"), record("X Y", "Vessel", imo="9074729"), "identifier", "identifier of the same kind differs"),
+        (
+            mention("X Y", sentence=("RU",)),
+            record("X Y", countries=("RU",)),
+            "country",
+            "country in the sentence",
+        ),
+        (
+            mention("X Y", sentence=("US",), article=("US", "RU")),
+            record("X Y", countries=("RU",)),
+            "country",
+            "country in the article",
+        ),
+        (
+            mention("X Y", sentence=("CN",)),
+            record("X Y", countries=("IR",)),
+            "country",
+            "countries disagree",
+        ),
+        (
+            mention("X Y", years=(1971, 1972)),
+            record("X Y", years=(1972,)),
+            "birth_year",
+            "birth year agrees",
+        ),
+        (
+            mention("X Y", years=(1971, 1972)),
+            record("X Y", years=(1969,)),
+            "birth_year",
+            "birth year within 3 years",
+        ),
+        (
+            mention("X Y", years=(1990, 1991)),
+            record("X Y", years=(1962,)),
+            "birth_year",
+            "birth year disagrees",
+        ),
+        (
+            mention("X Y", imo="9216298"),
+            record("X Y", "Vessel", imo="9216298"),
+            "identifier",
+            "same identifier",
+        ),
+        (
+            mention("X Y", imo="9216298"),
+            record("X Y", "Vessel", imo="9074729"),
+            "identifier",
+            "identifier of the same kind differs",
+        ),
     ],
 )
 def test_context_levels(m: Mention, r: pa.Table, comparison: str, expected: str) -> None:
