@@ -33,8 +33,11 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo
 	$(BIN)/sanctions lists
 	@echo
+	$(BIN)/sanctions query "select band, count(*) as hits from outputs.screening_hits group by 1 order by 1"
+	@echo
 	@echo "Warehouse: $(SANCTIONS_WAREHOUSE)"
-	@echo "Query it:  $(BIN)/sanctions query \"select * from sources.snapshots\"   (or: make ui)"
+	@echo "Hits:      $(BIN)/sanctions query \"select title, mention, entity_id, band, explanation from outputs.screening_hits\""
+	@echo "UI:        make ui  (http://127.0.0.1:3000)"
 
 ## test: install and run the whole suite
 test: $(STAMP)

@@ -156,6 +156,11 @@ def http_get(
             except requests.TooManyRedirects as exc:
                 raise FetchError(source, f"too many redirects: {exc}", url) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if _unresolvable(exc):
+                    # No DNS answer: offline, or a wrong host. Retrying only delays the fallback.
+                    raise FetchError(
+                        source, f"cannot resolve the host (offline?): {_short(exc)}", url
+                    ) from exc
                 last_problem = f"{type(exc).__name__}: {_short(exc)}"
             if attempt < settings.retries:
                 log.warning(
@@ -169,6 +174,16 @@ def http_get(
     finally:
         if own:
             sess.close()
+
+
+def _unresolvable(exc: BaseException) -> bool:
+    """Whether a connection error comes from a failed host name lookup."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ == "NameResolutionError" or "Name or service not known" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "NameResolutionError" in str(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 
 from assets.sources import un_sc
 from assets.sources.bundled import newest_bundled
@@ -186,3 +187,15 @@ def test_sniff(kind: str, body: bytes, ok: bool) -> None:
     else:
         with pytest.raises(FetchError):
             sniff("x", "f", kind, body)  # type: ignore[arg-type]
+
+
+def test_an_unresolvable_host_is_not_retried() -> None:
+    from urllib3.exceptions import NameResolutionError
+
+    from assets.sources.fetch import _unresolvable
+
+    cause = NameResolutionError("lists.example", None, OSError("Name or service not known"))  # type: ignore[arg-type]
+    wrapped = requests.ConnectionError("Max retries exceeded")
+    wrapped.__cause__ = cause
+    assert _unresolvable(wrapped)
+    assert not _unresolvable(requests.ConnectionError("Connection refused"))
