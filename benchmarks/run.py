@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import extraction, linkage, lists
+from benchmarks import extraction, linkage, lists, quality
 
 
 def main() -> None:
     lists.main()
     extraction.main()
     linkage.main()
+    quality.main()
 
 
 if __name__ == "__main__":

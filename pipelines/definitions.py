@@ -35,7 +35,9 @@ defs = dg.Definitions(
             batches_dir=dg.EnvVar("SANCTIONS_BATCHES_DIR"),
         ),
         "nlp": NlpResource(),
-        "linkage": LinkageResource(model_dir=dg.EnvVar("SANCTIONS_MODEL_DIR")),
+        "linkage": LinkageResource(
+            model_dir=dg.EnvVar("SANCTIONS_MODEL_DIR"), charts_dir=dg.EnvVar("SANCTIONS_CHARTS_DIR")
+        ),
     },
     # One process runs a whole run: DuckDB allows one writer per file, and starting a Python
     # per step costs ~8 s on two cores.

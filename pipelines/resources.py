@@ -125,5 +125,8 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         default="data/articles/samples/articles.jsonl",
         description="labelled sample articles the model is trained on",
     )
+    charts_dir: str = Field(
+        default="data/warehouse/charts", description="Splink charts (standalone HTML)"
+    )
     backend: str = Field(default="duckdb", description="duckdb | spark")
     num_chunks_right: int = Field(default=1, description="split the list side to bound memory")

@@ -27,6 +27,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.setenv("SANCTIONS_FETCH_MODE", "snapshot")
     mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
     mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
+    mp.setenv("SANCTIONS_CHARTS_DIR", str(folder / "charts"))
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         assert cli.main(["run"]) == 0
@@ -51,6 +52,8 @@ def test_every_stage_is_materialized(ran: Path) -> None:
     hits = dict(query(ran, "select band, count(*) from outputs.screening_hits group by 1"))
     assert hits.get("match", 0) > 0 and hits.get("review", 0) > 0
     assert (ran / "models" / "mention_linkage.json").exists()
+    charts = sorted(p.name for p in (ran / "charts").iterdir())
+    assert "match_weights.html" in charts and any(c.startswith("waterfall_inbox-") for c in charts)
     row = query(
         ran,
         "select explanation, model_version, snapshot_sha from outputs.screening_hits "
@@ -103,3 +106,24 @@ def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     assert decided == [("not_match", "tester")]
     assert cli.main([*base, "review", "m_nope", "x:1", "--decision", "match"]) == 2
+
+
+@pytest.mark.slow
+def test_screen_articles_writes_the_stable_format(ran: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs.jsonl"
+    lines = (ROOT / "data" / "articles" / "samples" / "articles.jsonl").read_text().splitlines()
+    chosen = [json.loads(line) for line in lines if "dorda" in line.lower()][:1]
+    chosen.append({"doc_id": "plain", "text": "The weather in Lisbon was mild on Tuesday."})
+    docs.write_text("\n".join(json.dumps({k: d[k] for k in ("doc_id", "text")}) for d in chosen))
+    out = tmp_path / "hits.jsonl"
+    base = ["--warehouse", str(ran / "w.duckdb"), "--model-dir", str(ran / "models")]
+    assert cli.main([*base, "screen-articles", str(docs), "--out", str(out)]) == 0
+    hits = [json.loads(line) for line in out.read_text().splitlines()]
+    assert hits, "the Dorda article must give hits"
+    keys = {"doc_id", "mention", "start", "end", "entity_id", "matched_name", "probability", "band"}
+    assert all(set(h) == keys for h in hits)
+    assert {h["doc_id"] for h in hits} == {chosen[0]["doc_id"]}
+    text = chosen[0]["text"]
+    assert all(text[h["start"] : h["end"]] == h["mention"] for h in hits)
+    assert any(h["entity_id"] == "un_sc:LYi.006" and h["band"] == "match" for h in hits)
+    assert cli.main([*base, "screen-articles", str(tmp_path / "missing"), "--out", str(out)]) == 2

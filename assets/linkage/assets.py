@@ -12,8 +12,8 @@ from assets.articles.pipeline import mentions_for
 from assets.articles.store import load_mentions
 from assets.linkage.gold import gold_links, read_labelled
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands, score
-from assets.linkage.splink_run import term_frequencies
+from assets.linkage.scoring import Bands, score, write_chart
+from assets.linkage.splink_run import match_weights_html, term_frequencies
 from assets.linkage.store import (
     list_records_table,
     load_model,
@@ -86,11 +86,14 @@ def mention_model(
     model = train(mention_table, records, gold)
     meta = {"version": model.version, "stats": model.stats}
     path = save_model(Path(linkage.model_dir), model.settings, meta)
+    chart = Path(linkage.charts_dir) / "match_weights.html"
+    write_chart(match_weights_html(model.settings), chart)
     context.log.info(f"model {model.version} written to {path}")
     return dg.MaterializeResult(
         metadata={
             "version": model.version,
             "path": str(path),
+            "match_weights_chart": dg.MetadataValue.url(chart.resolve().as_uri()),
             **{k: v for k, v in model.stats.items() if isinstance(v, int | float)},
             "unobserved_levels": ", ".join(model.stats["unobserved_levels"]) or "none",
         }
@@ -119,6 +122,7 @@ def matches(
         found = load_mentions(con, "batch_id = ?", [batch])
         mention_table = mention_records(found, token_frequency_table(con))
         records = list_records_table(con)
+        waterfall = Path(linkage.charts_dir) / f"waterfall_{batch}.html"
         scored = score(
             mention_table,
             records,
@@ -126,6 +130,7 @@ def matches(
             term_frequencies(records),
             bands,
             num_chunks_right=linkage.num_chunks_right,
+            waterfall_html=waterfall,
         )
         written = store_matches(
             con,
@@ -151,6 +156,7 @@ def matches(
             "match_band": bands_count["match"],
             "review_band": bands_count["review"],
             "model_version": model.version,
+            "waterfall_chart": dg.MetadataValue.url(waterfall.resolve().as_uri()),
             "top_hits": dg.MetadataValue.md(
                 "| mention | entity | list name | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|\n" + preview

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -129,9 +130,11 @@ def score(
     *,
     num_chunks_right: int | None = None,
     entity_filter: Sequence[str] | None = None,
+    waterfall_html: Path | None = None,
 ) -> pa.Table:
     """Score every mention against every list name the blocking rules pair it with; keep the
-    best name per (mention, entity) at or above the review band."""
+    best name per (mention, entity) at or above the review band. With `waterfall_html`, Splink's
+    waterfall chart of the ten best pairs is written there (standalone HTML)."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
     if entity_filter is not None:
@@ -150,8 +153,20 @@ def score(
         )
         rows = to_arrow(
             session.con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_table()
-        )
-    return _best_per_entity(rows.to_pylist(), labels, bands)
+        ).to_pylist()
+        if waterfall_html is not None and rows:
+            top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
+            chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
+            write_chart(chart.to_html(inline=True), waterfall_html)
+    return _best_per_entity(rows, labels, bands)
+
+
+def write_chart(html: str, path: Path) -> None:
+    """Write a standalone chart (its JavaScript inline, so it opens offline) atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
 
 
 def _best_per_entity(

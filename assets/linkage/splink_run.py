@@ -81,3 +81,23 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
 
 def to_arrow(result: Any) -> pa.Table:
     return _arrow(result)
+
+
+def match_weights_html(settings: dict[str, Any]) -> str:
+    """Splink's match weights chart of a model, as standalone HTML."""
+    empty = pa.table({"unique_id": pa.array([], pa.string())})
+    con = duckdb.connect(":memory:")
+    try:
+        db_api = DuckDBAPI(connection=con)
+        linker = Linker(
+            [
+                db_api.register(empty, dataset_display_name=MENTIONS),
+                db_api.register(empty, dataset_display_name=LIST_RECORDS),
+            ],
+            json.loads(json.dumps(settings)),
+            log_level=logging.WARNING,
+            validate_settings=False,
+        )
+        return str(linker.visualisations.match_weights_chart().to_html(inline=True))
+    finally:
+        con.close()

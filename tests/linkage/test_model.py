@@ -1,0 +1,70 @@
+"""The committed, trained model file: it loads, a known listed person with agreeing context
+scores in the match band, and a namesake whose context disagrees falls below it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.linkage.scoring import Bands
+from assets.linkage.screen import Screener, name_query
+from assets.linkage.store import load_model, rebuild_list_records
+from assets.sources import un_sc
+from assets.sources.factory import build_list_asset
+from pipelines.resources import ListFetcherResource, WarehouseResource
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+
+
+@pytest.fixture(scope="module")
+def screener(tmp_path_factory: pytest.TempPathFactory) -> Screener:
+    folder = tmp_path_factory.mktemp("model")
+    result = dg.materialize(
+        [build_list_asset(un_sc.SPEC)],
+        resources={
+            "warehouse": WarehouseResource(database=str(folder / "w.duckdb")),
+            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
+        },
+    )
+    assert result.success
+    with duckdb.connect(str(folder / "w.duckdb")) as con:
+        rebuild_list_records(con)
+        return Screener.from_warehouse(con, MODEL_DIR, Bands())
+
+
+def test_the_model_file_is_versioned() -> None:
+    model = load_model(MODEL_DIR)
+    assert len(model.version) == 12
+    assert model.meta["version"] == model.version
+    assert 0 < model.settings["probability_two_random_records_match"] < 1
+
+
+def best(screener: Screener, **query: object) -> dict[str, object]:
+    hits = screener.screen([name_query(**query)], Bands(match=screener.bands.match, review=0.0))  # type: ignore[arg-type]
+    rows = [r for r in hits.to_pylist() if r["entity_id"] == "un_sc:LYi.006"]
+    assert rows, "the listed record must be a candidate"
+    return rows[0]
+
+
+def test_known_person_matches_and_namesake_does_not(screener: Screener) -> None:
+    listed = best(
+        screener, name="Abu Zayd Umar Dorda", kind="person", country="LY", birth_year=1944
+    )
+    assert listed["band"] == "match"
+    namesake = best(
+        screener, name="Abu Zayd Umar Dorda", kind="person", country="CA", birth_year=1990
+    )
+    assert namesake["match_probability"] < screener.bands.match  # type: ignore[operator]
+    assert namesake["match_probability"] < listed["match_probability"]  # type: ignore[operator]
+    assert "birth year disagrees" in str(namesake["explanation"])
+
+
+def test_a_bare_name_is_weaker_than_a_name_with_agreeing_context(screener: Screener) -> None:
+    bare = best(screener, name="Abu Zayd Umar Dorda")
+    context = best(
+        screener, name="Abu Zayd Umar Dorda", kind="person", country="LY", birth_year=1944
+    )
+    assert bare["match_probability"] < context["match_probability"]  # type: ignore[operator]
