@@ -97,7 +97,7 @@ def explain(
         )
         shared = sorted(record & named)
         if shared:
-            where = "in the sentence" if country_gamma == 2 else "in the article"
+            where = labels["country"][country_gamma].removeprefix("country ")
             parts.append(f"country {', '.join(shared)} {where} ({row['mw_country']:+.1f})")
         else:
             parts.append(

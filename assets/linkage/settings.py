@@ -87,7 +87,9 @@ def schema_comparison() -> cl.CustomComparison:
 
 def country_comparison() -> cl.CustomComparison:
     """The record's countries named in the mention's sentence, elsewhere in the article, or
-    not at all although both sides name countries (evidence against)."""
+    not at all although both sides name countries (evidence against). Disagreement is split by
+    type: a person's nationality says more than the flag or registration country of a company
+    or ship, which news about its sanctioning rarely names."""
     return cl.CustomComparison(
         output_column_name=COUNTRY,
         comparison_levels=[
@@ -104,7 +106,12 @@ def country_comparison() -> cl.CustomComparison:
                 _both("list_has_any(article_countries_l, countries_r)"),
                 label_for_charts="country in the article",
             ),
-            cll.ElseLevel().configure(label_for_charts="countries disagree"),
+            cll.CustomLevel(
+                "coalesce(schema_l, schema_r) = 'Person' "
+                "AND coalesce(schema_r, schema_l) = 'Person'",
+                label_for_charts="countries disagree (person)",
+            ),
+            cll.ElseLevel().configure(label_for_charts="countries disagree (organisation)"),
         ],
     )
 

@@ -64,15 +64,27 @@ def splink_session(
 
 
 def term_frequencies(list_records: pa.Table) -> pa.Table:
-    """Relative frequency of each core name among list names only, so that a score does not
-    depend on which mentions happen to be in the same batch."""
+    """How common each core name is among list names, so that a score does not depend on which
+    mentions happen to be in the same batch.
+
+    One entity listed by OFAC, the UN, the UK and the EU repeats its names on every list; that
+    is not commonness. A name counts as often as the one list that has it on the most distinct
+    entities (so "HAMAS" counts once, "MOHAMMED ALI" as often as one list repeats it)."""
     con = duckdb.connect(":memory:")
     try:
         con.register("records", list_records)
+        total = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
         return _arrow(
             con.sql(
-                "SELECT core, count(*)::DOUBLE / sum(count(*)) OVER () AS tf_core "
-                "FROM records WHERE core IS NOT NULL GROUP BY core ORDER BY core"
+                """
+                SELECT core, max(entities)::DOUBLE / $total AS tf_core
+                FROM (
+                    SELECT core, source, count(DISTINCT entity_id) AS entities
+                    FROM records WHERE core IS NOT NULL GROUP BY core, source
+                )
+                GROUP BY core ORDER BY core
+                """,
+                params={"total": total},
             ).to_arrow_table()
         )
     finally:

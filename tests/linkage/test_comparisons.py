@@ -154,10 +154,16 @@ def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
             "country in the article",
         ),
         (
-            mention("X Y", sentence=("CN",)),
+            mention("X Y", "Person", sentence=("CN",)),
             record("X Y", countries=("IR",)),
             "country",
-            "countries disagree",
+            "countries disagree (person)",
+        ),
+        (
+            mention("X Y", "Organization", sentence=("CN",)),
+            record("X Y", "Organization", countries=("IR",)),
+            "country",
+            "countries disagree (organisation)",
         ),
         (
             mention("X Y", years=(1971, 1972)),
