@@ -16,6 +16,7 @@ from pipelines.resources import (
     NlpResource,
     WarehouseResource,
 )
+from pipelines.schedules import all_schedules
 from pipelines.sensors import all_sensors
 
 defs = dg.Definitions(
@@ -25,6 +26,7 @@ defs = dg.Definitions(
     ],
     jobs=all_jobs,
     sensors=all_sensors,
+    schedules=all_schedules,
     resources={
         "warehouse": WarehouseResource(database=dg.EnvVar("SANCTIONS_WAREHOUSE")),
         "list_fetcher": ListFetcherResource(

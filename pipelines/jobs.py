@@ -15,8 +15,18 @@ refresh_lists_job = dg.define_asset_job(
 
 prepare_linkage_job = dg.define_asset_job(
     name="prepare_linkage",
-    selection=dg.AssetSelection.groups("linkage") - dg.AssetSelection.keys(["linkage", "matches"]),
+    selection=dg.AssetSelection.keys(["linkage", "list_records"], ["linkage", "mention_model"]),
     description="Analyse the list names for linkage and (re)train the mention model.",
+)
+
+rescreen_archive_job = dg.define_asset_job(
+    name="rescreen_archive",
+    selection=dg.AssetSelection.keys(
+        ["linkage", "list_records"],
+        ["linkage", "list_change_matches"],
+        ["outputs", "screening_hits"],
+    ),
+    description="Re-screen the stored mentions against entities a list change added or modified.",
 )
 
 screen_batch_job = dg.define_asset_job(
@@ -31,4 +41,10 @@ publish_outputs_job = dg.define_asset_job(
     description="Refresh the analysts' views.",
 )
 
-all_jobs = [refresh_lists_job, prepare_linkage_job, screen_batch_job, publish_outputs_job]
+all_jobs = [
+    refresh_lists_job,
+    prepare_linkage_job,
+    screen_batch_job,
+    publish_outputs_job,
+    rescreen_archive_job,
+]

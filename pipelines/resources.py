@@ -60,6 +60,13 @@ class ListFetcherResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     url_overrides: dict[str, str] = Field(
         default_factory=dict, description="file name -> URL, e.g. an internal mirror"
     )
+    max_age_hours: float = Field(
+        default=48.0, description="older publications fail the (warning) freshness check"
+    )
+    step_retries: int = Field(
+        default=2, description="in live mode, retries of a list step the network failed"
+    )
+    step_retry_wait_seconds: float = 300.0
 
     def fetcher(self) -> ListFetcher:
         if self.mode not in ("auto", "live", "snapshot"):

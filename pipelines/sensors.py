@@ -3,6 +3,8 @@
 - `article_inbox_sensor`: new or changed files in the inbox folders become one ingestion batch
   (a new partition of `article_batches`) and a `screen_batch` run on those files only. The
   cursor maps each file to its content digest, so unchanged files never run again.
+- `list_change_sensor`: a list publication accepted with added or modified entities triggers
+  `rescreen_archive`, which screens the whole article archive against those entities only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from assets.articles.batches import (
 )
 from assets.articles.ingest import read_url_list
 from assets.common.tables import utc_now
-from pipelines.jobs import screen_batch_job
+from assets.sources.factory import list_asset_key
+from assets.sources.registry import LIST_SPECS
+from pipelines.jobs import rescreen_archive_job, screen_batch_job
 from pipelines.resources import ArticleSourcesResource
 
 
@@ -92,4 +96,55 @@ def article_inbox_sensor(
     return result
 
 
-all_sensors = [article_inbox_sensor]
+def _number(metadata: dict[str, dg.MetadataValue], key: str) -> int:  # type: ignore[type-arg]
+    value = metadata.get(key)
+    return int(value.value) if value is not None and isinstance(value.value, int | float) else 0
+
+
+def changed_publications(
+    instance: dg.DagsterInstance, seen: dict[str, int]
+) -> tuple[list[str], dict[str, int]]:
+    """Accepted list publications with added or modified entities materialized since `seen`
+    (list -> storage id of the last materialization looked at)."""
+    changed, updated = [], dict(seen)
+    for spec in LIST_SPECS:
+        records = instance.fetch_materializations(list_asset_key(spec.source_id), limit=1).records
+        if not records or records[0].storage_id <= seen.get(spec.source_id, -1):
+            continue
+        record = records[0]
+        updated[spec.source_id] = record.storage_id
+        materialization = record.asset_materialization
+        if materialization is None:
+            continue
+        metadata = dict(materialization.metadata)
+        status = metadata.get("status")
+        if status is None or status.value != "accepted":
+            continue
+        if _number(metadata, "added") + _number(metadata, "modified") > 0:
+            sha = metadata["sha256"].value if "sha256" in metadata else record.storage_id
+            changed.append(f"{spec.source_id}:{str(sha)[:12]}")
+    return changed, updated
+
+
+@dg.sensor(
+    job=rescreen_archive_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A list change with added or modified entities re-screens the article archive.",
+)
+def list_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
+    changed, updated = changed_publications(context.instance, seen)
+    context.update_cursor(json.dumps(updated, sort_keys=True))
+    if not changed:
+        return dg.SensorResult(skip_reason="no accepted list change since the last look")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key="rescreen:" + ",".join(changed), tags={"lists": ",".join(changed)}
+            )
+        ]
+    )
+
+
+all_sensors = [article_inbox_sensor, list_change_sensor]

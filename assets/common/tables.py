@@ -186,7 +186,11 @@ def entities_table(parsed: ParsedList) -> pa.Table:
             "schema": e.schema,
             "caption": e.caption,
             "programs": e.programs,
-            "countries": e.countries,
+            # The countries that issued an entity's passports, tax or registration numbers
+            # tie it to them as much as an address does.
+            "countries": list(
+                dict.fromkeys([*e.countries, *(i.country for i in e.identifiers if i.country)])
+            ),
             "birth_dates": e.birth_dates,
             "birth_places": e.birth_places,
             "gender": e.gender,

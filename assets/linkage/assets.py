@@ -17,7 +17,9 @@ from assets.linkage.splink_run import match_weights_html, term_frequencies
 from assets.linkage.store import (
     list_records_table,
     load_model,
+    pending_list_changes,
     rebuild_list_records,
+    record_rescreen,
     save_model,
     store_matches,
     token_frequency_table,
@@ -162,4 +164,52 @@ def matches(
                 "|---|---|---|---|---|---|\n" + preview
             ),
         }
+    )
+
+
+@dg.asset(
+    key=["linkage", "list_change_matches"],
+    group_name="linkage",
+    deps=[LIST_RECORDS_KEY, MODEL_KEY],
+    kinds={"duckdb", "splink"},
+    pool="warehouse",
+)
+def list_change_matches(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, linkage: LinkageResource
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """Re-screening on list changes: every stored mention of the article archive scored
+    against the entities that newly accepted publications added or modified (from
+    `sources.changes`), written to `linkage.matches` with `trigger = 'list_change'` and the
+    publication they came from. A designation made today that matches a mention in last
+    month's news shows up in `outputs.screening_hits`. Each publication is re-screened once
+    (`linkage.rescreens`)."""
+    model = load_model(Path(linkage.model_dir))
+    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    with warehouse.get_connection() as con:
+        pending = pending_list_changes(con)
+        if not pending:
+            return dg.MaterializeResult(metadata={"publications": 0, "hits": 0})
+        found = load_mentions(con, "true", [])
+        mention_table = mention_records(found, token_frequency_table(con))
+        records = list_records_table(con)
+        tf = term_frequencies(records)
+        total = 0
+        for (source, sha), entities in pending.items():
+            scored = score(
+                mention_table, records, model.settings, tf, bands, entity_filter=entities
+            )
+            hits = store_matches(
+                con,
+                scored,
+                batch_id=None,
+                model_version=model.version,
+                trigger="list_change",
+                replace_where="trigger = 'list_change' AND list_contains(?, entity_id)",
+                replace_params=[entities],
+            )
+            record_rescreen(con, source, sha, len(entities), len(found), hits)
+            context.log.info(f"{source} {sha[:12]}: {len(entities)} changed entities, {hits} hits")
+            total += hits
+    return dg.MaterializeResult(
+        metadata={"publications": len(pending), "mentions": len(found), "hits": total}
     )

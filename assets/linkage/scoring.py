@@ -83,7 +83,7 @@ def explain(
     name_gamma = int(row["gamma_name"])
     parts.append(
         f"name '{side('name', False)}' {labels['name'][name_gamma].lower()} "
-        f"({row['mw_name'] + (row.get('mw_tf_adj_core') or 0.0):+.1f})"
+        f"({row['mw_name'] + (row.get('mw_tf_adj_name') or 0.0):+.1f})"
     )
     schema_gamma = int(row["gamma_schema"])
     if schema_gamma >= 0:
@@ -190,7 +190,7 @@ def _best_per_entity(
         if key in best and best[key]["match_weight"] >= row["match_weight"]:
             continue
         contributions = {c: float(row[f"mw_{c}"]) for c in COMPARISON_NAMES}
-        contributions["name_frequency"] = float(row.get("mw_tf_adj_core") or 0.0)
+        contributions["name_frequency"] = float(row.get("mw_tf_adj_name") or 0.0)
         best[key] = {
             "mention_id": key[0],
             "entity_id": key[1],

@@ -80,14 +80,15 @@ def store_matches(
     con: duckdb.DuckDBPyConnection,
     matches: pa.Table,
     *,
-    batch_id: str,
+    batch_id: str | None,
     model_version: str,
     trigger: str,
     replace_where: str,
     replace_params: list[object],
 ) -> int:
     """Replace the matches selected by `replace_where` (a fixed SQL fragment with parameters)
-    with `matches`, in one transaction. Returns the number of rows written."""
+    with `matches`, in one transaction. Returns the number of rows written. Without a
+    `batch_id`, each match carries its mention's batch."""
     ensure_tables(con, LINKAGE_TABLES)
     now = utc_now()
     con.register("new_matches", matches)
@@ -98,7 +99,8 @@ def store_matches(
         con.execute(
             f"""
             INSERT INTO linkage.matches ({columns})
-            SELECT n.mention_id, n.entity_id, m.article_id, $batch, n.record_id, n.matched_name,
+            SELECT n.mention_id, n.entity_id, m.article_id, coalesce($batch, m.batch_id),
+                   n.record_id, n.matched_name,
                    n.name_kind, n.mention_name, n.match_weight, n.match_probability, n.band,
                    n.contributions, n.levels, n.explanation, $model, e.snapshot_sha, $trigger,
                    $now
@@ -121,3 +123,39 @@ def store_matches(
     finally:
         con.unregister("new_matches")
     return int(row[0]) if row else 0
+
+
+RESCREEN_COLUMNS = {
+    "source": "VARCHAR",
+    "snapshot_sha": "VARCHAR",
+    "entities": "INTEGER",
+    "mentions": "INTEGER",
+    "hits": "INTEGER",
+    "rescreened_at": "TIMESTAMP",
+}
+
+
+def pending_list_changes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
+    """(source, snapshot) -> entities added or modified by accepted publications whose changes
+    have not been re-screened against the article archive yet."""
+    ensure_tables(con, {"linkage.rescreens": RESCREEN_COLUMNS})
+    rows = con.execute(
+        """
+        SELECT c.source, c.snapshot_sha, list(DISTINCT c.entity_id ORDER BY c.entity_id)
+        FROM sources.changes c
+        WHERE c.change IN ('added', 'modified')
+          AND NOT EXISTS (SELECT 1 FROM linkage.rescreens r
+                          WHERE r.source = c.source AND r.snapshot_sha = c.snapshot_sha)
+        GROUP BY c.source, c.snapshot_sha ORDER BY c.source, c.snapshot_sha
+        """
+    ).fetchall()
+    return {(str(src), str(sha)): [str(e) for e in ids] for src, sha, ids in rows}
+
+
+def record_rescreen(
+    con: duckdb.DuckDBPyConnection, source: str, sha: str, entities: int, mentions: int, hits: int
+) -> None:
+    con.execute(
+        "INSERT INTO linkage.rescreens VALUES (?, ?, ?, ?, ?, ?)",
+        [source, sha, entities, mentions, hits, utc_now()],
+    )

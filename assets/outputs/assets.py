@@ -12,7 +12,7 @@ from pipelines.resources import WarehouseResource
 @dg.asset(
     key=["outputs", "screening_hits"],
     group_name="outputs",
-    deps=[dg.AssetKey(["linkage", "matches"])],
+    deps=[dg.AssetKey(["linkage", "matches"]), dg.AssetKey(["linkage", "list_change_matches"])],
     kinds={"duckdb"},
     pool="warehouse",
 )

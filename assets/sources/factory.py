@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from assets.common.model import ParseError
+from assets.common.tables import utc_now
 from assets.sources.checks import (
     CHECK_DESCRIPTIONS,
     CheckOutcome,
@@ -41,7 +42,7 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
     check_specs = [
         dg.AssetCheckSpec(name, asset=key, description=text, blocking=True)
         for name, text in CHECK_DESCRIPTIONS.items()
-    ]
+    ] + [dg.AssetCheckSpec(FRESHNESS_CHECK, asset=key, description=FRESHNESS_DESCRIPTION)]
     description = (
         f"{spec.title} ({spec.publisher}).\n\n"
         f"Fetches the publication ({spec.formats}), parses it strictly into `sources.entities` "
@@ -70,9 +71,16 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
         try:
             fetched = fetcher.fetch(spec)
         except FetchError as exc:
-            raise dg.Failure(description=str(exc)) from exc
+            if exc.transient and list_fetcher.step_retries > 0:
+                # The network or the publisher is down: try the step again later.
+                raise dg.RetryRequested(
+                    max_retries=list_fetcher.step_retries,
+                    seconds_to_wait=list_fetcher.step_retry_wait_seconds,
+                ) from exc
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         if fetched.warning:
             context.log.warning(fetched.warning)
+        fresh = freshness(fetched, list_fetcher.mode, list_fetcher.max_age_hours)
         with warehouse.get_connection() as con:
             ensure_source_tables(con)
             previous = last_accepted(con, spec.source_id)
@@ -81,7 +89,9 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
                 outcomes = [
                     CheckOutcome(n, True, "publication unchanged") for n in CHECK_DESCRIPTIONS
                 ]
-                return _result(spec, fetched, "unchanged", outcomes, previous.entity_count, None)
+                return _result(
+                    spec, fetched, "unchanged", outcomes, previous.entity_count, None, fresh=fresh
+                )
             try:
                 parsed = spec.parse(fetched.files)
             except ParseError as exc:
@@ -89,7 +99,8 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
                 _keep_raw(fetcher.cache, fetched, "rejected")
                 raise dg.Failure(
                     description=f"{exc} — publication from {fetched.location} rejected; "
-                    "the last good snapshot stays current"
+                    "the last good snapshot stays current",
+                    allow_retries=False,  # the same file fails the same way
                 ) from exc
             outcomes = evaluate_publication(spec, parsed, fetched, previous)
             failed = [o for o in outcomes if not o.passed]
@@ -99,7 +110,9 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
                 _keep_raw(fetcher.cache, fetched, "rejected")
                 context.log.error(f"{spec.source_id}: publication rejected: {reason}")
                 outcomes.append(CheckOutcome("table_contract", True, "nothing written"))
-                return _result(spec, fetched, "rejected", outcomes, len(parsed.entities), None)
+                return _result(
+                    spec, fetched, "rejected", outcomes, len(parsed.entities), None, fresh=fresh
+                )
             changes = accept_snapshot(con, fetched, parsed, previous)
             _keep_raw(fetcher.cache, fetched, "accepted")
             outcomes.append(table_contract(con))
@@ -117,9 +130,34 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
                 parsed.name_count,
                 len(parsed.skipped),
                 parsed.published_on,
+                fresh=fresh,
             )
 
     return _list_asset
+
+
+FRESHNESS_CHECK = "publication_fresh"
+FRESHNESS_DESCRIPTION = (
+    "The publication served is at most `max_age_hours` old (default 48 h). Not checked in "
+    "snapshot mode, where the bundled files are served on purpose. Warns; does not block."
+)
+
+
+def freshness(fetched: FetchedList, mode: str, max_age_hours: float) -> dg.AssetCheckResult:
+    """Age of the publication served: its download time, or its publication date."""
+    if mode == "snapshot":
+        return dg.AssetCheckResult(
+            check_name=FRESHNESS_CHECK, passed=True, description="snapshot mode: not checked"
+        )
+    age_hours = (utc_now() - fetched.fetched_at).total_seconds() / 3600
+    return dg.AssetCheckResult(
+        check_name=FRESHNESS_CHECK,
+        passed=age_hours <= max_age_hours,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"publication from {fetched.fetched_at:%Y-%m-%d %H:%M} UTC "
+        f"({fetched.origin}), {age_hours:.0f} h old; limit {max_age_hours:.0f} h",
+        metadata={"age_hours": round(age_hours, 1)},
+    )
 
 
 def _keep_raw(cache: RawCache, fetched: FetchedList, status: str) -> None:
@@ -138,6 +176,8 @@ def _result(
     name_count: int | None = None,
     skipped: int | None = None,
     published_on: object = None,
+    *,
+    fresh: dg.AssetCheckResult,
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     published = published_on or fetched.published_on
     metadata: dict[str, Any] = {
@@ -169,5 +209,6 @@ def _result(
                 severity=dg.AssetCheckSeverity.ERROR,
             )
             for o in outcomes
-        ],
+        ]
+        + [fresh],
     )

@@ -42,9 +42,14 @@ FETCH_MODES: tuple[str, ...] = ("live", "snapshot", "auto")
 class FetchError(RuntimeError):
     """A publication could not be obtained. Names the source and, for downloads, the URL."""
 
-    def __init__(self, source: str, problem: str, url: str | None = None) -> None:
+    def __init__(
+        self, source: str, problem: str, url: str | None = None, *, transient: bool = False
+    ) -> None:
         self.source = source
         self.url = url
+        # True when retrying later may succeed (network down, 5xx, timeouts); False when the
+        # publisher answered with something wrong (404, an HTML page, too large).
+        self.transient = transient
         super().__init__(f"{source}: {problem}" + (f" ({url})" if url else ""))
 
 
@@ -169,7 +174,10 @@ def http_get(
                 time.sleep(delay)
                 delay *= 2
         raise FetchError(
-            source, f"download failed after {settings.retries + 1} attempts: {last_problem}", url
+            source,
+            f"download failed after {settings.retries + 1} attempts: {last_problem}",
+            url,
+            transient=True,
         )
     finally:
         if own:

@@ -23,6 +23,7 @@ def run(
     tmp_path: Path,
     mode: str = "snapshot",
     overrides: dict[str, str] | None = None,
+    step_retries: int = 0,
 ) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [build_list_asset(spec)],
@@ -35,6 +36,8 @@ def run(
                 retries=0,
                 backoff_seconds=0.01,
                 read_timeout=2,
+                step_retries=step_retries,
+                step_retry_wait_seconds=0,
             ),
         },
         raise_on_error=False,
@@ -58,7 +61,8 @@ def small(spec: ListSpec) -> ListSpec:
 def test_bundled_un_list_loads_then_reruns_unchanged(tmp_path: Path) -> None:
     first = run(un_sc.SPEC, tmp_path)
     assert first.success
-    assert all(checks_of(first).values()) and len(checks_of(first)) == 5
+    assert all(checks_of(first).values()) and len(checks_of(first)) == 6
+    assert checks_of(first)["publication_fresh"] is True  # snapshot mode: not checked
     meta = first.asset_materializations_for_node("sources__un_sc")[0].metadata
     assert meta["status"].value == "accepted"
     assert meta["origin"].value == "bundled"
@@ -187,3 +191,26 @@ def test_changes_between_two_real_ofac_publications(
         tmp_path, "select status, previous_sha is not null from sources.snapshots order by seen_at"
     )
     assert snapshots == [("accepted", False), ("accepted", True)]
+
+
+def test_transient_network_failure_retries_the_step_then_fails(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
+    url = http_server.route("/un.xml", Reply(status=503))
+    result = run(small(un_sc.SPEC), tmp_path, "live", {"consolidated.xml": url}, step_retries=1)
+    assert not result.success
+    # retries=0 inside the download, one step retry: two requests in all.
+    assert http_server.hits("/un.xml") == 2
+    assert not (tmp_path / "w.duckdb").exists() or query(
+        tmp_path, "select count(*) from sources.entities"
+    ) == [(0,)]
+
+
+def test_a_stale_publication_fails_the_freshness_check(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
+    # auto mode, publisher down: the bundled UN file of 2026-02-27 is served, and is old.
+    url = http_server.route("/un.xml", Reply(status=503))
+    result = run(un_sc.SPEC, tmp_path, "auto", {"consolidated.xml": url})
+    assert result.success  # a warning, not a blocking failure
+    assert checks_of(result)["publication_fresh"] is False
