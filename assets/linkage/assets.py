@@ -54,13 +54,6 @@ def list_records(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type:
     )
 
 
-def labelled_mentions(linkage: LinkageResource, nlp: NlpResource, con: object) -> tuple[list, list]:  # type: ignore[type-arg]
-    """The sample articles, their extracted mentions, as used for training and checks."""
-    labelled = read_labelled(Path(linkage.samples_file))
-    found = mentions_for([item.article for item in labelled], nlp.model, con, nlp.batch_size)  # type: ignore[arg-type]
-    return labelled, found
-
-
 @dg.asset(
     key=MODEL_KEY,
     group_name="linkage",
@@ -79,7 +72,8 @@ def mention_model(
     sampling. Written as versioned JSON to `data/models/mention_linkage.json`."""
     with warehouse.get_connection() as con:
         records = list_records_table(con)
-        labelled, found = labelled_mentions(linkage, nlp, con)
+        labelled = read_labelled(Path(linkage.samples_file))
+        found = mentions_for([item.article for item in labelled], nlp.model, con, nlp.batch_size)
         known = {
             str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.common.tables import OUTPUT_TABLES, ensure_tables, first_row
+from assets.common.tables import OUTPUT_TABLES, ensure_tables, utc_now, first_row
 
 SCREENING_HITS_SQL = """
 CREATE OR REPLACE VIEW outputs.screening_hits AS
@@ -62,6 +62,6 @@ def record_decision(
     if not exists or not exists[0]:
         raise ValueError(f"no match of mention {mention_id} with entity {entity_id}")
     con.execute(
-        "INSERT INTO outputs.review_decisions VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [mention_id, entity_id, decision, reviewer, note],
+        "INSERT INTO outputs.review_decisions VALUES (?, ?, ?, ?, ?, ?)",
+        [mention_id, entity_id, decision, reviewer, note, utc_now()],
     )
