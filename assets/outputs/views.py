@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.common.tables import OUTPUT_TABLES, ensure_tables, utc_now, first_row
+from assets.common.tables import OUTPUT_TABLES, ensure_tables, first_row, utc_now
 
 SCREENING_HITS_SQL = """
 CREATE OR REPLACE VIEW outputs.screening_hits AS
