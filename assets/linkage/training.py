@@ -207,15 +207,14 @@ def train(mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]) 
                     max_pairs=U_MAX_PAIRS, seed=SEED
                 )
                 _copy_u(u_session.linker.misc.save_model_to_json(), linker, description)
-        linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
-            db_api.register(gold_labels, table_name="gold_labels")
-        )
+        # Splink estimates m from the list's own alias pairs; the labelled sample pairs are
+        # counted level by level below and combined with it.
         linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
             db_api.register(alias_labels, table_name="alias_labels")
         )
         settings = linker.misc.save_model_to_json()
         counts = _gold_level_counts(session, mentions, list_records, gold_labels)
-    _smooth_m(settings, counts, alias_pairs=alias_labels.num_rows)
+    _smooth_m(settings, counts)
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
@@ -315,13 +314,12 @@ def _gold_level_counts(
     return counts
 
 
-def _smooth_m(
-    settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]], alias_pairs: int
-) -> None:
-    """Laplace-smoothed m: a level that no labelled pair reached gets 1/(n + levels), not zero
-    (a single birth year off by one must not veto a match). Context comparisons take their m
-    from the labelled sample pairs' counts; the name comparison keeps the Splink estimate
-    (samples and list aliases), smoothed with the same rule."""
+def _smooth_m(settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]]) -> None:
+    """m from the labelled sample pairs, counted level by level, with a prior of one pseudo-pair
+    per level (Laplace smoothing): a level no labelled pair reached gets 1/(n + levels), not
+    zero, so a single birth year off by one cannot veto a match. For the name comparison the
+    prior is shaped like the list's own alias pairs (Splink's estimate from them) instead of
+    flat, so the ways names of one entity vary on the lists inform the rarely seen levels."""
     for comparison in settings["comparisons"]:
         name = comparison["output_column_name"]
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -330,13 +328,11 @@ def _smooth_m(
         n = sum(by_gamma.values())
         for i, level in enumerate(levels):
             gamma = k - 1 - i
-            if name in CONTEXT_COMPARISONS:
-                level["m_probability"] = (by_gamma.get(gamma, 0) + 1) / (n + k)
-            else:
-                total = n + alias_pairs
-                m = level.get("m_probability")
-                m = m if isinstance(m, int | float) else 0.0
-                level["m_probability"] = (m * total + 1) / (total + k)
+            prior = 1.0
+            if name not in CONTEXT_COMPARISONS:
+                alias_m = level.get("m_probability")
+                prior = k * alias_m if isinstance(alias_m, int | float) else 1.0
+            level["m_probability"] = (by_gamma.get(gamma, 0) + prior) / (n + k)
 
 
 def _copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:
