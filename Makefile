@@ -41,11 +41,11 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo "UI:        make ui  (http://127.0.0.1:3000)"
 
 ## test: install and run the whole suite
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q
 
 ## check: lint, format check, types, tests
-check: $(STAMP)
+check: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -59,6 +59,21 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 ## bench: speed figures, written to docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## browser: Debian's Chromium for the UI test (tests/test_ui_e2e.py), when /usr/bin/chromium is
+## missing. Playwright drives that browser and never downloads its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+.PHONY: browser
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the UI test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || { echo "could not install chromium (needs root); SANCTIONS_SKIP_E2E=1 skips the UI test"; exit 1; }; \
+	  else \
+	    echo "no apt-get: install Chromium at /usr/bin/chromium, or set SANCTIONS_SKIP_E2E=1"; \
+	  fi; \
+	fi
 
 clean-warehouse:
 	rm -rf data/warehouse/sanctions.duckdb data/warehouse/sanctions.duckdb.wal data/warehouse/raw $(DAGSTER_HOME)

@@ -5,7 +5,6 @@ the Dagster instance, so they show in the UI."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -13,7 +12,7 @@ import dagster as dg
 from assets.articles.assets import article_batches
 from assets.articles.store import known_article_urls, known_inbox_files
 from pipelines.definitions import defs
-from pipelines.sensors import article_inbox_sensor, plan_feed_batch, plan_url_batch
+from pipelines.sensors import plan_feed_batch, plan_inbox_batch, plan_url_batch
 
 
 @dataclass
@@ -50,13 +49,8 @@ def run_all(instance: dg.DagsterInstance) -> RunSummary:
     with dg.build_resources(configured) as resources:  # EnvVars resolved from this process
         with resources.warehouse.get_connection() as con:
             known = known_inbox_files(con)
-        context = dg.build_sensor_context(
-            instance=instance,
-            cursor=json.dumps(known),
-            resources={"article_sources": resources.article_sources},
-        )
-        inbox = article_inbox_sensor(context)
-        assert isinstance(inbox, dg.SensorResult)
+        # The inbox sensor's own planning, with the files the warehouse already holds as cursor.
+        inbox, _ = plan_inbox_batch(resources.article_sources, known)
         with resources.warehouse.get_connection() as con:
             known_urls = known_article_urls(con)
         planned = [

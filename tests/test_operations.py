@@ -50,13 +50,15 @@ def test_feed_schedule_plans_a_batch(tmp_path: Path) -> None:
         batches_dir=str(tmp_path / "b"), feeds=["http://127.0.0.1:9/rss"]
     )
     with dg.instance_for_test() as instance:
-        skipped = poll_feeds_schedule(
-            dg.build_schedule_context(instance=instance, resources={"article_sources": none})
-        )
+        with dg.build_schedule_context(
+            instance=instance, resources={"article_sources": none}
+        ) as context:
+            skipped = poll_feeds_schedule(context)
         assert isinstance(skipped, dg.SkipReason)
-        request = poll_feeds_schedule(
-            dg.build_schedule_context(instance=instance, resources={"article_sources": feeds})
-        )
+        with dg.build_schedule_context(
+            instance=instance, resources={"article_sources": feeds}
+        ) as context:
+            request = poll_feeds_schedule(context)
         assert isinstance(request, dg.RunRequest) and request.partition_key
         assert request.partition_key in instance.get_dynamic_partitions(article_batches.name)
     manifest = json.loads((tmp_path / "b" / f"{request.partition_key}.json").read_text())
@@ -68,23 +70,22 @@ def test_inbox_sensor_runs_only_new_or_changed_files(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "articles" / "inbox", inbox)
     sources = ArticleSourcesResource(inbox_dirs=str(inbox), batches_dir=str(tmp_path / "b"))
     instance = dg.DagsterInstance.ephemeral()
-    context = dg.build_sensor_context(instance=instance, resources={"article_sources": sources})
-    first = article_inbox_sensor(context)
-    assert isinstance(first, dg.SensorResult) and len(first.run_requests or []) == 1
-    cursor = context.cursor
-    again = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"article_sources": sources}
-    )
-    second = article_inbox_sensor(again)
-    assert isinstance(second, dg.SensorResult) and not second.run_requests
-    (inbox / "late.txt").write_text(
-        "Late report\\n\\nA new story arrived after the first batch.\\n"
-    )
-    third_context = dg.build_sensor_context(
-        instance=instance, cursor=again.cursor, resources={"article_sources": sources}
-    )
-    third = article_inbox_sensor(third_context)
-    assert isinstance(third, dg.SensorResult) and len(third.run_requests or []) == 1
+
+    def evaluate(cursor: str | None) -> tuple[dg.SensorResult, str | None]:
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"article_sources": sources}
+        ) as context:
+            result = article_inbox_sensor(context)
+            assert isinstance(result, dg.SensorResult)
+            return result, context.cursor
+
+    first, cursor = evaluate(None)
+    assert len(first.run_requests or []) == 1
+    second, cursor = evaluate(cursor)
+    assert not second.run_requests
+    (inbox / "late.txt").write_text("Late report\n\nA new story arrived after the first batch.\n")
+    third, _ = evaluate(cursor)
+    assert len(third.run_requests or []) == 1
     key = third.run_requests[0].partition_key  # type: ignore[index]
     manifest = json.loads((tmp_path / "b" / f"{key}.json").read_text())
     assert [f["path"] for f in manifest["files"]] == ["late.txt"]
@@ -126,7 +127,8 @@ def test_a_new_designation_is_found_in_last_months_news(
         "/sdn.csv", Reply(body=fixture_bytes("ofac_sdn", "changes", "2023-12-28", "sdn.csv"))
     )
     resources = _resources(tmp_path, {"sdn.csv": url})
-    with dg.instance_for_test() as instance:
+    (tmp_path / "dagster_home").mkdir()
+    with dg.DagsterInstance.local_temp(tempdir=str(tmp_path / "dagster_home")) as instance:
         list_asset = build_list_asset(spec)
         # The other lists from the bundle, so that names are as rare as in real use.
         offline = {
@@ -159,8 +161,8 @@ def test_a_new_designation_is_found_in_last_months_news(
                 ).fetchall()
 
         assert hits() == []
-        quiet = dg.build_sensor_context(instance=instance)
-        first_look = list_change_sensor(quiet)
+        with dg.build_sensor_context(instance=instance) as quiet:
+            first_look = list_change_sensor(quiet)
         assert isinstance(first_look, dg.SensorResult) and not first_look.run_requests
 
         # The 2024-05-03 publication designates SPRUT TECHNOLOGY; the sensor asks for a re-screen.
@@ -168,7 +170,8 @@ def test_a_new_designation_is_found_in_last_months_news(
             "/sdn.csv", Reply(body=fixture_bytes("ofac_sdn", "changes", "2024-05-03", "sdn.csv"))
         )
         assert dg.materialize([list_asset], instance=instance, resources=resources).success
-        sensed = list_change_sensor(dg.build_sensor_context(instance=instance, cursor=quiet.cursor))
+        with dg.build_sensor_context(instance=instance, cursor=quiet.cursor) as context:
+            sensed = list_change_sensor(context)
         assert isinstance(sensed, dg.SensorResult) and len(sensed.run_requests or []) == 1
         rescreened = dg.materialize(
             [list_records, list_change_matches, screening_hits],

@@ -1,0 +1,160 @@
+"""The Dagster UI end to end: `dagster dev` on a free loopback port against a temporary instance
+and warehouse, headless Chromium (Debian's, driven by Playwright) clicks "Materialize all" on the
+global asset lineage, the run succeeds, `outputs.screening_hits` has rows, and a screenshot of
+the run page is saved in the test's output folder.
+
+Needs /usr/bin/chromium (`make test` installs Debian's `chromium` when missing) and the
+`playwright` package (the `dev` extra). `SANCTIONS_SKIP_E2E=1` skips it where neither can be
+installed (no root); otherwise a missing browser is a failure, not a silent skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.e2e_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DagsterDev,
+    dagster_dev,
+    plan_batch,
+    prepare_workspace,
+    stop_sensors,
+)
+
+RUN_TIMEOUT = 480.0  # seconds; the run itself takes about a minute on two cores
+UI_TIMEOUT = 60_000  # milliseconds, for each browser action and expectation
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+RUNS_QUERY = """
+{
+  runsOrError {
+    __typename
+    ... on Runs { results { runId status jobName tags { key value } } }
+    ... on PythonError { message }
+  }
+  partitionBackfillsOrError {
+    __typename
+    ... on PartitionBackfills { results { id status } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("SANCTIONS_SKIP_E2E") == "1":
+        pytest.skip(f"{what} (SANCTIONS_SKIP_E2E=1)")
+    pytest.fail(f"{what}: `make test` installs it; set SANCTIONS_SKIP_E2E=1 to skip this test")
+
+
+def _playwright() -> Any:
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing (Debian package `chromium`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the Python package `playwright` is missing (the `dev` extra)")
+    return sync_playwright
+
+
+def wait_for_runs(dev: DagsterDev, timeout: float = RUN_TIMEOUT) -> list[dict[str, Any]]:
+    """Every run of the instance once there is at least one, none is queued or in progress and
+    no backfill is still requesting runs."""
+    deadline = time.monotonic() + timeout
+    runs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        data = dev.graphql(RUNS_QUERY)
+        assert data["runsOrError"]["__typename"] == "Runs", data["runsOrError"]
+        runs = data["runsOrError"]["results"]
+        backfills = data["partitionBackfillsOrError"].get("results") or []
+        pending = [b for b in backfills if b["status"] == "REQUESTED"]
+        if runs and not pending and all(r["status"] in TERMINAL for r in runs):
+            return list(runs)
+        if any(r["status"] in ("FAILURE", "CANCELED") for r in runs):
+            return list(runs)  # no point waiting for the rest
+        if dev.process.poll() is not None:
+            raise AssertionError(f"dagster dev exited while waiting:\n{dev.log_tail()}")
+        time.sleep(3)
+    raise AssertionError(
+        f"runs not finished after {timeout:.0f} s: {[(r['runId'], r['status']) for r in runs]}"
+        f"\n{dev.log_tail()}"
+    )
+
+
+@pytest.mark.e2e
+def test_materialize_all_from_the_ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sync_playwright = _playwright()
+    from playwright.sync_api import expect
+
+    started = time.monotonic()
+    monkeypatch.setenv("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    workspace = prepare_workspace(tmp_path / "env")
+    for key, value in workspace.env.items():
+        monkeypatch.setenv(key, value)
+    batch = plan_batch(workspace)
+    stop_sensors(workspace, tmp_path / "dagster_cli.log")
+    screenshot = tmp_path / "run.png"
+
+    with dagster_dev(workspace, tmp_path / "dagster_dev.log") as dev, sync_playwright() as pw:
+        # A new instance shows a "Join the Dagster community" dialog shortly after the first
+        # page loads; arriving while "Materialize all" opens, it ends under the launch dialog
+        # and blocks it. Mark it seen, as its "Skip" button does, before any page loads.
+        assert dev.graphql("mutation { setNuxSeen }") == {"setNuxSeen": True}
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        try:
+            page.set_default_timeout(UI_TIMEOUT)
+            expect.set_options(timeout=UI_TIMEOUT)
+
+            page.goto(dev.base + "/asset-groups")
+            page.get_by_role("button", name=re.compile(r"Materialize all")).click()
+            dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+            dialog.get_by_role("button", name="All", exact=True).click()
+            expect(dialog).to_contain_text(batch)
+            # One partition gives "Launch 1 run"; several would give "Launch backfill".
+            dialog.get_by_role("button", name=re.compile(r"^Launch")).click()
+            expect(dialog).to_be_hidden()
+            page.screenshot(path=tmp_path / "launched.png")
+
+            runs = wait_for_runs(dev)
+            main = next(
+                (r for r in runs if {"key": "dagster/partition", "value": batch} in r["tags"]),
+                runs[0],
+            )
+            page.goto(f"{dev.base}/runs/{main['runId']}")
+            expect(page.get_by_text(main["runId"][:8]).first).to_be_visible()
+            if main["status"] == "SUCCESS":
+                expect(page.get_by_text("RUN_SUCCESS").first).to_be_visible()
+            page.screenshot(path=screenshot)
+            print(f"\nrun page screenshot: {screenshot}")
+
+            statuses = [(r["runId"], r["jobName"], r["status"]) for r in runs]
+            assert all(r["status"] == "SUCCESS" for r in runs), (
+                f"runs did not all succeed: {statuses}\n{dev.log_tail(80)}"
+            )
+        except Exception:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=tmp_path / "failure.png")
+            print(f"\nscreenshot at the failure: {tmp_path / 'failure.png'}")
+            raise
+        finally:
+            browser.close()
+
+    assert screenshot.stat().st_size > 10_000
+    with duckdb.connect(workspace.env["SANCTIONS_WAREHOUSE"], read_only=True) as con:
+        hits = con.execute("select count(*) from outputs.screening_hits").fetchone()
+        batches = con.execute("select distinct batch_id from articles.articles").fetchall()
+    assert hits is not None and hits[0] > 0, "outputs.screening_hits is empty"
+    assert batches == [(batch,)]
+    print(f"screening hits: {hits[0]}; took {time.monotonic() - started:.0f} s")
