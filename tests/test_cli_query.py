@@ -77,3 +77,31 @@ def test_lists_and_missing_warehouse(
     assert "un_sc" in out and "1003" in out and "2026-02-27" in out
     assert run(tmp_path / "none.duckdb", "lists") == 2
     assert "run `make run` first" in capsys.readouterr().err
+
+
+def test_reading_while_a_run_writes_says_busy(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"con = duckdb.connect({str(warehouse)!r})\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        assert run(warehouse, "lists") == 2
+        assert "warehouse busy" in capsys.readouterr().err
+    finally:
+        writer.kill()
+        writer.wait()
+    assert run(warehouse, "lists") == 0  # the writer gone, reading works again
