@@ -267,6 +267,9 @@ _LEGAL_FORM_SPEC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cjsc", "both", ("cjsc", "closed joint stock company|co")),
     ("fgup", "prefix", ("fgup", "federal state unitary enterprise",
                         "federalnoe gosudarstvennoe unitarnoe predpriyatie|predpriyatiye")),
+    # Central Asian LLCs: Kyrgyz OsOO, Uzbek MChJ (Kazakh TOO is left out: "too" is English)
+    ("osoo", "both", ("osoo",)),
+    ("mchj", "both", ("mchj",)),
     # Ukrainian
     ("tov", "both", ("tov", "tovarystvo|tovaristvo z obmezhenoyu vidpovidalnistyu|"
                      "vidpovidalnistiu")),
@@ -329,6 +332,8 @@ _MAX_FORM_WORDS = max(len(variant.split()) for variant in LEGAL_FORMS)
 LEGAL_FORM_FAMILIES: dict[str, str] = {
     "ooo": "llc",
     "tov": "llc",
+    "osoo": "llc",
+    "mchj": "llc",
     "ao": "jsc",
     "at": "jsc",
     "pao": "pjsc",

@@ -145,6 +145,8 @@ def test_normalise_idempotent_any_text(raw: str) -> None:
         ("Promsvyazbank PJSC", "promsvyazbank", "pjsc"),
         ("PAO PROMSVYAZBANK", "promsvyazbank", "pao"),
         ("OOO TEKHNOLOGII", "tekhnologii", "ooo"),
+        ("OsOO Cargoline", "cargoline", "osoo"),
+        ("Uzbek Trade MChJ", "uzbek trade", "mchj"),
         ("ANGLO-CARIBBEAN CO., LTD.", "anglo caribbean", "ltd"),
         ("Sarkis Ghazaryan, LLC", "sarkis ghazaryan", "llc"),
         # spelled-out forms map to the abbreviation; longest spelling wins
