@@ -40,6 +40,12 @@ def join_name(*parts: str | None) -> str:
     return " ".join(p for p in (clean(part) for part in parts) if p)
 
 
+def join_parts(parts: Iterable[str | None], separator: str = ", ") -> str:
+    """Address-like parts joined, each trimmed of stray separators, empty ones skipped."""
+    trimmed = (part.strip(" ,;") for part in parts if part)
+    return separator.join(part for part in trimmed if part)
+
+
 def natural_order(name: str) -> str:
     """``"AL-ZAWAHIRI, Ayman"`` -> ``"Ayman AL-ZAWAHIRI"``; names without exactly one comma
     (entity names like ``"CIMEX, S.A."`` are never passed here) are returned unchanged."""

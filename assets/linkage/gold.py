@@ -1,6 +1,7 @@
 """Labelled articles: the team's samples (`data/articles/samples/articles.jsonl`) and, for
-evaluation only, `../shared/data/eval/articles.jsonl`. Both use one format: each article lists
-the entities it names with their surface forms and the list records (`links`) they are."""
+evaluation only, the shared evaluation set kept outside the project. Both use one format: each
+article lists the entities it names with their surface forms and the list records (`links`)
+they are."""
 
 from __future__ import annotations
 

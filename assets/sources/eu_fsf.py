@@ -30,6 +30,7 @@ from assets.common.text import (
     clean,
     country_code,
     join_name,
+    join_parts,
     partial_date,
     script_of,
     to_date,
@@ -231,8 +232,7 @@ def _attr(node: etree._Element, key: str) -> str | None:
 
 
 def _join(node: etree._Element, *keys: str) -> str:
-    parts = (_attr(node, key) for key in keys)
-    return ", ".join(p for p in (part.strip(" ,;") for part in parts if part) if p)
+    return join_parts(_attr(node, key) for key in keys)
 
 
 SPEC = ListSpec(

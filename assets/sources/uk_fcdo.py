@@ -26,7 +26,7 @@ from assets.common.model import (
     ParseError,
     RawFiles,
 )
-from assets.common.text import join_name, partial_date, script_of, to_date, unique
+from assets.common.text import join_name, join_parts, partial_date, script_of, to_date, unique
 from assets.common.xmlsafe import local_name, parse_xml, text_of, texts_of
 from assets.sources.spec import ListFile, ListSpec
 from assets.sources.uk_ofsi import country_in, uk_country
@@ -85,7 +85,7 @@ def _names(designation: etree._Element, uid: str) -> list[ListedName]:
 
 
 def _joined(element: etree._Element, tags: Iterable[str]) -> str:
-    return ", ".join(text for text in (text_of(element, tag) for tag in tags) if text)
+    return join_parts(text_of(element, tag) for tag in tags)
 
 
 def _documents(

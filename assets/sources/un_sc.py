@@ -31,6 +31,7 @@ from assets.common.text import (
     country_code,
     country_codes,
     join_name,
+    join_parts,
     partial_date,
     script_of,
     to_date,
@@ -204,8 +205,7 @@ def _listed_on(value: str | None, ref: str) -> dt.date | None:
 
 
 def _join(element: etree._Element, *tags: str) -> str:
-    parts = (clean(text_of(element, tag)) for tag in tags)
-    return ", ".join(p for p in (part.strip(" ,;") for part in parts if part) if p)
+    return join_parts(clean(text_of(element, tag)) for tag in tags)
 
 
 SPEC = ListSpec(
