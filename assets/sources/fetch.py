@@ -138,7 +138,10 @@ def http_get(
     session: requests.Session | None = None,
 ) -> Download:
     """GET `url` with timeouts, bounded retries, size limit and conditional headers."""
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:
+        raise FetchError(source, f"invalid URL: {exc}", url) from exc
     if scheme not in ("http", "https"):
         raise FetchError(source, f"refusing URL scheme {scheme!r}; only http and https", url)
     own = session is None
@@ -167,6 +170,10 @@ def http_get(
                         source, f"cannot resolve the host (offline?): {_short(exc)}", url
                     ) from exc
                 last_problem = f"{type(exc).__name__}: {_short(exc)}"
+            except (requests.RequestException, ValueError) as exc:
+                # An invalid URL, a redirect to another scheme, a malformed answer: retrying
+                # would get the same, and the caller must see a FetchError, not a crash.
+                raise FetchError(source, f"{type(exc).__name__}: {_short(exc)}", url) from exc
             if attempt < settings.retries:
                 log.warning(
                     "%s: attempt %d failed (%s); retrying", source, attempt + 1, last_problem

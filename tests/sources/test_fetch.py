@@ -199,3 +199,11 @@ def test_an_unresolvable_host_is_not_retried() -> None:
     wrapped.__cause__ = cause
     assert _unresolvable(wrapped)
     assert not _unresolvable(requests.ConnectionError("Connection refused"))
+
+
+def test_a_redirect_to_another_scheme_is_a_fetch_error(http_server: ScriptedServer) -> None:
+    http_server.route("/ftp", Reply(status=302, headers={"Location": "ftp://example.invalid/x"}))
+    with pytest.raises(FetchError, match="un_sc"):
+        http_get("un_sc", http_server.url("/ftp"), FAST)
+    with pytest.raises(FetchError, match="un_sc"):
+        http_get("un_sc", "http://[::1", FAST)
