@@ -12,7 +12,7 @@ import spacy
 from assets.articles.listmatch import ListNameMatcher
 from assets.articles.model import Article, Mention
 from assets.articles.nlp import extract_mentions, load_pipeline
-from assets.common.tables import first_row
+from assets.common.tables import first_row, table_exists
 
 # The list-aware matcher takes a few seconds to build from ~56k names; keep one per process and
 # per (model, list publications) so consecutive partitions reuse it.
@@ -21,13 +21,7 @@ _LOCK = threading.Lock()
 
 
 def lists_loaded(con: duckdb.DuckDBPyConnection) -> bool:
-    row = first_row(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'sources' AND table_name IN ('names', 'entities')"
-        )
-    )
-    return bool(row and row[0] == 2)
+    return table_exists(con, "sources", "names") and table_exists(con, "sources", "entities")
 
 
 def list_fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from assets.articles.batches import BatchManifest
 from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
-from assets.common.tables import MENTION_COLUMNS, first_row, utc_now
+from assets.common.tables import MENTION_COLUMNS, first_row, table_exists, utc_now
 
 
 @dataclass(frozen=True)
@@ -106,12 +106,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = 
 
 def known_inbox_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Absolute path -> sha256 of every inbox file some batch already covered."""
-    exists = _count(
-        con,
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'articles' AND table_name = 'inbox_files'",
-    )
-    if not exists:
+    if not table_exists(con, "articles", "inbox_files"):
         return {}
     return dict(
         con.execute(
@@ -122,12 +117,7 @@ def known_inbox_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def known_article_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
     """URLs of stored articles (a URL list re-read does not fetch these again)."""
-    exists = _count(
-        con,
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'articles' AND table_name = 'articles'",
-    )
-    if not exists:
+    if not table_exists(con, "articles", "articles"):
         return set()
     return {
         str(u)

@@ -67,7 +67,10 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
         """
         SELECT n.entity_id || '#' || row_number() OVER (
                    PARTITION BY n.entity_id ORDER BY n.kind, n.name) AS unique_id,
-               n.entity_id, n.source, n.name, n.kind AS name_kind, e.schema, e.countries,
+               n.entity_id, NULL::VARCHAR AS article_id, n.source, n.name,
+               n.kind AS name_kind, e.schema, e.countries,
+               []::VARCHAR[] AS sentence_countries, []::VARCHAR[] AS article_countries,
+               NULL::INTEGER AS birth_year_min, NULL::INTEGER AS birth_year_max,
                list_distinct(list_filter(
                    list_transform(e.birth_dates, lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)),
                    lambda y: y IS NOT NULL)) AS birth_years,
@@ -85,28 +88,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     combined = pa.Table.from_arrays(
         base.columns + analysed.columns, names=base.column_names + analysed.column_names
     )
-    con.register("list_records_arrow", combined)
-    try:
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT unique_id, entity_id, NULL::VARCHAR AS article_id, source, name, name_kind,
-                   schema, normalised, core, legal_form,
-                   string_split(nullif(sorted_core_key, ''), ' ') AS tokens, sorted_core_key,
-                   phonetic, initials, token_count, countries, []::VARCHAR[] AS sentence_countries,
-                   []::VARCHAR[] AS article_countries, birth_years,
-                   NULL::INTEGER AS birth_year_min, NULL::INTEGER AS birth_year_max,
-                   identifiers,
-                   list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
-                       AS identifier_kinds
-            FROM list_records_arrow
-            WHERE core IS NOT NULL AND core <> ''
-            """
-        )
-    finally:
-        con.unregister("list_records_arrow")
-    row = first_row(con.execute(f"SELECT count(*) FROM {table}"))
-    return int(row[0]) if row else 0
+    return write_records(con, combined, table)
 
 
 def build_token_frequencies(
@@ -172,9 +154,10 @@ def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
     )
 
 
-def build_mention_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
-    """Write mention linkage records into `table` (a temp or real table name)."""
-    con.register("mention_records_arrow", rows)
+def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
+    """Write linkage records (list names or mentions, with their analysed columns) into `table`
+    in the column order of `RECORD_COLUMNS`; returns the row count."""
+    con.register("records_arrow", rows)
     try:
         con.execute(
             f"""
@@ -186,12 +169,12 @@ def build_mention_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table:
                    birth_year_min, birth_year_max, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
                        AS identifier_kinds
-            FROM mention_records_arrow
+            FROM records_arrow
             WHERE core IS NOT NULL AND core <> ''
             """
         )
     finally:
-        con.unregister("mention_records_arrow")
+        con.unregister("records_arrow")
     row = first_row(con.execute(f"SELECT count(*) FROM {table}"))
     return int(row[0]) if row else 0
 
@@ -226,7 +209,7 @@ def mention_records(mentions: Iterable[Mention], token_frequencies: pa.Table) ->
     try:
         con.register("frequencies", token_frequencies)
         con.sql("CREATE TABLE token_frequencies AS SELECT * FROM frequencies")
-        build_mention_records(con, mention_rows(mentions), "records")
+        write_records(con, mention_rows(mentions), "records")
         attach_rare_tokens(con, "records", "token_frequencies")
         return con.sql("SELECT * FROM records ORDER BY unique_id").to_arrow_table()
     finally:
