@@ -57,6 +57,12 @@ DEMONYMS: Mapping[str, str] = {
     "uzbek": "UZ", "venezuelan": "VE", "vietnamese": "VN", "yemeni": "YE", "zambian": "ZM",
     "zimbabwean": "ZW", "hong konger": "HK", "macanese": "MO", "new zealander": "NZ",
     "kiwi": "NZ", "scottish": "GB", "welsh": "GB", "english": "GB",
+    # flag states of open registries, as shipping news writes them ("a Liberian-flagged tanker")
+    "liberian": "LR", "marshallese": "MH", "bahamian": "BS", "belizean": "BZ",
+    "barbadian": "BB", "comoran": "KM", "comorian": "KM", "gabonese": "GA", "togolese": "TG",
+    "sierra leonean": "SL", "palauan": "PW", "vanuatuan": "VU", "tongan": "TO",
+    "mauritian": "MU", "seychellois": "SC", "equatoguinean": "GQ", "antiguan": "AG",
+    "vincentian": "VC", "emirian": "AE",
 }  # fmt: skip
 
 # Capitals and other cities the news names in place of a country ("Moscow said").
@@ -141,10 +147,13 @@ def country_of(place: str, codes: bool = True) -> str | None:
     return _country_of(place.strip(), codes)
 
 
+_ATTRIBUTIVE = re.compile(r"-(flagged|registered|based|owned|controlled)$")
+
+
 @lru_cache(maxsize=16384)
 def _country_of(place: str, codes: bool) -> str | None:
     key = _POSSESSIVE.sub("", _THE.sub("", place)).strip(" ,").lower()
-    key = " ".join(key.split())
+    key = " ".join(_ATTRIBUTIVE.sub("", key).split())  # "Liberian-flagged" -> "liberian"
     if not key:
         return None
     found = (

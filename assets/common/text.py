@@ -248,6 +248,26 @@ def country_code(name: str | None) -> str | None:
     return None
 
 
+# Jurisdictions that are part of another for screening purposes: news about a Hong Kong
+# front company often says "China", and the lists record either.
+RELATED_JURISDICTIONS: dict[str, tuple[str, ...]] = {
+    "CN": ("HK", "MO"),
+    "HK": ("CN",),
+    "MO": ("CN",),
+}
+
+# Open ship registries (the ITF's flags of convenience) and offshore company registries. A
+# ship's flag or a front company's place of registration is rarely what news about it names,
+# so a country disagreement there is weak evidence against a match.
+OPEN_REGISTRIES: frozenset[str] = frozenset(
+    {
+        "AG", "BB", "BS", "BZ", "BM", "BO", "CK", "CM", "CY", "FO", "GA", "GE", "GI", "GQ",
+        "HN", "JM", "KH", "KM", "KY", "LB", "LK", "LR", "MD", "MH", "MN", "MT", "MU", "PA",
+        "PW", "SC", "SL", "ST", "SZ", "TG", "TO", "VC", "VG", "VU",
+    }
+)  # fmt: skip
+
+
 def country_codes(names: Iterable[str | None]) -> list[str]:
     """Resolve several country names, dropping unknowns and duplicates."""
     return unique(country_code(name) for name in names)

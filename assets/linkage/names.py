@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import product
@@ -402,6 +402,8 @@ class AnalysedName:
     - ``sorted_core_key``: the words of ``core`` without particles, sorted: the order-free key
       that ignores legal form and particles (``"AL-ZAWAHIRI, Ayman"``, ``"Ayman al-Zawahiri"``
       and ``"zawahiri ayman"`` all give ``"ayman zawahiri"``).
+    - ``given_family_key``: ``sorted_core_key`` without patronymics (``"Mikhail Yefimovich
+      FRADKOV"`` gives ``"fradkov mikhail"``, as news writes him).
     - ``phonetic``: `phonetic_key` of ``core`` (particles dropped, sorted).
     - ``initials``: `initials` of ``core`` (particles dropped, name order).
     - ``token_count``: ``len(tokens)``.
@@ -413,9 +415,34 @@ class AnalysedName:
     tokens: tuple[str, ...]
     sorted_key: str
     sorted_core_key: str
+    given_family_key: str
     phonetic: str
     initials: str
     token_count: int
+
+
+# East Slavic patronymics (Yefimovich, Olegovna, Petrovych, Ivanivna) and the Turkic patronymic
+# words (oglu, kyzy, uly): lists carry them, news usually drops them.
+_PATRONYMIC = re.compile(r"^[a-z]{2,}(ovich|evich|ovych|evych|ovna|evna|ivna|ichna)$")
+_PATRONYMIC_WORDS = frozenset({"oglu", "ogly", "ogli", "kyzy", "kizi", "qizi", "uly", "uulu"})
+
+
+def is_patronymic(word: str) -> bool:
+    """Whether a normalised word is a patronymic (``"yefimovich"``) or a patronymic particle."""
+    return word in _PATRONYMIC_WORDS or bool(_PATRONYMIC.match(word))
+
+
+def without_patronymic(words: Sequence[str]) -> list[str]:
+    """`words` (in name order) without the patronymics that follow a given name: ``Mikhail
+    Yefimovich Fradkov`` and ``FRADKOV Mikhail Yefimovich`` lose ``yefimovich``; a surname that
+    looks like one (``Roman Arkadyevich ABRAMOVICH``) stays, and so do two-word names."""
+    if len(words) < 3:
+        return list(words)
+    return [
+        word
+        for i, word in enumerate(words)
+        if not (i > 0 and is_patronymic(word) and not is_patronymic(words[i - 1]))
+    ]
 
 
 def analyse(name: str) -> AnalysedName:
@@ -431,6 +458,7 @@ def analyse(name: str) -> AnalysedName:
         tokens=tuple(words),
         sorted_key=" ".join(sorted(words)),
         sorted_core_key=" ".join(sorted(core_words)),
+        given_family_key=" ".join(sorted(without_patronymic(core_words))),
         phonetic=_phonetic(core_words),
         initials=_initials(core_words),
         token_count=len(words),
@@ -445,6 +473,7 @@ NAME_ARROW_SCHEMA = pa.schema(
         ("tokens", pa.list_(pa.string())),
         ("sorted_key", pa.string()),
         ("sorted_core_key", pa.string()),
+        ("given_family_key", pa.string()),
         ("phonetic", pa.string()),
         ("initials", pa.string()),
         ("token_count", pa.int32()),

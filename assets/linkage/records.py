@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from assets.articles.model import Mention
 from assets.common.tables import first_row
+from assets.common.text import RELATED_JURISDICTIONS
 from assets.linkage.names import analyse_frame
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
@@ -35,6 +36,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "legal_form": "VARCHAR",
     "tokens": "VARCHAR[]",  # the core words: no legal form, no particles ("al", "bin")
     "sorted_core_key": "VARCHAR",
+    "given_family_key": "VARCHAR",
     "phonetic": "VARCHAR",
     "initials": "VARCHAR",
     "token_count": "INTEGER",
@@ -57,6 +59,21 @@ def identifier_key(kind: str, value: str) -> str:
     return f"{kind}:{''.join(ch for ch in value.upper() if ch.isalnum())}"
 
 
+def with_related_jurisdictions(column: str) -> str:
+    """SQL for `column` (a country list) plus the jurisdictions related to its countries."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN {list(related)}" for code, related in RELATED_JURISDICTIONS.items()
+    )
+    return (
+        f"list_sort(list_distinct({column} || flatten(list_transform({column}, "
+        f"lambda c: CASE c {cases} ELSE []::VARCHAR[] END))))"
+    )
+
+
+# A listed entity's countries as linkage sees them: with related jurisdictions (HK with CN).
+RELATED_SQL = with_related_jurisdictions("e.countries")
+
+
 def _analysed_columns(names: Sequence[str | None]) -> pa.Table:
     return analyse_frame(names)
 
@@ -64,11 +81,11 @@ def _analysed_columns(names: Sequence[str | None]) -> pa.Table:
 def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
     """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count."""
     base = con.sql(
-        """
+        f"""
         SELECT n.entity_id || '#' || row_number() OVER (
                    PARTITION BY n.entity_id ORDER BY n.kind, n.name) AS unique_id,
                n.entity_id, NULL::VARCHAR AS article_id, n.source, n.name,
-               n.kind AS name_kind, e.schema, e.countries,
+               n.kind AS name_kind, e.schema, {RELATED_SQL} AS countries,
                []::VARCHAR[] AS sentence_countries, []::VARCHAR[] AS article_countries,
                NULL::INTEGER AS birth_year_min, NULL::INTEGER AS birth_year_max,
                list_distinct(list_filter(
@@ -111,6 +128,7 @@ def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
     """Mentions as linkage records (before rare tokens are attached)."""
     mentions = list(mentions)
     analysed = _analysed_columns([m.canonical_text or m.text for m in mentions])
+    legal_forms = analysed.column("legal_form").to_pylist()
     schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
     base = pa.table(
         {
@@ -120,7 +138,15 @@ def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
             "source": pa.array(["mention"] * len(mentions), pa.string()),
             "name": [m.canonical_text or m.text for m in mentions],
             "name_kind": pa.array(["mention"] * len(mentions), pa.string()),
-            "schema": pa.array([schema_of.get(m.schema_guess) for m in mentions], pa.string()),
+            # A name with a legal form ("Progress Lider LLC") is an organisation, whatever
+            # NER took it for.
+            "schema": pa.array(
+                [
+                    "Organization" if form else schema_of.get(m.schema_guess)
+                    for m, form in zip(mentions, legal_forms, strict=True)
+                ],
+                pa.string(),
+            ),
         }
     )
     context = pa.table(
@@ -164,7 +190,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             CREATE OR REPLACE TABLE {table} AS
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
-                   sorted_core_key, phonetic, initials, token_count,
+                   sorted_core_key, given_family_key, phonetic, initials, token_count,
                    countries, sentence_countries, article_countries, birth_years,
                    birth_year_min, birth_year_max, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))

@@ -17,6 +17,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
+from assets.common.text import OPEN_REGISTRIES
+
 NAME = "name"
 SCHEMA = "schema"
 COUNTRY = "country"
@@ -33,9 +35,10 @@ def _both(expr: str) -> str:
 
 def name_comparison() -> cl.CustomComparison:
     """Exact core name (term-frequency adjusted: common names weigh less), the same words in
-    another order, Jaro-Winkler bands on the order-free key, all words of the shorter name
-    present in the longer one, a one-word name (a surname, an acronym) inside the other, same
-    sound, a shared rare word, else. Each level's weight is learned separately."""
+    another order, the same given and family names with a patronymic dropped, Jaro-Winkler
+    bands on the order-free key, all words of the shorter name present in the longer one, a
+    one-word name (a surname, an acronym) inside the other, same sound, a shared rare word,
+    else. Each level's weight is learned separately."""
     return cl.CustomComparison(
         output_column_name=NAME,
         comparison_levels=[
@@ -44,6 +47,10 @@ def name_comparison() -> cl.CustomComparison:
             ),
             cll.ExactMatchLevel("core").configure(tf_adjustment_column="core"),
             cll.ExactMatchLevel("sorted_core_key").configure(label_for_charts="same words"),
+            cll.CustomLevel(
+                "given_family_key_l = given_family_key_r AND given_family_key_l LIKE '% %'",
+                label_for_charts="same words apart from a patronymic",
+            ),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
             cll.JaroWinklerLevel("sorted_core_key", 0.88),
             cll.CustomLevel(
@@ -88,8 +95,8 @@ def schema_comparison() -> cl.CustomComparison:
 def country_comparison() -> cl.CustomComparison:
     """The record's countries named in the mention's sentence, elsewhere in the article, or
     not at all although both sides name countries (evidence against). Disagreement is split by
-    type: a person's nationality says more than the flag or registration country of a company
-    or ship, which news about its sanctioning rarely names."""
+    type: a person's nationality says more than a company's country, and that more than a ship's
+    flag or an offshore place of registration, which news rarely names."""
     return cl.CustomComparison(
         output_column_name=COUNTRY,
         comparison_levels=[
@@ -110,6 +117,11 @@ def country_comparison() -> cl.CustomComparison:
                 "coalesce(schema_l, schema_r) = 'Person' "
                 "AND coalesce(schema_r, schema_l) = 'Person'",
                 label_for_charts="countries disagree (person)",
+            ),
+            cll.CustomLevel(
+                "'Vessel' IN (schema_l, schema_r) OR "
+                + _both(f"list_has_any(countries_r, {sorted(OPEN_REGISTRIES)})"),
+                label_for_charts="countries disagree (ship flag or offshore registry)",
             ),
             cll.ElseLevel().configure(label_for_charts="countries disagree (organisation)"),
         ],

@@ -100,6 +100,11 @@ def _span(sentence: str, name: str) -> tuple[int, int]:
         ("Venezuela", "VE"),
         ("Turkey", "TR"),
         ("UAE", "AE"),
+        ("Liberian", "LR"),
+        ("Liberian-flagged", "LR"),
+        ("Marshall Islands-flagged", "MH"),
+        ("Panama-flagged", "PA"),
+        ("Dubai-based", "AE"),
     ],
 )
 def test_country_of(place: str, code: str) -> None:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from assets.articles.model import Mention, MentionIdentifier
-from assets.linkage.records import mention_records
+from assets.linkage.records import mention_records, with_related_jurisdictions
 from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import splink_session, term_frequencies, to_arrow
 
@@ -118,6 +118,13 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         ("Antony Blinken", "Anthony BLINKEN", "Jaro-Winkler distance of sorted_core_key >= 0.95"),
         ("NATO", "NAFTOGAZ", "All other comparisons"),
         ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
+        ("Mikhail Fradkov", "Mikhail Yefimovich FRADKOV", "same words apart from a patronymic"),
+        ("Fradkov Mikhail", "FRADKOV, Mikhail Yefimovich", "same words apart from a patronymic"),
+        (
+            "Roman Abramovich",
+            "Roman Arkadyevich ABRAMOVICH",
+            "same words apart from a patronymic",
+        ),
     ],
 )
 def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
@@ -166,6 +173,24 @@ def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
             "countries disagree (organisation)",
         ),
         (
+            mention("X Y", "Organization", sentence=("RU",)),
+            record("X Y", "Vessel", countries=("LR",)),
+            "country",
+            "countries disagree (ship flag or offshore registry)",
+        ),
+        (
+            mention("X Y", "Organization", sentence=("AE",)),
+            record("X Y", "Organization", countries=("TR", "MH")),
+            "country",
+            "countries disagree (ship flag or offshore registry)",
+        ),
+        (
+            mention("Progress Lider LLC", "Person"),
+            record("Progress Lider LLC", "Organization"),
+            "schema",
+            "Exact match on schema",
+        ),
+        (
             mention("X Y", years=(1971, 1972)),
             record("X Y", years=(1972,)),
             "birth_year",
@@ -210,3 +235,24 @@ def test_missing_context_is_neutral() -> None:
         "birth_year": "no birth year to compare",
         "identifier": "no identifier to compare",
     }
+
+
+@pytest.mark.parametrize(
+    ("countries", "expected"),
+    [
+        (["HK"], ["CN", "HK"]),
+        (["CN", "RU"], ["CN", "HK", "MO", "RU"]),
+        (["MO"], ["CN", "MO"]),
+        (["IR"], ["IR"]),
+        ([], []),
+    ],
+)
+def test_list_countries_gain_related_jurisdictions(
+    countries: list[str], expected: list[str]
+) -> None:
+    with duckdb.connect(":memory:") as con:
+        row = con.execute(
+            f"SELECT {with_related_jurisdictions('c')} FROM (SELECT $1::VARCHAR[] AS c)",
+            [countries],
+        ).fetchall()[0]
+    assert row[0] == expected

@@ -29,6 +29,7 @@ from assets.linkage.names import (
     sorted_key,
     split_legal_form,
     tokens,
+    without_patronymic,
 )
 
 # --- normalise ---------------------------------------------------------------------------------
@@ -440,6 +441,7 @@ def test_analyse_all_fields() -> None:
         tokens=("anglo", "caribbean", "co", "ltd"),
         sorted_key="anglo caribbean co ltd",
         sorted_core_key="anglo caribbean",
+        given_family_key="anglo caribbean",
         phonetic="ANKL KRBN",
         initials="ac",
         token_count=4,
@@ -451,6 +453,7 @@ def test_analyse_all_fields() -> None:
         tokens=("abu", "bakr", "al", "baghdadi"),
         sorted_key="abu al baghdadi bakr",
         sorted_core_key="baghdadi bakr",
+        given_family_key="baghdadi bakr",
         phonetic="BKR BTT",
         initials="bb",
         token_count=4,
@@ -474,6 +477,7 @@ def test_analyse_frame() -> None:
         "tokens",
         "sorted_key",
         "sorted_core_key",
+        "given_family_key",
         "phonetic",
         "initials",
         "token_count",
@@ -520,3 +524,29 @@ def test_analyse_frame_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert table.num_rows == 10_000
     assert elapsed < 3.0, f"{elapsed:.2f}s for 10,000 names"
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("mikhail yefimovich fradkov", "mikhail fradkov"),
+        ("fradkov mikhail yefimovich", "fradkov mikhail"),
+        ("yulia volodymyrivna tymoshenko", "yulia tymoshenko"),
+        ("ali ahmad oglu mammadov", "ali ahmad mammadov"),
+        # a surname that looks like a patronymic stays; so do two-word names
+        ("roman arkadyevich abramovich", "roman abramovich"),
+        ("abramovich roman arkadyevich", "abramovich roman"),
+        ("roman abramovich", "roman abramovich"),
+        ("ivan petrovich", "ivan petrovich"),
+    ],
+)
+def test_without_patronymic(words: str, expected: str) -> None:
+    assert without_patronymic(words.split()) == expected.split()
+
+
+def test_given_family_key_agrees_across_name_order_and_patronymic() -> None:
+    keys = {
+        analyse(name).given_family_key
+        for name in ("Mikhail Yefimovich FRADKOV", "FRADKOV, Mikhail Yefimovich", "Mikhail Fradkov")
+    }
+    assert keys == {"fradkov mikhail"}
