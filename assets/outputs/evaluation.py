@@ -1,10 +1,16 @@
 """Scoring the pipeline on labelled articles, stage by stage.
 
 - NER recall: share of labelled surface forms of listed entities covered by some mention;
-- candidate recall: share of labelled (article, listed entity) pairs for which blocking
-  proposes at least one of the entity's names for some mention of the article;
-- end to end: precision / recall / F1 of (article, listed entity) pairs at the match band and
-  at match + review, and over a range of probability thresholds.
+- candidate generation: recall@k of the gold entity among the candidates blocking proposes
+  (ranked by probability) for the article's mentions;
+- end to end: precision / recall / F1 of (article, listed entity) pairs at the match band, at
+  match + review, and over a range of probability thresholds;
+- slices of the end-to-end figures by list, by schema and by the script of the entity's
+  original names; calibration: the observed match rate per probability bin.
+
+Any scorer can be measured the same way: it only has to give scored pairs (mention_id,
+entity_id, score in [0, 1]). The model, and the baselines in `benchmarks/`, are compared on the
+same mentions with the same code.
 
 Scoring follows the evaluation README: a gold entity counts as found when any of its linked ids
 is flagged; a flagged id belonging to no gold entity of the article is a false positive; links
@@ -13,17 +19,36 @@ to records the loaded lists do not contain are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from assets.articles.model import Mention
+from assets.common.text import script_of
 from assets.linkage.gold import LabelledArticle, expected_pairs, score_pairs
 from assets.linkage.names import normalise
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+RECALL_AT = (1, 3, 10)
+CALIBRATION_BINS = tuple(round(0.1 * i, 1) for i in range(11))
+
+ScoredPair = tuple[str, str, float]
+"""(mention_id, entity_id, score in [0, 1]): what any scorer gives the scorecard."""
+
+
+@dataclass(frozen=True)
+class EntityFacts:
+    """What slices need of a listed entity."""
+
+    source: str
+    schema: str
+    script: str
 
 
 @dataclass
@@ -32,9 +57,12 @@ class Scorecard:
     gold_pairs: int
     ner_recall: float
     candidate_recall: float
+    recall_at: dict[int, float]
     match: dict[str, float]
     match_or_review: dict[str, float]
     curve: list[tuple[float, dict[str, float]]] = field(default_factory=list)
+    slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    calibration: list[tuple[str, int, float, float]] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,9 +71,40 @@ class Scorecard:
             "gold_pairs": self.gold_pairs,
             "ner_recall": self.ner_recall,
             "candidate_recall": self.candidate_recall,
+            "recall_at": {str(k): v for k, v in self.recall_at.items()},
             "match": self.match,
             "match_or_review": self.match_or_review,
+            "curve": [{"threshold": t, **r} for t, r in self.curve],
+            "slices": self.slices,
+            "calibration": [
+                {"bin": b, "pairs": n, "mean_probability": p, "observed_rate": o}
+                for b, n, p, o in self.calibration
+            ],
+            "misses": self.misses,
         }
+
+
+def ner_recall(
+    labelled: Sequence[LabelledArticle], mentions: Sequence[Mention], known: set[str]
+) -> float:
+    """Share of labelled surface forms (of entities on the loaded lists) a mention covers."""
+    by_article = _by_article(mentions)
+    surfaces = covered = 0
+    for item in labelled:
+        for entity in item.linked_entities(known):
+            for surface in entity.surfaces:
+                surfaces += 1
+                covered += _covered(
+                    surface, by_article.get(item.article.article_id, []), item.article.text
+                )
+    return covered / surfaces if surfaces else 1.0
+
+
+def _by_article(mentions: Sequence[Mention]) -> dict[str, list[Mention]]:
+    by_article: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        by_article.setdefault(mention.article_id, []).append(mention)
+    return by_article
 
 
 def _covered(surface: str, mentions: Sequence[Mention], text: str) -> bool:
@@ -65,73 +124,244 @@ def _find_all(text: str, needle: str) -> list[int]:
     return found
 
 
-def evaluate(
-    labelled: Sequence[LabelledArticle],
-    mentions: Sequence[Mention],
-    screener: Screener,
-    known_entities: set[str],
-) -> Scorecard:
-    """The scorecard of `mentions` (extracted from `labelled`) screened with `screener`."""
-    expected = expected_pairs(labelled, known_entities)
-    by_article: dict[str, list[Mention]] = {}
-    for mention in mentions:
-        by_article.setdefault(mention.article_id, []).append(mention)
-
-    surfaces = covered = 0
-    for item in labelled:
-        for entity in item.linked_entities(known_entities):
-            for surface in entity.surfaces:
-                surfaces += 1
-                covered += _covered(
-                    surface, by_article.get(item.article.article_id, []), item.article.text
-                )
-
-    candidates = screener.screen(
-        mentions, Bands(match=screener.bands.match, review=0.0)
-    ).to_pylist()
+def article_scores(
+    mentions: Sequence[Mention], scored: Sequence[ScoredPair]
+) -> dict[tuple[str, str], float]:
+    """(article_id, entity_id) -> the best score any mention of the article got."""
     article_of = {m.mention_id: m.article_id for m in mentions}
-    proposed: dict[str, set[str]] = {}
-    scored: list[tuple[str, str, float]] = []
-    for row in candidates:
-        article = article_of[row["mention_id"]]
-        proposed.setdefault(article, set()).add(row["entity_id"])
-        scored.append((article, row["entity_id"], float(row["match_probability"])))
+    best: dict[tuple[str, str], float] = {}
+    for mention_id, entity_id, probability in scored:
+        key = (article_of[mention_id], entity_id)
+        if probability > best.get(key, -1.0):
+            best[key] = probability
+    return best
 
-    gold_pairs = sum(len(v) for v in expected.values())
-    found_candidates = sum(
-        1
+
+def pairs_at(
+    best: Mapping[tuple[str, str], float],
+    expected: Mapping[str, list[set[str]]],
+    threshold: float,
+    keep: Callable[[str], bool] | None = None,
+) -> dict[str, float]:
+    """Precision/recall/F1 of the (article, entity) pairs scored at or above `threshold`;
+    `keep` restricts both the flagged and the gold ids to one slice."""
+    flagged: dict[str, set[str]] = {}
+    for (article, entity), probability in best.items():
+        if probability >= threshold and (keep is None or keep(entity)):
+            flagged.setdefault(article, set()).add(entity)
+    if keep is not None:
+        expected = {
+            article: [kept for ids in gold if (kept := {e for e in ids if keep(e)})]
+            for article, gold in expected.items()
+        }
+    return score_pairs(flagged, expected)
+
+
+def _recall_at(
+    mentions: Sequence[Mention],
+    scored: Sequence[ScoredPair],
+    expected: Mapping[str, list[set[str]]],
+) -> tuple[float, dict[int, float]]:
+    """Candidate recall (any rank) and recall@k: a gold entity is found at rank r when, for some
+    mention of its article, one of its ids is the r-th best candidate of that mention."""
+    by_mention: dict[str, list[tuple[float, str]]] = {}
+    for mention_id, entity_id, probability in scored:
+        by_mention.setdefault(mention_id, []).append((probability, entity_id))
+    article_of = {m.mention_id: m.article_id for m in mentions}
+    ranks: dict[str, dict[str, int]] = {}  # article -> entity -> best rank
+    for mention_id, candidates in by_mention.items():
+        ordered = sorted(candidates, key=lambda c: (-c[0], c[1]))
+        article_ranks = ranks.setdefault(article_of[mention_id], {})
+        for rank, (_, entity_id) in enumerate(ordered, start=1):
+            article_ranks[entity_id] = min(rank, article_ranks.get(entity_id, rank))
+    best_ranks = [
+        min((ranks.get(article, {}).get(e, 10**9) for e in ids), default=10**9)
         for article, gold in expected.items()
         for ids in gold
-        if ids & proposed.get(article, set())
-    )
+    ]
+    total = len(best_ranks)
+    if not total:
+        return 1.0, dict.fromkeys(RECALL_AT, 1.0)
+    found = sum(1 for r in best_ranks if r < 10**9) / total
+    return found, {k: sum(1 for r in best_ranks if r <= k) / total for k in RECALL_AT}
 
-    def at(threshold: float) -> dict[str, float]:
-        flagged: dict[str, set[str]] = {}
-        for article, entity, probability in scored:
-            if probability >= threshold:
-                flagged.setdefault(article, set()).add(entity)
-        return score_pairs(flagged, expected)
 
+def _calibration(
+    best: Mapping[tuple[str, str], float], expected: Mapping[str, list[set[str]]]
+) -> list[tuple[str, int, float, float]]:
+    """Per probability bin: pairs, mean probability, share that are gold matches."""
+    gold = {(a, e) for a, sets in expected.items() for ids in sets for e in ids}
+    rows = []
+    for low, high in itertools.pairwise(CALIBRATION_BINS):
+        inside = [
+            (p, key in gold)
+            for key, p in best.items()
+            if low <= p < high or (high == 1.0 and p == 1.0)
+        ]
+        if inside:
+            rows.append(
+                (
+                    f"{low:.1f}-{high:.1f}",
+                    len(inside),
+                    sum(p for p, _ in inside) / len(inside),
+                    sum(1 for _, g in inside if g) / len(inside),
+                )
+            )
+    return rows
+
+
+def _slices(
+    best: Mapping[tuple[str, str], float],
+    expected: Mapping[str, list[set[str]]],
+    facts: Mapping[str, EntityFacts],
+    threshold: float,
+) -> dict[str, dict[str, dict[str, float]]]:
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    for dimension in ("source", "schema", "script"):
+        values = sorted({getattr(f, dimension) for f in facts.values()})
+        per_value = {}
+        for value in values:
+
+            def keep(entity: str, value: str = value, dimension: str = dimension) -> bool:
+                fact = facts.get(entity)
+                return fact is not None and getattr(fact, dimension) == value
+
+            figures = pairs_at(best, expected, threshold, keep)
+            if figures["tp"] + figures["fn"] + figures["fp"]:
+                per_value[value] = figures
+        result[dimension] = per_value
+    return result
+
+
+def scorecard(
+    labelled: Sequence[LabelledArticle],
+    mentions: Sequence[Mention],
+    scored: Sequence[ScoredPair],
+    known: set[str],
+    bands: Bands,
+    facts: Mapping[str, EntityFacts] | None = None,
+) -> Scorecard:
+    """Every stage's figures for one scorer's pairs on `mentions` (extracted from `labelled`).
+    `scored` holds every candidate pair with its score, not only those above a band."""
+    expected = expected_pairs(labelled, known)
+    best = article_scores(mentions, scored)
+    candidate_recall, recall_at = _recall_at(mentions, scored, expected)
+    match = pairs_at(best, expected, bands.match)
     misses = [
         f"{item.doc_id}: {sorted(ids)}"
         for item in labelled
         for ids in expected[item.article.article_id]
-        if not (
-            ids
-            & {
-                e
-                for a, e, p in scored
-                if a == item.article.article_id and p >= screener.bands.match
-            }
-        )
+        if not any(best.get((item.article.article_id, e), -1.0) >= bands.match for e in ids)
     ]
     return Scorecard(
         articles=len(labelled),
-        gold_pairs=gold_pairs,
-        ner_recall=covered / surfaces if surfaces else 1.0,
-        candidate_recall=found_candidates / gold_pairs if gold_pairs else 1.0,
-        match=at(screener.bands.match),
-        match_or_review=at(screener.bands.review),
-        curve=[(t, at(t)) for t in THRESHOLDS],
+        gold_pairs=sum(len(v) for v in expected.values()),
+        ner_recall=ner_recall(labelled, mentions, known),
+        candidate_recall=candidate_recall,
+        recall_at=recall_at,
+        match=match,
+        match_or_review=pairs_at(best, expected, bands.review),
+        curve=[(t, pairs_at(best, expected, t)) for t in THRESHOLDS],
+        slices=_slices(best, expected, facts, bands.match) if facts else {},
+        calibration=_calibration(best, expected),
         misses=misses,
     )
+
+
+def model_scores(screener: Screener, mentions: Sequence[Mention]) -> list[ScoredPair]:
+    """Every candidate pair blocking proposes, with the model's probability."""
+    candidates = screener.screen(mentions, Bands(match=screener.bands.match, review=0.0))
+    return list(
+        zip(
+            candidates.column("mention_id").to_pylist(),
+            candidates.column("entity_id").to_pylist(),
+            (float(p) for p in candidates.column("match_probability").to_pylist()),
+            strict=True,
+        )
+    )
+
+
+def entity_facts(con: duckdb.DuckDBPyConnection) -> dict[str, EntityFacts]:
+    """List, schema and script of every listed entity; the script is that of its names not
+    written in Latin letters (a Cyrillic original name makes a "Cyrillic" entity), else Latin."""
+    rows = con.execute(
+        """
+        SELECT e.entity_id, e.source, e.schema, list(n.name ORDER BY n.name)
+        FROM sources.entities e LEFT JOIN sources.names n USING (entity_id)
+        GROUP BY ALL
+        """
+    ).fetchall()
+    facts = {}
+    for entity_id, source, schema, names in rows:
+        scripts = sorted({script_of(n) for n in names or [] if n} - {"Latin"})
+        facts[str(entity_id)] = EntityFacts(
+            str(source), str(schema), scripts[0] if scripts else "Latin"
+        )
+    return facts
+
+
+def evaluate(
+    labelled: Sequence[LabelledArticle],
+    mentions: Sequence[Mention],
+    screener: Screener,
+    known: set[str],
+    facts: Mapping[str, EntityFacts] | None = None,
+) -> Scorecard:
+    """The scorecard of `mentions` (extracted from `labelled`) screened with `screener`."""
+    return scorecard(
+        labelled, mentions, model_scores(screener, mentions), known, screener.bands, facts
+    )
+
+
+def format_scorecard(card: Scorecard, title: str) -> str:
+    """The scorecard as plain text, for the terminal."""
+    lines = [
+        f"{title}: {card.articles} articles, {card.gold_pairs} labelled (article, entity) pairs",
+        f"  NER recall              {card.ner_recall:.3f}",
+        f"  candidate recall        {card.candidate_recall:.3f}  "
+        + "  ".join(f"@{k} {v:.3f}" for k, v in card.recall_at.items()),
+    ]
+    for label, r in (("match band", card.match), ("match+review", card.match_or_review)):
+        lines.append(
+            f"  {label:<22}  P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}  "
+            f"(tp {int(r['tp'])}, fp {int(r['fp'])}, fn {int(r['fn'])})"
+        )
+    for dimension, values in card.slices.items():
+        for value, r in values.items():
+            lines.append(
+                f"  by {dimension:<6} {value:<14} P {r['precision']:.3f}  R {r['recall']:.3f}  "
+                f"(tp {int(r['tp'])}, fp {int(r['fp'])}, fn {int(r['fn'])})"
+            )
+    for bin_label, pairs, mean, observed in card.calibration:
+        lines.append(
+            f"  calibration {bin_label}  {pairs:5d} pairs  predicted {mean:.3f}  "
+            f"observed {observed:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def plot_precision_recall(curves: Mapping[str, Scorecard], path: Path) -> Path:
+    """A PNG of precision against recall over the thresholds, one line per scorer (needs the
+    `bench` extra: matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5), dpi=120)
+    for name, card in curves.items():
+        recall = [r["recall"] for _, r in card.curve]
+        precision = [r["precision"] for _, r in card.curve]
+        axes.plot(recall, precision, marker=".", label=name)
+    axes.set_xlabel("recall")
+    axes.set_ylabel("precision")
+    axes.set_xlim(0, 1.02)
+    axes.set_ylim(0, 1.02)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left", fontsize=8)
+    axes.set_title("(article, listed entity) pairs over the score threshold")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
