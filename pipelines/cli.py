@@ -140,6 +140,7 @@ def cmd_run(warehouse: str) -> int:
     os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
     os.environ.setdefault("SANCTIONS_INBOX_DIRS", "data/articles/inbox,data/articles/samples")
     os.environ.setdefault("SANCTIONS_MODEL_DIR", DEFAULT_MODEL_DIR)
+    os.environ.setdefault("SANCTIONS_COUNTERPARTY_DIR", "data/counterparties/inbox")
     os.environ.setdefault("SANCTIONS_CHARTS_DIR", str(base / "charts"))
     if os.environ.get("DAGSTER_HOME"):
         instance = dg.DagsterInstance.get()

@@ -28,6 +28,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
     mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
     mp.setenv("SANCTIONS_CHARTS_DIR", str(folder / "charts"))
+    counterparties = folder / "counterparties"
+    shutil.copytree(ROOT / "data" / "counterparties" / "inbox", counterparties)
+    mp.setenv("SANCTIONS_COUNTERPARTY_DIR", str(counterparties))
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         assert cli.main(["run"]) == 0
