@@ -28,6 +28,7 @@ from benchmarks.report import table, write_section
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "data" / "models"
 SPEED_RECORDS = 100_000
+THRESHOLDS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def _rate(hit: int, total: int) -> str:
@@ -40,6 +41,9 @@ def quality(database: Path, bands: Bands) -> dict[str, Any]:
         screener = CounterpartyScreener.from_warehouse(con, MODEL_DIR, bands)
         probe = CounterpartyScreener.from_warehouse(
             con, MODEL_DIR, Bands(match=bands.match, review=1e-6)
+        )
+        floor = CounterpartyScreener.from_warehouse(
+            con, MODEL_DIR, Bands(match=bands.match, review=min(THRESHOLDS))
         )
     records = devset.records(dev)
     started = time.perf_counter()
@@ -70,6 +74,46 @@ def quality(database: Path, bands: Bands) -> dict[str, Any]:
             counts["match"] += any(h["band"] == "match" for h in found)
             counts["review"] += bool(found)
 
+    # Recall, false alarms and namesake hits by threshold, from one pass with a low floor.
+    low: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for hit in floor.screen(records):
+        low[hit["row"]].append(hit)
+    sweep = []
+    for threshold in THRESHOLDS:
+        tally: Counter[str] = Counter()
+        for item in dev.records:
+            above = [h for h in low[item.record.row] if h["match_probability"] >= threshold]
+            tally[item.kind] += 1
+            if item.kind == "negative":
+                tally["negative_hit"] += bool(above)
+            else:
+                tally[item.kind + "_hit"] += any(h["entity_id"] == item.expected for h in above)
+        sweep.append(
+            [
+                threshold,
+                _rate(tally["positive_hit"], tally["positive"]),
+                _rate(tally["negative_hit"], tally["negative"]),
+                _rate(tally["namesake_hit"], tally["namesake"]),
+            ]
+        )
+
+    # What the false alarms (negatives' hits at the review band or above) look like.
+    alarms: Counter[str] = Counter()
+    alarm_examples: dict[str, list[str]] = defaultdict(list)
+    negative_rows = {d.record.row for d in dev.records if d.kind == "negative"}
+    for hit in hits:
+        if hit["row"] not in negative_rows:
+            continue
+        levels = dict(hit["levels"])
+        pattern = (
+            f"name: {levels['name']}; country: {levels['country']}; birth: {levels['birth_year']}"
+        )
+        alarms[pattern] += 1
+        if len(alarm_examples[pattern]) < 3:
+            alarm_examples[pattern].append(
+                f"{hit['query']!r} vs {hit['matched_name']!r} p={hit['match_probability']:.2f}"
+            )
+
     # Why the misses missed: the expected entity's best pair with no probability floor.
     probed = probe.screen([m.record for m in misses])
     best: dict[int, dict[str, Any]] = {}
@@ -80,11 +124,11 @@ def quality(database: Path, bands: Bands) -> dict[str, Any]:
     patterns: Counter[tuple[str, str]] = Counter()
     examples: dict[tuple[str, str], list[str]] = defaultdict(list)
     for miss in misses:
-        hit = best.get(miss.record.row)
-        if hit is None:
+        pair = best.get(miss.record.row)
+        if pair is None:
             level = "no candidate pair (blocking)"
         else:
-            levels = dict(hit["levels"])
+            levels = dict(pair["levels"])
             context = [
                 c
                 for c in ("country", "birth_year", "schema")
@@ -95,8 +139,9 @@ def quality(database: Path, bands: Bands) -> dict[str, Any]:
         patterns[key] += 1
         if len(examples[key]) < 2:
             shown = (
-                f"{miss.record.name!r} vs {hit['matched_name']!r} p={hit['match_probability']:.2f}"
-                if hit
+                f"{miss.record.name!r} vs {pair['matched_name']!r} "
+                f"p={pair['match_probability']:.2f}"
+                if pair
                 else repr(miss.record.name)
             )
             examples[key].append(shown)
@@ -104,6 +149,9 @@ def quality(database: Path, bands: Bands) -> dict[str, Any]:
         "slices": slices,
         "patterns": patterns,
         "examples": examples,
+        "sweep": sweep,
+        "alarms": alarms,
+        "alarm_examples": alarm_examples,
         "seconds": seconds,
         "records": len(records),
         "namesakes_dropped": dev.namesakes_dropped,
@@ -216,6 +264,21 @@ def report(q: dict[str, Any], s: dict[str, Any] | None, bands: Bands) -> str:
             [
                 [sl, pat, n, "; ".join(q["examples"][(sl, pat)]).replace("|", "/")]
                 for (sl, pat), n in q["patterns"].most_common(15)
+            ],
+        )
+    )
+    body += (
+        "\n\n### By threshold\n\n"
+        "Recall of the expected entity, false-alarm rate and namesake hit rate if the match "
+        "band started at the threshold.\n\n"
+        + table(["threshold", "recall", "false-alarm rate", "namesakes hit"], q["sweep"])
+        + "\n\n### What the false alarms look like\n\n"
+        "Negatives' hits at the review band or above, by comparison levels.\n\n"
+        + table(
+            ["pattern", "hits", "examples"],
+            [
+                [k, n, "; ".join(q["alarm_examples"][k]).replace("|", "/")]
+                for k, n in q["alarms"].most_common(8)
             ],
         )
     )

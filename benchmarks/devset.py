@@ -389,7 +389,7 @@ def build(
             )
             entity_id, schema, countries, years, primary, aliases = rng.choice(pool)
             name: str | None = primary
-            year = rng.choice(years) if years and rng.random() < 0.6 else None
+            year: int | None = rng.choice(years) if years and rng.random() < 0.6 else None
             if slice_name == "alias":
                 latin = [a for a in aliases if script_latin(a)]
                 name = rng.choice(latin) if latin else primary
@@ -433,7 +433,7 @@ def build(
                 parts.append(rng.choice(given))
             parts.append(rng.choice(family))
             name, kind, slice_name = " ".join(parts), "person", "person"
-            year: int | None = rng.randint(1940, 2003) if rng.random() < 0.6 else None
+            year = rng.randint(1940, 2003) if rng.random() < 0.6 else None
         elif roll < 0.95:
             stem = rng.choice([rng.choice(family), rng.choice(PLACE_WORDS)])
             name = f"{stem} {rng.choice(BUSINESS_WORDS)} {LEGAL_FORMS[country]}"

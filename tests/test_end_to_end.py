@@ -66,6 +66,22 @@ def test_every_stage_is_materialized(ran: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_sample_counterparties_are_screened(ran: Path) -> None:
+    hits = query(
+        ran,
+        "select record_id, entity_id, band, explanation from outputs.counterparty_hits "
+        "where file = 'sample_counterparties.csv'",
+    )
+    found = {(r[0], r[1]): r[2] for r in hits}
+    assert found[("C-0001", "ofac_sdn:12927")] == "match"  # Mahan Air
+    assert found[("C-0006", "uk_ofsi:14270")] == "match"  # written in Cyrillic
+    assert not any(r[0] in ("C-0008", "C-0014", "C-0018") for r in hits)  # namesake, non-listed
+    assert all(str(r[3]).startswith("name '") for r in hits)
+    problems = query(ran, "select row, severity from counterparties.problems order by row")
+    assert (25, "error") in problems  # the row without a name
+
+
+@pytest.mark.slow
 def test_the_users_article_has_no_match_band_hit(ran: Path) -> None:
     hits = query(
         ran,

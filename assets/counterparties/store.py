@@ -58,7 +58,8 @@ def counterparty_files(folder: Path) -> list[Path]:
     )
 
 
-def _sha256(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's content."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -112,7 +113,7 @@ def sync_folder(con: duckdb.DuckDBPyConnection, folder: Path) -> FolderSync:
     for file in counterparty_files(folder):
         rel = file.relative_to(folder).as_posix()
         present.add(rel)
-        sha = _sha256(file)
+        sha = file_digest(file)
         if known.get(rel) == sha:
             result.unchanged.append(rel)
             continue
