@@ -58,6 +58,8 @@ TYPE_SYNONYMS: dict[str, RecordType] = {
     "any": "any",
 }
 MAX_NAME_CHARS = 500
+# Key under which a reader passes a row it could not split into the file's columns.
+UNREADABLE_ROW = "\x00unreadable"
 FIRST_PLAUSIBLE_BIRTH_YEAR = 1880  # and nobody is born after the screening date
 
 
@@ -201,6 +203,10 @@ def _record(
     def problem(severity: Severity, message: str) -> None:
         problems.append(RowProblem(row, record_id, severity, message))
 
+    if UNREADABLE_ROW in values:
+        problem("error", f"{values[UNREADABLE_ROW]}: not screened")
+        return None, problems
+
     name = get("name")
     if name is None:
         problem("error", "no name: the row is not screened")
@@ -317,11 +323,12 @@ def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
                 if not any(cell.strip() for cell in cells):
                     continue
                 number += 1
+                values: dict[str, Any] = dict(zip(columns, cells, strict=False))
                 if len(cells) > len(columns):
-                    raise ValueError(
-                        f"{path}: row {number} has {len(cells)} cells, the header {len(columns)}"
+                    values[UNREADABLE_ROW] = (
+                        f"{len(cells)} cells where the header has {len(columns)} columns"
                     )
-                yield number, dict(zip(columns, cells, strict=False))
+                yield number, values
         except csv.Error as exc:
             raise ValueError(f"{path}: row {number + 1}: unreadable CSV ({exc})") from exc
 

@@ -71,7 +71,8 @@ def test_bad_rows_are_reported_with_their_row_and_screened_when_possible(tmp_pat
         "r4,!!!,org,FR,,\n"  # nothing to compare
         "r5,Ann Roe,person,FR,1970-05-01,1971\n"  # year and date disagree: the date wins
         "r6,Future Kid,person,FR,2091-01-01,\n"  # a birth in the future
-        "r5,Bob Roe,person,FR,,\n",  # a repeated record_id
+        "r5,Bob Roe,person,FR,,\n"  # a repeated record_id
+        "r8,Roe, Carl,person,FR,,\n",  # an unquoted comma: the columns cannot be trusted
         encoding="utf-8",
     )
     read = read_counterparties(path, today=TODAY)
@@ -89,6 +90,7 @@ def test_bad_rows_are_reported_with_their_row_and_screened_when_possible(tmp_pat
         "birth_date '2091-01-01'",
         "record_id 'r5' also on row 5",
         f"{path}: row 2 (record r2): warning:",
+        "row 8 (record r8): error: 7 cells where the header has 6 columns: not screened",
     ):
         assert expected in messages
     jane = read.records[0]
