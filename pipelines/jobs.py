@@ -25,8 +25,21 @@ rescreen_archive_job = dg.define_asset_job(
         ["linkage", "list_records"],
         ["linkage", "list_change_matches"],
         ["outputs", "screening_hits"],
+        ["counterparties", "list_change_matches"],
+        ["outputs", "counterparty_hits"],
     ),
-    description="Re-screen the stored mentions against entities a list change added or modified.",
+    description="Re-screen the stored mentions and counterparty files against entities a list "
+    "change added or modified.",
+)
+
+screen_counterparties_job = dg.define_asset_job(
+    name="screen_counterparties",
+    selection=dg.AssetSelection.keys(
+        ["counterparties", "records"],
+        ["counterparties", "matches"],
+        ["outputs", "counterparty_hits"],
+    ),
+    description="Read the counterparty folder's new or changed files and screen their records.",
 )
 
 screen_batch_job = dg.define_asset_job(
@@ -47,4 +60,5 @@ all_jobs = [
     screen_batch_job,
     publish_outputs_job,
     rescreen_archive_job,
+    screen_counterparties_job,
 ]

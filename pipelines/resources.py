@@ -137,3 +137,13 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
     backend: str = Field(default="duckdb", description="duckdb | spark")
     num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
+
+
+class CounterpartySourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """The folder of counterparty files (customers, suppliers, payment counterparties: CSV,
+    JSON lines or Parquet, one record per row) screened against the lists."""
+
+    folder: str = Field(
+        default="data/counterparties/inbox",
+        description="scanned (with subfolders) for .csv .jsonl .ndjson .parquet files",
+    )

@@ -1,6 +1,7 @@
 """`sanctions run`: materialize everything once, synchronously, the way the schedules and the
 sensors would over time: refresh the lists, prepare the linkage, turn new inbox files into a
-batch (with the inbox sensor's own logic), screen it, refresh the outputs. Runs are recorded in
+batch (with the inbox sensor's own logic), screen it, screen new or changed counterparty files,
+refresh the outputs. Runs are recorded in
 the Dagster instance, so they show in the UI."""
 
 from __future__ import annotations
@@ -69,5 +70,6 @@ def run_all(instance: dg.DagsterInstance) -> RunSummary:
             assert run_request.partition_key is not None
             _execute("screen_batch", instance, summary, partition_key=run_request.partition_key)
             summary.batches.append(run_request.partition_key)
+    _execute("screen_counterparties", instance, summary)
     _execute("publish_outputs", instance, summary)
     return summary

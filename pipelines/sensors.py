@@ -4,11 +4,15 @@
   (a new partition of `article_batches`) and a `screen_batch` run on those files only. The
   cursor maps each file to its content digest, so unchanged files never run again.
 - `list_change_sensor`: a list publication accepted with added or modified entities triggers
-  `rescreen_archive`, which screens the whole article archive against those entities only.
+  `rescreen_archive`, which screens the whole article archive and the stored counterparty files
+  against those entities only.
+- `counterparty_folder_sensor`: a new, changed or removed counterparty file triggers
+  `screen_counterparties` (which screens only the files that changed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -24,10 +28,11 @@ from assets.articles.batches import (
 )
 from assets.articles.ingest import read_url_list
 from assets.common.tables import utc_now
+from assets.counterparties.store import counterparty_files, file_digest
 from assets.sources.factory import list_asset_key
 from assets.sources.registry import LIST_SPECS
-from pipelines.jobs import rescreen_archive_job, screen_batch_job
-from pipelines.resources import ArticleSourcesResource
+from pipelines.jobs import rescreen_archive_job, screen_batch_job, screen_counterparties_job
+from pipelines.resources import ArticleSourcesResource, CounterpartySourcesResource
 
 
 def plan_inbox_batch(
@@ -147,4 +152,28 @@ def list_change_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     )
 
 
-all_sensors = [article_inbox_sensor, list_change_sensor]
+def counterparty_folder_state(folder: Path) -> dict[str, str]:
+    """Each counterparty file of the folder (relative path) -> its content digest."""
+    return {f.relative_to(folder).as_posix(): file_digest(f) for f in counterparty_files(folder)}
+
+
+@dg.sensor(
+    job=screen_counterparties_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A new, changed or removed counterparty file triggers screen_counterparties.",
+)
+def counterparty_folder_sensor(
+    context: dg.SensorEvaluationContext, counterparty_sources: CounterpartySourcesResource
+) -> dg.SensorResult:
+    state = counterparty_folder_state(Path(counterparty_sources.folder))
+    cursor = json.dumps(state, sort_keys=True)
+    if context.cursor == cursor or (context.cursor is None and not state):
+        context.update_cursor(cursor)
+        return dg.SensorResult(skip_reason="no counterparty file changed")
+    context.update_cursor(cursor)
+    digest = hashlib.sha256(cursor.encode()).hexdigest()[:16]
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"counterparties:{digest}")])
+
+
+all_sensors = [article_inbox_sensor, list_change_sensor, counterparty_folder_sensor]

@@ -54,6 +54,7 @@ ENV_KEYS = (
     "SANCTIONS_INBOX_DIRS",
     "SANCTIONS_MODEL_DIR",
     "SANCTIONS_CHARTS_DIR",
+    "SANCTIONS_COUNTERPARTY_DIR",
     "DAGSTER_HOME",
 )
 
@@ -110,6 +111,7 @@ def prepare_workspace(folder: Path) -> Workspace:
         "SANCTIONS_INBOX_DIRS": str(inbox),
         "SANCTIONS_MODEL_DIR": str(models),
         "SANCTIONS_CHARTS_DIR": str(folder / "charts"),
+        "SANCTIONS_COUNTERPARTY_DIR": str(folder / "counterparties"),
         "DAGSTER_HOME": str(home),
     }
     cwd = folder / "dagster_cwd"

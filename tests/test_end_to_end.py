@@ -28,6 +28,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
     mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
     mp.setenv("SANCTIONS_CHARTS_DIR", str(folder / "charts"))
+    counterparties = folder / "counterparties"
+    shutil.copytree(ROOT / "data" / "counterparties" / "inbox", counterparties)
+    mp.setenv("SANCTIONS_COUNTERPARTY_DIR", str(counterparties))
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         assert cli.main(["run"]) == 0
@@ -60,6 +63,22 @@ def test_every_stage_is_materialized(ran: Path) -> None:
         "order by probability desc limit 1",
     )[0]
     assert "name '" in str(row[0]) and row[1] and row[2]
+
+
+@pytest.mark.slow
+def test_the_sample_counterparties_are_screened(ran: Path) -> None:
+    hits = query(
+        ran,
+        "select record_id, entity_id, band, explanation from outputs.counterparty_hits "
+        "where file = 'sample_counterparties.csv'",
+    )
+    found = {(r[0], r[1]): r[2] for r in hits}
+    assert found[("C-0001", "ofac_sdn:12927")] == "match"  # Mahan Air
+    assert found[("C-0006", "uk_ofsi:14270")] == "match"  # written in Cyrillic
+    assert not any(r[0] in ("C-0008", "C-0014", "C-0018") for r in hits)  # namesake, non-listed
+    assert all(str(r[3]).startswith("name '") for r in hits)
+    problems = query(ran, "select row, severity from counterparties.problems order by row")
+    assert (25, "error") in problems  # the row without a name
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from assets.common.model import Entity, ParsedList
 
-SCHEMAS = ("sources", "articles", "linkage", "outputs")
+SCHEMAS = ("sources", "articles", "linkage", "outputs", "counterparties")
 
 IDENTIFIER_TYPE = "STRUCT(kind VARCHAR, value VARCHAR, country VARCHAR, label VARCHAR)"
 FINGERPRINT_TYPE = "STRUCT(names VARCHAR, programs VARCHAR, identifiers VARCHAR, details VARCHAR)"
@@ -358,3 +358,65 @@ REVIEW_COLUMNS: dict[str, str] = {
 
 LINKAGE_TABLES: dict[str, dict[str, str]] = {"linkage.matches": MATCH_COLUMNS}
 OUTPUT_TABLES: dict[str, dict[str, str]] = {"outputs.review_decisions": REVIEW_COLUMNS}
+
+
+# --- counterparty files ------------------------------------------------------------------------
+
+COUNTERPARTY_FILE_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",  # relative to the counterparty folder
+    "sha256": "VARCHAR",
+    "status": "VARCHAR",  # accepted | rejected (unreadable: the last accepted records stay)
+    "reason": "VARCHAR",
+    "records": "INTEGER",
+    "problems": "INTEGER",
+    "seen_at": "TIMESTAMP",
+    "screened_at": "TIMESTAMP",  # NULL: not screened since the file last changed
+}
+
+COUNTERPARTY_RECORD_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",
+    "row": "INTEGER",  # 1-based row of the record in its file
+    "record_id": "VARCHAR",
+    "name": "VARCHAR",
+    "type": "VARCHAR",  # person | org | vessel | any
+    "country": "VARCHAR",
+    "birth_date": "VARCHAR",
+    "birth_year": "INTEGER",
+    "identifiers": f"{MENTION_IDENTIFIER_TYPE}[]",
+    "extra": "JSON",  # the file's other columns, passed through
+}
+
+COUNTERPARTY_PROBLEM_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",
+    "row": "INTEGER",  # 0: the file as a whole
+    "record_id": "VARCHAR",
+    "severity": "VARCHAR",  # error (row not screened) | warning (value ignored)
+    "message": "VARCHAR",
+}
+
+COUNTERPARTY_HIT_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",
+    "row": "INTEGER",
+    "record_id": "VARCHAR",
+    "query": "VARCHAR",  # the record's name
+    "entity_id": "VARCHAR",
+    "matched_name": "VARCHAR",
+    "name_kind": "VARCHAR",
+    "match_weight": "DOUBLE",
+    "match_probability": "DOUBLE",
+    "band": "VARCHAR",
+    "contributions": "MAP(VARCHAR, DOUBLE)",
+    "levels": "MAP(VARCHAR, VARCHAR)",
+    "explanation": "VARCHAR",
+    "model_version": "VARCHAR",
+    "snapshot_sha": "VARCHAR",
+    "trigger": "VARCHAR",  # file | list_change
+    "scored_at": "TIMESTAMP",
+}
+
+COUNTERPARTY_TABLES: dict[str, dict[str, str]] = {
+    "counterparties.files": COUNTERPARTY_FILE_COLUMNS,
+    "counterparties.records": COUNTERPARTY_RECORD_COLUMNS,
+    "counterparties.problems": COUNTERPARTY_PROBLEM_COLUMNS,
+    "counterparties.hits": COUNTERPARTY_HIT_COLUMNS,
+}

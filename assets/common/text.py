@@ -180,6 +180,7 @@ _COUNTRY_OVERRIDES = {
     "czech republic": "CZ",
     "czechia": "CZ",
     "kosovo": "XK",
+    "xk": "XK",  # user-assigned code the lists use; not in ISO 3166 itself
     "palestinian": "PS",
     "possibly palestinian": "PS",
     "palestine": "PS",

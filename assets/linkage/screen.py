@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.articles.ingest import article_from_object, article_id, read_inbox
-from assets.articles.model import Article, Mention
+from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.records import mention_records
@@ -60,9 +60,11 @@ def name_query(
     kind: str = "any",
     country: str | None = None,
     birth_year: int | None = None,
+    identifiers: Sequence[MentionIdentifier] = (),
     query_id: str = "q_1",
 ) -> Mention:
-    """A bare name with optional facts, dressed as a mention with that context."""
+    """A bare name with optional facts, dressed as a mention with that context: the country as
+    named in the sentence and the article, the birth year as the mention's range."""
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     code = country_code(country) if country else None
@@ -84,6 +86,7 @@ def name_query(
         article_countries=[code] if code else [],
         birth_year_min=birth_year,
         birth_year_max=birth_year,
+        identifiers=list(identifiers),
     )
 
 

@@ -149,16 +149,19 @@ RESCREEN_COLUMNS = {
 }
 
 
-def pending_list_changes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
+def pending_list_changes(
+    con: duckdb.DuckDBPyConnection, rescreens: str = "linkage.rescreens"
+) -> dict[tuple[str, str], list[str]]:
     """(source, snapshot) -> entities added or modified by accepted publications whose changes
-    have not been re-screened against the article archive yet."""
-    ensure_tables(con, {"linkage.rescreens": RESCREEN_COLUMNS})
+    have not been re-screened yet against the archive that `rescreens` keeps the books of (the
+    article archive by default; counterparty files keep their own)."""
+    ensure_tables(con, {rescreens: RESCREEN_COLUMNS})
     rows = con.execute(
-        """
+        f"""
         SELECT c.source, c.snapshot_sha, list(DISTINCT c.entity_id ORDER BY c.entity_id)
         FROM sources.changes c
         WHERE c.change IN ('added', 'modified')
-          AND NOT EXISTS (SELECT 1 FROM linkage.rescreens r
+          AND NOT EXISTS (SELECT 1 FROM {rescreens} r
                           WHERE r.source = c.source AND r.snapshot_sha = c.snapshot_sha)
         GROUP BY c.source, c.snapshot_sha ORDER BY c.source, c.snapshot_sha
         """
@@ -167,9 +170,15 @@ def pending_list_changes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str]
 
 
 def record_rescreen(
-    con: duckdb.DuckDBPyConnection, source: str, sha: str, entities: int, mentions: int, hits: int
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    sha: str,
+    entities: int,
+    mentions: int,
+    hits: int,
+    rescreens: str = "linkage.rescreens",
 ) -> None:
     con.execute(
-        "INSERT INTO linkage.rescreens VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {rescreens} VALUES (?, ?, ?, ?, ?, ?)",
         [source, sha, entities, mentions, hits, utc_now()],
     )

@@ -1,0 +1,353 @@
+"""Warehouse side of counterparty screening: the files of the counterparty folder, their
+records and row problems, and the hits (`counterparties.*`), plus the analysts' view
+`outputs.counterparty_hits`.
+
+The stored files mirror the folder: a new or changed file replaces its records (and is screened
+again), a file gone from the folder takes its records and hits with it, an unreadable file is
+recorded as rejected and its last readable version stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.articles.model import MentionIdentifier
+from assets.common.tables import COUNTERPARTY_TABLES, ensure_tables, first_row, utc_now
+from assets.counterparties.records import FORMATS, CounterpartyRecord, read_counterparties
+
+RESCREENS = "counterparties.rescreens"
+
+COUNTERPARTY_HITS_SQL = """
+CREATE OR REPLACE VIEW outputs.counterparty_hits AS
+SELECT h.path AS file, h.record_id, h.query, r.type, r.country, r.birth_date, r.birth_year,
+       h.entity_id, e.caption, e.source AS list, e.schema, e.programs,
+       h.band, round(h.match_probability, 4) AS probability,
+       round(h.match_weight, 2) AS match_weight, h.matched_name, h.explanation,
+       r.extra AS record_fields, h.trigger, h.snapshot_sha, h.model_version, h.scored_at
+FROM counterparties.hits h
+JOIN counterparties.records r ON r.path = h.path AND r.row = h.row
+JOIN sources.entities e ON e.entity_id = h.entity_id
+"""
+
+
+@dataclass
+class FolderSync:
+    accepted: list[str] = field(default_factory=list)  # new or changed, records replaced
+    rejected: dict[str, str] = field(default_factory=dict)  # path -> reason
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    records: int = 0
+    problems: int = 0
+
+
+def counterparty_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith(".")
+    )
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's content."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record_rows(path: str, records: Sequence[CounterpartyRecord]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "path": path,
+                "row": r.row,
+                "record_id": r.record_id,
+                "name": r.name,
+                "type": r.kind,
+                "country": r.country,
+                "birth_date": r.birth_date,
+                "birth_year": r.birth_year,
+                "identifiers": [{"kind": i.kind, "value": i.value} for i in r.identifiers],
+                "extra": json.dumps(dict(r.extra), ensure_ascii=False, default=str),
+            }
+            for r in records
+        ],
+        schema=pa.schema(
+            [
+                ("path", pa.string()),
+                ("row", pa.int32()),
+                ("record_id", pa.string()),
+                ("name", pa.string()),
+                ("type", pa.string()),
+                ("country", pa.string()),
+                ("birth_date", pa.string()),
+                ("birth_year", pa.int32()),
+                (
+                    "identifiers",
+                    pa.list_(pa.struct([("kind", pa.string()), ("value", pa.string())])),
+                ),
+                ("extra", pa.string()),
+            ]
+        ),
+    )
+
+
+def sync_folder(con: duckdb.DuckDBPyConnection, folder: Path) -> FolderSync:
+    """Bring `counterparties.files/records/problems` in line with the folder's files."""
+    ensure_tables(con, COUNTERPARTY_TABLES)
+    known = dict(con.execute("SELECT path, sha256 FROM counterparties.files").fetchall())
+    result = FolderSync()
+    present = set()
+    for file in counterparty_files(folder):
+        rel = file.relative_to(folder).as_posix()
+        present.add(rel)
+        sha = file_digest(file)
+        if known.get(rel) == sha:
+            result.unchanged.append(rel)
+            continue
+        try:
+            read = read_counterparties(file)
+        except ValueError as exc:
+            reason = str(exc).replace(str(file), rel)
+            result.rejected[rel] = reason
+            _mark_rejected(con, rel, sha, reason)
+            continue
+        _replace_file(con, rel, sha, read.records, read.problems)
+        result.accepted.append(rel)
+        result.records += len(read.records)
+        result.problems += len(read.problems)
+    for rel in sorted(set(known) - present):
+        _remove_file(con, rel)
+        result.removed.append(rel)
+    return result
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, list[Any]]]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for sql, params in statements:
+            con.execute(sql, params)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _mark_rejected(con: duckdb.DuckDBPyConnection, rel: str, sha: str, reason: str) -> None:
+    """Record the rejection; keep whatever was accepted from this path before."""
+    exists = first_row(
+        con.execute("SELECT count(*) FROM counterparties.files WHERE path = ?", [rel])
+    )
+    if exists and exists[0]:
+        con.execute(
+            "UPDATE counterparties.files SET status = 'rejected', reason = ?, seen_at = ? "
+            "WHERE path = ?",
+            [reason, utc_now(), rel],
+        )
+    else:
+        con.execute(
+            "INSERT INTO counterparties.files VALUES (?, ?, 'rejected', ?, 0, 0, ?, NULL)",
+            [rel, sha, reason, utc_now()],
+        )
+
+
+def _replace_file(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    sha: str,
+    records: Sequence[CounterpartyRecord],
+    problems: Sequence[Any],
+) -> None:
+    con.register("new_records", _record_rows(rel, records))
+    problem_rows = pa.Table.from_pylist(
+        [
+            {
+                "path": rel,
+                "row": p.row,
+                "record_id": p.record_id,
+                "severity": p.severity,
+                "message": p.message,
+            }
+            for p in problems
+        ],
+        schema=pa.schema(
+            [
+                ("path", pa.string()),
+                ("row", pa.int32()),
+                ("record_id", pa.string()),
+                ("severity", pa.string()),
+                ("message", pa.string()),
+            ]
+        ),
+    )
+    con.register("new_problems", problem_rows)
+    try:
+        _transaction(
+            con,
+            [
+                ("DELETE FROM counterparties.hits WHERE path = ?", [rel]),
+                ("DELETE FROM counterparties.records WHERE path = ?", [rel]),
+                ("DELETE FROM counterparties.problems WHERE path = ?", [rel]),
+                ("DELETE FROM counterparties.files WHERE path = ?", [rel]),
+                ("INSERT INTO counterparties.records SELECT * FROM new_records", []),
+                ("INSERT INTO counterparties.problems SELECT * FROM new_problems", []),
+                (
+                    "INSERT INTO counterparties.files VALUES "
+                    "(?, ?, 'accepted', NULL, ?, ?, ?, NULL)",
+                    [rel, sha, len(records), len(problems), utc_now()],
+                ),
+            ],
+        )
+    finally:
+        con.unregister("new_records")
+        con.unregister("new_problems")
+
+
+def _remove_file(con: duckdb.DuckDBPyConnection, rel: str) -> None:
+    _transaction(
+        con,
+        [
+            (f"DELETE FROM {table} WHERE path = ?", [rel])
+            for table in (
+                "counterparties.hits",
+                "counterparties.records",
+                "counterparties.problems",
+                "counterparties.files",
+            )
+        ],
+    )
+
+
+def unscreened_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    ensure_tables(con, COUNTERPARTY_TABLES)
+    rows = con.execute(
+        "SELECT path FROM counterparties.files WHERE screened_at IS NULL "
+        "AND status = 'accepted' ORDER BY path"
+    ).fetchall()
+    return [str(p) for (p,) in rows]
+
+
+def files_screened_before(con: duckdb.DuckDBPyConnection, moment: Any) -> list[str]:
+    """Stored files last screened before `moment` (a list change detected then is news to
+    them)."""
+    ensure_tables(con, COUNTERPARTY_TABLES)
+    rows = con.execute(
+        "SELECT path FROM counterparties.files WHERE screened_at < ? ORDER BY path", [moment]
+    ).fetchall()
+    return [str(p) for (p,) in rows]
+
+
+def load_records(con: duckdb.DuckDBPyConnection, path: str) -> list[CounterpartyRecord]:
+    rows = con.execute(
+        "SELECT row, record_id, name, type, country, birth_date, birth_year, identifiers, "
+        "extra FROM counterparties.records WHERE path = ? ORDER BY row",
+        [path],
+    ).fetchall()
+    return [
+        CounterpartyRecord(
+            row=int(row),
+            record_id=str(record_id),
+            name=str(name),
+            kind=kind,
+            country=country,
+            birth_date=birth_date,
+            birth_year=birth_year,
+            identifiers=tuple(MentionIdentifier(i["kind"], i["value"]) for i in ids or []),
+            extra=tuple(json.loads(extra).items()) if extra else (),
+        )
+        for row, record_id, name, kind, country, birth_date, birth_year, ids, extra in rows
+    ]
+
+
+HIT_ARROW = pa.schema(
+    [
+        ("path", pa.string()),
+        ("row", pa.int32()),
+        ("record_id", pa.string()),
+        ("query", pa.string()),
+        ("entity_id", pa.string()),
+        ("matched_name", pa.string()),
+        ("name_kind", pa.string()),
+        ("match_weight", pa.float64()),
+        ("match_probability", pa.float64()),
+        ("band", pa.string()),
+        ("contributions", pa.map_(pa.string(), pa.float64())),
+        ("levels", pa.map_(pa.string(), pa.string())),
+        ("explanation", pa.string()),
+    ]
+)
+
+
+def store_hits(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    hits: Sequence[dict[str, Any]],
+    *,
+    model_version: str,
+    trigger: str,
+    entities: Sequence[str] | None = None,
+) -> int:
+    """Replace the file's hits (only those with `entities`, when given: a re-screen against
+    changed entities is the whole truth about them) in one transaction; mark the file screened
+    when it was a full screen. Returns the number of hits written."""
+    ensure_tables(con, COUNTERPARTY_TABLES)
+    table = pa.Table.from_pylist(
+        [{**{k: h.get(k) for k in HIT_ARROW.names}, "path": path} for h in hits], schema=HIT_ARROW
+    )
+    now = utc_now()
+    con.register("new_hits", table)
+    try:
+        delete: tuple[str, list[Any]]
+        if entities is None:
+            delete = ("DELETE FROM counterparties.hits WHERE path = ?", [path])
+        else:
+            delete = (
+                "DELETE FROM counterparties.hits WHERE path = ? AND list_contains(?, entity_id)",
+                [path, list(entities)],
+            )
+        insert: tuple[str, list[Any]] = (
+            """
+            INSERT INTO counterparties.hits
+            SELECT n.path, n.row, n.record_id, n.query, n.entity_id, n.matched_name, n.name_kind,
+                   n.match_weight, n.match_probability, n.band, n.contributions, n.levels,
+                   n.explanation, ?, e.snapshot_sha, ?, ?
+            FROM new_hits n JOIN sources.entities e USING (entity_id)
+            """,
+            [model_version, trigger, now],
+        )
+        statements = [delete, insert]
+        if entities is None:
+            statements.append(
+                ("UPDATE counterparties.files SET screened_at = ? WHERE path = ?", [now, path])
+            )
+        _transaction(con, statements)
+    finally:
+        con.unregister("new_hits")
+    return int(table.num_rows)
+
+
+def changes_detected_at(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> Any:
+    row = first_row(
+        con.execute(
+            "SELECT max(detected_at) FROM sources.changes WHERE source = ? AND snapshot_sha = ?",
+            [source, sha],
+        )
+    )
+    return row[0] if row else None
+
+
+def create_counterparty_view(con: duckdb.DuckDBPyConnection) -> None:
+    ensure_tables(con, COUNTERPARTY_TABLES)
+    con.execute(COUNTERPARTY_HITS_SQL)

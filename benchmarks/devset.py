@@ -1,0 +1,463 @@
+"""A development set for counterparty screening built from the lists themselves, without
+hand-labelling (deterministic for a given seed and warehouse).
+
+Positives: listed entities as a counterparty file would carry them, each under one slice:
+- `alias`: one of the entity's aliases as listed (its primary name when it has none),
+- `typo`: one letter deleted, doubled, swapped with the next or replaced, in one word,
+- `reordered`: the words rotated ("Family Given Middle"),
+- `dropped_middle`: a middle word of a person's name of three or more words dropped,
+- `transliteration`: another romanisation of one word (kh/h, ou/u, y/i, ev/yev, mohammed/...),
+- `cyrillic`: a person's Latin name written in Cyrillic (the way a Russian-language register
+  would), which the name analysis transliterates back,
+- `birth_year_pm1`: a person's name with a listed birth year off by one.
+Each positive carries the entity's type (90 %), one of its countries (80 % when it has one) and,
+for a person with a listed year, that year (60 %; always, off by one, in `birth_year_pm1`).
+
+Negatives: people, companies and vessels that are on no list, generated from common given and
+family names of 24 countries (the lists below were written for this benchmark), each with its
+country and, for 60 % of the people, a birth year. A generated name whose order-free key is the
+key of a list name is a namesake, not a non-listed name: it is dropped (and counted).
+
+Namesakes: listed people's names with a country the entity does not have and a birth year at
+least ten years from every listed one: the same name, another person.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+from anyascii import anyascii
+
+from assets.counterparties.records import CounterpartyRecord, RecordType
+from assets.linkage.names import analyse, core_tokens, normalise
+
+SEED = 20261126
+
+SLICES = (
+    "alias",
+    "typo",
+    "reordered",
+    "dropped_middle",
+    "transliteration",
+    "cyrillic",
+    "birth_year_pm1",
+)
+
+# Common given names (mixed genders) and family names by country, written for this benchmark.
+NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "US": (
+        ("James", "Emily", "Michael", "Ashley", "Robert", "Jessica", "David", "Sarah", "Tyler"),
+        ("Johnson", "Williams", "Brown", "Miller", "Davis", "Wilson", "Anderson", "Taylor"),
+    ),
+    "GB": (
+        ("Oliver", "Amelia", "Harry", "Isla", "George", "Sophie", "Jack", "Charlotte", "Alfie"),
+        ("Smith", "Jones", "Evans", "Thomas", "Roberts", "Walker", "Wright", "Hughes", "Green"),
+    ),
+    "DE": (
+        ("Lukas", "Anna", "Jonas", "Lea", "Felix", "Hannah", "Maximilian", "Julia", "Tobias"),
+        ("Mueller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Wagner", "Hoffmann"),
+    ),
+    "FR": (
+        ("Louis", "Camille", "Hugo", "Chloe", "Jules", "Manon", "Lucas", "Ines", "Antoine"),
+        ("Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Girard"),
+    ),
+    "ES": (
+        ("Javier", "Lucia", "Alejandro", "Carmen", "Pablo", "Marta", "Sergio", "Elena", "Diego"),
+        ("Garcia", "Fernandez", "Lopez", "Martinez", "Sanchez", "Gomez", "Ruiz", "Jimenez"),
+    ),
+    "IT": (
+        ("Francesco", "Giulia", "Alessandro", "Chiara", "Lorenzo", "Sara", "Matteo", "Marco"),
+        ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"),
+    ),
+    "PT": (
+        ("Joao", "Beatriz", "Tiago", "Mariana", "Rui", "Ines", "Goncalo", "Catarina"),
+        ("Silva", "Santos", "Ferreira", "Pereira", "Oliveira", "Costa", "Rodrigues", "Sousa"),
+    ),
+    "BR": (
+        ("Gabriel", "Larissa", "Rafael", "Juliana", "Thiago", "Fernanda", "Bruno", "Camila"),
+        ("Souza", "Lima", "Carvalho", "Almeida", "Ribeiro", "Barbosa", "Araujo", "Cardoso"),
+    ),
+    "MX": (
+        ("Jose", "Guadalupe", "Luis", "Ximena", "Miguel", "Valeria", "Jorge", "Daniela"),
+        ("Hernandez", "Ramirez", "Flores", "Torres", "Rivera", "Mendoza", "Vargas", "Castillo"),
+    ),
+    "PL": (
+        ("Jakub", "Zofia", "Kacper", "Maja", "Szymon", "Wiktoria", "Piotr", "Agnieszka"),
+        ("Nowak", "Kowalski", "Wisniewski", "Wojcik", "Kaminski", "Lewandowski", "Zielinski"),
+    ),
+    "NL": (
+        ("Daan", "Emma", "Sem", "Tess", "Bram", "Sanne", "Ruben", "Fleur"),
+        ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer"),
+    ),
+    "SE": (
+        ("Erik", "Elsa", "Oskar", "Astrid", "Nils", "Ingrid", "Gustav", "Linnea"),
+        ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson"),
+    ),
+    "RU": (
+        ("Dmitry", "Yelena", "Sergey", "Natalya", "Andrey", "Olga", "Pavel", "Tatyana"),
+        ("Smirnov", "Kuznetsov", "Popov", "Vasilyev", "Sokolov", "Morozov", "Volkov", "Lebedev"),
+    ),
+    "UA": (
+        ("Oleksandr", "Oksana", "Taras", "Iryna", "Bohdan", "Kateryna", "Mykola", "Yulia"),
+        ("Shevchenko", "Bondarenko", "Kovalenko", "Tkachenko", "Kravchenko", "Oliynyk"),
+    ),
+    "TR": (
+        ("Mehmet", "Ayse", "Mustafa", "Fatma", "Emre", "Zeynep", "Burak", "Elif"),
+        ("Yilmaz", "Kaya", "Demir", "Sahin", "Celik", "Yildiz", "Aydin", "Ozturk"),
+    ),
+    "EG": (
+        ("Ahmed", "Mariam", "Mostafa", "Nour", "Karim", "Yasmin", "Tarek", "Salma"),
+        ("Abdelrahman", "Soliman", "Mansour", "Fawzy", "Shehata", "Ghoneim", "Ezzat"),
+    ),
+    "MA": (
+        ("Youssef", "Imane", "Hamza", "Khadija", "Anas", "Zineb", "Mehdi", "Salma"),
+        ("Alaoui", "Benali", "Idrissi", "Tazi", "Bennani", "Chraibi", "Berrada", "Lahlou"),
+    ),
+    "IN": (
+        ("Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Kavya", "Arjun", "Sneha"),
+        ("Sharma", "Patel", "Iyer", "Reddy", "Nair", "Gupta", "Menon", "Desai"),
+    ),
+    "CN": (
+        ("Wei", "Fang", "Lei", "Jing", "Hao", "Min", "Yong", "Xiu"),
+        ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhou"),
+    ),
+    "JP": (
+        ("Haruto", "Yui", "Sota", "Hina", "Ren", "Sakura", "Takumi", "Aoi"),
+        ("Sato", "Suzuki", "Takahashi", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi"),
+    ),
+    "KR": (
+        ("Minjun", "Seoyeon", "Jiho", "Jiwoo", "Hyunwoo", "Soyeon", "Donghyun", "Eunji"),
+        ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon"),
+    ),
+    "NG": (
+        ("Chinedu", "Ngozi", "Emeka", "Funmilayo", "Tunde", "Amaka", "Oluwaseun", "Kemi"),
+        ("Okafor", "Adeyemi", "Eze", "Okonkwo", "Balogun", "Nwosu", "Adebayo", "Obi"),
+    ),
+    "KE": (
+        ("Wanjiru", "Otieno", "Akinyi", "Kipchoge", "Njeri", "Mwangi", "Achieng", "Kamau"),
+        ("Odhiambo", "Kariuki", "Wafula", "Cheruiyot", "Mutua", "Onyango", "Githinji"),
+    ),
+    "VN": (
+        ("Minh", "Lan", "Tuan", "Huong", "Duc", "Thao", "Quang", "Linh"),
+        ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui"),
+    ),
+}
+BUSINESS_WORDS = (
+    "Logistics",
+    "Trading",
+    "Consulting",
+    "Foods",
+    "Textiles",
+    "Engineering",
+    "Software",
+    "Construction",
+    "Pharma",
+    "Agro",
+    "Packaging",
+    "Freight",
+    "Imports",
+    "Medical Supplies",
+    "Solar",
+    "Furniture",
+)
+PLACE_WORDS = (
+    "Northern",
+    "Blue Ridge",
+    "Harbour",
+    "Golden Field",
+    "Riverside",
+    "Summit",
+    "Evergreen",
+    "Coastal",
+    "Silverline",
+    "Meadow",
+    "Crescent",
+    "Pioneer",
+)
+LEGAL_FORMS = {
+    "US": "Inc",
+    "GB": "Ltd",
+    "DE": "GmbH",
+    "FR": "SARL",
+    "ES": "SL",
+    "IT": "SRL",
+    "PT": "Lda",
+    "BR": "Ltda",
+    "MX": "SA de CV",
+    "PL": "sp. z o.o.",
+    "NL": "BV",
+    "SE": "AB",
+    "RU": "OOO",
+    "UA": "TOV",
+    "TR": "AS",
+    "EG": "SAE",
+    "MA": "SARL",
+    "IN": "Pvt Ltd",
+    "CN": "Co Ltd",
+    "JP": "KK",
+    "KR": "Co Ltd",
+    "NG": "Ltd",
+    "KE": "Ltd",
+    "VN": "JSC",
+}
+VESSEL_WORDS = ("Star", "Wave", "Spirit", "Pride", "Horizon", "Breeze", "Glory", "Dawn")
+
+# Romanisation variants: one occurrence of the left side becomes the right side.
+TRANSLITERATIONS = (
+    ("kh", "h"),
+    ("ou", "u"),
+    ("yev", "ev"),
+    ("ev", "yev"),
+    ("iy", "y"),
+    ("y", "i"),
+    ("sh", "ch"),
+    ("j", "dj"),
+    ("dzh", "j"),
+    ("ts", "tz"),
+    ("mohammed", "muhammad"),
+    ("mohammad", "muhammad"),
+    ("muhammad", "mohamed"),
+    ("ee", "i"),
+    ("ai", "ay"),
+    ("q", "k"),
+    ("w", "v"),
+    ("ph", "f"),
+    ("oo", "u"),
+    ("ie", "ye"),
+)
+_LATIN_TO_CYRILLIC = (
+    ("shch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("ye", "е"),
+    ("yo", "ё"),
+    ("iy", "ий"),
+    ("j", "дж"),
+    ("x", "кс"),
+    *zip("abvgdezklmnoprstufhcwqy", "абвгдезклмнопрстуфхквкй", strict=True),
+    ("i", "и"),
+)
+_CYRILLIC_LETTERS = dict(zip("abvgdezijklmnoprstufhcwqy", "абвгдезийклмнопрстуфхцвкы", strict=True))
+CYRILLIC_COUNTRIES = {"RU", "UA", "BY", "KZ", "KG", "TJ", "UZ", "MD", "AM", "AZ", "GE", "TM"}
+
+
+@dataclass(frozen=True)
+class DevRecord:
+    record: CounterpartyRecord
+    kind: str  # positive | negative | namesake
+    slice: str  # the positives' slice; person / org / vessel for the others
+    expected: str | None = None  # the entity a positive comes from
+
+
+@dataclass
+class DevSet:
+    records: list[DevRecord] = field(default_factory=list)
+    namesakes_dropped: int = 0  # generated negatives whose name is a list name
+
+
+def to_cyrillic(name: str) -> str:
+    """A Latin name as a Russian-language register might write it (an approximation: the point
+    is a realistic script change, not a standard)."""
+    out = []
+    for word in name.lower().split():
+        i, letters = 0, []
+        while i < len(word):
+            for latin, cyr in _LATIN_TO_CYRILLIC:
+                if word.startswith(latin, i):
+                    letters.append(cyr)
+                    i += len(latin)
+                    break
+            else:
+                letters.append(_CYRILLIC_LETTERS.get(word[i], word[i]))
+                i += 1
+        text = "".join(letters)
+        out.append(text[:1].upper() + text[1:])
+    return " ".join(out)
+
+
+def _typo(rng: random.Random, name: str) -> str | None:
+    words = name.split()
+    candidates = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not candidates:
+        return None
+    i = rng.choice(candidates)
+    word = words[i]
+    p = rng.randrange(1, len(word) - 1)
+    op = rng.randrange(4)
+    if op == 0:
+        word = word[:p] + word[p + 1 :]
+    elif op == 1:
+        word = word[:p] + word[p] + word[p:]
+    elif op == 2:
+        word = word[:p] + word[p + 1] + word[p] + word[p + 2 :]
+    else:
+        vowels = "aeiou"
+        letter = word[p].lower()
+        pool = vowels if letter in vowels else "bcdfghklmnprstvz"
+        swap = rng.choice([c for c in pool if c != letter])
+        word = word[:p] + (swap.upper() if word[p].isupper() else swap) + word[p + 1 :]
+    words[i] = word
+    return " ".join(words)
+
+
+def _transliterate(rng: random.Random, name: str) -> str | None:
+    lowered = name.lower()
+    options = [(a, b) for a, b in TRANSLITERATIONS if a in lowered]
+    if not options:
+        return None
+    a, b = rng.choice(options)
+    spots = [m.start() for m in re.finditer(re.escape(a), lowered)]
+    at = rng.choice(spots)
+    return name[:at] + (b.upper() if name[at : at + len(a)].isupper() else b) + name[at + len(a) :]
+
+
+def _kind(schema: str) -> RecordType:
+    return {"Person": "person", "Organization": "org", "Vessel": "vessel"}.get(schema, "any")  # type: ignore[return-value]
+
+
+def _listed(
+    con: duckdb.DuckDBPyConnection,
+) -> list[tuple[str, str, list[str], list[int], str, list[str]]]:
+    rows = con.execute(
+        """
+        SELECT e.entity_id, e.schema, e.countries,
+               list_distinct(list_filter(list_transform(e.birth_dates,
+                   lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)), lambda y: y IS NOT NULL)),
+               first(n.name ORDER BY n.name) FILTER (n.kind = 'primary'),
+               list(n.name ORDER BY n.name) FILTER (n.kind = 'alias')
+        FROM sources.entities e JOIN sources.names n USING (entity_id)
+        WHERE e.schema IN ('Person', 'Organization', 'Vessel')
+        GROUP BY ALL ORDER BY e.entity_id
+        """
+    ).fetchall()
+    return [
+        (str(e), str(s), list(c or []), list(y or []), str(p), list(a or []))
+        for e, s, c, y, p, a in rows
+        if p and script_latin(p)
+    ]
+
+
+def script_latin(name: str) -> bool:
+    return anyascii(name) == name
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    positives_per_slice: int = 500,
+    negatives: int = 6000,
+    namesakes: int = 500,
+    seed: int = SEED,
+) -> DevSet:
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
+    listed = _listed(con)
+    list_keys = {
+        str(k)
+        for (k,) in con.execute(
+            "SELECT DISTINCT sorted_core_key FROM linkage.list_records"
+        ).fetchall()
+    }
+    dev = DevSet()
+    row = 0
+
+    def add(
+        name: str, kind: RecordType, country: str | None, year: int | None, **tags: str
+    ) -> None:
+        nonlocal row
+        row += 1
+        record = CounterpartyRecord(
+            row=row, record_id=f"d{row:06d}", name=name, kind=kind, country=country,
+            birth_year=year,
+        )  # fmt: skip
+        dev.records.append(DevRecord(record, tags["set"], tags["slice"], tags.get("expected")))
+
+    people = [e for e in listed if e[1] == "Person"]
+    for slice_name in SLICES:
+        made, tries = 0, 0
+        while made < positives_per_slice and tries < positives_per_slice * 50:
+            tries += 1
+            pool = (
+                people if slice_name in ("dropped_middle", "cyrillic", "birth_year_pm1") else listed
+            )
+            entity_id, schema, countries, years, primary, aliases = rng.choice(pool)
+            name: str | None = primary
+            year: int | None = rng.choice(years) if years and rng.random() < 0.6 else None
+            if slice_name == "alias":
+                latin = [a for a in aliases if script_latin(a)]
+                name = rng.choice(latin) if latin else primary
+            elif slice_name == "typo":
+                name = _typo(rng, primary)
+            elif slice_name == "reordered":
+                words = primary.split()
+                name = " ".join([words[-1], *words[:-1]]) if len(words) >= 2 else None
+            elif slice_name == "dropped_middle":
+                words = primary.split()
+                if len(words) >= 3 and len(core_tokens(normalise(primary))) >= 3:
+                    del words[rng.randrange(1, len(words) - 1)]
+                    name = " ".join(words)
+                else:
+                    name = None
+            elif slice_name == "transliteration":
+                name = _transliterate(rng, primary)
+            elif slice_name == "cyrillic":
+                name = to_cyrillic(primary) if set(countries) & CYRILLIC_COUNTRIES else None
+            elif slice_name == "birth_year_pm1":
+                year = rng.choice(years) + rng.choice((-1, 1)) if years else None
+                name = primary if year else None
+            if not name or normalise(name) == "":
+                continue
+            country = rng.choice(countries) if countries and rng.random() < 0.8 else None
+            kind = _kind(schema) if rng.random() < 0.9 else "any"
+            if kind != "person" and schema != "Person":
+                year = None
+            add(name, kind, country, year, set="positive", slice=slice_name, expected=entity_id)
+            made += 1
+
+    countries = sorted(NAMES)
+    made = 0
+    while made < negatives:
+        country = rng.choice(countries)
+        given, family = NAMES[country]
+        roll = rng.random()
+        if roll < 0.7:
+            parts = [rng.choice(given)]
+            if rng.random() < 0.25:
+                parts.append(rng.choice(given))
+            parts.append(rng.choice(family))
+            name, kind, slice_name = " ".join(parts), "person", "person"
+            year = rng.randint(1940, 2003) if rng.random() < 0.6 else None
+        elif roll < 0.95:
+            stem = rng.choice([rng.choice(family), rng.choice(PLACE_WORDS)])
+            name = f"{stem} {rng.choice(BUSINESS_WORDS)} {LEGAL_FORMS[country]}"
+            kind, slice_name, year = "org", "org", None
+        else:
+            name = f"{rng.choice(PLACE_WORDS)} {rng.choice(VESSEL_WORDS)}"
+            kind, slice_name, year = "vessel", "vessel", None
+        if analyse(name).sorted_core_key in list_keys:
+            dev.namesakes_dropped += 1
+            continue
+        add(name, kind, country, year, set="negative", slice=slice_name)  # type: ignore[arg-type]
+        made += 1
+
+    dated = [e for e in people if e[3] and e[2]]
+    made = 0
+    while made < namesakes and dated:
+        entity_id, _, listed_countries, years, primary, _ = rng.choice(dated)
+        country = rng.choice([c for c in countries if c not in listed_countries])
+        year = rng.choice([y for y in range(1930, 2004) if all(abs(y - x) >= 10 for x in years)])
+        add(primary, "person", country, year, set="namesake", slice="person", expected=entity_id)
+        made += 1
+    return dev
+
+
+def records(dev: DevSet, kinds: Iterable[str] | None = None) -> list[CounterpartyRecord]:
+    wanted = set(kinds) if kinds else None
+    return [d.record for d in dev.records if wanted is None or d.kind in wanted]

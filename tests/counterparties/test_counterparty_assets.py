@@ -1,0 +1,172 @@
+"""The counterparty assets on a temporary warehouse: a folder's file screened once, re-screened
+when a real OFAC SDN publication (2024-05-03) designates one of its counterparties, and the
+folder mirrored when files change or go."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.counterparties.assets import (
+    counterparty_hits,
+    counterparty_list_change_matches,
+    counterparty_matches,
+    counterparty_records,
+)
+from assets.linkage.assets import list_records
+from assets.sources import ofac_sdn, uk_ofsi, un_sc
+from assets.sources.factory import build_list_asset
+from pipelines.resources import (
+    CounterpartySourcesResource,
+    LinkageResource,
+    ListFetcherResource,
+    WarehouseResource,
+)
+from pipelines.sensors import counterparty_folder_sensor
+from tests.conftest import Reply, ScriptedServer, fixture_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREEN = [counterparty_records, counterparty_matches, counterparty_hits]
+FILE = (
+    "record_id,name,type,country,tax_id,desk\n"
+    "S-1,Sprut Technology LLC,org,RU,1650301536,industrial\n"
+    "S-2,Minsk Wheel Tractor Plant,org,Belarus,,industrial\n"
+    "S-3,Maria Lindqvist,person,SE,,retail\n"
+    "S-4,,org,FR,,retail\n"
+)
+
+
+@pytest.mark.slow
+def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
+    tmp_path: Path, http_server: ScriptedServer
+) -> None:
+    shutil.copytree(ROOT / "data" / "models", tmp_path / "models")
+    inbox = tmp_path / "counterparties"
+    inbox.mkdir()
+    (inbox / "suppliers.csv").write_text(FILE, encoding="utf-8")
+    spec = dataclasses.replace(
+        ofac_sdn.SPEC,
+        min_entities=1,
+        live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv"),
+    )
+    http_server.route(
+        "/sdn.csv", Reply(body=fixture_bytes("ofac_sdn", "changes", "2023-12-28", "sdn.csv"))
+    )
+    database = tmp_path / "w.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(database=str(database)),
+        "list_fetcher": ListFetcherResource(
+            mode="live",
+            raw_dir=str(tmp_path / "raw"),
+            url_overrides={"sdn.csv": http_server.url("/sdn.csv")},
+            retries=0,
+            step_retries=0,
+        ),
+        "counterparty_sources": CounterpartySourcesResource(folder=str(inbox)),
+        "linkage": LinkageResource(
+            model_dir=str(tmp_path / "models"), charts_dir=str(tmp_path / "charts")
+        ),
+    }
+    offline = {
+        **resources,
+        "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(tmp_path / "raw")),
+    }
+    list_asset = build_list_asset(spec)
+    with dg.instance_for_test() as instance:
+        others = [build_list_asset(s) for s in (un_sc.SPEC, uk_ofsi.SPEC)]
+        assert dg.materialize(others, instance=instance, resources=offline).success
+        assert dg.materialize(
+            [list_asset, list_records], instance=instance, resources=resources
+        ).success
+        assert dg.materialize(SCREEN, instance=instance, resources=resources).success
+
+        def hits() -> dict[tuple[object, object], tuple[object, ...]]:
+            with duckdb.connect(str(database), read_only=True) as con:
+                rows = con.execute(
+                    "SELECT record_id, entity_id, band, trigger, record_fields, explanation "
+                    "FROM outputs.counterparty_hits"
+                ).fetchall()
+            return {(r[0], r[1]): r[2:] for r in rows}
+
+        first = hits()
+        assert first[("S-2", "ofac_sdn:34769")][0] == "match"  # MINSK WHEEL TRACTOR PLANT
+        assert '"desk": "industrial"' in str(first[("S-2", "ofac_sdn:34769")][2])
+        assert not any(k[0] in ("S-1", "S-3") for k in first)
+        with duckdb.connect(str(database), read_only=True) as con:
+            problems = con.execute(
+                "SELECT row, severity, message FROM counterparties.problems"
+            ).fetchall()
+        assert problems == [(4, "error", "no name: the row is not screened")]
+
+        # 2024-05-03 designates LIMITED LIABILITY COMPANY SPRUT TECHNOLOGY (tax id 1650301536).
+        http_server.route(
+            "/sdn.csv", Reply(body=fixture_bytes("ofac_sdn", "changes", "2024-05-03", "sdn.csv"))
+        )
+        assert dg.materialize([list_asset], instance=instance, resources=resources).success
+        rescreen = [list_records, counterparty_list_change_matches, counterparty_hits]
+        assert dg.materialize(rescreen, instance=instance, resources=resources).success
+        second = hits()
+        band, trigger, _, explanation = second[("S-1", "ofac_sdn:47949")]
+        assert band == "match" and trigger == "list_change"
+        assert "identifier tax_id:1650301536 agrees" in str(explanation)
+        assert second[("S-2", "ofac_sdn:34769")][1] in ("file", "list_change")
+        again = dg.materialize(
+            [counterparty_list_change_matches], instance=instance, resources=resources
+        )
+        node = "counterparties__list_change_matches"
+        assert again.asset_materializations_for_node(node)[0].metadata["publications"].value == 0
+
+        # A changed file replaces its records and hits; a removed one takes them away.
+        (inbox / "suppliers.csv").write_text(FILE.replace("S-2,Minsk", "S-2,Oslo"), "utf-8")
+        assert dg.materialize(SCREEN, instance=instance, resources=resources).success
+        third = hits()
+        assert ("S-2", "ofac_sdn:34769") not in third and ("S-1", "ofac_sdn:47949") in third
+        (inbox / "broken.csv").write_text("id,country\n1,FR\n", encoding="utf-8")
+        (inbox / "suppliers.csv").unlink()
+        result = dg.materialize(SCREEN, instance=instance, resources=resources)
+        assert result.success
+        metadata = result.asset_materializations_for_node("counterparties__records")[0].metadata
+        assert metadata["files_removed"].value == 1
+        assert metadata["files_rejected"].value == "broken.csv"
+        assert hits() == {}
+        with duckdb.connect(str(database), read_only=True) as con:
+            files = con.execute("SELECT path, status, reason FROM counterparties.files").fetchall()
+        assert files == [
+            (
+                "broken.csv",
+                "rejected",
+                "broken.csv: no 'name' column (columns: id, country); "
+                "every counterparty file needs one",
+            )
+        ]
+
+
+def test_folder_sensor_runs_on_new_changed_or_removed_files(tmp_path: Path) -> None:
+    sources = CounterpartySourcesResource(folder=str(tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
+
+    def evaluate(cursor: str | None) -> tuple[int, str | None]:
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"counterparty_sources": sources}
+        ) as context:
+            result = counterparty_folder_sensor(context)
+            assert isinstance(result, dg.SensorResult)
+            return len(result.run_requests or []), context.cursor
+
+    runs, cursor = evaluate(None)
+    assert runs == 0  # an empty folder
+    (tmp_path / "a.csv").write_text("name\nAlpha Trading\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a counterparty file", encoding="utf-8")
+    runs, cursor = evaluate(cursor)
+    assert runs == 1
+    assert evaluate(cursor)[0] == 0
+    (tmp_path / "a.csv").write_text("name\nBeta Foods\n", encoding="utf-8")
+    runs, cursor = evaluate(cursor)
+    assert runs == 1
+    (tmp_path / "a.csv").unlink()
+    assert evaluate(cursor)[0] == 1

@@ -1,0 +1,205 @@
+"""`sanctions screen-file` on real lists (the bundled UN and UK OFSI snapshots, so that names
+are about as rare as with every list loaded) with the project's model."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from assets.counterparties.records import CounterpartyRecord
+from assets.counterparties.screening import HIT_COLUMNS, CounterpartyScreener
+from assets.linkage.scoring import Bands
+from assets.linkage.store import rebuild_list_records
+from assets.sources import uk_ofsi, un_sc
+from assets.sources.factory import build_list_asset
+from pipelines import cli
+from pipelines.resources import ListFetcherResource, WarehouseResource
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+MODELS = ROOT / "data" / "models"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("screen_file")
+    database = folder / "w.duckdb"
+    result = dg.materialize(
+        [build_list_asset(un_sc.SPEC), build_list_asset(uk_ofsi.SPEC)],
+        resources={
+            "warehouse": WarehouseResource(database=str(database)),
+            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
+        },
+    )
+    assert result.success
+    with duckdb.connect(str(database)) as con:
+        rebuild_list_records(con)
+    return database
+
+
+@pytest.fixture(scope="module")
+def screener(warehouse: Path) -> CounterpartyScreener:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return CounterpartyScreener.from_warehouse(con, MODELS, Bands())
+
+
+def _record(row: int, name: str, **facts: object) -> CounterpartyRecord:
+    return CounterpartyRecord(row=row, record_id=str(row), name=name, **facts)  # type: ignore[arg-type]
+
+
+def _best(
+    screener: CounterpartyScreener, record: CounterpartyRecord, entity: str
+) -> dict[str, object]:
+    """The pair (record, entity) scored with no probability floor."""
+    unfloored = CounterpartyScreener(
+        type(screener.screener)(**{**screener.screener.__dict__, "bands": Bands(review=1e-9)}),
+        screener.birth_dates,
+    )
+    return next(h for h in unfloored.screen([record]) if h["entity_id"] == entity)
+
+
+def test_a_cyrillic_name_finds_its_listed_latin_record(screener: CounterpartyScreener) -> None:
+    # Listed by the UN only in Latin script: RUSTAM MAGOMEDOVICH ASELDEROV (QDi.398).
+    hits = screener.screen(
+        [_record(1, "Рустам Магомедович Асельдеров", kind="person", country="RU")]
+    )
+    found = {h["entity_id"]: h for h in hits}
+    assert found["un_sc:QDi.398"]["band"] == "match"
+    assert found["un_sc:QDi.398"]["matched_name"] == "RUSTAM MAGOMEDOVICH ASELDEROV"
+
+
+def test_a_namesake_with_another_birth_year_falls_below_the_match_band(
+    screener: CounterpartyScreener,
+) -> None:
+    listed = _record(1, "Zaurbek Salimovich Guchaev", kind="person", country="RU", birth_year=1975)
+    namesake = _record(
+        2, "Zaurbek Salimovich Guchaev", kind="person", country="RU", birth_year=1951
+    )
+    found = {h["row"]: h for h in screener.screen([listed, namesake])}
+    assert found[1]["entity_id"] == "un_sc:QDi.367" and found[1]["band"] == "match"
+    assert 2 not in found or found[2]["band"] != "match"
+
+
+def test_a_disagreeing_birth_date_scores_lower_than_none(screener: CounterpartyScreener) -> None:
+    # Listed born 1975-09-07: the same year, another day, is a disagreement.
+    base = {"kind": "person", "country": "RU"}
+    guchaev = "un_sc:QDi.367"
+
+    def best(**facts: object) -> dict[str, object]:
+        return _best(screener, _record(1, "Zaurbek Guchaev", **base, **facts), guchaev)
+
+    without = best()
+    other_day = best(birth_date="1975-01-02", birth_year=1975)
+    same_day = best(birth_date="1975-09-07", birth_year=1975)
+    year_only = best(birth_year=1975)
+    assert other_day["match_probability"] < without["match_probability"]  # type: ignore[operator]
+    assert without["match_probability"] < same_day["match_probability"]  # type: ignore[operator]
+    assert same_day["match_probability"] == year_only["match_probability"]
+    assert "date of birth 1975-01-02 disagrees with listed 1975-09-07" in str(
+        other_day["explanation"]
+    )
+
+
+def run(warehouse: Path, *args: str) -> int:
+    return cli.main(["--warehouse", str(warehouse), "--model-dir", str(MODELS), *args])
+
+
+ROWS = [
+    {"record_id": "K1", "name": "Zaurbek Salimovich Guchaev", "type": "person", "country": "RU",
+     "birth_year": "1975", "desk": "retail"},
+    {"record_id": "", "name": "Malik Ruslanovich Barkhanoev", "type": "person",
+     "country": "Russia", "birth_year": "", "desk": "=SUM(A1:A9)"},
+    {"record_id": "K3", "name": "Maria Lindqvist", "type": "person", "country": "SE",
+     "birth_year": "1984", "desk": "retail"},
+    {"record_id": "K4", "name": "", "type": "org", "country": "FR", "birth_year": "",
+     "desk": "suppliers"},
+]  # fmt: skip
+
+
+def _input(path: Path) -> Path:
+    if path.suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(ROWS[0]))
+            writer.writeheader()
+            writer.writerows(ROWS)
+    elif path.suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    else:
+        pq.write_table(pa.Table.from_pylist(ROWS), path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_screen_file_writes_the_stable_format(
+    warehouse: Path, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _input(tmp_path / f"counterparties{suffix}")
+    out = tmp_path / "hits.jsonl"
+    assert run(warehouse, "screen-file", str(source), "--out", str(out)) == 0
+    captured = capsys.readouterr()
+    assert "row 4 (record K4): error: no name" in captured.err
+    assert "3 records screened (1 rows not screened" in captured.out
+    hits = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert all(list(h) == [*HIT_COLUMNS, "desk"] for h in hits)
+    found = {(h["record_id"], h["entity_id"]): h for h in hits}
+    assert found[("K1", "un_sc:QDi.367")]["band"] == "match"
+    assert found[("2", "un_sc:QDi.405")]["query"] == "Malik Ruslanovich Barkhanoev"
+    assert found[("2", "un_sc:QDi.405")]["desk"] == "=SUM(A1:A9)"  # JSON keeps values as given
+    assert not any(h["record_id"] == "K3" for h in hits)
+    assert all(0 < h["probability"] <= 1 and h["explanation"].startswith("name '") for h in hits)
+
+
+def test_screen_file_csv_output_and_match_band(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _input(tmp_path / "c.csv")
+    out = tmp_path / "hits.csv"
+    assert run(warehouse, "screen-file", str(source), "--out", str(out), "--band", "match") == 0
+    capsys.readouterr()
+    with out.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [dict(zip(header, r, strict=True)) for r in reader]
+    assert header == [*HIT_COLUMNS, "desk"]
+    assert rows and all(r["band"] == "match" for r in rows)
+    # A spreadsheet must not evaluate a passed-through cell as a formula.
+    assert {r["desk"] for r in rows if r["record_id"] == "2"} == {"'=SUM(A1:A9)"}
+
+
+def test_injection_strings_are_screened_as_names(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "evil.csv"
+    source.write_text(
+        'name,country\n"Robert\'); DROP TABLE sources.entities;--",FR\n'
+        '"=cmd|\' /C calc\'!A0",FR\n"<script>alert(1)</script>",FR\n',
+        encoding="utf-8",
+    )
+    before = warehouse.read_bytes()
+    out = tmp_path / "hits.csv"
+    assert run(warehouse, "screen-file", str(source), "--out", str(out)) == 0
+    assert "3 records screened" in capsys.readouterr().out
+    assert warehouse.read_bytes() == before
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM sources.entities").fetchall()[0][0] > 900
+    assert out.read_text(encoding="utf-8").splitlines()[0] == ",".join(HIT_COLUMNS)
+
+
+def test_screen_file_errors_are_clear(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "hits.jsonl"
+    assert run(warehouse, "screen-file", str(tmp_path / "none.csv"), "--out", str(out)) == 2
+    assert "none.csv: no such file" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,country\n1,FR\n", encoding="utf-8")
+    assert run(warehouse, "screen-file", str(bad), "--out", str(out)) == 2
+    assert "no 'name' column" in capsys.readouterr().err
+    assert not out.exists()
