@@ -100,6 +100,11 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     retries: int = 2
+    allow_private_links: bool = Field(
+        default=False,
+        description="let links inside feeds point at private, loopback or link-local addresses "
+        "(an intranet news source, tests); off, such links are refused before connecting (SSRF)",
+    )
 
     def inbox_folders(self) -> list[Path]:
         return [Path(p.strip()) for p in self.inbox_dirs.split(",") if p.strip()]

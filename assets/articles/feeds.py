@@ -30,10 +30,10 @@ from assets.articles.ingest import (
     fetch_problem,
     is_http_url,
     make_article,
-    redact_url,
     safe_http_get,
 )
 from assets.articles.model import IngestResult
+from assets.common.redact import redact_url
 from assets.sources.fetch import FetchError, HttpSettings
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,7 @@ def fetch_feed_articles(
     now: dt.datetime,
     session: requests.Session | None = None,
     max_bytes: int | None = None,
+    private_links: bool = False,
 ) -> IngestResult:
     """Download the feed at `feed_url` and make one article per entry (origin ``feed``,
     source_ref the redacted feed URL, url the entry link).
@@ -257,9 +258,16 @@ def fetch_feed_articles(
     is a `SkippedInput` whose ref is the redacted page URL; the other entries are still read.
     An entry without a link keeps whatever text it has. The feed itself failing raises
     `FetchError` (download) or `FeedError` (body), with URLs redacted. `max_bytes`, when given,
-    replaces ``settings.max_bytes`` for the feed and every page."""
+    replaces ``settings.max_bytes`` for the feed and every page.
+
+    The feed URL is configured, so trusted; the links inside it are not. Unless
+    `private_links`, an entry link (or a redirect from it) to a private, loopback or link-local
+    address (e.g. 169.254.169.254, 10.x) is refused before connecting and skipped."""
     if max_bytes is not None:
         settings = replace(settings, max_bytes=max_bytes)
+    link_settings = replace(
+        settings, public_hosts_only=settings.public_hosts_only or not private_links
+    )
     ref = redact_url(feed_url)
     own = session is None
     sess = session or requests.Session()
@@ -269,7 +277,7 @@ def fetch_feed_articles(
         out = Collector()
         fetched: set[str] = set()
         for index, entry in enumerate(entries):
-            _entry_article(entry, f"{ref}[{index}]", ref, settings, sess, now, out, fetched)
+            _entry_article(entry, f"{ref}[{index}]", ref, link_settings, sess, now, out, fetched)
         return out.result
     finally:
         if own:
