@@ -17,14 +17,13 @@ import json
 import math
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from assets.common.tables import first_row
+from assets.common.tables import WarehouseBusy, connect_waiting, first_row
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
@@ -42,16 +41,12 @@ def open_warehouse(path: str, *, read_only: bool = True) -> duckdb.DuckDBPyConne
     config: dict[str, Any] = {}
     if read_only:
         config = {"enable_external_access": False, "lock_configuration": True}
-    deadline = time.monotonic() + (5.0 if read_only else 60.0)
-    while True:
-        try:
-            return duckdb.connect(path, read_only=read_only, config=config)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise WarehouseUnavailable(
-                    f"warehouse busy (a run is writing it), retry shortly: {exc}"
-                ) from exc
-            time.sleep(0.2)
+    try:
+        return connect_waiting(
+            path, read_only=read_only, config=config, wait_seconds=5.0 if read_only else 60.0
+        )
+    except WarehouseBusy as exc:
+        raise WarehouseUnavailable(str(exc)) from exc
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

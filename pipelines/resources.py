@@ -12,31 +12,32 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from assets.common.tables import connect_waiting
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
 
 class WarehouseResource(DuckDBResource):
-    """The DuckDB warehouse file (`data/warehouse/sanctions.duckdb` by default). Connections
-    retry with backoff while another process holds the file's write lock, and are closed even
-    when the work inside fails (the parent class leaks them on exceptions)."""
+    """The DuckDB warehouse file (`data/warehouse/sanctions.duckdb` by default). While another
+    process holds the file's lock, connecting waits with a bounded backoff (`lock_wait_seconds`)
+    and then fails with a clear "warehouse busy" error, never a raw lock error. Connections are
+    closed even when the work inside fails (the parent class leaks them on exceptions)."""
+
+    lock_wait_seconds: float = Field(
+        default=300.0, description="how long to wait for another process's lock on the file"
+    )
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        con = backoff(
-            fn=duckdb.connect,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={
-                "database": self.database,
-                "read_only": False,
-                "config": self.connection_config,
-            },
-            max_retries=10,
+        con = connect_waiting(
+            self.database,
+            read_only=False,
+            config=self.connection_config,
+            wait_seconds=self.lock_wait_seconds,
         )
         try:
             yield con

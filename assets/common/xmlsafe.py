@@ -37,6 +37,13 @@ def parse_xml(raw: bytes, source: str, what: str = "XML file") -> etree._Element
         raise ParseError(source, f"{what} is not well-formed XML: {exc}") from exc
     if root is None:
         raise ParseError(source, f"{what} has no root element")
+    # A DOCTYPE may follow any amount of comments, past the quick scan above; nothing was
+    # expanded or fetched (entities off, no DTD loading, no network), but refuse it all the same.
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise ParseError(
+            source, f"{what} declares a DTD or entities; refused (XXE/entity expansion)"
+        )
     if root.tag in {"html", "HTML"} or str(root.tag).endswith("}html"):
         raise ParseError(source, f"{what} is an HTML page, not the list")
     return root
