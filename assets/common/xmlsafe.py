@@ -7,6 +7,8 @@ expanded or fetched.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from assets.common.model import ParseError
@@ -74,14 +76,35 @@ def texts_of(element: etree._Element, path: str) -> list[str]:
     return values
 
 
+# A byte sequence that is valid multi-byte UTF-8 (a lead byte and its continuation bytes).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def decode_text(raw: bytes, source: str, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
     """Decode a text file, trying each encoding in turn; raise `ParseError` when none fits.
 
     Older UK files are Windows-1252: list it after UTF-8 for those sources, never before, since
-    cp1252 decodes almost any byte string into mojibake."""
+    cp1252 decodes almost any byte string into mojibake. For the same reason a file that fails
+    UTF-8 yet holds valid UTF-8 multi-byte sequences is refused as mixed encodings: decoding it
+    as cp1252 would silently turn every UTF-8 name in it into mojibake."""
+    utf8_error: UnicodeDecodeError | None = None
     for encoding in encodings:
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if utf8_error is None and encoding.replace("_", "-").startswith("utf-8"):
+                utf8_error = exc
             continue
+        if utf8_error is not None:
+            mixed = _UTF8_MULTIBYTE.search(raw)
+            if mixed is not None:
+                raise ParseError(
+                    source,
+                    f"mixed encodings: UTF-8 text (e.g. at byte {mixed.start()}) and a byte "
+                    f"invalid in UTF-8 (0x{raw[utf8_error.start]:02x} at byte "
+                    f"{utf8_error.start}); refused rather than decoded as {encoding}",
+                )
+        return text
     raise ParseError(source, f"text is not valid {' or '.join(encodings)}")
