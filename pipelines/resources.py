@@ -101,6 +101,7 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     retries: int = 2
+    backoff_seconds: float = Field(default=0.5, description="doubled after each failed attempt")
     allow_private_links: bool = Field(
         default=False,
         description="let links inside feeds point at private, loopback or link-local addresses "
@@ -115,6 +116,7 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             retries=self.retries,
+            backoff_seconds=self.backoff_seconds,
             max_bytes=self.max_article_bytes,
         )
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 FULL_TEXT_MIN_CHARS = 600  # entry text at least this long is the article; shorter is a teaser
 FEED_SOURCE = "feed"
 _BREAK = "\ue000"  # private-use character marking a block break while flattening HTML
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 _BLOCK_TAGS = frozenset(
     {
@@ -111,7 +112,10 @@ def html_to_text(fragment: str) -> str:
         pieces = fragment.split("\n")
     else:
         try:
-            root = lxml_html.fragment_fromstring(fragment.replace(_BREAK, " "), create_parent="div")
+            # lxml refuses to set text holding control characters (which the HTML parser
+            # reads): drop them first, as no article text needs them.
+            usable = _XML_INCOMPATIBLE.sub(" ", fragment.replace(_BREAK, " "))
+            root = lxml_html.fragment_fromstring(usable, create_parent="div")
         except (etree.ParserError, ValueError):
             return clean_text(fragment)
         for element in root.iter():

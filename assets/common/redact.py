@@ -8,6 +8,7 @@ through `redact_url` or `scrub` first.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -85,3 +86,23 @@ def scrub(message: str, *urls: str) -> str:
     return _QUERY_PARAM.sub(
         lambda m: f"{m[1]}{m[2]}={REDACTED}" if is_secret_param(m[2]) else m[0], message
     )
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs credentials from every record of the logger it is attached to (e.g. urllib3's
+    connection pool, which logs each request line with its query string at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_library_logs(*names: str) -> None:
+    """Attach one `RedactingFilter` to each named logger (idempotent)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

@@ -107,4 +107,9 @@ def decode_text(raw: bytes, source: str, encodings: tuple[str, ...] = ("utf-8-si
                     f"{utf8_error.start}); refused rather than decoded as {encoding}",
                 )
         return text
-    raise ParseError(source, f"text is not valid {' or '.join(encodings)}")
+    where = (
+        f" (byte 0x{raw[utf8_error.start]:02x} at offset {utf8_error.start} is not UTF-8)"
+        if utf8_error is not None
+        else ""
+    )
+    raise ParseError(source, f"text is not valid {' or '.join(encodings)}{where}")

@@ -33,12 +33,14 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from assets.common.redact import redact_url, scrub
+from assets.common.redact import redact_library_logs, redact_url, scrub
 from assets.common.tables import utc_now
 from assets.sources.bundled import newest_bundled, read_directory
 from assets.sources.spec import FileKind, ListFile, ListSpec
 
 log = logging.getLogger(__name__)
+# urllib3 logs every request line, query string included, at DEBUG.
+redact_library_logs("urllib3.connectionpool")
 
 FetchMode = Literal["live", "snapshot", "auto"]
 Origin = Literal["live", "cache", "bundled"]
