@@ -15,7 +15,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.common.tables import connect_waiting
+from assets.common.tables import WarehouseBusy, connect_waiting
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
 
@@ -33,12 +33,16 @@ class WarehouseResource(DuckDBResource):
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        con = connect_waiting(
-            self.database,
-            read_only=False,
-            config=self.connection_config,
-            wait_seconds=self.lock_wait_seconds,
-        )
+        try:
+            con = connect_waiting(
+                self.database,
+                read_only=False,
+                config=self.connection_config,
+                wait_seconds=self.lock_wait_seconds,
+            )
+        except WarehouseBusy as exc:
+            # The step fails saying so in words, not with DuckDB's lock error and a traceback.
+            raise dg.Failure(description=str(exc)) from exc
         try:
             yield con
         finally:

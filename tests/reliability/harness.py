@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.sources import ofac_sdn
+from assets.sources import ofac_sdn, un_sc
 from assets.sources.factory import build_list_asset
 from assets.sources.spec import ListSpec
 from pipelines.resources import ArticleSourcesResource, ListFetcherResource, WarehouseResource
@@ -41,6 +41,9 @@ SDN = dataclasses.replace(
     min_entities=1,
     live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv"),
 )
+UN = dataclasses.replace(un_sc.SPEC, min_entities=1)
+# source -> (spec, the name of its one live file), for child processes
+LIVE_SPECS = {"ofac_sdn": (SDN, "sdn.csv"), "un_sc": (UN, "consolidated.xml")}
 
 # Tables whose rows are the pipeline's results: none may go missing because of a fault.
 DATA_TABLES = (

@@ -87,7 +87,7 @@ def lost_against(reference: State, got: State) -> int:
 
 def run_child(config: dict[str, object]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tests.reliability.crash_child", json.dumps(config)],
+        [sys.executable, "-m", "tests.reliability.child", json.dumps(config)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -137,7 +137,7 @@ def test_kill_9_during_a_list_load(
     template, old, new = list_case
     workspace = copy_workspace(template, tmp_path / "w")
     url = http_server.route("/sdn.csv", Reply(body=NEW_SDN))
-    config = {"job": "list", "workspace": str(workspace), "url": url}
+    config = {"job": "list", "source": "ofac_sdn", "workspace": str(workspace), "url": url}
     killed = run_child({**config, "kill_at": list(LIST_KILLS[point])})
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     after_crash = state(workspace / "w.duckdb", LIST_STATE)  # the warehouse opens
