@@ -217,7 +217,7 @@ def test_every_xml_list_parser_refuses_entities(
         "files",
         f"{source} parser fed billion laughs, XXE file, XXE network DTD, hidden DOCTYPE",
         f"all {len(refused)} refused with ParseError naming {source}, nothing expanded or fetched",
-        0,
+        None,
     )
 
 
@@ -233,8 +233,12 @@ def test_hostile_feeds_are_refused_unexpanded(
     ]
     batch = make_batch("feeds", NOW, feeds=feeds)
     write_manifest(batch, tmp_path / "batches")
+    before = census(tmp_path / "w.duckdb")
     result = run_articles(tmp_path, batch.batch_id)
     assert result.success
+    after = census(tmp_path / "w.duckdb")
+    lost = records_lost(before, after)
+    assert lost == 0 and records_admitted(before, after) == 0
     skipped = dict(query(tmp_path / "w.duckdb", "select ref, reason from articles.skipped_inputs"))
     assert set(skipped) == set(feeds)
     assert all("declares a DTD or entities" in r for r in skipped.values()), skipped
@@ -244,7 +248,7 @@ def test_hostile_feeds_are_refused_unexpanded(
         "files",
         "feeds with billion laughs, XXE (file:///etc/hostname), and a DOCTYPE after 70 kB",
         f"each feed refused before parsing, recorded as skipped: {next(iter(skipped.values()))}",
-        0,
+        lost,
     )
 
 

@@ -124,7 +124,7 @@ def test_fuzz_feed_parser(ledger: Ledger) -> None:
         "files",
         "parse_feed on mutated RSS/Atom fixtures, random bytes and generated feeds",
         summary(outcomes),
-        0,
+        None,
     )
 
 
@@ -151,7 +151,7 @@ def test_fuzz_page_extraction(ledger: Ledger) -> None:
         "files",
         "article page extraction and feed HTML flattening on mutated pages and random text",
         summary(outcomes),
-        0,
+        None,
     )
 
 
@@ -184,7 +184,7 @@ def test_fuzz_json_articles(ledger: Ledger) -> None:
         "files",
         "article_from_object on generated JSON objects (any types, any fields)",
         summary(outcomes),
-        0,
+        None,
     )
 
 
@@ -215,7 +215,7 @@ def test_fuzz_inbox_files(tmp_path_factory: pytest.TempPathFactory, ledger: Ledg
         summary(outcomes)
         .replace("skipped", "batches with skipped inputs")
         .replace(" read", " batches read whole"),
-        0,
+        None,
     )
 
 
@@ -242,7 +242,7 @@ def test_fuzz_urls(ledger: Ledger) -> None:
         "files",
         "canonical_url and redact_url on random strings and URLs carrying credentials",
         summary(outcomes) + "; no credential survived redaction",
-        0,
+        None,
     )
 
 
@@ -272,5 +272,5 @@ def test_fuzz_list_parsers(
         "files",
         f"{source} parser on its fixture with up to 6 random byte edits",
         summary(outcomes),
-        0,
+        None,
     )

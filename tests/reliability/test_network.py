@@ -238,8 +238,11 @@ def test_credentials_in_list_urls_never_reach_logs_metadata_or_the_warehouse(
     caplog.set_level(logging.DEBUG)
     first = run_list(SPEC, tmp_path, overrides=overrides)
     assert first.success, failure_message(first)
+    before = census(tmp_path / "w.duckdb")
     http_server.route("/un.xml?token=s3cr3t-token&id=7", Reply(status=503))
     failed = run_list(SPEC, tmp_path, overrides=overrides)
+    lost = records_lost(before, census(tmp_path / "w.duckdb"))
+    assert lost == 0
     assert not failed.success
     said = failure_message(failed)
     assert "token=REDACTED" in said and "id=7" in said
@@ -264,7 +267,7 @@ def test_credentials_in_list_urls_never_reach_logs_metadata_or_the_warehouse(
         "list URL with user:password@ and `?token=`, then HTTP 503 (retry warnings logged)",
         f"no secret in the failure, logs, events, metadata, sources.snapshots or raw cache; "
         f"failure said: {said}",
-        0,
+        lost,
     )
 
 
@@ -393,8 +396,11 @@ def test_feed_links_to_internal_addresses_are_refused_before_connecting(
     http_server.route("/internal/secret", Reply(body=page_body()))
     batch = make_batch("feeds", NOW, feeds=[http_server.url("/feed.xml")])
     write_manifest(batch, tmp_path / "batches")
+    before = census(tmp_path / "w.duckdb")
     result = run_articles(tmp_path, batch.batch_id, allow_private_links=False, retries=0)
     assert result.success
+    lost = records_lost(before, census(tmp_path / "w.duckdb"))
+    assert lost == 0
     skipped = dict(query(tmp_path / "w.duckdb", "select ref, reason from articles.skipped_inputs"))
     assert set(skipped) == set(internal), skipped
     assert all("non-public address" in r for r in skipped.values()), skipped
@@ -406,5 +412,5 @@ def test_feed_links_to_internal_addresses_are_refused_before_connecting(
         "feed entries linking to 169.254.169.254, 10.0.0.1, [::1] and 127.0.0.1",
         f"each refused before connecting (0 requests reached the local server), e.g. "
         f"{skipped[internal[0]]}",
-        0,
+        lost,
     )

@@ -104,7 +104,7 @@ def test_query_refuses_anything_but_reading(
     ledger: Ledger,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    before = warehouse.read_bytes()
+    before, rows_before = warehouse.read_bytes(), census(warehouse)
     answers = []
     for sql in REFUSED[category]:  # one by one
         code = cli.main(["--warehouse", str(warehouse), "query", sql])
@@ -115,12 +115,14 @@ def test_query_refuses_anything_but_reading(
         assert warehouse.read_bytes() == before, sql
     for leaked in ("/tmp/stolen.csv", "/tmp/stolen-db", "/tmp/other.duckdb"):
         assert not Path(leaked).exists()
+    lost = records_lost(rows_before, census(warehouse))
+    assert lost == 0
     ledger.record(
         f"query-{category}",
         "security",
         "`sanctions query` with " + "; ".join(f"`{s}`" for s in REFUSED[category]),
         f"each refused (exit ≠ 0), warehouse file byte for byte unchanged; e.g. {answers[0]}",
-        0,
+        lost,
     )
 
 
@@ -128,6 +130,7 @@ def test_the_read_only_connection_refuses_even_without_the_statement_check(
     warehouse: Path, ledger: Ledger
 ) -> None:
     """Defence in depth: were `check_read_only` bypassed, the connection itself refuses."""
+    before = census(warehouse)
     con = cli.open_warehouse(str(warehouse))
     refused = []
     try:
@@ -144,13 +147,15 @@ def test_the_read_only_connection_refuses_even_without_the_statement_check(
     finally:
         con.close()
     assert not Path("/tmp/stolen.csv").exists()
+    lost = records_lost(before, census(warehouse))
+    assert lost == 0
     ledger.record(
         "query-connection-level",
         "security",
         "COPY, read_text, DELETE, SET, ATTACH sent straight to the CLI's connection",
         f"refused by DuckDB itself (read-only, external access off, configuration locked): "
         f"{', '.join(sorted(set(refused)))}",
-        0,
+        lost,
     )
 
 
@@ -215,7 +220,7 @@ def test_no_sql_is_formatted_from_user_input(ledger: Ledger) -> None:
         "every SQL statement in assets/ and pipelines/ inspected (AST) for formatted values",
         f"{len(formatted)} formatted parts, all code-chosen names or constants (listed in the "
         "test); every value from a list, an article or the command line goes in as a parameter",
-        0,
+        None,
     )
 
 
@@ -232,13 +237,14 @@ def test_injection_strings_in_list_names_are_stored_verbatim(
     names = [n for (n,) in query(tmp_path / "w.duckdb", "select name from sources.names")]
     assert any(INJECTION in n for n in names)
     count = query(tmp_path / "w.duckdb", "select count(*) from sources.entities")[0][0]
-    assert count == len(SDN.parse({"sdn.csv": sdn}).entities)
+    lost = len(SDN.parse({"sdn.csv": sdn}).entities) - int(str(count))  # entities not stored
+    assert lost == 0
     ledger.record(
         "injection-list-name",
         "security",
         f"an OFAC entity named `{INJECTION}`",
         f"stored verbatim as a name; all {count} entities and every table intact",
-        0,
+        lost,
     )
 
 
@@ -254,12 +260,13 @@ def test_injection_strings_in_articles_are_stored_verbatim(tmp_path: Path, ledge
     assert result.success, failure_message(result)
     stored = query(tmp_path / "w.duckdb", "select title, text from articles.articles")
     assert stored == [(title, text)]
+    lost = 1 - len(stored)  # the one article given
     ledger.record(
         "injection-article-title",
         "security",
         f"an inbox article titled `{title}` with quotes and SQL in its text",
         "stored verbatim, title and text, in articles.articles; no table touched",
-        0,
+        lost,
     )
 
 
@@ -325,7 +332,7 @@ def test_only_http_and_https_are_fetched(http_server: ScriptedServer, ledger: Le
         "security",
         "file://, ftp://, gopher://, data: URLs and an http redirect to file://",
         f"every one refused before any read; e.g. {refused['file:///etc/passwd']}",
-        0,
+        None,
     )
 
 
@@ -357,6 +364,7 @@ def test_inbox_paths_that_leave_the_inbox_are_refused(tmp_path: Path, ledger: Le
         str(t) for (t,) in query(tmp_path / "w.duckdb", "select text from articles.articles")
     )
     assert "canary-0b1d" not in texts and "A port was closed" in texts
+    lost = 1 - len(query(tmp_path / "w.duckdb", "select 1 from articles.articles"))
     skipped = dict(query(tmp_path / "w.duckdb", "select ref, reason from articles.skipped_inputs"))
     assert {k: v for k, v in skipped.items() if v == "symlink refused"}.keys() == {
         "escape.txt",
@@ -370,5 +378,5 @@ def test_inbox_paths_that_leave_the_inbox_are_refused(tmp_path: Path, ledger: Le
         "batch manifest naming `../outside/secret.txt` and an absolute path",
         "symlinks refused and recorded as skipped; the forged manifest paths never read; the "
         "secret's text nowhere in the warehouse, the real article stored",
-        0,
+        lost,
     )
