@@ -7,6 +7,7 @@ recorded its trials: a partial or failing run never overwrites the table with fe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from tests.reliability.harness import REPORT, Ledger
 HERE = Path(__file__).resolve().parent
 _LEDGER = pytest.StashKey[Ledger]()
 _STATE = pytest.StashKey[dict[str, set[str]]]()
+# Test reports carry no config: the session's, once collected.
+_CONFIG: pytest.Config | None = None
 
 
 def _ours(nodeid_or_path: str | Path, config: pytest.Config) -> bool:
@@ -44,6 +47,14 @@ def ledger(request: pytest.FixtureRequest) -> Ledger:
     return config.stash[_LEDGER]
 
 
+@pytest.fixture(autouse=True)
+def _every_test_records_a_trial(ledger: Ledger) -> Iterator[None]:
+    """A reliability test that records nothing would vanish from the report silently."""
+    before = len(ledger.trials)
+    yield
+    assert len(ledger.trials) > before, "a reliability test must record its trial(s)"
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     for item in items:
         if _ours(item.nodeid, item.config):
@@ -58,7 +69,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Reports carry no config; the state lives on the module while a session runs.
     if _CONFIG is None or not _ours(report.nodeid, _CONFIG):
         return
     state = _state(_CONFIG)
@@ -66,9 +76,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         state["failed"].add(report.nodeid)
     elif report.when == "call" and report.passed:
         state["passed"].add(report.nodeid)
-
-
-_CONFIG: pytest.Config | None = None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
