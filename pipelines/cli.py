@@ -20,14 +20,13 @@ import json
 import math
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from assets.common.tables import first_row
+from assets.common.tables import WarehouseBusy, connect_waiting, first_row
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
@@ -38,24 +37,27 @@ class WarehouseUnavailable(RuntimeError):
     pass
 
 
-def open_warehouse(path: str, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def open_warehouse(
+    path: str, *, read_only: bool = True, lock_wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse; read-only ones also have file access outside the
-    warehouse disabled, so SQL given by a user can neither write nor read other files."""
+    warehouse disabled, so SQL given by a user can neither write nor read other files. While
+    a run holds the file, waits up to `lock_wait` seconds (5 to read, 60 to write by default),
+    then raises `WarehouseUnavailable` saying the warehouse is busy."""
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
     config: dict[str, Any] = {}
     if read_only:
         config = {"enable_external_access": False, "lock_configuration": True}
-    deadline = time.monotonic() + (5.0 if read_only else 60.0)
-    while True:
-        try:
-            return duckdb.connect(path, read_only=read_only, config=config)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise WarehouseUnavailable(
-                    f"warehouse busy (a run is writing it), retry shortly: {exc}"
-                ) from exc
-            time.sleep(0.2)
+    try:
+        return connect_waiting(
+            path,
+            read_only=read_only,
+            config=config,
+            wait_seconds=lock_wait if lock_wait is not None else (5.0 if read_only else 60.0),
+        )
+    except WarehouseBusy as exc:
+        raise WarehouseUnavailable(str(exc)) from exc
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -341,7 +343,7 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
 def cmd_review(path: str, args: argparse.Namespace) -> int:
     from assets.outputs.views import record_decision
 
-    con = open_warehouse(path, read_only=False)
+    con = open_warehouse(path, read_only=False, lock_wait=args.lock_wait)
     try:
         record_decision(
             con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note
@@ -360,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model-dir",
         help=f"the linkage model folder (default: $SANCTIONS_MODEL_DIR or {DEFAULT_MODEL_DIR})",
+    )
+    parser.add_argument(
+        "--lock-wait",
+        type=float,
+        help="seconds to wait while a run holds the warehouse (default: 5 to read, 60 to write)",
     )
     parser.add_argument("--match-threshold", type=float, default=0.6)
     parser.add_argument("--review-threshold", type=float, default=0.35)
@@ -431,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "review":
             args.reviewer = args.reviewer or getpass.getuser()
             return cmd_review(path, args)
-        con = open_warehouse(path)
+        con = open_warehouse(path, lock_wait=args.lock_wait)
     except (WarehouseUnavailable, ValueError, duckdb.Error) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)
         return 2

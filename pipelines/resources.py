@@ -12,32 +12,37 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from assets.common.tables import WarehouseBusy, connect_waiting
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
 
 class WarehouseResource(DuckDBResource):
-    """The DuckDB warehouse file (`data/warehouse/sanctions.duckdb` by default). Connections
-    retry with backoff while another process holds the file's write lock, and are closed even
-    when the work inside fails (the parent class leaks them on exceptions)."""
+    """The DuckDB warehouse file (`data/warehouse/sanctions.duckdb` by default). While another
+    process holds the file's lock, connecting waits with a bounded backoff (`lock_wait_seconds`)
+    and then fails with a clear "warehouse busy" error, never a raw lock error. Connections are
+    closed even when the work inside fails (the parent class leaks them on exceptions)."""
+
+    lock_wait_seconds: float = Field(
+        default=300.0, description="how long to wait for another process's lock on the file"
+    )
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        con = backoff(
-            fn=duckdb.connect,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={
-                "database": self.database,
-                "read_only": False,
-                "config": self.connection_config,
-            },
-            max_retries=10,
-        )
+        try:
+            con = connect_waiting(
+                self.database,
+                read_only=False,
+                config=self.connection_config,
+                wait_seconds=self.lock_wait_seconds,
+            )
+        except WarehouseBusy as exc:
+            # The step fails saying so in words, not with DuckDB's lock error and a traceback.
+            raise dg.Failure(description=str(exc)) from exc
         try:
             yield con
         finally:
@@ -100,6 +105,12 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     retries: int = 2
+    backoff_seconds: float = Field(default=0.5, description="doubled after each failed attempt")
+    allow_private_links: bool = Field(
+        default=False,
+        description="let links inside feeds point at private, loopback or link-local addresses "
+        "(an intranet news source, tests); off, such links are refused before connecting (SSRF)",
+    )
 
     def inbox_folders(self) -> list[Path]:
         return [Path(p.strip()) for p in self.inbox_dirs.split(",") if p.strip()]
@@ -109,6 +120,7 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             retries=self.retries,
+            backoff_seconds=self.backoff_seconds,
             max_bytes=self.max_article_bytes,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -65,7 +66,10 @@ class ScriptedServer:
                 if reply.behaviour == "reset":
                     self.wfile.write(reply.body[: length // 2])
                     self.wfile.flush()
+                    # a real reset: the client sees the connection end now, not at its timeout
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     self.connection.close()
+                    self.close_connection = True
                     return
                 self.wfile.write(reply.body)
                 self.wfile.flush()

@@ -1,4 +1,5 @@
-"""`sanctions query` reads and never writes; `sanctions lists` reports what is loaded."""
+"""`sanctions query` reads; `sanctions lists` reports what is loaded. (What `query` refuses,
+and the CLI while a run writes, are tried in tests/reliability/.)"""
 
 from __future__ import annotations
 
@@ -39,36 +40,6 @@ def test_query_reads(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert row["entity_id"] == "un_sc:QDi.001" and row["caption"]
 
 
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "DROP TABLE sources.entities",
-        "DELETE FROM sources.entities",
-        "INSERT INTO sources.names VALUES ('x','x','x','x','x','x','x')",
-        "UPDATE sources.entities SET caption = 'x'",
-        "CREATE TABLE main.x AS SELECT 1",
-        "ATTACH '/tmp/other.duckdb' AS other",
-        "COPY sources.entities TO '/tmp/stolen.csv'",
-        "INSTALL httpfs",
-        "LOAD httpfs",
-        "PRAGMA enable_profiling",
-        "SET threads = 1",
-        "SELECT * FROM read_csv('/etc/passwd')",
-        "SELECT * FROM read_text('/etc/hostname')",
-        "SELECT 1; DROP TABLE sources.entities",
-        "CALL pragma_version()",
-    ],
-)
-def test_query_refuses_anything_but_reading(
-    warehouse: Path, sql: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    before = Path(warehouse).read_bytes()
-    assert run(warehouse, "query", sql) != 0
-    assert "sanctions:" in capsys.readouterr().err
-    assert Path(warehouse).read_bytes() == before
-    assert not Path("/tmp/stolen.csv").exists()
-
-
 def test_lists_and_missing_warehouse(
     warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -77,31 +48,3 @@ def test_lists_and_missing_warehouse(
     assert "un_sc" in out and "1003" in out and "2026-02-27" in out
     assert run(tmp_path / "none.duckdb", "lists") == 2
     assert "run `make run` first" in capsys.readouterr().err
-
-
-def test_reading_while_a_run_writes_says_busy(
-    warehouse: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import subprocess
-    import sys
-
-    writer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time\n"
-            f"con = duckdb.connect({str(warehouse)!r})\n"
-            "print('ready', flush=True)\n"
-            "time.sleep(30)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
-        assert run(warehouse, "lists") == 2
-        assert "warehouse busy" in capsys.readouterr().err
-    finally:
-        writer.kill()
-        writer.wait()
-    assert run(warehouse, "lists") == 0  # the writer gone, reading works again

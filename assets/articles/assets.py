@@ -41,6 +41,7 @@ def articles(
         article_sources.http(),
         max_bytes=article_sources.max_article_bytes,
         now=utc_now(),
+        private_links=article_sources.allow_private_links,
     )
     for skipped in result.skipped[:50]:
         context.log.warning(f"skipped {skipped.ref}: {skipped.reason}")

@@ -145,10 +145,16 @@ def read_manifest(batch_id: str, folder: Path) -> BatchManifest:
 
 
 def ingest_batch(
-    manifest: BatchManifest, http: HttpSettings, *, max_bytes: int, now: dt.datetime
+    manifest: BatchManifest,
+    http: HttpSettings,
+    *,
+    max_bytes: int,
+    now: dt.datetime,
+    private_links: bool = False,
 ) -> IngestResult:
     """Read or download what the batch names. One failing feed or page is a skipped input;
-    the rest of the batch is still ingested."""
+    the rest of the batch is still ingested. Links found inside feeds may point at private
+    addresses only with `private_links` (see `fetch_feed_articles`)."""
     result = IngestResult()
     if manifest.kind == "inbox":
         by_root: dict[str, list[str]] = {}
@@ -164,7 +170,9 @@ def ingest_batch(
     elif manifest.kind == "feeds":
         for feed in manifest.feeds:
             try:
-                part = fetch_feed_articles(feed, http, now=now, max_bytes=max_bytes)
+                part = fetch_feed_articles(
+                    feed, http, now=now, max_bytes=max_bytes, private_links=private_links
+                )
             except FetchError as exc:
                 result.skipped.append(SkippedInput(exc.url or feed, str(exc)))
                 continue

@@ -30,10 +30,10 @@ from assets.articles.ingest import (
     fetch_problem,
     is_http_url,
     make_article,
-    redact_url,
     safe_http_get,
 )
 from assets.articles.model import IngestResult
+from assets.common.redact import redact_url
 from assets.sources.fetch import FetchError, HttpSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 FULL_TEXT_MIN_CHARS = 600  # entry text at least this long is the article; shorter is a teaser
 FEED_SOURCE = "feed"
 _BREAK = "\ue000"  # private-use character marking a block break while flattening HTML
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 _BLOCK_TAGS = frozenset(
     {
@@ -111,7 +112,10 @@ def html_to_text(fragment: str) -> str:
         pieces = fragment.split("\n")
     else:
         try:
-            root = lxml_html.fragment_fromstring(fragment.replace(_BREAK, " "), create_parent="div")
+            # lxml refuses to set text holding control characters (which the HTML parser
+            # reads): drop them first, as no article text needs them.
+            usable = _XML_INCOMPATIBLE.sub(" ", fragment.replace(_BREAK, " "))
+            root = lxml_html.fragment_fromstring(usable, create_parent="div")
         except (etree.ParserError, ValueError):
             return clean_text(fragment)
         for element in root.iter():
@@ -248,6 +252,7 @@ def fetch_feed_articles(
     now: dt.datetime,
     session: requests.Session | None = None,
     max_bytes: int | None = None,
+    private_links: bool = False,
 ) -> IngestResult:
     """Download the feed at `feed_url` and make one article per entry (origin ``feed``,
     source_ref the redacted feed URL, url the entry link).
@@ -257,9 +262,16 @@ def fetch_feed_articles(
     is a `SkippedInput` whose ref is the redacted page URL; the other entries are still read.
     An entry without a link keeps whatever text it has. The feed itself failing raises
     `FetchError` (download) or `FeedError` (body), with URLs redacted. `max_bytes`, when given,
-    replaces ``settings.max_bytes`` for the feed and every page."""
+    replaces ``settings.max_bytes`` for the feed and every page.
+
+    The feed URL is configured, so trusted; the links inside it are not. Unless
+    `private_links`, an entry link (or a redirect from it) to a private, loopback or link-local
+    address (e.g. 169.254.169.254, 10.x) is refused before connecting and skipped."""
     if max_bytes is not None:
         settings = replace(settings, max_bytes=max_bytes)
+    link_settings = replace(
+        settings, public_hosts_only=settings.public_hosts_only or not private_links
+    )
     ref = redact_url(feed_url)
     own = session is None
     sess = session or requests.Session()
@@ -269,7 +281,7 @@ def fetch_feed_articles(
         out = Collector()
         fetched: set[str] = set()
         for index, entry in enumerate(entries):
-            _entry_article(entry, f"{ref}[{index}]", ref, settings, sess, now, out, fetched)
+            _entry_article(entry, f"{ref}[{index}]", ref, link_settings, sess, now, out, fetched)
         return out.result
     finally:
         if own:

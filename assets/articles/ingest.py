@@ -22,19 +22,20 @@ import hashlib
 import json
 import logging
 import os
-import re
 import stat
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import trafilatura
 from trafilatura.settings import Document
 
 from assets.articles.model import Article, IngestResult, Origin, SkippedInput
+from assets.common.redact import redact_url
+from assets.common.redact import scrub as _scrub
 from assets.sources.fetch import FetchError, HttpSettings, http_get
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,6 @@ INBOX_SUFFIXES: dict[str, str] = {
 TITLE_MAX_CHARS = 150  # a first line longer than this is a paragraph, not a heading
 TITLE_MAX_WORDS = 25
 MIN_HTML_TEXT_CHARS = 60  # less extracted text than this is navigation crumbs, not an article
-REDACTED = "REDACTED"
 
 # --- URLs: canonical form, ids, redaction ------------------------------------------------------
 
@@ -90,46 +90,6 @@ _TRACKING_PARAMS = frozenset(
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_custom")
-# Words that mark a query parameter as a credential; matched against the parameter name split
-# into words (access_token -> access, token; apiKey -> api, key), so "author" is not "auth".
-_SECRET_WORDS = frozenset(
-    {
-        "token",
-        "key",
-        "apikey",
-        "accesskey",
-        "secret",
-        "password",
-        "passwd",
-        "pwd",
-        "pass",
-        "passphrase",
-        "auth",
-        "authorization",
-        "authtoken",
-        "accesstoken",
-        "bearer",
-        "sig",
-        "signature",
-        "session",
-        "sessionid",
-        "sid",
-        "credential",
-        "credentials",
-        "jwt",
-        "otp",
-        "code",
-        "nonce",
-        "hmac",
-        "ticket",
-    }
-)
-
-
-def _is_secret_param(name: str) -> bool:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", unquote_plus(name))
-    words = re.findall(r"[a-z0-9]+", spaced.lower())
-    return any(word in _SECRET_WORDS for word in words) or "".join(words) in _SECRET_WORDS
 
 
 def _is_tracking_param(name: str) -> bool:
@@ -177,37 +137,6 @@ def article_id(url: str | None, text: str) -> str:
     a URL, else of the normalised text."""
     key = canonical_url(url) if url and url.strip() else normalise_text(text)
     return "a_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def redact_url(url: str) -> str:
-    """`url` fit for a message or a stored record: user info dropped, the values of
-    credential-like query parameters (token, key, sig, password, session...) replaced by
-    ``REDACTED``, fragment dropped. Other parameters are kept as they were."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return _scrub(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    segments = []
-    for segment in parts.query.split("&") if parts.query else []:
-        name, eq, _value = segment.partition("=")
-        segments.append(f"{name}={REDACTED}" if eq and _is_secret_param(name) else segment)
-    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(segments), ""))
-
-
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
-_QUERY_PARAM = re.compile(r"([?&;])([^=&\s#?;'\"<>()]+)=([^&\s#;'\"<>()]*)")
-
-
-def _scrub(message: str, *urls: str) -> str:
-    """Redact `urls` and anything credential-like (user info, token=...) left in `message`."""
-    for url in urls:
-        if url:
-            message = message.replace(url, redact_url(url))
-    message = _USERINFO.sub(r"\1", message)
-    return _QUERY_PARAM.sub(
-        lambda m: f"{m[1]}{m[2]}={REDACTED}" if _is_secret_param(m[2]) else m[0], message
-    )
 
 
 def fetch_problem(exc: FetchError, url: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
+import time
 from typing import Any
 
 import duckdb
@@ -420,3 +422,36 @@ COUNTERPARTY_TABLES: dict[str, dict[str, str]] = {
     "counterparties.problems": COUNTERPARTY_PROBLEM_COLUMNS,
     "counterparties.hits": COUNTERPARTY_HIT_COLUMNS,
 }
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process held the warehouse file's lock for longer than the caller would wait."""
+
+
+def connect_waiting(
+    path: str,
+    *,
+    read_only: bool,
+    config: dict[str, Any] | None = None,
+    wait_seconds: float,
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file at `path`, waiting with a bounded backoff while another process
+    holds its lock (DuckDB allows one writing process per file, and no reader beside it).
+    Raises `WarehouseBusy` with a clear message when the lock is still held after
+    `wait_seconds`; any other error (a corrupt file, a bad path) is raised at once."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WarehouseBusy(
+                    f"warehouse busy: {path} is locked by another process (a run writing it); "
+                    f"gave up after {wait_seconds:g} s, retry when it has finished ({exc})"
+                ) from exc
+            time.sleep(min(delay, left) * (0.5 + random.random() / 2))  # noqa: S311 - jitter
+            delay = min(delay * 2, 2.0)

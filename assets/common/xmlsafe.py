@@ -7,6 +7,8 @@ expanded or fetched.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from assets.common.model import ParseError
@@ -37,6 +39,13 @@ def parse_xml(raw: bytes, source: str, what: str = "XML file") -> etree._Element
         raise ParseError(source, f"{what} is not well-formed XML: {exc}") from exc
     if root is None:
         raise ParseError(source, f"{what} has no root element")
+    # A DOCTYPE may follow any amount of comments, past the quick scan above; nothing was
+    # expanded or fetched (entities off, no DTD loading, no network), but refuse it all the same.
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise ParseError(
+            source, f"{what} declares a DTD or entities; refused (XXE/entity expansion)"
+        )
     if root.tag in {"html", "HTML"} or str(root.tag).endswith("}html"):
         raise ParseError(source, f"{what} is an HTML page, not the list")
     return root
@@ -67,14 +76,40 @@ def texts_of(element: etree._Element, path: str) -> list[str]:
     return values
 
 
+# A byte sequence that is valid multi-byte UTF-8 (a lead byte and its continuation bytes).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def decode_text(raw: bytes, source: str, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
     """Decode a text file, trying each encoding in turn; raise `ParseError` when none fits.
 
     Older UK files are Windows-1252: list it after UTF-8 for those sources, never before, since
-    cp1252 decodes almost any byte string into mojibake."""
+    cp1252 decodes almost any byte string into mojibake. For the same reason a file that fails
+    UTF-8 yet holds valid UTF-8 multi-byte sequences is refused as mixed encodings: decoding it
+    as cp1252 would silently turn every UTF-8 name in it into mojibake."""
+    utf8_error: UnicodeDecodeError | None = None
     for encoding in encodings:
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if utf8_error is None and encoding.replace("_", "-").startswith("utf-8"):
+                utf8_error = exc
             continue
-    raise ParseError(source, f"text is not valid {' or '.join(encodings)}")
+        if utf8_error is not None:
+            mixed = _UTF8_MULTIBYTE.search(raw)
+            if mixed is not None:
+                raise ParseError(
+                    source,
+                    f"mixed encodings: UTF-8 text (e.g. at byte {mixed.start()}) and a byte "
+                    f"invalid in UTF-8 (0x{raw[utf8_error.start]:02x} at byte "
+                    f"{utf8_error.start}); refused rather than decoded as {encoding}",
+                )
+        return text
+    where = (
+        f" (byte 0x{raw[utf8_error.start]:02x} at offset {utf8_error.start} is not UTF-8)"
+        if utf8_error is not None
+        else ""
+    )
+    raise ParseError(source, f"text is not valid {' or '.join(encodings)}{where}")

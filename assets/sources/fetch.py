@@ -9,30 +9,38 @@ Modes:
 Downloads use connect/read timeouts, bounded retries with backoff on connection errors, 429 and
 5xx, conditional GET (ETag / Last-Modified) against the last accepted download, a size limit
 that also bounds decompression, and a content sniff that rejects HTML error pages, empty bodies
-and files of the wrong kind before any parser sees them.
+and files of the wrong kind before any parser sees them. With `HttpSettings.public_hosts_only`
+(links found inside feeds), a URL whose host is or resolves to a private, loopback, link-local
+or otherwise non-public address is refused before connecting, and so is every redirect to one.
+URLs in messages, logs and metadata are redacted (`assets.common.redact`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import logging
 import shutil
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from assets.common.redact import redact_library_logs, redact_url, scrub
 from assets.common.tables import utc_now
 from assets.sources.bundled import newest_bundled, read_directory
 from assets.sources.spec import FileKind, ListFile, ListSpec
 
 log = logging.getLogger(__name__)
+# urllib3 logs every request line, query string included, at DEBUG.
+redact_library_logs("urllib3.connectionpool")
 
 FetchMode = Literal["live", "snapshot", "auto"]
 Origin = Literal["live", "cache", "bundled"]
@@ -40,13 +48,16 @@ FETCH_MODES: tuple[str, ...] = ("live", "snapshot", "auto")
 
 
 class FetchError(RuntimeError):
-    """A publication could not be obtained. Names the source and, for downloads, the URL."""
+    """A publication could not be obtained. Names the source and, for downloads, the URL
+    (redacted: no user info, no credential-like query values, in `url` or the message)."""
 
     def __init__(
         self, source: str, problem: str, url: str | None = None, *, transient: bool = False
     ) -> None:
         self.source = source
-        self.url = url
+        self.url = redact_url(url) if url else None
+        problem = scrub(problem, url or "")
+        url = self.url
         # True when retrying later may succeed (network down, 5xx, timeouts); False when the
         # publisher answered with something wrong (404, an HTML page, too large).
         self.transient = transient
@@ -114,6 +125,10 @@ class HttpSettings:
     max_bytes: int = 200 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = "sanctions-linker/0.1 (+https://github.com/; sanctions screening)"
+    # Refuse hosts that are or resolve to non-public addresses (cloud metadata 169.254.169.254,
+    # 10/8, 127/8...), redirects included: for URLs found inside downloaded content (feed
+    # entries), which must not make the pipeline probe the internal network (SSRF).
+    public_hosts_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,8 @@ def http_get(
         raise FetchError(source, f"invalid URL: {exc}", url) from exc
     if scheme not in ("http", "https"):
         raise FetchError(source, f"refusing URL scheme {scheme!r}; only http and https", url)
+    if settings.public_hosts_only:
+        refuse_non_public_host(source, url)
     own = session is None
     sess = session or requests.Session()
     sess.max_redirects = settings.max_redirects
@@ -176,7 +193,11 @@ def http_get(
                 raise FetchError(source, f"{type(exc).__name__}: {_short(exc)}", url) from exc
             if attempt < settings.retries:
                 log.warning(
-                    "%s: attempt %d failed (%s); retrying", source, attempt + 1, last_problem
+                    "%s: attempt %d of %d failed (%s); retrying",
+                    source,
+                    attempt + 1,
+                    settings.retries + 1,
+                    scrub(last_problem, url),
                 )
                 time.sleep(delay)
                 delay *= 2
@@ -189,6 +210,41 @@ def http_get(
     finally:
         if own:
             sess.close()
+
+
+def non_public_address(host: str, port: int | None = None) -> str | None:
+    """The first address `host` is or resolves to that is not globally routable (private,
+    loopback, link-local, shared, reserved, multicast, unspecified), or None when all are
+    public. Raises `OSError` when the name does not resolve."""
+    infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        checked = mapped or address
+        if not checked.is_global or checked.is_multicast:
+            return str(checked)
+    return None
+
+
+def refuse_non_public_host(source: str, url: str) -> None:
+    """Raise `FetchError` unless every address of `url`'s host is public. (Checked before
+    connecting; a DNS answer that changes between this check and the connection is not
+    caught here: a network egress policy is the complete answer to that.)"""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise FetchError(source, f"invalid URL: {exc}", url) from exc
+    if not host:
+        raise FetchError(source, "URL without a host", url)
+    try:
+        bad = non_public_address(host, port)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise FetchError(source, f"cannot resolve the host: {_short(exc)}", url) from exc
+    if bad is not None:
+        raise FetchError(
+            source, f"refusing a non-public address ({host} is {bad}); only public hosts", url
+        )
 
 
 def _unresolvable(exc: BaseException) -> bool:
@@ -209,8 +265,21 @@ def _short(exc: BaseException) -> str:
 def _get_once(
     source: str, url: str, sess: requests.Session, headers: dict[str, str], settings: HttpSettings
 ) -> Download:
+    hooks = {}
+    if settings.public_hosts_only:
+
+        def refuse_private_redirect(resp: requests.Response, **_: object) -> None:
+            if resp.is_redirect:
+                target = urljoin(resp.url, resp.headers.get("location", ""))
+                refuse_non_public_host(source, target)
+
+        hooks["response"] = [refuse_private_redirect]
     with sess.get(
-        url, headers=headers, stream=True, timeout=(settings.connect_timeout, settings.read_timeout)
+        url,
+        headers=headers,
+        stream=True,
+        timeout=(settings.connect_timeout, settings.read_timeout),
+        hooks=hooks,
     ) as resp:
         if resp.status_code == 304:
             return Download(None, resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
@@ -366,7 +435,7 @@ class ListFetcher:
             source=spec.source_id,
             files=files,
             origin="live",
-            location=" ".join(self.url_of(f) for f in spec.live_files),
+            location=" ".join(redact_url(self.url_of(f)) for f in spec.live_files),
             fetched_at=utc_now(),
             validators=validators,
         )

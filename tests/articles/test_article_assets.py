@@ -39,7 +39,10 @@ def materialize(tmp_path: Path, batch_id: str) -> dg.ExecuteInProcessResult:
         resources={
             "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb")),
             "article_sources": ArticleSourcesResource(
-                batches_dir=str(tmp_path / "batches"), retries=0, read_timeout=5
+                batches_dir=str(tmp_path / "batches"),
+                retries=0,
+                read_timeout=5,
+                allow_private_links=True,  # the news server is on 127.0.0.1
             ),
             "nlp": NlpResource(),
         },

@@ -148,7 +148,7 @@ def test_teaser_entries_are_fetched_and_a_failing_page_is_skipped(
     )
     http_server.route("/news/ferry-strike", Reply(status=500))
 
-    result = fetch_feed_articles(feed_url, FAST, now=NOW)
+    result = fetch_feed_articles(feed_url, FAST, now=NOW, private_links=True)
 
     assert [a.url for a in result.articles] == [
         http_server.url(raid),
@@ -175,7 +175,7 @@ def test_entries_with_full_content_need_no_page(http_server: ScriptedServer) -> 
     feed_url = http_server.route(
         "/atom.xml", Reply(body=feed_bytes("atom_full.xml", http_server.base))
     )
-    result = fetch_feed_articles(feed_url, FAST, now=NOW)
+    result = fetch_feed_articles(feed_url, FAST, now=NOW, private_links=True)
     assert result.skipped == []
     assert [a.title for a in result.articles] == [
         "Court orders sale of detained tanker",
@@ -209,7 +209,7 @@ def test_page_problems_are_skipped_per_entry(http_server: ScriptedServer) -> Non
     http_server.route("/ok", Reply(body=(PAGES / "ferry-strike.html").read_bytes()))
     http_server.route("/private?sig=s3cr3t&id=4", Reply(status=403))
 
-    result = fetch_feed_articles(feed_url, FAST, now=NOW, max_bytes=8_000)
+    result = fetch_feed_articles(feed_url, FAST, now=NOW, max_bytes=8_000, private_links=True)
 
     assert [a.title for a in result.articles] == ["Story 4"]
     assert result.articles[0].text.startswith("Ferry crews call off strike")

@@ -207,3 +207,50 @@ def test_a_redirect_to_another_scheme_is_a_fetch_error(http_server: ScriptedServ
         http_get("un_sc", http_server.url("/ftp"), FAST)
     with pytest.raises(FetchError, match="un_sc"):
         http_get("un_sc", "http://[::1", FAST)
+
+
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [
+        ("169.254.169.254", False),  # cloud metadata
+        ("10.1.2.3", False),
+        ("172.16.0.9", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+    ],
+)
+def test_non_public_addresses_are_refused_before_connecting(host: str, public: bool) -> None:
+    from assets.sources.fetch import refuse_non_public_host
+
+    url = f"http://{'[' + host + ']' if ':' in host else host}/feed-entry"
+    if public:
+        refuse_non_public_host("feed", url)
+    else:
+        with pytest.raises(FetchError, match="non-public address"):
+            refuse_non_public_host("feed", url)
+
+
+def test_public_hosts_only_refuses_the_local_server(http_server: ScriptedServer) -> None:
+    url = http_server.route("/page", Reply(body=b"<html></html>"))
+    with pytest.raises(FetchError, match="non-public address"):
+        http_get("feed", url, HttpSettings(retries=0, public_hosts_only=True))
+    assert http_server.hits("/page") == 0
+    assert http_get("feed", url, HttpSettings(retries=0)).body == b"<html></html>"
+
+
+def test_credentials_never_reach_the_error(http_server: ScriptedServer) -> None:
+    url = http_server.route("/x?token=s3cr3t&id=1", Reply(status=503))
+    secret = url.replace("http://", "http://user:pa55w0rd@")
+    with pytest.raises(FetchError) as err:
+        http_get("un_sc", secret, FAST)
+    assert "s3cr3t" not in str(err.value) and "pa55w0rd" not in str(err.value)
+    assert err.value.url is not None and "token=REDACTED" in err.value.url

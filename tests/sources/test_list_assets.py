@@ -13,7 +13,7 @@ from assets.sources import eu_fsf, ofac_sdn, un_sc
 from assets.sources.factory import build_list_asset
 from assets.sources.spec import ListSpec
 from pipelines.resources import ListFetcherResource, WarehouseResource
-from tests.conftest import FIXTURES, Reply, ScriptedServer, fixture_bytes
+from tests.conftest import Reply, ScriptedServer, fixture_bytes
 
 UN_FIXTURE = fixture_bytes("un_sc", "consolidated.xml")
 
@@ -124,27 +124,6 @@ def test_bad_live_publications_leave_the_last_good_one(
     assert meta["status"].value == "unchanged"
     assert meta["origin"].value == "cache"
     assert "live download failed" in str(meta["warning"].value)
-
-
-def test_a_list_that_shrinks_too_much_is_rejected_by_the_blocking_check(
-    tmp_path: Path, http_server: ScriptedServer
-) -> None:
-    spec = small(un_sc.SPEC)
-    full = (FIXTURES.parent.parent / "data/snapshots/un_sc").glob("*/consolidated.xml.gz")
-    import gzip
-
-    url = http_server.route("/un.xml", Reply(body=gzip.decompress(next(full).read_bytes())))
-    overrides = {"consolidated.xml": url}
-    assert run(spec, tmp_path, "live", overrides).success
-    http_server.route("/un.xml", Reply(body=UN_FIXTURE))
-    shrunk = run(spec, tmp_path, "live", overrides)
-    assert not shrunk.success
-    assert checks_of(shrunk)["no_large_drop"] is False
-    assert query(tmp_path, "select count(*) from sources.entities") == [(1003,)]
-    last = query(
-        tmp_path, "select status, reason from sources.snapshots order by seen_at desc limit 1"
-    )
-    assert last[0][0] == "rejected" and "no_large_drop" in str(last[0][1])
 
 
 def csv_ids(body: bytes) -> dict[str, bytes]:
