@@ -176,6 +176,8 @@ FORMATTED_SQL = {
     ("assets/linkage/training.py", "ALIAS_PAIR_SAMPLE"): "a constant",
     ("assets/linkage/scoring.py", "predictions.physical_name"): "Splink's own table name",
     ("assets/linkage/store.py", "replace_where"): "fixed fragments with ? parameters",
+    ("assets/linkage/store.py", "rescreens"): "a table name chosen by the code",
+    ("assets/linkage/records.py", "RELATED_SQL"): "SQL built from a mapping in the code",
     ("assets/linkage/store.py", "columns"): "the contracted column names",
     ("assets/articles/store.py", "where"): "fixed fragments with ? parameters",
     ("assets/common/tables.py", "schema"): "the stage schema names",
@@ -188,6 +190,8 @@ SQL_VARIABLES = {
     ("assets/articles/store.py", "sql"): "_count's callers pass constants",
     ("assets/common/tables.py", "create_table_sql(table, columns)"): "the contracts",
     ("assets/outputs/views.py", "SCREENING_HITS_SQL"): "a constant",
+    ("assets/counterparties/store.py", "COUNTERPARTY_HITS_SQL"): "a constant",
+    ("assets/counterparties/store.py", "sql"): "_transaction's callers pass constants + params",
     ("pipelines/cli.py", "LISTS_SQL"): "a constant",
     ("pipelines/cli.py", "sql"): "`sanctions query`: refused unless read-only, see above",
 }
