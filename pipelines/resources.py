@@ -151,7 +151,7 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     spark_driver_memory: str = "4g"
     num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
     crosslist_threshold: float = Field(
-        default=0.7,
+        default=0.5,
         description="cross-list resolution: listed entities linked at or above this "
         "probability are one canonical entity",
     )

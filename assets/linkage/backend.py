@@ -227,10 +227,10 @@ def duckdb_sql_to_spark(sql: str) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb")
     # A replaced node's children are not visited again: repeat until nothing changes.
     for _ in range(10):
-        before = tree.sql(dialect="spark")
-        tree = tree.transform(_to_spark)
-        if tree.sql(dialect="spark") == before:
+        rewritten = tree.transform(_to_spark)
+        if rewritten == tree:
             break
+        tree = rewritten
     return tree.sql(dialect="spark")
 
 

@@ -360,12 +360,26 @@ def _linker(inputs: Mapping[str, Any], settings: Any) -> Linker:
     )
 
 
+# Fewer cross-referenced groups than this (e.g. only OFAC loaded) cannot train m.
+MIN_TRAINING_GROUPS = 20
+
+
+class NotEnoughCrossReferences(ValueError):
+    """The loaded lists cross-reference too few entities to estimate the model's m."""
+
+
 def train(records: pa.Table, keys: Mapping[str, frozenset[str]]) -> CrossListModel:
     """u from random pairs of listed entities, m from the cross-referenced pairs of the
     training half of the groups, the prior from a near-certain rule; on one DuckDB thread, so
     the same lists give the same model."""
     groups = truth_groups(keys)
     train_groups = [g for g in groups if training_half(g)]
+    if len(train_groups) < MIN_TRAINING_GROUPS:
+        raise NotEnoughCrossReferences(
+            f"the loaded lists cross-reference {len(groups)} groups of entities (UN reference "
+            f"numbers, IMO numbers); at least {2 * MIN_TRAINING_GROUPS} are needed to train "
+            "the cross-list model"
+        )
     prior, prior_stats = estimate_prior(records, groups)
     engine = LinkageEngine(BackendConfig(threads=1))
     with engine.session() as backend:
@@ -402,7 +416,7 @@ def train(records: pa.Table, keys: Mapping[str, frozenset[str]]) -> CrossListMod
         linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
             backend.register(label_table, "crosslist_labels")
         )
-        settings = linker.misc.save_model_to_json()
+        settings = smooth_m(linker.misc.save_model_to_json(), len(labels))
     stats = {
         "entities": records.num_rows,
         "cross_reference_groups": len(groups),
@@ -412,6 +426,18 @@ def train(records: pa.Table, keys: Mapping[str, frozenset[str]]) -> CrossListMod
         **prior_stats,
     }
     return CrossListModel(settings=settings, stats=stats)
+
+
+def smooth_m(settings: dict[str, Any], pairs: int) -> dict[str, Any]:
+    """Add one pseudo-pair to every level of each comparison (Laplace): a level that no
+    cross-referenced pair reached (e.g. similar but not equal names) gets a small m rather
+    than m = 0, which would veto every pair at that level whatever the other evidence."""
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level in levels:
+            m = float(level.get("m_probability") or 0.0)
+            level["m_probability"] = (m * pairs + 1) / (pairs + len(levels))
+    return settings
 
 
 def model_version(settings: Mapping[str, Any]) -> str:
@@ -454,16 +480,18 @@ def resolve(
     settings: Mapping[str, Any],
     threshold: float,
     engine: LinkageEngine | None = None,
+    floor: float = PREDICT_FLOOR,
 ) -> Resolution:
     """Score every candidate pair of listed entities and cluster at `threshold` (connected
-    components), on the engine's backend (DuckDB in memory by default)."""
+    components), on the engine's backend (DuckDB in memory by default). Pairs below `floor`
+    (or the threshold, if lower) are not kept."""
     engine = engine or DUCKDB_ENGINE
     labels = _labels(settings)
     with engine.session() as backend:
         inputs = {s: backend.register(t, s) for s, t in split_by_source(records).items()}
         linker = _linker(inputs, backend.settings(json.loads(json.dumps(settings))))
         predictions = linker.inference.predict(
-            threshold_match_probability=min(PREDICT_FLOOR, threshold), warning_mode="never"
+            threshold_match_probability=min(floor, threshold), warning_mode="never"
         )
         clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=threshold
