@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import extraction, linkage, lists, quality
+from benchmarks import crosslist, extraction, linkage, lists, quality
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     extraction.main()
     linkage.main()
     quality.main()
+    crosslist.main()
 
 
 if __name__ == "__main__":
