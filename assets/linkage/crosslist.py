@@ -295,6 +295,8 @@ def settings_creator(prior: float = 1e-5) -> SettingsCreator:
     return SettingsCreator(
         link_type="link_and_dedupe",
         unique_id_column_name="unique_id",
+        # Fixed, so that the same lists give the same model file (and model version).
+        linker_uid="crosslist",
         probability_two_random_records_match=prior,
         blocking_rules_to_generate_predictions=blocking_rules(),
         comparisons=comparisons(),
