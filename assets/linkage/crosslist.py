@@ -60,7 +60,6 @@ WITH names AS (
     SELECT entity_id,
            list(DISTINCT sorted_core_key ORDER BY sorted_core_key)
                FILTER (WHERE name_kind <> 'weak_alias') AS name_keys,
-           list(DISTINCT core ORDER BY core) FILTER (WHERE name_kind <> 'weak_alias') AS cores,
            list(DISTINCT t ORDER BY t) FILTER (WHERE t IS NOT NULL) AS rare_tokens,
            arg_min(core, (name_kind <> 'primary', unique_id)) AS core,
            arg_min(sorted_core_key, (name_kind <> 'primary', unique_id)) AS sorted_core_key
@@ -71,7 +70,7 @@ WITH names AS (
 )
 SELECT e.entity_id AS unique_id, e.source, e.schema, e.caption AS name,
        n.core, n.sorted_core_key, nullif(n.name_keys, []) AS name_keys,
-       nullif(n.cores, []) AS cores, nullif(n.rare_tokens, []) AS rare_tokens,
+       nullif(n.rare_tokens, []) AS rare_tokens,
        nullif(list_sort(list_distinct(e.countries)), []) AS countries,
        nullif(list_sort(list_distinct(list_filter(e.birth_dates,
            lambda d: length(d) = 10))), []) AS birth_dates,
