@@ -10,15 +10,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.common.tables import (
-    CANONICAL_COLUMNS,
-    CANONICAL_LINK_COLUMNS,
-    LINKAGE_TABLES,
-    MATCH_COLUMNS,
-    ensure_tables,
-    first_row,
-    utc_now,
-)
+from assets.common import tables as contracts
+from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
 from assets.linkage.records import attach_rare_tokens, build_list_records, build_token_frequencies
 
 MODEL_FILE = "mention_linkage.json"
@@ -158,7 +151,7 @@ def store_canonical_entities(
     try:
         con.execute("DELETE FROM linkage.canonical_entities")
         con.execute("DELETE FROM linkage.canonical_links")
-        columns = ", ".join(f'"{c}"' for c in CANONICAL_COLUMNS)
+        columns = ", ".join(f'"{c}"' for c in contracts.CANONICAL_COLUMNS)
         con.execute(
             f"""
             INSERT INTO linkage.canonical_entities ({columns})
@@ -168,7 +161,7 @@ def store_canonical_entities(
             """,
             {"model": model_version, "threshold": threshold, "now": utc_now()},
         )
-        link_columns = ", ".join(f'"{c}"' for c in CANONICAL_LINK_COLUMNS)
+        link_columns = ", ".join(f'"{c}"' for c in contracts.CANONICAL_LINK_COLUMNS)
         con.execute(
             f"INSERT INTO linkage.canonical_links ({link_columns}) "
             f"SELECT {link_columns} FROM new_links"
