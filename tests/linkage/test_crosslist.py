@@ -115,7 +115,10 @@ def test_hits_are_grouped_by_canonical_entity() -> None:
             "list_has_any(identifiers_l, identifiers_r)",
             "ARRAYS_OVERLAP(identifiers_l, identifiers_r)",
         ),
-        ('jaro_winkler_similarity("a_l", "a_r") >= 0.9', "JARO_WINKLER(`a_l`, `a_r`) >= 0.9"),
+        (
+            'jaro_winkler_similarity("a_l", "a_r") >= 0.9',
+            "DUCKDB_JARO_WINKLER(`a_l`, `a_r`) >= 0.9",
+        ),
         (
             'array_length(list_intersect("c_l", "c_r")) >= 2',
             "SIZE(ARRAY_INTERSECT(`c_l`, `c_r`)) >= 2",

@@ -124,6 +124,25 @@ def test_mention_linkage_is_the_same_on_spark(
     # with the same weight tie, and the backends may break the tie differently.)
 
 
+def test_jaro_winkler_is_duckdbs(spark_engine: LinkageEngine) -> None:
+    pairs = [
+        ("anatolyevna filatova irina", "anatolievna filatova irina"),
+        ("aleksandr aleksandrovich avdeyev", "alexander alexandrovich avdeev"),
+        ("martha", "marhta"),
+        ("a", ""),
+    ]
+    spark = spark_engine.spark.createDataFrame(pairs, "a string, b string")
+    spark.createOrReplaceTempView("jw_pairs")
+    got = spark_engine.spark.sql(
+        "SELECT a, b, duckdb_jaro_winkler(a, b) AS s FROM jw_pairs"
+    ).collect()
+    for row in got:
+        expected = duckdb.sql(
+            "SELECT jaro_winkler_similarity(?, ?)", params=[row["a"], row["b"]]
+        ).fetchall()[0][0]
+        assert abs(row["s"] - expected) < 1e-12, (row["a"], row["b"])
+
+
 def test_cross_list_resolution_is_the_same_on_spark(
     warehouse: duckdb.DuckDBPyConnection, spark_engine: LinkageEngine
 ) -> None:
