@@ -119,6 +119,8 @@ def test_mention_linkage_is_the_same_on_spark(
     duck = score(table, records, model.settings, tf, BANDS)
     spark = score(table, records, model.settings, tf, BANDS, engine=spark_engine)
     assert duck.num_rows >= 10 and "match" in duck.column("band").to_pylist()
+    name_levels = {dict(r["levels"])["name"] for r in duck.to_pylist()}
+    assert any("Jaro-Winkler" in level for level in name_levels)  # the UDF is exercised
     assert_same(duck, spark, ("mention_id", "entity_id"), "band")
     # (The explanation names the entity's best-scoring list name; two names of one entity
     # with the same weight tie, and the backends may break the tie differently.)
