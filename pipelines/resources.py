@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -16,8 +17,10 @@ from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.linkage.backend import BackendConfig
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
+
+if TYPE_CHECKING:
+    from assets.linkage.backend import BackendConfig
 
 
 class WarehouseResource(DuckDBResource):
@@ -158,6 +161,8 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def backend_config(self, warehouse: str) -> BackendConfig:
         """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""
+        from assets.linkage.backend import BackendConfig
+
         if self.backend not in ("duckdb", "spark"):
             raise dg.Failure(f"linkage backend must be duckdb or spark, not {self.backend!r}")
         if self.spark_work_dir:
