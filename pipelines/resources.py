@@ -152,7 +152,6 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         "`spark` folder beside the warehouse. On a cluster: a path every executor can read",
     )
     spark_driver_memory: str = "4g"
-    num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
     crosslist_threshold: float = Field(
         default=0.5,
         description="cross-list resolution: listed entities linked at or above this "
@@ -177,3 +176,5 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             work_dir=work_dir,
             spark_driver_memory=self.spark_driver_memory,
         )
+
+    num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
