@@ -42,11 +42,11 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo "UI:        make ui  (http://127.0.0.1:3000)"
 
 ## test: install and run the whole suite
-test: $(STAMP) browser
+test: $(STAMP) browser java
 	$(BIN)/pytest -q
 
 ## check: lint, format check, types, tests
-check: $(STAMP) browser
+check: $(STAMP) browser java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -78,3 +78,17 @@ browser:
 
 clean-warehouse:
 	rm -rf data/warehouse/sanctions.duckdb data/warehouse/sanctions.duckdb.wal data/warehouse/raw $(DAGSTER_HOME)
+
+## java: Debian's Java 17 runtime for the Spark linkage backend and its test
+## (tests/linkage/test_spark_backend.py), when no `java` is on the PATH.
+.PHONY: java
+java:
+	@if ! command -v java >/dev/null; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's openjdk-17-jre-headless for the Spark backend test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null \
+	      || { echo "could not install openjdk-17-jre-headless (needs root); pytest -m 'not spark' skips the Spark test"; exit 1; }; \
+	  else \
+	    echo "no apt-get: install Java 17+ for the Spark backend test (skipped without it, except in CI)"; \
+	  fi; \
+	fi

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import counterparties, extraction, linkage, lists, quality
+from benchmarks import counterparties, crosslist, extraction, linkage, lists, quality
 
 
 def main() -> None:
@@ -11,6 +11,7 @@ def main() -> None:
     linkage.main()
     quality.main()
     counterparties.main()
+    crosslist.main()
 
 
 if __name__ == "__main__":

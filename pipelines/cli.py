@@ -170,6 +170,7 @@ def _screener(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Any:
 
 
 def cmd_screen(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    from assets.linkage.crosslist import canonical_lookup, group_hits
     from assets.linkage.scoring import Bands
     from assets.linkage.screen import name_query
 
@@ -178,20 +179,36 @@ def cmd_screen(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     floor = Bands(
         match=args.match_threshold, review=min(args.review_threshold, args.min_probability)
     )
-    hits = screener.screen([query], floor).to_pylist()[: args.top]
-    captions = _captions(con, [h["entity_id"] for h in hits])
+    hits = screener.screen([query], floor).to_pylist()
+    # One row per canonical entity (the same person on OFAC, the UN and the UK is one
+    # candidate), its best-scoring listing first.
+    grouped = group_hits(hits, canonical_lookup(con, [h["entity_id"] for h in hits]))[: args.top]
+    captions = _captions(con, [h["entity_id"] for h in grouped])
     rows = [
         [
             round(h["match_probability"], 4),
             h["band"] if h["match_probability"] >= args.review_threshold else "below",
+            h["canonical_id"],
+            h["lists"],
             h["entity_id"],
+            ", ".join(h["entity_ids"]),
             captions.get(h["entity_id"], ""),
             h["matched_name"],
             h["explanation"],
         ]
-        for h in hits
+        for h in grouped
     ]
-    columns = ["probability", "band", "entity_id", "caption", "matched_name", "explanation"]
+    columns = [
+        "probability",
+        "band",
+        "canonical_id",
+        "lists",
+        "entity_id",
+        "entity_ids",
+        "caption",
+        "matched_name",
+        "explanation",
+    ]
     if not rows and not args.json:
         print(f"no candidate for {args.name!r} at or above probability {floor.review}")
         return 0

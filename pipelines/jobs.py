@@ -15,8 +15,11 @@ refresh_lists_job = dg.define_asset_job(
 
 prepare_linkage_job = dg.define_asset_job(
     name="prepare_linkage",
-    selection=dg.AssetSelection.keys(["linkage", "list_records"], ["linkage", "mention_model"]),
-    description="Analyse the list names for linkage and (re)train the mention model.",
+    selection=dg.AssetSelection.keys(
+        ["linkage", "list_records"], ["linkage", "mention_model"], ["linkage", "canonical_entities"]
+    ),
+    description="Analyse the list names for linkage, (re)train the mention model, and resolve "
+    "the listed entities across lists.",
 )
 
 rescreen_archive_job = dg.define_asset_job(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -17,6 +18,9 @@ from pydantic import Field
 
 from assets.common.tables import WarehouseBusy, connect_waiting
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
+
+if TYPE_CHECKING:
+    from assets.linkage.backend import BackendConfig
 
 
 class WarehouseResource(DuckDBResource):
@@ -147,7 +151,44 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     charts_dir: str = Field(
         default="data/warehouse/charts", description="Splink charts (standalone HTML)"
     )
-    backend: str = Field(default="duckdb", description="duckdb | spark")
+    backend: str = Field(
+        default="duckdb",
+        description="where Splink runs: duckdb (in process) | spark (SparkAPI on spark_master)",
+    )
+    spark_master: str = Field(
+        default="local[*]", description="Spark master URL: local[*], spark://host:7077, ..."
+    )
+    spark_work_dir: str = Field(
+        default="",
+        description="Parquet exchanged with Spark (inputs, results, checkpoints); empty: a "
+        "`spark` folder beside the warehouse. On a cluster: a path every executor can read",
+    )
+    spark_driver_memory: str = "4g"
+    crosslist_threshold: float = Field(
+        default=0.5,
+        description="cross-list resolution: listed entities linked at or above this "
+        "probability are one canonical entity",
+    )
+
+    def backend_config(self, warehouse: str) -> BackendConfig:
+        """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""
+        from assets.linkage.backend import BackendConfig
+
+        if self.backend not in ("duckdb", "spark"):
+            raise dg.Failure(f"linkage backend must be duckdb or spark, not {self.backend!r}")
+        if self.spark_work_dir:
+            work_dir = Path(self.spark_work_dir)
+        elif warehouse != ":memory:":
+            work_dir = Path(warehouse).resolve().parent / "spark"
+        else:
+            work_dir = Path("data/warehouse/spark")
+        return BackendConfig(
+            kind=self.backend,
+            spark_master=self.spark_master,
+            work_dir=work_dir,
+            spark_driver_memory=self.spark_driver_memory,
+        )
+
     num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
 
 

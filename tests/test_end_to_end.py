@@ -82,6 +82,30 @@ def test_the_sample_counterparties_are_screened(ran: Path) -> None:
 
 
 @pytest.mark.slow
+def test_listed_entities_are_resolved_across_lists(ran: Path) -> None:
+    entities = query(ran, "select count(*) from sources.entities")[0][0]
+    resolved = query(
+        ran,
+        "select count(*), count(distinct canonical_id), count(*) filter (cluster_size > 1) "
+        "from linkage.canonical_entities",
+    )[0]
+    assert resolved[0] == entities and 0 < resolved[1] < entities and resolved[2] > 1000  # type: ignore[operator]
+    # The Libyan listed by the UN, the UK, the EU and OFAC is one canonical entity.
+    lists = query(
+        ran, "select lists from linkage.canonical_entities where entity_id = 'un_sc:LYi.006'"
+    )
+    assert lists == [(["EU", "OFAC SDN", "UK OFSI", "UN"],)]
+    hits = query(ran, "select lists, canonical_id from outputs.screening_hits")
+    assert hits and all(lists and canonical for lists, canonical in hits)
+    assert any("," in str(lists) for lists, _ in hits)
+    assert (ran / "models" / "crosslist_linkage.json").exists()
+    exports = ran / "exports"
+    assert (exports / "canonical_entities.parquet").stat().st_size > 0
+    first = json.loads((exports / "canonical_entities.ftm.jsonl").read_text().splitlines()[0])
+    assert {"id", "schema", "properties", "referents", "datasets"} <= set(first)
+
+
+@pytest.mark.slow
 def test_the_users_article_has_no_match_band_hit(ran: Path) -> None:
     hits = query(
         ran,
@@ -115,6 +139,9 @@ def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     screened = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert screened[0]["entity_id"] == "ofac_sdn:12927"
+    # One row per canonical entity, with every list it is on.
+    assert len({r["canonical_id"] for r in screened}) == len(screened)
+    assert all(r["lists"] and r["entity_id"] in r["entity_ids"] for r in screened)
     review = [*base, "review", top["mention_id"], top["entity_id"], "--decision", "not_match"]
     assert cli.main([*review, "--note", "namesake", "--reviewer", "tester"]) == 0
     capsys.readouterr()

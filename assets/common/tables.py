@@ -358,7 +358,36 @@ REVIEW_COLUMNS: dict[str, str] = {
     "decided_at": "TIMESTAMP",
 }
 
-LINKAGE_TABLES: dict[str, dict[str, str]] = {"linkage.matches": MATCH_COLUMNS}
+# One row per listed entity: the canonical entity it belongs to (cross-list resolution).
+CANONICAL_COLUMNS: dict[str, str] = {
+    "canonical_id": "VARCHAR",  # canon:<smallest member entity_id>
+    "entity_id": "VARCHAR",
+    "source": "VARCHAR",
+    "cluster_size": "INTEGER",
+    "lists": "VARCHAR[]",  # every list the canonical entity is on ("OFAC SDN", "UN", ...)
+    "linked_to": "VARCHAR",  # the member it is most strongly linked with
+    "link_probability": "DOUBLE",
+    "evidence": "VARCHAR",  # that link's comparison levels, in words
+    "model_version": "VARCHAR",
+    "threshold": "DOUBLE",
+    "resolved_at": "TIMESTAMP",
+}
+
+# Scored pairs of listed entities (both directions are one row: entity_id_l < entity_id_r).
+CANONICAL_LINK_COLUMNS: dict[str, str] = {
+    "entity_id_l": "VARCHAR",
+    "entity_id_r": "VARCHAR",
+    "match_weight": "DOUBLE",
+    "match_probability": "DOUBLE",
+    "levels": "MAP(VARCHAR, VARCHAR)",
+    "explanation": "VARCHAR",
+}
+
+LINKAGE_TABLES: dict[str, dict[str, str]] = {
+    "linkage.matches": MATCH_COLUMNS,
+    "linkage.canonical_entities": CANONICAL_COLUMNS,
+    "linkage.canonical_links": CANONICAL_LINK_COLUMNS,
+}
 OUTPUT_TABLES: dict[str, dict[str, str]] = {"outputs.review_decisions": REVIEW_COLUMNS}
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from assets.linkage.backend import LinkageEngine
 from assets.linkage.settings import COMPARISON_NAMES
-from assets.linkage.splink_run import LIST_RECORDS, MENTIONS, splink_session, to_arrow
+from assets.linkage.splink_run import LIST_RECORDS, MENTIONS, splink_session
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,12 @@ def score(
     num_chunks_right: int | None = None,
     entity_filter: Sequence[str] | None = None,
     waterfall_html: Path | None = None,
+    engine: LinkageEngine | None = None,
 ) -> pa.Table:
     """Score every mention against every list name the blocking rules pair it with; keep the
     best name per (mention, entity) at or above the review band. With `waterfall_html`, Splink's
-    waterfall chart of the ten best pairs is written there (standalone HTML)."""
+    waterfall chart of the ten best pairs is written there (standalone HTML). `engine` selects
+    the backend (DuckDB in memory by default)."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
     if entity_filter is not None:
@@ -145,15 +148,13 @@ def score(
         if list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
     labels = level_labels(settings)
-    with splink_session(mentions, list_records, dict(settings), tf_core) as session:
+    with splink_session(mentions, list_records, dict(settings), tf_core, engine=engine) as session:
         predictions = session.linker.inference.predict(
             threshold_match_probability=bands.review,
             num_chunks_right=num_chunks_right,
             warning_mode="never",
         )
-        rows = to_arrow(
-            session.con.sql(f"SELECT * FROM {predictions.physical_name}").to_arrow_table()
-        ).to_pylist()
+        rows = session.read(predictions).to_pylist()
         if waterfall_html is not None and rows:
             top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
             chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)

@@ -1,8 +1,9 @@
-"""Running Splink on an in-memory DuckDB: inputs arrive as Arrow tables, results leave as Arrow.
+"""Running Splink: inputs arrive as Arrow tables, results leave as Arrow.
 
-Splink creates many intermediate `__splink__*` tables; keeping them in a private in-memory
-database means the warehouse file only ever receives finished results, written in one
-transaction by the caller.
+By default Splink runs on a private in-memory DuckDB: Splink creates many intermediate
+`__splink__*` tables, and keeping them there means the warehouse file only ever receives
+finished results, written in one transaction by the caller. A `LinkageEngine` for Spark
+(`assets.linkage.backend`) runs the same settings through Splink's SparkAPI instead.
 """
 
 from __future__ import annotations
@@ -11,24 +12,35 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from assets.linkage.backend import DUCKDB_ENGINE, DuckDBBackend, LinkageEngine, SplinkBackend
 
 MENTIONS = "mentions"
 LIST_RECORDS = "list_records"
 
-# Splink logs every SQL step at INFO; keep our run logs readable.
-logging.getLogger("splink").setLevel(logging.WARNING)
-
 
 @dataclass
 class SplinkSession:
-    con: duckdb.DuckDBPyConnection
+    backend: SplinkBackend
     linker: Linker
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The session's DuckDB connection (DuckDB backend only)."""
+        if not isinstance(self.backend, DuckDBBackend):
+            raise RuntimeError(f"a {self.backend.dialect} Splink session has no DuckDB connection")
+        return self.backend.con
+
+    def read(self, result: SplinkDataFrame) -> pa.Table:
+        """A Splink result (predictions, clusters...) as an Arrow table."""
+        return self.backend.read(result)
 
 
 def _arrow(result: Any) -> pa.Table:
@@ -42,25 +54,24 @@ def splink_session(
     settings: dict[str, Any] | Any,
     tf_core: pa.Table | None = None,
     threads: int | None = None,
+    engine: LinkageEngine | None = None,
 ) -> Iterator[SplinkSession]:
-    """A Linker over (mentions, list_records) in a private in-memory DuckDB."""
-    con = duckdb.connect(":memory:")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    try:
-        db_api = DuckDBAPI(connection=con)
-        left = db_api.register(mentions, dataset_display_name=MENTIONS)
-        right = db_api.register(list_records, dataset_display_name=LIST_RECORDS)
+    """A Linker over (mentions, list_records): in a private in-memory DuckDB, or on the
+    backend of `engine` (a model's DuckDB SQL is translated for Spark)."""
+    if engine is None:
+        engine = LinkageEngine(replace(DUCKDB_ENGINE.config, threads=threads))
+    with engine.session() as backend:
+        left = backend.register(mentions, MENTIONS)
+        right = backend.register(list_records, LIST_RECORDS)
         if isinstance(settings, dict):
-            settings = json.loads(json.dumps(settings))  # Splink mutates the dict it is given
+            # A copy in the backend's dialect (Splink mutates the dict it is given).
+            settings = backend.settings(json.loads(json.dumps(settings)))
         linker = Linker([left, right], settings, log_level=logging.WARNING)
         if tf_core is not None:
             linker.table_management.register_term_frequency_lookup(
-                db_api.register(tf_core, table_name="tf_core_lookup"), "core"
+                backend.register(tf_core, "tf_core_lookup"), "core"
             )
-        yield SplinkSession(con, linker)
-    finally:
-        con.close()
+        yield SplinkSession(backend, linker)
 
 
 def term_frequencies(list_records: pa.Table) -> pa.Table:

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from assets.common import tables as contracts
 from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
 from assets.linkage.records import (
     RECORD_COLUMNS,
@@ -20,6 +21,8 @@ from assets.linkage.records import (
 
 MODEL_FILE = "mention_linkage.json"
 MODEL_META_FILE = "mention_linkage.meta.json"
+CROSSLIST_MODEL_FILE = "crosslist_linkage.json"
+CROSSLIST_META_FILE = "crosslist_linkage.meta.json"
 
 
 def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
@@ -66,14 +69,20 @@ class StoredModel:
     meta: dict[str, Any]
 
 
-def save_model(folder: Path, settings: dict[str, Any], meta: dict[str, Any]) -> Path:
+def save_model(
+    folder: Path,
+    settings: dict[str, Any],
+    meta: dict[str, Any],
+    model_file: str = MODEL_FILE,
+    meta_file: str = MODEL_META_FILE,
+) -> Path:
     """Write the model JSON and its metadata atomically; returns the model path."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in ((MODEL_FILE, settings), (MODEL_META_FILE, meta)):
+    for name, content in ((model_file, settings), (meta_file, meta)):
         tmp = folder / (name + ".partial")
         tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
         tmp.replace(folder / name)
-    return folder / MODEL_FILE
+    return folder / model_file
 
 
 def load_model(folder: Path) -> StoredModel:
@@ -136,6 +145,49 @@ def store_matches(
         raise
     finally:
         con.unregister("new_matches")
+    return int(row[0]) if row else 0
+
+
+def store_canonical_entities(
+    con: duckdb.DuckDBPyConnection,
+    canonical: pa.Table,
+    links: pa.Table,
+    *,
+    model_version: str,
+    threshold: float,
+) -> int:
+    """Replace `linkage.canonical_entities` and `linkage.canonical_links` in one transaction;
+    returns the number of canonical entities."""
+    ensure_tables(con, LINKAGE_TABLES)
+    con.register("new_canonical", canonical)
+    con.register("new_links", links)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM linkage.canonical_entities")
+        con.execute("DELETE FROM linkage.canonical_links")
+        columns = ", ".join(f'"{c}"' for c in contracts.CANONICAL_COLUMNS)
+        con.execute(
+            f"""
+            INSERT INTO linkage.canonical_entities ({columns})
+            SELECT canonical_id, entity_id, source, cluster_size, lists, linked_to,
+                   link_probability, evidence, $model, $threshold, $now
+            FROM new_canonical
+            """,
+            {"model": model_version, "threshold": threshold, "now": utc_now()},
+        )
+        link_columns = ", ".join(f'"{c}"' for c in contracts.CANONICAL_LINK_COLUMNS)
+        con.execute(
+            f"INSERT INTO linkage.canonical_links ({link_columns}) "
+            f"SELECT {link_columns} FROM new_links"
+        )
+        row = first_row(con.execute("SELECT count(DISTINCT canonical_id) FROM new_canonical"))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("new_canonical")
+        con.unregister("new_links")
     return int(row[0]) if row else 0
 
 

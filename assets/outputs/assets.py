@@ -3,8 +3,11 @@
 (No `from __future__ import annotations`: Dagster reads the annotations at definition time.)
 """
 
+from pathlib import Path
+
 import dagster as dg
 
+from assets.outputs.exports import write_canonical_exports
 from assets.outputs.views import create_output_views
 from pipelines.resources import WarehouseResource
 
@@ -12,15 +15,20 @@ from pipelines.resources import WarehouseResource
 @dg.asset(
     key=["outputs", "screening_hits"],
     group_name="outputs",
-    deps=[dg.AssetKey(["linkage", "matches"]), dg.AssetKey(["linkage", "list_change_matches"])],
+    deps=[
+        dg.AssetKey(["linkage", "matches"]),
+        dg.AssetKey(["linkage", "list_change_matches"]),
+        dg.AssetKey(["linkage", "canonical_entities"]),
+    ],
     kinds={"duckdb"},
     pool="warehouse",
 )
 def screening_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """`outputs.screening_hits`, the analysts' view: one row per (mention, listed entity) hit
     with the article (title, url, date), the mention and its sentence, the entity's caption,
-    list, schema and programs, the band, probability and a one-line explanation, and the
-    latest analyst decision from `outputs.review_decisions`."""
+    list, schema and programs, every list its canonical entity is on (`lists`, e.g. "OFAC SDN,
+    UN, UK OFSI", and `canonical_id`), the band, probability and a one-line explanation, and
+    the latest analyst decision from `outputs.review_decisions`."""
     with warehouse.get_connection() as con:
         create_output_views(con)
         rows = con.execute(
@@ -42,3 +50,34 @@ def screening_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # typ
             ),
         }
     )
+
+
+@dg.asset(
+    key=["outputs", "canonical_export"],
+    group_name="outputs",
+    deps=[dg.AssetKey(["linkage", "canonical_entities"])],
+    kinds={"parquet", "json"},
+    pool="warehouse",
+)
+def canonical_export(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    """The canonical entities (one per person, company or vessel across the OFAC, UN, UK and
+    EU lists) with all their names, facts and listings, exported beside the warehouse as
+    `exports/canonical_entities.parquet` and `exports/canonical_entities.ftm.jsonl`
+    (FollowTheMoney-style entities with the merged listings as `referents`)."""
+    folder = _exports_dir(warehouse.database)
+    with warehouse.get_connection() as con:
+        written = write_canonical_exports(con, folder)
+    return dg.MaterializeResult(
+        metadata={
+            "parquet": dg.MetadataValue.path(str(written["parquet"])),
+            "ftm_jsonl": dg.MetadataValue.path(str(written["jsonl"])),
+            "canonical_entities": written["entities"],
+            "on_several_lists": written["on_several_lists"],
+        }
+    )
+
+
+def _exports_dir(database: str) -> Path:
+    if database == ":memory:":
+        return Path("data/warehouse/exports")
+    return Path(database).resolve().parent / "exports"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.common.tables import OUTPUT_TABLES, ensure_tables, first_row, utc_now
+from assets.common.tables import (
+    LINKAGE_TABLES,
+    OUTPUT_TABLES,
+    ensure_tables,
+    first_row,
+    utc_now,
+)
+from assets.linkage.crosslist import LIST_LABELS
 
 SCREENING_HITS_SQL = """
 CREATE OR REPLACE VIEW outputs.screening_hits AS
@@ -19,6 +26,8 @@ WITH decisions AS (
 SELECT a.article_id, a.title, a.url, a.published_at,
        m.mention_id, m.text AS mention, m.sentence,
        x.entity_id, e.caption, e.source AS list, e.schema, e.programs,
+       coalesce(c.canonical_id, x.entity_id) AS canonical_id,
+       coalesce(array_to_string(c.lists, ', '), {own_list}) AS lists,
        x.band, round(x.match_probability, 4) AS probability,
        round(x.match_weight, 2) AS match_weight,
        x.matched_name, x.explanation,
@@ -28,13 +37,20 @@ FROM linkage.matches x
 JOIN articles.mentions m ON m.mention_id = x.mention_id
 JOIN articles.articles a ON a.article_id = m.article_id
 JOIN sources.entities e ON e.entity_id = x.entity_id
+LEFT JOIN linkage.canonical_entities c ON c.entity_id = x.entity_id
 LEFT JOIN decisions d ON d.mention_id = x.mention_id AND d.entity_id = x.entity_id
-"""
+""".replace(
+    # The entity's own list, named as in `lists`, before cross-list resolution has run.
+    "{own_list}",
+    "CASE e.source "
+    + " ".join(f"WHEN '{source}' THEN '{label}'" for source, label in LIST_LABELS.items())
+    + " ELSE e.source END",
+)
 
 
 def create_output_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create `outputs.screening_hits` and make sure `outputs.review_decisions` exists."""
-    ensure_tables(con, OUTPUT_TABLES)
+    ensure_tables(con, {**LINKAGE_TABLES, **OUTPUT_TABLES})
     con.execute(SCREENING_HITS_SQL)
 
 
