@@ -75,7 +75,8 @@ def mention_model(
     nlp: NlpResource,
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """The Splink model scoring mentions against list names, trained on the lists' own labelled
-    pairs (aliases of one entity) and the team's labelled sample articles; u by random
+    pairs (aliases of one entity, and its names on other lists joined by the lists' UN
+    reference and IMO numbers) and the team's labelled sample articles; u by random
     sampling. Written as versioned JSON to `data/models/mention_linkage.json`."""
     with warehouse.get_connection() as con:
         records = list_records_table(con)
@@ -85,8 +86,9 @@ def mention_model(
             str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
         }
         mention_table = mention_records(found, token_frequency_table(con))
+        same_entity = crosslist.same_entity_groups(crosslist.cross_references(con))
     gold = gold_links(labelled, found, known)
-    model = train(mention_table, records, gold)
+    model = train(mention_table, records, gold, same_entity)
     meta = {"version": model.version, "stats": model.stats}
     path = save_model(Path(linkage.model_dir), model.settings, meta)
     chart = Path(linkage.charts_dir) / "match_weights.html"

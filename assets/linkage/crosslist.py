@@ -166,6 +166,12 @@ def truth_groups(keys: Mapping[str, frozenset[str]]) -> list[frozenset[str]]:
     return [g for g in _components(keys.keys(), _key_edges(keys)) if len(g) > 1]
 
 
+def same_entity_groups(keys: Mapping[str, frozenset[str]]) -> dict[str, str]:
+    """entity_id -> the smallest entity id of its group of cross-referenced entities, for the
+    entities the lists' own references join to another."""
+    return {member: min(group) for group in truth_groups(keys) for member in group}
+
+
 def _key_edges(keys: Mapping[str, frozenset[str]]) -> list[tuple[str, str]]:
     by_key: dict[str, list[str]] = {}
     for entity, entity_keys in keys.items():

@@ -3,9 +3,11 @@
 - u: random sampling of (mention, list name) pairs, which are nearly all non-matches.
 - m: from labelled pairs of two kinds, each one Splink training session:
   1. pairs the lists themselves provide: two names of one listed entity (a primary name and its
-     aliases). Only names are compared in this session: the entity's context is blanked on the
-     "mention" side, so these pairs teach how names of one entity vary, not that an entity
-     agrees with itself on countries or identifiers;
+     aliases, and the names of the same entity on another list, joined through the lists'
+     official cross-references: UN reference numbers, IMO numbers). Only names are compared in
+     this session: the entity's context is blanked on the "mention" side, so these pairs teach
+     how names of one entity vary, not that an entity agrees with itself on countries or
+     identifiers;
   2. the team's labelled sample articles: each mention gold-linked to an entity, paired with
      that entity's closest name. These teach the context comparisons (how often a true match's
      article names the entity's country, gives a matching age, quotes its identifier).
@@ -105,17 +107,35 @@ def _best_name_labels(
         con.close()
 
 
-def _alias_pairs(list_records: pa.Table) -> tuple[pa.Table, pa.Table]:
+def _alias_pairs(
+    list_records: pa.Table, same_entity: Mapping[str, str] | None = None
+) -> tuple[pa.Table, pa.Table]:
     """Pseudo-mentions (list names with their context blanked) and labels pairing each with
-    another strong name of the same entity."""
+    another strong name of the same entity: on the same list (its aliases), or on another list
+    when `same_entity` (entity_id -> the id of its group of cross-referenced entities) joins
+    the two records."""
+    groups = same_entity or {}
     con = duckdb.connect(":memory:")
     try:
         con.register("r", list_records)
+        con.register(
+            "g",
+            pa.table(
+                {
+                    "entity_id": pa.array(list(groups), pa.string()),
+                    "group_id": pa.array(list(groups.values()), pa.string()),
+                }
+            ),
+        )
         pairs = to_arrow(
             con.sql(
                 f"""
+                WITH grouped AS (
+                    SELECT r.unique_id, r.name_kind, coalesce(g.group_id, r.entity_id) AS same
+                    FROM r LEFT JOIN g USING (entity_id)
+                )
                 SELECT a.unique_id AS left_id, b.unique_id AS right_id
-                FROM r a JOIN r b ON a.entity_id = b.entity_id AND a.unique_id < b.unique_id
+                FROM grouped a JOIN grouped b ON a.same = b.same AND a.unique_id < b.unique_id
                 WHERE a.name_kind <> 'weak_alias' AND b.name_kind <> 'weak_alias'
                 ORDER BY hash(a.unique_id || b.unique_id || '{SEED}')
                 LIMIT {ALIAS_PAIR_SAMPLE}
@@ -181,14 +201,21 @@ def _align(table: pa.Table, like: pa.Table) -> pa.Table:
     )
 
 
-def train(mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]) -> TrainedModel:
-    """Estimate u, m and the prior; return the Splink settings dict with its version."""
+def train(
+    mentions: pa.Table,
+    list_records: pa.Table,
+    gold: Iterable[GoldLink],
+    same_entity: Mapping[str, str] | None = None,
+) -> TrainedModel:
+    """Estimate u, m and the prior; return the Splink settings dict with its version.
+    `same_entity` maps entity ids to the group of records the lists' own cross-references
+    (UN reference numbers, IMO numbers) say are one entity; their names are labelled pairs too."""
     gold = list(gold)
     if not gold:
         raise ValueError("training needs labelled mentions; the sample articles gave none")
     tf = term_frequencies(list_records)
     gold_labels = _best_name_labels(mentions, list_records, gold)
-    pseudo, alias_labels = _alias_pairs(list_records)
+    pseudo, alias_labels = _alias_pairs(list_records, same_entity)
     pseudo = _align(pseudo, mentions)
     all_left = pa.concat_tables([mentions, pseudo])
     prior = len(gold_labels) / max(1, mentions.num_rows * list_records.num_rows)
@@ -222,6 +249,7 @@ def train(mentions: pa.Table, list_records: pa.Table, gold: Iterable[GoldLink]) 
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
         "alias_pairs": alias_labels.num_rows,
+        "cross_referenced_entities": len(same_entity or {}),
         "mentions": mentions.num_rows,
         "list_names": list_records.num_rows,
         "prior_from_pair_counts": prior,
