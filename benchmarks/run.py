@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import extraction, linkage, lists, quality
+from benchmarks import baselines, extraction, linkage, lists, quality, scaling
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
     extraction.main()
     linkage.main()
     quality.main()
+    baselines.main()
+    scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)
 
 
 if __name__ == "__main__":
