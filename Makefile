@@ -60,7 +60,7 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 ## bench: speed and quality figures, written to docs/benchmarks.md
 bench: $(STAMP) $(NK_STAMP)
-	NOMENKLATURA_PYTHON=$(CURDIR)/$(NK_VENV)/bin/python $(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run
 
 ## .venv-nomenklatura: OpenSanctions' matcher for the baselines, in its own venv (nomenklatura
 ## pins an older duckdb than ours); only `bench` needs it.

@@ -511,12 +511,12 @@ def scaling_section(points: Sequence[Point], fuzzy_cutoff: float) -> str:
     ]
     exponents = growth_exponents(points)
     exp_columns = sorted({k for v in exponents.values() for k in v}, key=lambda k: (k[0], k))
-    exp_rows = [
+    exp_rows: list[list[object]] = [
         [LABELS[m], *[_fmt(exponents[m].get(k)) for k in exp_columns]]
         for m in METHODS
         if m in exponents
     ]
-    ratio_rows = []
+    ratio_rows: list[list[object]] = []
     for p in points:
         if p.method != "nomenklatura" or not p.finished:
             continue
