@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NK_VENV := .venv-nomenklatura
+NK_STAMP := $(NK_VENV)/.installed-stamp
 
 export DAGSTER_HOME := $(CURDIR)/data/warehouse/dagster_home
 export SANCTIONS_WAREHOUSE ?= $(CURDIR)/data/warehouse/sanctions.duckdb
@@ -57,9 +59,17 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://127.0.0.1:3000"
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
 
-## bench: speed figures, written to docs/benchmarks.md
-bench: $(STAMP)
+## bench: speed and quality figures, written to docs/benchmarks.md
+bench: $(STAMP) $(NK_STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## .venv-nomenklatura: OpenSanctions' matcher for the baselines, in its own venv (nomenklatura
+## pins an older duckdb than ours); only `bench` needs it.
+$(NK_STAMP): requirements/bench-nomenklatura.txt
+	@test -x $(NK_VENV)/bin/python || $(PYTHON) -m venv $(NK_VENV)
+	$(NK_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(NK_VENV)/bin/python -m pip install --quiet -r requirements/bench-nomenklatura.txt
+	@touch $(NK_STAMP)
 
 ## browser: Debian's Chromium for the UI test (tests/test_ui_e2e.py), when /usr/bin/chromium is
 ## missing. Playwright drives that browser and never downloads its own.

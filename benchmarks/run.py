@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from benchmarks import counterparties, crosslist, extraction, linkage, lists, quality
+from benchmarks import (
+    baselines,
+    counterparties,
+    crosslist,
+    extraction,
+    linkage,
+    lists,
+    quality,
+    scaling,
+)
 
 
 def main() -> None:
@@ -10,8 +19,10 @@ def main() -> None:
     extraction.main()
     linkage.main()
     quality.main()
+    baselines.main()
     counterparties.main()
     crosslist.main()
+    scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)
 
 
 if __name__ == "__main__":
