@@ -21,6 +21,7 @@ import copy
 import logging
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -164,6 +165,9 @@ def start_spark(config: BackendConfig) -> Any:
     if config.spark_master.startswith("local"):
         # A laptop or CI machine: bind to loopback rather than whatever the hostname resolves to.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Local Python workers run our interpreter (its venv has the UDFs' packages), not
+        # whichever `python3` comes first on PATH; a cluster sets its own in `spark_conf`.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(config.spark_master)
         .appName("sanctions-linker")
@@ -176,6 +180,7 @@ def start_spark(config: BackendConfig) -> Any:
         # size(NULL) is NULL, as DuckDB's len(NULL) (the models' null levels rely on it).
         .config("spark.sql.legacy.sizeOfNull", "false")
     )
+
     for key, value in config.spark_conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
