@@ -194,6 +194,8 @@ def settings_creator(probability_two_random_records_match: float = 1e-6) -> Sett
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
+        # Fixed, so that the same inputs give the same model file (and model version).
+        linker_uid="mention_linkage",
         probability_two_random_records_match=probability_two_random_records_match,
         blocking_rules_to_generate_predictions=blocking_rules(),
         comparisons=[

