@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assets.articles.model import MentionIdentifier
+from assets.common.jsonl import json_objects
 from assets.common.text import clean, country_code, partial_date
 from assets.linkage.names import normalise
 from assets.linkage.records import COMPARABLE_IDENTIFIERS
@@ -336,21 +337,11 @@ def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
 
 
 def _jsonl_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    objects: list[tuple[int, dict[str, Any]]] = []
+    objects = list(json_objects(path, encoding="utf-8-sig"))
     columns: dict[str, None] = {}
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: line {number}: invalid JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}: line {number}: expected a JSON object")
-            for key in obj:
-                columns.setdefault(str(key), None)
-            objects.append((number, obj))
+    for _, obj in objects:
+        for key in obj:
+            columns.setdefault(str(key), None)
     return list(columns), iter(objects)
 
 

@@ -3,7 +3,6 @@ the trained model. Used by the CLI (`sanctions screen`, `screen-articles`) and b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import pyarrow as pa
 
 from assets.articles.ingest import article_from_object, article_id, read_inbox
 from assets.articles.model import Article, Mention, MentionIdentifier
+from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.records import mention_records
@@ -108,17 +108,11 @@ def read_documents(path: Path, max_bytes: int = 5 * 1024 * 1024) -> Iterator[Doc
         for article in result.articles:
             yield Document(article.source_ref, article)
         return
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: line {number}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(obj, dict):
-            raise ValueError(f"{path}: line {number}: expected a JSON object")
+    for number, obj in json_objects(path):
         doc_id = str(obj.get("doc_id") or number)
-        fields = {k: obj[k] for k in ("text", "title", "url", "published") if k in obj}
+        fields: dict[str, object] = {
+            k: obj[k] for k in ("text", "title", "url", "published") if k in obj
+        }
         try:
             article = article_from_object(fields, ref=f"{path.name}:{number}", now=now)
         except ValueError as exc:
