@@ -6,12 +6,14 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from assets.sources.spec import ListSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -113,3 +115,30 @@ def fixture_bytes(*parts: str) -> bytes:
 
 def gzipped(body: bytes) -> bytes:
     return gzip.compress(body)
+
+
+def bundled_warehouse(
+    folder: Path, specs: Sequence[ListSpec], *, list_records: bool = True
+) -> Path:
+    """`specs`' bundled publications materialized into `folder/w.duckdb` (snapshot mode, no
+    network), with the linkage records built from them unless `list_records` is False."""
+    import dagster as dg
+    import duckdb
+
+    from assets.linkage.store import rebuild_list_records
+    from assets.sources.factory import build_list_asset
+    from pipelines.resources import ListFetcherResource, WarehouseResource
+
+    database = folder / "w.duckdb"
+    result = dg.materialize(
+        [build_list_asset(spec) for spec in specs],
+        resources={
+            "warehouse": WarehouseResource(database=str(database)),
+            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
+        },
+    )
+    assert result.success
+    if list_records:
+        with duckdb.connect(str(database)) as con:
+            rebuild_list_records(con)
+    return database

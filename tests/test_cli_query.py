@@ -6,27 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from assets.sources import un_sc
-from assets.sources.factory import build_list_asset
 from pipelines import cli
-from pipelines.resources import ListFetcherResource, WarehouseResource
+from tests.conftest import bundled_warehouse
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("cli")
-    result = dg.materialize(
-        [build_list_asset(un_sc.SPEC)],
-        resources={
-            "warehouse": WarehouseResource(database=str(folder / "w.duckdb")),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
-        },
-    )
-    assert result.success
-    return folder / "w.duckdb"
+    return bundled_warehouse(tmp_path_factory.mktemp("cli"), [un_sc.SPEC], list_records=False)
 
 
 def run(warehouse: Path, *args: str) -> int:

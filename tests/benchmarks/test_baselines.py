@@ -7,7 +7,6 @@ import random
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
@@ -15,9 +14,7 @@ from assets.articles.model import Article, Mention
 from assets.common.tables import utc_now
 from assets.linkage.gold import GoldEntity, LabelledArticle
 from assets.linkage.screen import name_query
-from assets.linkage.store import rebuild_list_records
 from assets.sources import un_sc
-from assets.sources.factory import build_list_asset
 from benchmarks.baselines import (
     NOMENKLATURA_THRESHOLD,
     entity_facts,
@@ -30,25 +27,14 @@ from benchmarks.baselines import (
     tune_fuzzy_threshold,
 )
 from benchmarks.scaling import _slope, grow_lists, perturb_name
-from pipelines.resources import ListFetcherResource, WarehouseResource
+from tests.conftest import bundled_warehouse
 
 DORDA = "un_sc:LYi.006"  # ABU ZAYD UMAR DORDA, Libya, born 1944
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("baselines")
-    result = dg.materialize(
-        [build_list_asset(un_sc.SPEC)],
-        resources={
-            "warehouse": WarehouseResource(database=str(folder / "w.duckdb")),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
-        },
-    )
-    assert result.success
-    with duckdb.connect(str(folder / "w.duckdb")) as con:
-        rebuild_list_records(con)
-    return folder / "w.duckdb"
+    return bundled_warehouse(tmp_path_factory.mktemp("baselines"), [un_sc.SPEC])
 
 
 @pytest.fixture

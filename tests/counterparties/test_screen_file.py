@@ -7,7 +7,6 @@ import csv
 import json
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,11 +15,9 @@ import pytest
 from assets.counterparties.records import CounterpartyRecord
 from assets.counterparties.screening import HIT_COLUMNS, CounterpartyScreener
 from assets.linkage.scoring import Bands
-from assets.linkage.store import rebuild_list_records
 from assets.sources import uk_ofsi, un_sc
-from assets.sources.factory import build_list_asset
 from pipelines import cli
-from pipelines.resources import ListFetcherResource, WarehouseResource
+from tests.conftest import bundled_warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -29,19 +26,7 @@ MODELS = ROOT / "data" / "models"
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("screen_file")
-    database = folder / "w.duckdb"
-    result = dg.materialize(
-        [build_list_asset(un_sc.SPEC), build_list_asset(uk_ofsi.SPEC)],
-        resources={
-            "warehouse": WarehouseResource(database=str(database)),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
-        },
-    )
-    assert result.success
-    with duckdb.connect(str(database)) as con:
-        rebuild_list_records(con)
-    return database
+    return bundled_warehouse(tmp_path_factory.mktemp("screen_file"), [un_sc.SPEC, uk_ofsi.SPEC])
 
 
 @pytest.fixture(scope="module")

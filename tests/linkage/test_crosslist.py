@@ -15,11 +15,11 @@ import pytest
 from assets.linkage import crosslist
 from assets.linkage.assets import canonical_entities
 from assets.linkage.backend import duckdb_sql_to_spark, settings_for_dialect
-from assets.linkage.store import CROSSLIST_MODEL_FILE, rebuild_list_records
+from assets.linkage.store import CROSSLIST_MODEL_FILE
 from assets.outputs.assets import canonical_export
 from assets.sources import eu_fsf, uk_fcdo, uk_ofsi, un_sc
-from assets.sources.factory import build_list_asset
-from pipelines.resources import LinkageResource, ListFetcherResource, WarehouseResource
+from pipelines.resources import LinkageResource, WarehouseResource
+from tests.conftest import bundled_warehouse
 from tests.linkage.lists_warehouse import fixture_warehouse
 
 MODELS = Path(__file__).resolve().parents[2] / "data" / "models"
@@ -180,18 +180,8 @@ def test_the_asset_resolves_real_list_excerpts(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     """The bundled UN, UK (OFSI, FCDO) and EU publications: where the cross-references are."""
-    folder = tmp_path_factory.mktemp("bundled")
-    result = dg.materialize(
-        [build_list_asset(m.SPEC) for m in (un_sc, uk_ofsi, uk_fcdo, eu_fsf)],
-        resources={
-            "warehouse": WarehouseResource(database=str(folder / "w.duckdb")),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
-        },
-    )
-    assert result.success
-    con = duckdb.connect(str(folder / "w.duckdb"))
-    rebuild_list_records(con)
-    return con
+    specs = [m.SPEC for m in (un_sc, uk_ofsi, uk_fcdo, eu_fsf)]
+    return duckdb.connect(str(bundled_warehouse(tmp_path_factory.mktemp("bundled"), specs)))
 
 
 @pytest.mark.slow

