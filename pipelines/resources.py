@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.common.tables import WarehouseBusy, connect_waiting
+from assets.linkage.scoring import Bands
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
 if TYPE_CHECKING:
@@ -169,6 +170,10 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         description="cross-list resolution: listed entities linked at or above this "
         "probability are one canonical entity",
     )
+
+    def bands(self) -> Bands:
+        """The score bands these settings give."""
+        return Bands(match=self.match_threshold, review=self.review_threshold)
 
     def backend_config(self, warehouse: str) -> BackendConfig:
         """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""

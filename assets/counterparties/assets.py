@@ -19,7 +19,6 @@ from assets.counterparties.store import (
     sync_folder,
     unscreened_files,
 )
-from assets.linkage.scoring import Bands
 from assets.linkage.store import load_model, pending_list_changes, record_rescreen
 from pipelines.resources import CounterpartySourcesResource, LinkageResource, WarehouseResource
 
@@ -73,7 +72,7 @@ def counterparty_matches(
     the mention model (`counterparties.hits`): the best list name per (record, entity) at or
     above the review band, with probability, band and explanation."""
     model = load_model(Path(linkage.model_dir))
-    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    bands = linkage.bands()
     counts = {"files": 0, "records": 0, "hits": 0, "match_band": 0}
     with warehouse.get_connection() as con:
         pending = unscreened_files(con)
@@ -106,7 +105,7 @@ def counterparty_list_change_matches(
     those entities only; their hits replace the file's earlier hits with them (`trigger =
     'list_change'`). Each publication is re-screened once (`counterparties.rescreens`)."""
     model = load_model(Path(linkage.model_dir))
-    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    bands = linkage.bands()
     total, publications = 0, 0
     with warehouse.get_connection() as con:
         pending = pending_list_changes(con, RESCREENS)

@@ -22,6 +22,7 @@ import pyarrow as pa
 from assets.articles.model import MentionIdentifier
 from assets.common.tables import COUNTERPARTY_TABLES, ensure_tables, first_row, utc_now
 from assets.counterparties.records import FORMATS, CounterpartyRecord, read_counterparties
+from assets.linkage.scoring import MATCH_ARROW
 
 RESCREENS = "counterparties.rescreens"
 
@@ -271,21 +272,27 @@ def load_records(con: duckdb.DuckDBPyConnection, path: str) -> list[Counterparty
     ]
 
 
+# A stored hit: the record's place in its file, then the scoring contract's columns.
 HIT_ARROW = pa.schema(
     [
         ("path", pa.string()),
         ("row", pa.int32()),
         ("record_id", pa.string()),
         ("query", pa.string()),
-        ("entity_id", pa.string()),
-        ("matched_name", pa.string()),
-        ("name_kind", pa.string()),
-        ("match_weight", pa.float64()),
-        ("match_probability", pa.float64()),
-        ("band", pa.string()),
-        ("contributions", pa.map_(pa.string(), pa.float64())),
-        ("levels", pa.map_(pa.string(), pa.string())),
-        ("explanation", pa.string()),
+        *(
+            MATCH_ARROW.field(name)
+            for name in (
+                "entity_id",
+                "matched_name",
+                "name_kind",
+                "match_weight",
+                "match_probability",
+                "band",
+                "contributions",
+                "levels",
+                "explanation",
+            )
+        ),
     ]
 )
 

@@ -15,7 +15,7 @@ from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
 from assets.linkage.gold import gold_links, read_labelled
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands, score, write_chart
+from assets.linkage.scoring import score, write_chart
 from assets.linkage.splink_run import match_weights_html, term_frequencies
 from assets.linkage.store import (
     CROSSLIST_META_FILE,
@@ -122,7 +122,7 @@ def matches(
     explanation."""
     batch = context.partition_key
     model = load_model(Path(linkage.model_dir))
-    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    bands = linkage.bands()
     with warehouse.get_connection() as con:
         found = load_mentions(con, "batch_id = ?", [batch])
         mention_table = mention_records(found, token_frequency_table(con))
@@ -189,7 +189,7 @@ def list_change_matches(
     month's news shows up in `outputs.screening_hits`. Each publication is re-screened once
     (`linkage.rescreens`)."""
     model = load_model(Path(linkage.model_dir))
-    bands = Bands(match=linkage.match_threshold, review=linkage.review_threshold)
+    bands = linkage.bands()
     with warehouse.get_connection() as con:
         pending = pending_list_changes(con)
         if not pending:
