@@ -326,7 +326,16 @@ end(s) of a name where it may stand. Spelled-out forms map to their abbreviation
 otvetstvennostyu"`` -> ``ooo``); ``"co ltd"``, ``"company limited"`` -> ``ltd``."""
 
 _PREFIX_FORMS = {variant: form.canonical for variant, form in LEGAL_FORMS.items() if form.prefix}
+# Forms that are written after the name but that a register or payment file also puts in front
+# ("LTD HIGHTRAIL", "LLC SMILE TECHNOLOGIES" already is a prefix form): abbreviations that never
+# open a company's own name, unlike "SAS", "SPA", "ASA" or the words "Limited" ("LIMITED
+# EDITIONS") and "Company".
+_FRONTED_SUFFIX_VARIANTS = frozenset(
+    {"ltd", "inc", "corp", "co ltd", "gmbh", "sarl", "srl", "ltda", "doo", "d o o", "fze"}
+    | {"fzco", "bhd", "sdn bhd"}
+)
 _SUFFIX_FORMS = {variant: form.canonical for variant, form in LEGAL_FORMS.items() if form.suffix}
+_FRONTED_SUFFIX_FORMS = {variant: _SUFFIX_FORMS[variant] for variant in _FRONTED_SUFFIX_VARIANTS}
 _MAX_FORM_WORDS = max(len(variant.split()) for variant in LEGAL_FORMS)
 
 LEGAL_FORM_FAMILIES: dict[str, str] = {
@@ -357,6 +366,52 @@ def legal_form_family(form: str | None) -> str | None:
     return LEGAL_FORM_FAMILIES.get(form, form)
 
 
+# Legal-form words long enough that a one-letter slip ("LIABILITI", "COMPANI", "LIMITD") still
+# names them unambiguously; shorter ones ("ltd", "ooo") must be spelled exactly.
+_FORM_WORD_MIN_LENGTH = 6
+
+
+def _one_deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_form_word_index() -> dict[str, frozenset[str]]:
+    """Every long legal-form word, and each of its one-letter deletions, -> the word(s)."""
+    words = {
+        w for variant in LEGAL_FORMS for w in variant.split() if len(w) >= _FORM_WORD_MIN_LENGTH
+    }
+    index: dict[str, set[str]] = {}
+    for word in words:
+        for key in {word} | _one_deletions(word):
+            index.setdefault(key, set()).add(word)
+    return {key: frozenset(found) for key, found in index.items()}
+
+
+_FORM_WORD_INDEX = _build_form_word_index()
+_FORM_WORDS = frozenset(word for found in _FORM_WORD_INDEX.values() for word in found)
+
+
+@lru_cache(maxsize=1 << 16)
+def _form_words(word: str) -> tuple[str, ...]:
+    """The legal-form words `word` may be: itself, or the long legal-form words one edit away
+    (a letter dropped, added, replaced, or two swapped); usually one, "compani" two."""
+    if word in _FORM_WORDS or len(word) < _FORM_WORD_MIN_LENGTH - 1:
+        return (word,)
+    near = set(_FORM_WORD_INDEX.get(word, ()))
+    for key in _one_deletions(word):
+        near |= {w for w in _FORM_WORD_INDEX.get(key, ()) if len(w) >= len(word) - 1}
+    return (word, *sorted(near))
+
+
+def _find_form(forms: dict[str, str], spellings: list[tuple[str, ...]]) -> str | None:
+    """The canonical form of the first reading of a span of words that is a form in `forms`."""
+    for reading in product(*spellings):
+        found = forms.get(" ".join(reading))
+        if found is not None:
+            return found
+    return None
+
+
 def _has_name_word(words: list[str]) -> bool:
     return any(word not in PARTICLES for word in words)
 
@@ -364,22 +419,35 @@ def _has_name_word(words: list[str]) -> bool:
 def split_legal_form(normalised: str) -> tuple[str, str | None]:
     """``(name without its legal form, canonical legal form or None)``.
 
-    A legal form is recognised only as the first or last words of the name, the longest spelling
-    first, and only when a word that is not a particle remains: ``"promsvyazbank pjsc"`` and
+    A legal form is recognised only as the first or last words of the name (a few forms written
+    after a name also in front of it: ``"ltd hightrail"``), the longest spelling first, its long
+    words also with a one-letter slip (``"limited liabiliti company"``), and only when a word that
+    is not a particle remains: ``"promsvyazbank pjsc"`` and
     ``"public joint stock company promsvyazbank"`` -> ``("promsvyazbank", "pjsc")``, but
     ``"company"``, ``"ao"`` and ``"the company"`` are names and come back unchanged. At most one
     form is cut from each end; when both ends carry one the opening form is reported."""
     words = normalised.split()
     if len(words) < 2:
         return normalised, None
+    # Forms are looked up with their long words' slips mended ("limited liabiliti company"); only
+    # the words a form could cover (at either end) are looked at.
+    edge = _MAX_FORM_WORDS
+    spelled = [
+        _form_words(word) if i < edge or i >= len(words) - edge else (word,)
+        for i, word in enumerate(words)
+    ]
+    if all(len(alternatives) == 1 for alternatives in spelled):
+        spelled = [(word,) for word in words]  # the common case: _find_form's fast path
     suffix_form = prefix_form = None
-    for size in range(min(_MAX_FORM_WORDS, len(words) - 1), 0, -1):
-        found = _SUFFIX_FORMS.get(" ".join(words[-size:]))
+    for size in range(min(edge, len(words) - 1), 0, -1):
+        found = _find_form(_SUFFIX_FORMS, spelled[-size:])
         if found is not None and _has_name_word(words[:-size]):
-            suffix_form, words = found, words[:-size]
+            suffix_form, words, spelled = found, words[:-size], spelled[:-size]
             break
-    for size in range(min(_MAX_FORM_WORDS, len(words) - 1), 0, -1):
-        found = _PREFIX_FORMS.get(" ".join(words[:size]))
+    for size in range(min(edge, len(words) - 1), 0, -1):
+        found = _find_form(_PREFIX_FORMS, spelled[:size])
+        if found is None and size <= 2:
+            found = _find_form(_FRONTED_SUFFIX_FORMS, spelled[:size])
         if found is not None and _has_name_word(words[size:]):
             prefix_form, words = found, words[size:]
             break
@@ -442,6 +510,23 @@ def without_patronymic(words: Sequence[str]) -> list[str]:
         word
         for i, word in enumerate(words)
         if not (i > 0 and is_patronymic(word) and not is_patronymic(words[i - 1]))
+    ]
+
+
+def given_name_words(name: str) -> list[str]:
+    """The given-name words of a listed person's name, normalised: the lists write a person as
+    "Given Names FAMILY NAME" (``"Miguel Angel TREVINO MORALES"`` -> ``["miguel", "angel"]``).
+    A name without that case pattern (all upper case, all capitalised, a script without case)
+    says nothing: ``[]``."""
+    words = name.split()
+    upper = [w.isupper() for w in words]
+    if not any(upper) or all(upper):
+        return []
+    return [
+        token
+        for word, is_upper in zip(words, upper, strict=True)
+        if not is_upper and any(c.islower() for c in word)
+        for token in normalise(word).split()
     ]
 
 

@@ -16,12 +16,18 @@ import pyarrow as pa
 from assets.articles.model import Mention
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
-from assets.linkage.names import analyse_frame
+from assets.linkage.names import analyse_frame, given_name_words
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
 # finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
 # mention with every "Bank" or "Mohammed".
 RARE_TOKEN_MAX_NAMES = 60
+# A word that at least this many listed people carry as a given name is a given name: however
+# few list names carry it, it is not distinctive ("Miguel" is on 48 list names but on millions
+# of people, and sharing it says nothing about identity). Blocking still uses it.
+GIVEN_NAME_MIN_ENTITIES = 3
+# Columns `attach_rare_tokens` adds to both record sets.
+TOKEN_COLUMNS = ("rare_tokens", "distinctive_tokens")
 
 RECORD_COLUMNS: dict[str, str] = {
     "unique_id": "VARCHAR",
@@ -113,15 +119,36 @@ def build_token_frequencies(
     records: str = "linkage.list_records",
     table: str = "linkage.token_frequencies",
 ) -> None:
-    """How many list names carry each token: the rarity that blocking and explanations use."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {table} AS
-        SELECT token, count(DISTINCT unique_id) AS names
-        FROM (SELECT unique_id, unnest(tokens) AS token FROM {records})
-        GROUP BY token
-        """
+    """How many list names carry each token (the rarity that blocking and explanations use),
+    and how many listed people carry it as a given name (`given_name_entities`)."""
+    people = con.execute(
+        f"SELECT DISTINCT entity_id, name FROM {records} WHERE schema = 'Person' ORDER BY ALL"
+    ).fetchall()
+    given: dict[str, set[str]] = {}
+    for entity_id, name in people:
+        for token in given_name_words(name):
+            given.setdefault(token, set()).add(entity_id)
+    given_counts = pa.table(
+        {
+            "token": pa.array(list(given), pa.string()),
+            "entities": pa.array([len(e) for e in given.values()], pa.int64()),
+        }
     )
+    con.register("given_name_counts", given_counts)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT f.token, f.names, coalesce(g.entities, 0) AS given_name_entities
+            FROM (
+                SELECT token, count(DISTINCT unique_id) AS names
+                FROM (SELECT unique_id, unnest(tokens) AS token FROM {records})
+                GROUP BY token
+            ) f LEFT JOIN given_name_counts g USING (token)
+            """
+        )
+    finally:
+        con.unregister("given_name_counts")
 
 
 def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
@@ -211,18 +238,26 @@ def attach_rare_tokens(
     frequencies: str = "linkage.token_frequencies",
     max_names: int = RARE_TOKEN_MAX_NAMES,
 ) -> None:
-    """Add `rare_tokens`: the record's tokens that at most `max_names` list names carry."""
+    """Add `rare_tokens`, the record's tokens of three letters or more that at most
+    `max_names` list names carry (blocking pairs names on them), and `distinctive_tokens`, the
+    rare tokens that are not given names (`GIVEN_NAME_MIN_ENTITIES`; the name comparison's "a
+    shared rare word" level reads them)."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {table} AS
         WITH exploded AS (SELECT unique_id, unnest(tokens) AS token FROM {table}),
         rare AS (
-            SELECT e.unique_id, list(DISTINCT e.token ORDER BY e.token) AS rare_tokens
+            SELECT e.unique_id,
+                   list(DISTINCT e.token ORDER BY e.token) AS rare_tokens,
+                   coalesce(list(DISTINCT e.token ORDER BY e.token) FILTER (
+                       WHERE f.given_name_entities < {GIVEN_NAME_MIN_ENTITIES}),
+                       []::VARCHAR[]) AS distinctive_tokens
             FROM exploded e JOIN {frequencies} f USING (token)
             WHERE f.names <= {int(max_names)} AND length(e.token) >= 3
             GROUP BY e.unique_id
         )
-        SELECT t.*, coalesce(r.rare_tokens, []::VARCHAR[]) AS rare_tokens
+        SELECT t.*, coalesce(r.rare_tokens, []::VARCHAR[]) AS rare_tokens,
+               coalesce(r.distinctive_tokens, []::VARCHAR[]) AS distinctive_tokens
         FROM {table} t LEFT JOIN rare r USING (unique_id)
         """
     )

@@ -14,6 +14,7 @@ from assets.common import tables as contracts
 from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
 from assets.linkage.records import (
     RECORD_COLUMNS,
+    TOKEN_COLUMNS,
     attach_rare_tokens,
     build_list_records,
     build_token_frequencies,
@@ -49,7 +50,7 @@ def list_records_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """`linkage.list_records`; raises when it was built by an older version of the name
     analysis (a column the model compares is missing), saying how to rebuild it."""
     table = con.sql("SELECT * FROM linkage.list_records ORDER BY unique_id").to_arrow_table()
-    missing = [c for c in RECORD_COLUMNS if c not in table.column_names]
+    missing = [c for c in (*RECORD_COLUMNS, *TOKEN_COLUMNS) if c not in table.column_names]
     if missing:
         raise ValueError(
             f"linkage.list_records lacks {', '.join(missing)}: it was built by an older version; "
@@ -59,7 +60,15 @@ def list_records_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def token_frequency_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    return con.sql("SELECT * FROM linkage.token_frequencies ORDER BY token").to_arrow_table()
+    """`linkage.token_frequencies`; raises, like `list_records_table`, when an older version
+    built it."""
+    table = con.sql("SELECT * FROM linkage.token_frequencies ORDER BY token").to_arrow_table()
+    if "given_name_entities" not in table.column_names:
+        raise ValueError(
+            "linkage.token_frequencies lacks given_name_entities: it was built by an older "
+            "version; materialize linkage/list_records again (`make run`)"
+        )
+    return table
 
 
 @dataclass(frozen=True)

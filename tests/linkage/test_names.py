@@ -22,6 +22,7 @@ from assets.linkage.names import (
     analyse,
     analyse_frame,
     core_tokens,
+    given_name_words,
     initials,
     legal_form_family,
     normalise,
@@ -237,6 +238,15 @@ def test_normalise_idempotent_any_text(raw: str) -> None:
         ("ACME LLC MOSCOW BRANCH", "acme llc moscow branch", None),
         # only where the form may stand: "limited", "co", "sa" do not open a name
         ("LIMITED EDITIONS", "limited editions", None),
+        # a few forms written after a name also in front of it (registers, payment files)
+        ("LTD HIGHTRAIL", "hightrail", "ltd"),
+        ("SARL YAMEN BENIN", "yamen benin", "sarl"),
+        ("SAS INSTITUTE", "sas institute", None),
+        # a one-letter slip in a long form word
+        ("LIMITED LIABILITI COMPANY AVISTO", "avisto", "llc"),
+        ("HANLEY LIMITD", "hanley", "ltd"),
+        ("JOINT STOCK COMPANI POLIMER", "polimer", "jsc"),
+        ("OPEN JOINT STOCK COPMANY KHIMPROM", "khimprom", "ojsc"),
         ("CO OPERATIVE BANK", "co operative bank", None),
         ("SA LEADING", "sa leading", None),
         # names without a form
@@ -550,3 +560,20 @@ def test_given_family_key_agrees_across_name_order_and_patronymic() -> None:
         for name in ("Mikhail Yefimovich FRADKOV", "FRADKOV, Mikhail Yefimovich", "Mikhail Fradkov")
     }
     assert keys == {"fradkov mikhail"}
+
+
+@pytest.mark.parametrize(
+    ("name", "given"),
+    [
+        ("Miguel Angel TREVINO MORALES", ["miguel", "angel"]),
+        ("Ayman AL-ZAWAHIRI", ["ayman"]),
+        ("Sergey Ivanovich MOROZOV", ["sergey", "ivanovich"]),
+        # no case pattern, nothing to say
+        ("AYMAN AL-ZAWAHIRI", []),
+        ("Ayman Al-Zawahiri", []),
+        ("Владимир ПУТИН", ["vladimir"]),
+        ("金正恩", []),
+    ],
+)
+def test_given_name_words(name: str, given: list[str]) -> None:
+    assert given_name_words(name) == given

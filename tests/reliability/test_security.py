@@ -168,6 +168,7 @@ FORMATTED_SQL = {
     ("assets/linkage/records.py", "records"): "a table name chosen by the code",
     ("assets/linkage/records.py", "frequencies"): "a table name chosen by the code",
     ("assets/linkage/records.py", "int(max_names)"): "an int",
+    ("assets/linkage/records.py", "GIVEN_NAME_MIN_ENTITIES"): "a constant",
     ("assets/linkage/splink_run.py", "int(threads)"): "an int",
     ("assets/linkage/backend.py", "int(self.config.threads)"): "an int",
     ("assets/linkage/backend.py", "result.physical_name"): "Splink's own table name",
