@@ -231,9 +231,12 @@ def register_duckdb_functions(spark: Any) -> None:
 
 
 def _to_spark(node: exp.Expression) -> exp.Expression:
-    # DuckDB `len(list)` (parsed as LENGTH) and `array_length(list)`: Spark's `size`. Every
-    # `len` in our comparisons is applied to a list column.
-    if isinstance(node, exp.Length | exp.ArraySize):
+    # DuckDB `len(list)` (parsed as LENGTH) and `array_length(list)`: Spark's `size`. Our
+    # comparisons apply `len` to list columns and lists; `length` of a lambda's variable (an
+    # Identifier, not a Column: one word of a list) is a string's length and stays.
+    if isinstance(node, exp.ArraySize) or (
+        isinstance(node, exp.Length) and not isinstance(node.this, exp.Identifier)
+    ):
         return exp.Anonymous(this="size", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.lower() in (
         "list_intersect",

@@ -89,6 +89,12 @@ def mentions(con: duckdb.DuckDBPyConnection) -> pa.Table:
         queries.append(
             name_query(name, kind=kind, country=country, birth_year=year, query_id=f"q_{i}")
         )
+        # Spelling slips: one word's last letter doubled (word-by-word levels, Levenshtein in
+        # a lambda), or two words' (Jaro-Winkler, the UDF).
+        for slips in (1, 2):
+            if len(words) > slips:
+                slipped = [w + w[-1] if j < slips else w for j, w in enumerate(words)]
+                queries.append(name_query(" ".join(slipped), kind=kind, query_id=f"q_{i}_{slips}"))
     return mention_records(queries, token_frequency_table(con))
 
 
@@ -121,6 +127,7 @@ def test_mention_linkage_is_the_same_on_spark(
     assert duck.num_rows >= 10 and "match" in duck.column("band").to_pylist()
     name_levels = {dict(r["levels"])["name"] for r in duck.to_pylist()}
     assert any("Jaro-Winkler" in level for level in name_levels)  # the UDF is exercised
+    assert any("spelled nearly" in level for level in name_levels)  # lambdas on Spark
     assert_same(duck, spark, ("mention_id", "entity_id"), "band")
     # (The explanation names the entity's best-scoring list name; two names of one entity
     # with the same weight tie, and the backends may break the tie differently.)
