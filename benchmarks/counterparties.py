@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from assets.counterparties.screening import CounterpartyScreener
+from assets.counterparties.screening import RECORD_BANDS, CounterpartyScreener
 from assets.linkage.scoring import Bands
 from benchmarks import devset
 from benchmarks.linkage import build_warehouse
@@ -28,16 +28,19 @@ from benchmarks.report import table, write_section
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "data" / "models"
 SPEED_RECORDS = 100_000
-THRESHOLDS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.02, 0.03, 0.05, 0.08, 0.1, 0.2, 0.35, 0.6, 0.9)
+# A second development set, built the same way, looked at only to report: the record rules and
+# bands were chosen on the first (`devset.SEED`).
+HELD_OUT_SEED = 7
 
 
 def _rate(hit: int, total: int) -> str:
     return f"{hit / total:.3f}" if total else "-"
 
 
-def quality(database: Path, bands: Bands) -> dict[str, Any]:
+def quality(database: Path, bands: Bands, seed: int = devset.SEED) -> dict[str, Any]:
     with duckdb.connect(str(database), read_only=True) as con:
-        dev = devset.build(con)
+        dev = devset.build(con, seed=seed)
         screener = CounterpartyScreener.from_warehouse(con, MODEL_DIR, bands)
         probe = CounterpartyScreener.from_warehouse(
             con, MODEL_DIR, Bands(match=bands.match, review=1e-6)
@@ -211,7 +214,18 @@ def speed(database: Path, folder: Path) -> dict[str, Any]:
     }
 
 
-def report(q: dict[str, Any], s: dict[str, Any] | None, bands: Bands) -> str:
+def _headline(q: dict[str, Any]) -> tuple[str, str]:
+    """Recall of the expected entity and false-alarm rate at the match band."""
+    totals: dict[str, Counter[str]] = defaultdict(Counter)
+    for (kind, _), counts in q["slices"].items():
+        totals[kind].update(counts)
+    pos, neg = totals["positive"], totals["negative"]
+    return _rate(pos["match"], pos["records"]), _rate(neg["match"], neg["records"])
+
+
+def report(
+    q: dict[str, Any], held_out: dict[str, Any], s: dict[str, Any] | None, bands: Bands
+) -> str:
     slices = q["slices"]
     rows = []
     totals: dict[str, Counter[str]] = defaultdict(Counter)
@@ -253,6 +267,16 @@ def report(q: dict[str, Any], s: dict[str, Any] | None, bands: Bands) -> str:
         f"**False-alarm rate (negatives with any match-band hit): "
         f"{_rate(neg['match'], neg['records'])}** (target 0.02); with any hit at match + review: "
         f"{_rate(neg['review'], neg['records'])}.\n\n"
+        f"On a second development set built the same way (seed {HELD_OUT_SEED}, "
+        f"{held_out['records']:,} records), never looked at while the record rules and bands "
+        "were chosen: **recall {}, false-alarm rate {}** at the match band.\n\n".format(
+            *_headline(held_out)
+        )
+        + "Record screening has bands of its own (news: match >= 0.6, review >= 0.35): a "
+        "record carries no article around its name, so the model's probabilities for a bare "
+        "name with a spelling slip or a dropped middle name stay low, and a listed counterparty "
+        "missed costs more than an analyst's look at a false alarm "
+        "(`assets/counterparties/screening.py`).\n\n"
         "For positives the rates are recall of the expected entity; for negatives the share "
         "with any hit; for namesakes the share hitting the listed namesake.\n\n"
         + table(["set", "slice", "records", "rate (match)", "rate (match + review)"], rows)
@@ -307,12 +331,13 @@ def report(q: dict[str, Any], s: dict[str, Any] | None, bands: Bands) -> str:
 
 
 def main(with_speed: bool = True) -> None:
-    bands = Bands()
+    bands = RECORD_BANDS
     with tempfile.TemporaryDirectory() as tmp:
         database = build_warehouse(Path(tmp))
         q = quality(database, bands)
+        held_out = quality(database, bands, HELD_OUT_SEED)
         s = speed(database, Path(tmp)) if with_speed else None
-    write_section("counterparties", report(q, s, bands))
+    write_section("counterparties", report(q, held_out, s, bands))
     print(json.dumps({k: v for k, v in (s or {}).items()}, indent=2))
 
 

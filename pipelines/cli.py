@@ -304,7 +304,9 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     for problem in read.problems:
         print(f"sanctions: {problem.describe(str(path))}", file=sys.stderr)
     bands = Bands(match=args.match_threshold, review=args.review_threshold)
-    screener = CounterpartyScreener.from_warehouse(con, Path(args.model_dir), bands)
+    screener = CounterpartyScreener.from_warehouse(
+        con, Path(args.model_dir), bands, args.birth_year_tolerance
+    )
     hits = screener.screen(read.records)
     written = write_hits(
         hit_lines(hits, read.records, band=args.band),
@@ -385,8 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds to wait while a run holds the warehouse (default: 5 to read, 60 to write)",
     )
-    parser.add_argument("--match-threshold", type=float, default=0.6)
-    parser.add_argument("--review-threshold", type=float, default=0.35)
+    parser.add_argument(
+        "--match-threshold",
+        type=float,
+        help="probability of the match band (default: 0.6; screen-file: 0.08)",
+    )
+    parser.add_argument(
+        "--review-threshold",
+        type=float,
+        help="probability of the review band (default: 0.35; screen-file: 0.03)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")
     lists.add_argument("--json", action="store_true")
@@ -415,6 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     screen_file.add_argument(
         "--band", choices=["review", "match"], default="review", help="lowest band written"
+    )
+    screen_file.add_argument(
+        "--birth-year-tolerance",
+        type=int,
+        default=1,
+        help="years a record's year of birth may differ from a listed one and still agree",
     )
     explain = sub.add_parser(
         "explain", help="the match weight of one hit, comparison by comparison"
@@ -445,8 +461,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _default_bands(args: argparse.Namespace) -> None:
+    """Unset thresholds: record screening's bands for screen-file, news screening's else."""
+    from assets.counterparties.screening import RECORD_BANDS
+    from assets.linkage.scoring import Bands
+
+    defaults = RECORD_BANDS if args.command == "screen-file" else Bands()
+    if args.match_threshold is None:
+        args.match_threshold = defaults.match
+    if args.review_threshold is None:
+        args.review_threshold = defaults.review
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _default_bands(args)
     path = args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
     args.model_dir = args.model_dir or os.environ.get("SANCTIONS_MODEL_DIR") or DEFAULT_MODEL_DIR
     try:

@@ -171,9 +171,27 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         "probability are one canonical entity",
     )
 
+    record_match_threshold: float = Field(
+        default=0.08,
+        description="counterparty screening: probability for the match band (records flag "
+        "lower than news: a listed counterparty missed is a breach)",
+    )
+    record_review_threshold: float = Field(
+        default=0.03, description="counterparty screening: probability for the review band"
+    )
+    record_birth_year_tolerance: int = Field(
+        default=1,
+        description="counterparty screening: years a record's year of birth may differ from a "
+        "listed one and still agree",
+    )
+
     def bands(self) -> Bands:
         """The score bands these settings give."""
         return Bands(match=self.match_threshold, review=self.review_threshold)
+
+    def record_bands(self) -> Bands:
+        """The score bands of counterparty screening."""
+        return Bands(match=self.record_match_threshold, review=self.record_review_threshold)
 
     def backend_config(self, warehouse: str) -> BackendConfig:
         """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""

@@ -72,12 +72,14 @@ def counterparty_matches(
     the mention model (`counterparties.hits`): the best list name per (record, entity) at or
     above the review band, with probability, band and explanation."""
     model = load_model(Path(linkage.model_dir))
-    bands = linkage.bands()
+    bands = linkage.record_bands()
     counts = {"files": 0, "records": 0, "hits": 0, "match_band": 0}
     with warehouse.get_connection() as con:
         pending = unscreened_files(con)
         if pending:
-            screener = CounterpartyScreener.from_warehouse(con, Path(linkage.model_dir), bands)
+            screener = CounterpartyScreener.from_warehouse(
+                con, Path(linkage.model_dir), bands, linkage.record_birth_year_tolerance
+            )
         for path in pending:
             records = load_records(con, path)
             hits = screener.screen(records)
@@ -105,12 +107,14 @@ def counterparty_list_change_matches(
     those entities only; their hits replace the file's earlier hits with them (`trigger =
     'list_change'`). Each publication is re-screened once (`counterparties.rescreens`)."""
     model = load_model(Path(linkage.model_dir))
-    bands = linkage.bands()
+    bands = linkage.record_bands()
     total, publications = 0, 0
     with warehouse.get_connection() as con:
         pending = pending_list_changes(con, RESCREENS)
         screener = (
-            CounterpartyScreener.from_warehouse(con, Path(linkage.model_dir), bands)
+            CounterpartyScreener.from_warehouse(
+                con, Path(linkage.model_dir), bands, linkage.record_birth_year_tolerance
+            )
             if pending
             else None
         )

@@ -5,11 +5,23 @@ and blocking, its country is "named in the sentence" (the strongest country evid
 can carry), its birth year is the mention's birth-year range, its identifiers are compared like
 an IMO number found in an article (`assets.linkage.screen.name_query`).
 
-One thing a record has that a mention never has is a full date of birth. The model compares
-years; a record born 1962-05-14 against an entity listed as born 1962-01-01 would count as
-"birth year agrees". Here such a pair takes the model's own "birth year disagrees" level instead
-(its learned weight, read from the model file): dates that disagree at the precision both give
-are a disagreement, whatever the years say.
+A record is not a sentence, though, and three rules say how it differs; each gives a pair one of
+the model's own levels (with its learned weight, read from the model file) and says so in the
+explanation:
+- A record's year of birth counts with a tolerance (`BIRTH_YEAR_TOLERANCE`, one year either
+  way): registers and lists disagree by a year often (an age turned into a year, a date
+  converted between calendars), which is why screening tools allow for it.
+- A record has full dates of birth, a mention never does. Dates that disagree at the precision
+  both give (1962-05-14 against a listed 1962-01-01) take the "birth year disagrees" level,
+  whatever the years say.
+- A record names a person in full. When the listed person is also named with two words or more
+  and the two names share nothing but a rare word (a family name: "Hao HUANG" and "Man Chi
+  HUANG"), the names do not agree: the pair takes the name comparison's "else" level.
+
+The bands differ too (`RECORD_BANDS`): a counterparty missed is a breach, a false alarm costs an
+analyst a look, so record screening flags at lower probabilities than news screening; the
+thresholds were chosen on the development set of `benchmarks/devset.py` and measured on a second
+one built with another seed (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ import csv
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +38,11 @@ import duckdb
 
 from assets.articles.model import Mention
 from assets.counterparties.records import CounterpartyRecord
+from assets.linkage.names import core_tokens, normalise
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import Bands, score
 from assets.linkage.screen import Screener, name_query
-from assets.linkage.settings import BIRTH_YEAR
+from assets.linkage.settings import BIRTH_YEAR, NAME
 
 # The stable output of `sanctions screen-file`: evaluations read these columns.
 HIT_COLUMNS = (
@@ -43,68 +56,126 @@ HIT_COLUMNS = (
 )
 # Records scored per Splink run: bounds memory on large files at no cost in speed.
 CHUNK_RECORDS = 25_000
+# Years a record's year of birth may be off and still agree with a listed one.
+BIRTH_YEAR_TOLERANCE = 1
+# Bands of record screening (news screening: `Bands()`): see the module docstring.
+RECORD_BANDS = Bands(match=0.08, review=0.03)
+# The name comparison's level for names that share only a rare word.
+SHARED_RARE_WORD = "a shared rare word"
+# Where `assets.linkage.scoring.explain` writes each comparison the record rules change.
+_EXPLANATION_PREFIX = {NAME: "name '", BIRTH_YEAR: "birth year"}
+NAME_FREQUENCY = "name_frequency"  # the name's term-frequency adjustment in `contributions`
 
 
 def mention_id(row: int) -> str:
     return f"r{row:09d}"
 
 
-def record_mention(record: CounterpartyRecord) -> Mention:
+def record_mention(
+    record: CounterpartyRecord, birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE
+) -> Mention:
     """The record as the model's input: the same shape a news mention has."""
     return name_query(
         record.name,
         kind=record.kind,
         country=record.country,
         birth_year=record.birth_year,
+        birth_year_tolerance=birth_year_tolerance,
         identifiers=record.identifiers,
         query_id=mention_id(record.row),
     )
 
 
-def listed_birth_dates(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """entity_id -> its listed dates of birth (ISO at the precision listed)."""
+@dataclass(frozen=True)
+class ListedFacts:
+    """What the record rules need to know of the listed entities."""
+
+    birth_dates: dict[str, list[str]] = field(default_factory=dict)  # ISO, at listed precision
+    people: frozenset[str] = frozenset()  # entity ids of listed persons
+
+
+def listed_facts(con: duckdb.DuckDBPyConnection) -> ListedFacts:
     rows = con.execute(
-        "SELECT entity_id, birth_dates FROM sources.entities WHERE len(birth_dates) > 0"
+        "SELECT entity_id, schema, birth_dates FROM sources.entities "
+        "WHERE schema = 'Person' OR len(birth_dates) > 0"
     ).fetchall()
-    return {str(e): [str(d) for d in dates] for e, dates in rows}
+    return ListedFacts(
+        birth_dates={str(e): [str(d) for d in dates] for e, _, dates in rows if dates},
+        people=frozenset(str(e) for e, schema, _ in rows if schema == "Person"),
+    )
 
 
-def _compatible(a: str, b: str) -> bool:
-    """Two ISO dates agree at the precision both give: 1962 vs 1962-05-14 agree."""
-    return a.startswith(b) or b.startswith(a)
+def _dates_agree(record_date: str, listed_date: str, tolerance: int) -> bool:
+    """Two ISO dates agree at the precision both give (1962 and 1962-05-14 agree); when one of
+    them is a year alone, years `tolerance` apart agree too."""
+    if record_date.startswith(listed_date) or listed_date.startswith(record_date):
+        return True
+    if min(len(record_date), len(listed_date)) == 4:
+        return abs(int(record_date[:4]) - int(listed_date[:4])) <= tolerance
+    return False
 
 
-def birth_date_disagrees(record_date: str | None, listed: Sequence[str]) -> bool:
+def birth_date_disagrees(
+    record_date: str | None, listed: Sequence[str], tolerance: int = BIRTH_YEAR_TOLERANCE
+) -> bool:
     """Whether a record's date of birth (at least year and month) agrees with none of the
     listed ones. Without a listed date, or a year-only record date, there is nothing to say."""
     if record_date is None or len(record_date) < 7 or not listed:
         return False
-    return not any(_compatible(record_date, d) for d in listed)
+    return not any(_dates_agree(record_date, d, tolerance) for d in listed)
 
 
-def _disagree_weight(settings: Mapping[str, Any]) -> tuple[float, str]:
-    """The learned weight and label of the birth-year comparison's "disagrees" level (the else
-    level, the last one)."""
-    for comparison in settings["comparisons"]:
-        if comparison["output_column_name"] == BIRTH_YEAR:
-            level = comparison["comparison_levels"][-1]
-            weight = math.log2(level["m_probability"] / level["u_probability"])
-            return weight, str(level.get("label_for_charts", "birth year disagrees"))
-    raise ValueError(f"the model has no {BIRTH_YEAR!r} comparison")
+def names_a_person_in_full(name: str) -> bool:
+    """Two words or more once legal forms and particles are set aside."""
+    return len(core_tokens(normalise(name))) >= 2
+
+
+def level_weight(settings: Mapping[str, Any], comparison: str, label: str | None) -> float:
+    """The learned weight of a comparison's level, by its label; None: the else level (the
+    last one)."""
+    for candidate in settings["comparisons"]:
+        if candidate["output_column_name"] != comparison:
+            continue
+        levels = candidate["comparison_levels"]
+        found = [lv for lv in levels if lv.get("label_for_charts") == label] if label else []
+        level = found[0] if found else levels[-1]
+        if label and not found:
+            raise ValueError(f"the model's {comparison!r} comparison has no level {label!r}")
+        return math.log2(level["m_probability"] / level["u_probability"])
+    raise ValueError(f"the model has no {comparison!r} comparison")
+
+
+def _level_label(settings: Mapping[str, Any], comparison: str) -> str:
+    """The label of a comparison's else level (the last one)."""
+    for candidate in settings["comparisons"]:
+        if candidate["output_column_name"] == comparison:
+            return str(candidate["comparison_levels"][-1].get("label_for_charts", "else"))
+    raise ValueError(f"the model has no {comparison!r} comparison")
 
 
 @dataclass
 class CounterpartyScreener:
-    """The lists, the model and the listed dates of birth, loaded once."""
+    """The lists, the model and the listed facts the record rules read, loaded once."""
 
     screener: Screener
-    birth_dates: dict[str, list[str]]
+    listed: ListedFacts
+    birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE
 
     @classmethod
     def from_warehouse(
-        cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        model_dir: Path,
+        bands: Bands = RECORD_BANDS,
+        birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE,
     ) -> CounterpartyScreener:
-        return cls(Screener.from_warehouse(con, model_dir, bands), listed_birth_dates(con))
+        if birth_year_tolerance < 0:
+            raise ValueError(f"birth year tolerance must be 0 or more, not {birth_year_tolerance}")
+        return cls(
+            Screener.from_warehouse(con, model_dir, bands),
+            listed_facts(con),
+            birth_year_tolerance,
+        )
 
     @property
     def bands(self) -> Bands:
@@ -125,7 +196,7 @@ class CounterpartyScreener:
         for start in range(0, len(records), chunk_records):
             chunk = records[start : start + chunk_records]
             by_mention = {mention_id(r.row): r for r in chunk}
-            mentions = [record_mention(r) for r in chunk]
+            mentions = [record_mention(r, self.birth_year_tolerance) for r in chunk]
             table = mention_records(mentions, self.screener.token_frequencies)
             scored = score(
                 table,
@@ -144,43 +215,77 @@ class CounterpartyScreener:
         return hits
 
     def _refine(self, hit: dict[str, Any], record: CounterpartyRecord) -> dict[str, Any] | None:
-        listed = self.birth_dates.get(hit["entity_id"], [])
+        """The hit after the record rules of the module docstring; None when it falls below
+        the review band."""
+        settings = self.screener.model.settings
         hit = {**hit, "row": record.row, "record_id": record.record_id, "query": record.name}
-        if not birth_date_disagrees(record.birth_date, listed):
-            return hit
-        contributions = dict(hit["contributions"])
         levels = dict(hit["levels"])
-        before = contributions.get(BIRTH_YEAR, 0.0)
-        weight, label = _disagree_weight(self.screener.model.settings)
-        if levels.get(BIRTH_YEAR) == label:
-            return hit  # the years already disagree
-        match_weight = float(hit["match_weight"]) - before + weight
-        probability = 1.0 / (1.0 + 2.0 ** (-match_weight))
-        band = self.bands.band(probability)
-        if band is None:
-            return None
-        old_part = f"{str(levels.get(BIRTH_YEAR, '')).lower()} ({before:+.1f})"
-        new_part = (
-            f"date of birth {record.birth_date} disagrees with listed "
-            f"{', '.join(sorted(listed))} ({weight:+.1f})"
-        )
-        explanation = str(hit["explanation"])
-        explanation = (
-            explanation.replace(old_part, new_part)
-            if old_part in explanation
-            else f"{explanation}; {new_part}"
-        )
-        contributions[BIRTH_YEAR] = weight
-        levels[BIRTH_YEAR] = label
-        return {
-            **hit,
-            "match_weight": match_weight,
-            "match_probability": probability,
-            "band": band,
-            "contributions": list(contributions.items()),
-            "levels": list(levels.items()),
-            "explanation": explanation,
-        }
+        listed_dates = self.listed.birth_dates.get(hit["entity_id"], [])
+        if birth_date_disagrees(record.birth_date, listed_dates, self.birth_year_tolerance):
+            label = _level_label(settings, BIRTH_YEAR)
+            if levels.get(BIRTH_YEAR) != label:  # the years may already disagree
+                hit = _with_level(
+                    hit,
+                    BIRTH_YEAR,
+                    label,
+                    level_weight(settings, BIRTH_YEAR, None),
+                    f"date of birth {record.birth_date} disagrees with listed "
+                    f"{', '.join(sorted(listed_dates))}",
+                )
+        if (
+            levels.get(NAME) == SHARED_RARE_WORD
+            and record.kind in ("person", "any")
+            and hit["entity_id"] in self.listed.people
+            and names_a_person_in_full(record.name)
+            and names_a_person_in_full(str(hit["matched_name"]))
+        ):
+            hit = _with_level(
+                hit,
+                NAME,
+                _level_label(settings, NAME),
+                level_weight(settings, NAME, None),
+                f"name '{hit['matched_name']}' shares only a rare word with a person named "
+                "in full: other names differ",
+            )
+        hit["band"] = self.bands.band(float(hit["match_probability"]))
+        return hit if hit["band"] is not None else None
+
+
+def _with_level(
+    hit: dict[str, Any], comparison: str, label: str, weight: float, reason: str
+) -> dict[str, Any]:
+    """`hit` with `comparison` at the level `label` (weight `weight`): the match weight,
+    probability and explanation follow; `reason` replaces the comparison's part of the
+    explanation."""
+    contributions = dict(hit["contributions"])
+    levels = dict(hit["levels"])
+    before = contributions.get(comparison, 0.0)
+    if comparison == NAME:  # the name's frequency adjustment goes with its level
+        before += contributions.get(NAME_FREQUENCY, 0.0)
+        contributions[NAME_FREQUENCY] = 0.0
+    match_weight = float(hit["match_weight"]) - before + weight
+    parts = str(hit["explanation"]).split("; ")
+    new_part = f"{reason} ({weight:+.1f})"
+    # The comparison's part of the explanation: its prefix and its printed weight.
+    prefix, printed = _EXPLANATION_PREFIX[comparison], f"({before:+.1f})"
+    at = next(
+        (i for i, p in enumerate(parts) if p.startswith(prefix) and p.endswith(printed)), None
+    )
+    if at is None:
+        parts.append(new_part)
+    else:
+        parts[at] = new_part
+    explanation = "; ".join(parts)
+    contributions[comparison] = weight
+    levels[comparison] = label
+    return {
+        **hit,
+        "match_weight": match_weight,
+        "match_probability": 1.0 / (1.0 + 2.0 ** (-match_weight)),
+        "contributions": list(contributions.items()),
+        "levels": list(levels.items()),
+        "explanation": explanation,
+    }
 
 
 # --- output ------------------------------------------------------------------------------------

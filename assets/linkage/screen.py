@@ -60,11 +60,13 @@ def name_query(
     kind: str = "any",
     country: str | None = None,
     birth_year: int | None = None,
+    birth_year_tolerance: int = 0,
     identifiers: Sequence[MentionIdentifier] = (),
     query_id: str = "q_1",
 ) -> Mention:
     """A bare name with optional facts, dressed as a mention with that context: the country as
-    named in the sentence and the article, the birth year as the mention's range."""
+    named in the sentence and the article, the birth year as the mention's range (widened by
+    `birth_year_tolerance` years either way)."""
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     code = country_code(country) if country else None
@@ -84,8 +86,8 @@ def name_query(
         canonical_text=name,
         sentence_countries=[code] if code else [],
         article_countries=[code] if code else [],
-        birth_year_min=birth_year,
-        birth_year_max=birth_year,
+        birth_year_min=None if birth_year is None else birth_year - birth_year_tolerance,
+        birth_year_max=None if birth_year is None else birth_year + birth_year_tolerance,
         identifiers=list(identifiers),
     )
 

@@ -122,7 +122,9 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
         assert again.asset_materializations_for_node(node)[0].metadata["publications"].value == 0
 
         # A changed file replaces its records and hits; a removed one takes them away.
-        (inbox / "suppliers.csv").write_text(FILE.replace("S-2,Minsk", "S-2,Oslo"), "utf-8")
+        (inbox / "suppliers.csv").write_text(
+            FILE.replace("S-2,Minsk Wheel Tractor Plant", "S-2,Nordlys Timber"), "utf-8"
+        )
         assert dg.materialize(SCREEN, instance=instance, resources=resources).success
         third = hits()
         assert ("S-2", "ofac_sdn:34769") not in third and ("S-1", "ofac_sdn:47949") in third

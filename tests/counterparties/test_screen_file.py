@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.counterparties.records import CounterpartyRecord
-from assets.counterparties.screening import HIT_COLUMNS, CounterpartyScreener
+from assets.counterparties.screening import (
+    HIT_COLUMNS,
+    RECORD_BANDS,
+    CounterpartyScreener,
+    birth_date_disagrees,
+)
 from assets.linkage.scoring import Bands
 from assets.sources import uk_ofsi, un_sc
 from pipelines import cli
@@ -32,7 +38,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def screener(warehouse: Path) -> CounterpartyScreener:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return CounterpartyScreener.from_warehouse(con, MODELS, Bands())
+        return CounterpartyScreener.from_warehouse(con, MODELS)  # record screening's bands
 
 
 def _record(row: int, name: str, **facts: object) -> CounterpartyRecord:
@@ -43,10 +49,7 @@ def _best(
     screener: CounterpartyScreener, record: CounterpartyRecord, entity: str
 ) -> dict[str, object]:
     """The pair (record, entity) scored with no probability floor."""
-    unfloored = CounterpartyScreener(
-        type(screener.screener)(**{**screener.screener.__dict__, "bands": Bands(review=1e-9)}),
-        screener.birth_dates,
-    )
+    unfloored = replace(screener, screener=replace(screener.screener, bands=Bands(review=1e-9)))
     return next(h for h in unfloored.screen([record]) if h["entity_id"] == entity)
 
 
@@ -90,6 +93,64 @@ def test_a_disagreeing_birth_date_scores_lower_than_none(screener: CounterpartyS
     assert "date of birth 1975-01-02 disagrees with listed 1975-09-07" in str(
         other_day["explanation"]
     )
+
+
+def test_a_birth_year_one_off_agrees_within_the_tolerance(warehouse: Path) -> None:
+    # Listed born 1975: a register that says 1976 is within the default tolerance of one year.
+    record = _record(1, "Zaurbek Guchaev", kind="person", country="RU", birth_year=1976)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tolerant = CounterpartyScreener.from_warehouse(con, MODELS)
+        strict = CounterpartyScreener.from_warehouse(con, MODELS, birth_year_tolerance=0)
+    one_off = _best(tolerant, record, "un_sc:QDi.367")
+    exact_only = _best(strict, record, "un_sc:QDi.367")
+    assert dict(one_off["levels"])["birth_year"] == "birth year agrees"  # type: ignore[call-overload]
+    assert dict(exact_only["levels"])["birth_year"] == "birth year within 3 years"  # type: ignore[call-overload]
+    assert one_off["band"] == "match"
+    assert exact_only["match_probability"] < one_off["match_probability"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("record_date", "listed", "tolerance", "disagrees"),
+    [
+        ("1963-05-14", ["1962"], 1, False),  # a listed year alone: within the tolerance
+        ("1963-05-14", ["1962"], 0, True),
+        ("1963-05-14", ["1962-01-01"], 1, True),  # two full dates: the tolerance is for years
+        ("1962-05-14", ["1962-05"], 0, False),
+        ("1962", ["1970-01-01"], 1, False),  # a year-only record says nothing here
+        ("1962-05-14", [], 1, False),
+    ],
+)
+def test_birth_date_disagreement_with_tolerance(
+    record_date: str, listed: list[str], tolerance: int, disagrees: bool
+) -> None:
+    assert birth_date_disagrees(record_date, listed, tolerance) is disagrees
+
+
+def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyScreener) -> None:
+    # "Ivan Guchaev" shares only the rare family name with the listed Zaurbek Salimovich
+    # GUCHAEV: another person. A bare "Guchaev" is still a surname inside the listed name.
+    other_person = _best(screener, _record(1, "Ivan Guchaev", kind="person"), "un_sc:QDi.367")
+    assert dict(other_person["levels"])["name"] == "All other comparisons"  # type: ignore[call-overload]
+    assert "shares only a rare word with a person named in full" in str(other_person["explanation"])
+    assert other_person["match_probability"] < 0.001  # type: ignore[operator]
+    surname = _best(screener, _record(2, "Guchaev", kind="person"), "un_sc:QDi.367")
+    assert dict(surname["levels"])["name"] == "a one-word name inside the other"  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("argv", "match", "review"),
+    [
+        (["screen-file", "f.csv", "--out", "o.jsonl"], RECORD_BANDS.match, RECORD_BANDS.review),
+        (["screen", "Ivan Guchaev"], Bands().match, Bands().review),
+        (["--match-threshold", "0.5", "screen-file", "f.csv", "--out", "o"], 0.5, 0.03),
+    ],
+)
+def test_screen_file_uses_record_bands_unless_told(
+    argv: list[str], match: float, review: float
+) -> None:
+    args = cli.build_parser().parse_args(argv)
+    cli._default_bands(args)
+    assert (args.match_threshold, args.review_threshold) == (match, review)
 
 
 def run(warehouse: Path, *args: str) -> int:
