@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
 from assets.linkage.settings import COMPARISON_NAMES
-from assets.linkage.splink_run import MENTIONS, splink_session
+from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
 
 
 @dataclass(frozen=True)
@@ -138,23 +138,44 @@ def score(
         list_records = list_records.filter(pc.is_in(list_records.column("entity_id"), wanted))
         if list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
-    labels = level_labels(settings)
     with splink_session(mentions, list_records, dict(settings), tf_core, engine=engine) as session:
-        predictions = session.linker.inference.predict(
-            threshold_match_probability=bands.review,
+        return score_in_session(
+            session,
+            settings,
+            bands,
             num_chunks_right=num_chunks_right,
-            warning_mode="never",
+            waterfall_html=waterfall_html,
         )
-        if waterfall_html is not None:
-            rows = session.read(predictions).to_pylist()
-            if rows:
-                top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
-                chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
-                write_chart(chart.to_html(inline=True), waterfall_html)
-        if isinstance(session.backend, DuckDBBackend):
-            best = best_rows(session.con, predictions.physical_name, labels, bands)
-        else:
-            best = _best_rows_of_arrow(session.read(predictions), labels, bands)
+
+
+def score_in_session(
+    session: SplinkSession,
+    settings: Mapping[str, Any],
+    bands: Bands,
+    *,
+    num_chunks_right: int | None = None,
+    waterfall_html: Path | None = None,
+) -> pa.Table:
+    """`score` on a Splink session already holding the mentions and the list records."""
+    labels = level_labels(settings)
+    predictions = session.linker.inference.predict(
+        threshold_match_probability=bands.review,
+        num_chunks_right=num_chunks_right,
+        warning_mode="never",
+    )
+    if waterfall_html is not None:
+        rows = session.read(predictions).to_pylist()
+        if rows:
+            top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
+            chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
+            write_chart(chart.to_html(inline=True), waterfall_html)
+    if isinstance(session.backend, DuckDBBackend):
+        best = best_rows(session.con, predictions.physical_name, labels, bands)
+        # The predictions are read; a reused session would otherwise keep them until the next
+        # batch.
+        predictions.drop_table_from_database_and_remove_from_cache()
+    else:
+        best = _best_rows_of_arrow(session.read(predictions), labels, bands)
     return matches_table(best, labels, bands)
 
 

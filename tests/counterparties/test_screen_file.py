@@ -4,6 +4,7 @@ are about as rare as with every list loaded) with the project's model."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def _best(
 ) -> dict[str, object]:
     """The pair (record, entity) scored with no probability floor."""
     unfloored = CounterpartyScreener(
-        type(screener.screener)(**{**screener.screener.__dict__, "bands": Bands(review=1e-9)}),
+        dataclasses.replace(screener.screener, bands=Bands(review=1e-9)),
         screener.birth_dates,
     )
     return next(h for h in unfloored.screen([record]) if h["entity_id"] == entity)
