@@ -16,8 +16,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
+from assets.linkage.records import RECORD_COLUMNS
 from assets.linkage.settings import COMPARISON_NAMES
 from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
 
@@ -133,19 +135,21 @@ def score(
         return MATCH_ARROW.empty_table()
     if entity_filter is not None:
         wanted = pa.array(sorted(set(entity_filter)), pa.string())
-        import pyarrow.compute as pc
-
         list_records = list_records.filter(pc.is_in(list_records.column("entity_id"), wanted))
         if list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
-    with splink_session(mentions, list_records, dict(settings), tf_core, engine=engine) as session:
-        return score_in_session(
+    profiles = MentionProfiles.of(mentions)
+    with splink_session(
+        profiles.distinct, list_records, dict(settings), tf_core, engine=engine
+    ) as session:
+        matches = score_in_session(
             session,
             settings,
             bands,
             num_chunks_right=num_chunks_right,
             waterfall_html=waterfall_html,
         )
+    return profiles.spread(matches)
 
 
 def score_in_session(
@@ -177,6 +181,77 @@ def score_in_session(
     else:
         best = _best_rows_of_arrow(session.read(predictions), labels, bands)
     return matches_table(best, labels, bands)
+
+
+@dataclass(frozen=True)
+class MentionProfiles:
+    """Mentions that Splink cannot tell apart, scored once. Two mentions with the same values in
+    every column but their ids (the same name, type, countries, birth years and identifiers)
+    get the same predictions against every list name: the model's term frequencies come from
+    the lists, not from the batch. News repeats names ("Vladimir Putin" in article after
+    article), so scoring one mention per profile and copying its matches to the others gives
+    the same table for less work."""
+
+    distinct: pa.Table  # one mention record per profile (the one with the lowest mention id)
+    members: pa.Table  # (profile_id, mention_id): every mention under its profile's mention id
+
+    @classmethod
+    def of(cls, mentions: pa.Table) -> MentionProfiles:
+        con = duckdb.connect(":memory:")
+        try:
+            con.register("mentions", mentions)
+            members = con.sql(
+                f"""
+                SELECT min(unique_id) OVER (PARTITION BY {PROFILE_COLUMNS}) AS profile_id,
+                       unique_id AS mention_id
+                FROM mentions
+                """
+            ).to_arrow_table()
+        finally:
+            con.close()
+        profile_ids = pc.unique(members.column("profile_id"))
+        distinct = mentions.filter(pc.is_in(mentions.column("unique_id"), profile_ids))
+        return cls(distinct, members)
+
+    def spread(self, matches: pa.Table) -> pa.Table:
+        """`matches` of the distinct mentions, copied to every mention of each profile, in
+        `best_rows` order (mention, falling weight, entity)."""
+        if matches.num_rows == 0 or self.distinct.num_rows == self.members.num_rows:
+            return matches
+        con = duckdb.connect(":memory:")
+        try:
+            con.register("members", self.members)
+            con.register(
+                "found",
+                pa.table(
+                    {
+                        "row": pa.array(range(matches.num_rows), pa.int64()),
+                        "profile_id": matches.column("mention_id"),
+                        "entity_id": matches.column("entity_id"),
+                        "match_weight": matches.column("match_weight"),
+                    }
+                ),
+            )
+            order = con.sql(
+                """
+                SELECT f.row, m.mention_id
+                FROM found f JOIN members m USING (profile_id)
+                ORDER BY m.mention_id, f.match_weight DESC, f.entity_id
+                """
+            ).to_arrow_table()
+        finally:
+            con.close()
+        spread = matches.take(order.column("row"))
+        return spread.set_column(
+            spread.schema.get_field_index("mention_id"), "mention_id", order.column("mention_id")
+        )
+
+
+# Every column of a mention record that Splink sees, but its ids (`RECORD_COLUMNS`, and the
+# `rare_tokens` that `mention_records` adds).
+PROFILE_COLUMNS = ", ".join(
+    c for c in [*RECORD_COLUMNS, "rare_tokens"] if c not in ("unique_id", "article_id")
+)
 
 
 def write_chart(html: str, path: Path) -> None:

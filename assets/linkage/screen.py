@@ -17,7 +17,13 @@ from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import MATCH_ARROW, Bands, score, score_in_session
+from assets.linkage.scoring import (
+    MATCH_ARROW,
+    Bands,
+    MentionProfiles,
+    score,
+    score_in_session,
+)
 from assets.linkage.splink_run import ReusableSession, term_frequencies
 from assets.linkage.store import StoredModel, list_records_table, load_model, token_frequency_table
 
@@ -77,8 +83,9 @@ class Screener:
             self._splink = ReusableSession(
                 self.list_records, dict(self.model.settings), self.tf_core
             )
-        with self._splink.session(mention_table) as session:
-            return score_in_session(session, self.model.settings, bands)
+        profiles = MentionProfiles.of(mention_table)
+        with self._splink.session(profiles.distinct) as session:
+            return profiles.spread(score_in_session(session, self.model.settings, bands))
 
     def close(self) -> None:
         """Close the shared Splink session (it is made again if the screener is used again)."""

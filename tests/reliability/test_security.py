@@ -181,6 +181,7 @@ FORMATTED_SQL = {
     ("assets/linkage/scoring.py", "table"): "Splink's own table name or a constant",
     ("assets/linkage/scoring.py", "MENTION_LEFT_COLUMNS"): "column names from constants",
     ("assets/linkage/scoring.py", "MENTION_RIGHT_COLUMNS"): "column names from constants",
+    ("assets/linkage/scoring.py", "PROFILE_COLUMNS"): "column names from constants",
     ("assets/linkage/store.py", "replace_where"): "fixed fragments with ? parameters",
     ("assets/linkage/store.py", "rescreens"): "a table name chosen by the code",
     ("assets/linkage/records.py", "RELATED_SQL"): "SQL built from a mapping in the code",
