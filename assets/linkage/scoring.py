@@ -197,6 +197,10 @@ class MentionProfiles:
 
     @classmethod
     def of(cls, mentions: pa.Table) -> MentionProfiles:
+        if not set(mentions.column_names) <= _PROFILED:
+            # Columns this grouping does not know of might tell mentions apart: no grouping.
+            ids = mentions.column("unique_id")
+            return cls(mentions, pa.table({"profile_id": ids, "mention_id": ids}))
         con = duckdb.connect(":memory:")
         try:
             con.register("mentions", mentions)
@@ -249,9 +253,8 @@ class MentionProfiles:
 
 # Every column of a mention record that Splink sees, but its ids (`RECORD_COLUMNS`, and the
 # `rare_tokens` that `mention_records` adds).
-PROFILE_COLUMNS = ", ".join(
-    c for c in [*RECORD_COLUMNS, "rare_tokens"] if c not in ("unique_id", "article_id")
-)
+_PROFILED = {*RECORD_COLUMNS, "rare_tokens"}
+PROFILE_COLUMNS = ", ".join(sorted(_PROFILED - {"unique_id", "article_id"}))
 
 
 def write_chart(html: str, path: Path) -> None:
