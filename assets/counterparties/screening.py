@@ -40,7 +40,7 @@ from assets.articles.model import Mention
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands, score
+from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.settings import BIRTH_YEAR, NAME
 
@@ -198,14 +198,7 @@ class CounterpartyScreener:
             by_mention = {mention_id(r.row): r for r in chunk}
             mentions = [record_mention(r, self.birth_year_tolerance) for r in chunk]
             table = mention_records(mentions, self.screener.token_frequencies)
-            scored = score(
-                table,
-                self.screener.list_records,
-                self.screener.model.settings,
-                self.screener.tf_core,
-                self.bands,
-                entity_filter=entity_filter,
-            )
+            scored = self.screener.score(table, entity_filter=entity_filter)
             for row in scored.to_pylist():
                 record = by_mention[row["mention_id"]]
                 refined = self._refine(row, record)

@@ -4,7 +4,7 @@ the trained model. Used by the CLI (`sanctions screen`, `screen-articles`) and b
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,14 @@ from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands, score
-from assets.linkage.splink_run import term_frequencies
+from assets.linkage.scoring import (
+    MATCH_ARROW,
+    Bands,
+    MentionProfiles,
+    score,
+    score_in_session,
+)
+from assets.linkage.splink_run import ReusableSession, term_frequencies
 from assets.linkage.store import StoredModel, list_records_table, load_model, token_frequency_table
 
 TYPES = {"person": "Person", "org": "Organization", "vessel": "Vessel", "any": "Unknown"}
@@ -47,11 +53,45 @@ class Screener:
             bands,
         )
 
+    _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
+
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
-        table = mention_records(mentions, self.token_frequencies)
-        return score(
-            table, self.list_records, self.model.settings, self.tf_core, bands or self.bands
-        )
+        return self.score(mention_records(mentions, self.token_frequencies), bands)
+
+    def score(
+        self,
+        mention_table: pa.Table,
+        bands: Bands | None = None,
+        *,
+        entity_filter: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """`assets.linkage.scoring.score` of mention records (`mention_records`) against the
+        lists. Without an entity filter, calls share one Splink session (made on the first)."""
+        bands = bands or self.bands
+        if entity_filter is not None:
+            return score(
+                mention_table,
+                self.list_records,
+                self.model.settings,
+                self.tf_core,
+                bands,
+                entity_filter=entity_filter,
+            )
+        if mention_table.num_rows == 0 or self.list_records.num_rows == 0:
+            return MATCH_ARROW.empty_table()
+        if self._splink is None:
+            self._splink = ReusableSession(
+                self.list_records, dict(self.model.settings), self.tf_core
+            )
+        profiles = MentionProfiles.of(mention_table)
+        with self._splink.session(profiles.distinct) as session:
+            return profiles.spread(score_in_session(session, self.model.settings, bands))
+
+    def close(self) -> None:
+        """Close the shared Splink session (it is made again if the screener is used again)."""
+        if self._splink is not None:
+            self._splink.close()
+            self._splink = None
 
 
 def name_query(
