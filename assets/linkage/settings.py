@@ -33,53 +33,66 @@ def _both(expr: str) -> str:
     return f"(({expr}) OR ({mirrored}))"
 
 
-def _near_word(word: str, words: str) -> str:
-    """SQL: some word of the list `words` is `word` give or take one edit (two for words of
-    eight letters or more, none under five: "yong" and "yang" are two names). Levenshtein
-    rather than Jaro-Winkler, and LIKE for the word length: both run inside a lambda on Spark
-    too, where a Python UDF cannot and where `length` of a list column becomes `size`."""
-    allowed = (
+# The word-by-word levels below run lambdas over the words of a candidate pair, which costs
+# more than the rest of the comparison; each is written as CASE WHEN <cheap test> THEN <lambdas>
+# so that only the pairs passing the cheap test pay (DuckDB evaluates both sides of an AND, but
+# a THEN only for the rows its WHEN selects), and the lambdas look only at the words the other
+# name does not have exactly.
+
+
+def _allowed_edits(word: str) -> str:
+    """SQL: edits a word may be off by and still be "the same word": one, two from eight letters,
+    none under five ("yong" and "yang" are two names). LIKE for the length: the Spark
+    translation turns `length` of a list expression into `size`."""
+    return (
         f"CASE WHEN {word} LIKE '{'_' * 8}%' THEN 2 WHEN {word} LIKE '{'_' * 5}%' THEN 1 ELSE 0 END"
     )
-    return f"len(list_filter({words}, lambda v: levenshtein({word}, v) <= {allowed})) > 0"
 
 
-def _all_words_near(words: str, others: str) -> str:
-    """SQL: every word of the list `words` is near (`_near_word`) a word of `others`."""
-    return f"len(list_filter({words}, lambda w: NOT ({_near_word('w', others)}))) = 0"
+def _others(words: str, other: str) -> str:
+    """SQL: the words of the list `words` that the list `other` does not have."""
+    return f"list_filter({words}, lambda x: NOT list_contains({other}, x))"
 
 
-# Every word of the shorter name (two words or more) is in the longer one, exactly or nearly
-# spelled, and at least one exactly.
-EVERY_WORD_NEAR = "len(list_intersect(tokens_l, tokens_r)) >= 1 AND " + _both(
-    "len(tokens_l) <= len(tokens_r) AND len(tokens_l) >= 2 AND "
-    + _all_words_near("tokens_l", "tokens_r")
-)
+def _no_stranger(words: str, other: str) -> str:
+    """SQL: the name `words` is the shorter and each of its words has a word of `other` within
+    half its length in edits."""
+    kin = f"len(list_filter({other}, lambda v: levenshtein(w, v) * 2 <= length(w))) > 0"
+    return (
+        f"CASE WHEN len({words}) <= len({other}) THEN "
+        f"len(list_filter({_others(words, other)}, lambda w: NOT ({kin}))) = 0 ELSE false END"
+    )
+
+
 # No word of the shorter name is a stranger to the other: each has a word within half its
 # length in edits there. Jaro-Winkler over the order-free key scores "logistics smirnov" and
 # "logistics pit" 0.88 for their shared first word; this says "smirnov" has no counterpart.
-NO_STRANGER_WORD = _both(
-    "len(tokens_l) <= len(tokens_r) AND len(list_filter(tokens_l, lambda w: "
-    "len(list_filter(tokens_r, lambda v: levenshtein(w, v) * 2 <= length(w))) = 0)) = 0"
+JARO_WINKLER_NO_STRANGER = (
+    "CASE WHEN jaro_winkler_similarity(sorted_core_key_l, sorted_core_key_r) >= 0.88 THEN "
+    f"({_no_stranger('tokens_l', 'tokens_r')} OR {_no_stranger('tokens_r', 'tokens_l')}) "
+    "ELSE false END"
 )
 # The same number of words (two or more), all but one shared, and that one nearly spelled.
 ONE_WORD_SPELLED_DIFFERENTLY = (
-    "len(tokens_l) = len(tokens_r) "
-    "AND len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 AND " + EVERY_WORD_NEAR
+    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 "
+    "AND len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+    f"levenshtein({_others('tokens_l', 'tokens_r')}[1], {_others('tokens_r', 'tokens_l')}[1]) "
+    f"<= {_allowed_edits(_others('tokens_l', 'tokens_r') + '[1]')} ELSE false END"
 )
 
 
 def name_comparison() -> cl.CustomComparison:
     """Exact core name (term-frequency adjusted: common names weigh less), the same words in
     another order, the same given and family names with a patronymic dropped, the same words
-    but one spelled differently, Jaro-Winkler >= 0.95 on the order-free key, all words of the
-    shorter name present in the longer one, exactly or spelled nearly (a dropped middle name),
-    Jaro-Winkler >= 0.88, a one-word name (a surname, an acronym) inside the other, same sound,
-    a shared rare word, else. Each level's weight is learned separately.
+    but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the
+    shorter name present in the longer one (a dropped middle name), Jaro-Winkler >= 0.88 when
+    every word has a counterpart, a one-word name (a surname, an acronym) inside the other,
+    same sound, a shared rare word that is not a given name, else. Each level's weight is
+    learned separately.
 
-    The word-by-word levels exist because Jaro-Winkler over the order-free key is blind to
+    The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to
     which word differs: a typo in a first letter re-sorts the words, and a shared first word
-    lifts the score of two different names ("chen fang" / "chen wang")."""
+    lifts the score of two different names ("logistics smirnov" / "logistics pit")."""
     return cl.CustomComparison(
         output_column_name=NAME,
         comparison_levels=[
@@ -103,12 +116,7 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="all words of the shorter name",
             ),
             cll.CustomLevel(
-                EVERY_WORD_NEAR,
-                label_for_charts="all words of the shorter name, some spelled nearly",
-            ),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(sorted_core_key_l, sorted_core_key_r) >= 0.88 AND "
-                + NO_STRANGER_WORD,
+                JARO_WINKLER_NO_STRANGER,
                 label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
             ),
             cll.CustomLevel(

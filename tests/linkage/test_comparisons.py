@@ -121,7 +121,7 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         (
             "Mihrab Hamidi",
             "Mikhrab Sukhrab HAMIDI",
-            "all words of the shorter name, some spelled nearly",
+            "Jaro-Winkler >= 0.88, every word with a counterpart",
         ),
         # "yong" / "yang": words under five letters must be spelled alike.
         ("Yong Chen", "Yang Fu CHEN", "Jaro-Winkler >= 0.88, every word with a counterpart"),

@@ -89,8 +89,8 @@ def mentions(con: duckdb.DuckDBPyConnection) -> pa.Table:
         queries.append(
             name_query(name, kind=kind, country=country, birth_year=year, query_id=f"q_{i}")
         )
-        # Spelling slips: one word's last letter doubled (word-by-word levels, Levenshtein in
-        # a lambda), or two words' (Jaro-Winkler, the UDF).
+        # Spelling slips: one word's last letter doubled (the word-by-word level: lambdas and
+        # Levenshtein), or two words' (Jaro-Winkler, the UDF).
         for slips in (1, 2):
             if len(words) > slips:
                 slipped = [w + w[-1] if j < slips else w for j, w in enumerate(words)]
