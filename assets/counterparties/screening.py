@@ -130,26 +130,14 @@ def names_a_person_in_full(name: str) -> bool:
     return len(core_tokens(normalise(name))) >= 2
 
 
-def level_weight(settings: Mapping[str, Any], comparison: str, label: str | None) -> float:
-    """The learned weight of a comparison's level, by its label; None: the else level (the
-    last one)."""
-    for candidate in settings["comparisons"]:
-        if candidate["output_column_name"] != comparison:
-            continue
-        levels = candidate["comparison_levels"]
-        found = [lv for lv in levels if lv.get("label_for_charts") == label] if label else []
-        level = found[0] if found else levels[-1]
-        if label and not found:
-            raise ValueError(f"the model's {comparison!r} comparison has no level {label!r}")
-        return math.log2(level["m_probability"] / level["u_probability"])
-    raise ValueError(f"the model has no {comparison!r} comparison")
-
-
-def _level_label(settings: Mapping[str, Any], comparison: str) -> str:
-    """The label of a comparison's else level (the last one)."""
+def else_level(settings: Mapping[str, Any], comparison: str) -> tuple[str, float]:
+    """The label and learned weight of a comparison's else level (its last level): the
+    "birth year disagrees" of the birth-year comparison, the "no agreement" of the name's."""
     for candidate in settings["comparisons"]:
         if candidate["output_column_name"] == comparison:
-            return str(candidate["comparison_levels"][-1].get("label_for_charts", "else"))
+            level = candidate["comparison_levels"][-1]
+            weight = math.log2(level["m_probability"] / level["u_probability"])
+            return str(level.get("label_for_charts", "else")), weight
     raise ValueError(f"the model has no {comparison!r} comparison")
 
 
@@ -215,13 +203,13 @@ class CounterpartyScreener:
         levels = dict(hit["levels"])
         listed_dates = self.listed.birth_dates.get(hit["entity_id"], [])
         if birth_date_disagrees(record.birth_date, listed_dates, self.birth_year_tolerance):
-            label = _level_label(settings, BIRTH_YEAR)
+            label, weight = else_level(settings, BIRTH_YEAR)
             if levels.get(BIRTH_YEAR) != label:  # the years may already disagree
                 hit = _with_level(
                     hit,
                     BIRTH_YEAR,
                     label,
-                    level_weight(settings, BIRTH_YEAR, None),
+                    weight,
                     f"date of birth {record.birth_date} disagrees with listed "
                     f"{', '.join(sorted(listed_dates))}",
                 )
@@ -235,8 +223,7 @@ class CounterpartyScreener:
             hit = _with_level(
                 hit,
                 NAME,
-                _level_label(settings, NAME),
-                level_weight(settings, NAME, None),
+                *else_level(settings, NAME),
                 f"name '{hit['matched_name']}' shares only a rare word with a person named "
                 "in full: other names differ",
             )
