@@ -27,7 +27,7 @@ from benchmarks.baselines import (
     score_pairs_at,
     tune_fuzzy_threshold,
 )
-from benchmarks.scaling import _slope, grow_lists, perturb_name
+from benchmarks.scaling import Point, _projection, _ratio_rows, _slope, grow_lists, perturb_name
 from tests.conftest import bundled_warehouse
 
 DORDA = "un_sc:LYi.006"  # ABU ZAYD UMAR DORDA, Libya, born 1944
@@ -207,3 +207,20 @@ def test_nomenklatura_own_index_finds_a_listed_person_among_its_candidates(
     assert all(s < NOMENKLATURA_THRESHOLD for m, _, s in run.scored if m == "other")
     assert run.pairs == len(run.scored)
     assert run.index_seconds > 0 and run.match_seconds > 0
+
+
+def test_nomenklatura_own_index_is_rated_and_projected_on_its_queries_alone() -> None:
+    ours = Point("ours", 1, 100, 1000, {"seconds": 2.0, "peak_mb": 1.0})
+    scorer = Point(
+        "nomenklatura", 1, 100, 1000, {"seconds": 20.0, "compare_s": 10.0, "peak_mb": 1.0}
+    )
+    own = Point(
+        "nomenklatura_index",
+        1,
+        100,
+        1000,
+        {"seconds": 50.0, "query_s": 30.0, "fixed_s": 20.0, "index_s": 15.0, "peak_mb": 1.0},
+    )
+    assert _ratio_rows([ours, scorer, own]) == [["x1", "1,000", "10.0x", "5.0x", "15.0x"]]
+    # Ten times the mentions: ten times the queries, not ten times the index build.
+    assert _projection([own], "nomenklatura_index", 1, 10_000) == 300.0
