@@ -8,7 +8,8 @@
 (c) OpenSanctions' matcher: nomenklatura's ``logic-v2`` (and ``logic-v1``) scoring each
     mention against the candidates our blocking proposes, at its default threshold 0.7. It runs
     in its own venv (nomenklatura pins an older duckdb than ours), as a child process speaking
-    JSON lines (`benchmarks/nomenklatura_matcher.py`).
+    JSON lines (`benchmarks/nomenklatura_matcher.py`). `run_nomenklatura_matcher` runs it as
+    its users do instead: its own blocker index over every list entity proposes the candidates.
 
 Each scorer returns scored pairs ``(mention_id, entity_id, score in [0, 1])``, the best score
 per (mention, entity). `benchmarks.quality` times each one on the same mentions and measures
@@ -283,39 +284,40 @@ class NomenklaturaRun:
     peak_rss_mb: float  # of the matcher process
 
 
-def run_nomenklatura(
-    mentions: Sequence[Mention],
-    candidates: Iterable[tuple[str, str]],
-    con: duckdb.DuckDBPyConnection,
-    algorithm: str = "logic-v2",
-    *,
-    python: Path | None = None,
-    timeout: float | None = None,
-) -> NomenklaturaRun:
-    """Score each (mention_id, entity_id) candidate with nomenklatura's `algorithm` in a child
-    process of the nomenklatura venv. Raises FileNotFoundError when that venv is missing,
-    subprocess.TimeoutExpired past `timeout` seconds, RuntimeError when the matcher fails."""
+@dataclass
+class NomenklaturaMatcherRun:
+    """nomenklatura's own matcher: its blocker Index proposes, `algorithm` scores."""
+
+    scored: list[ScoredPair]
+    pairs: int  # pairs scored: every candidate the index proposed
+    store_seconds: float  # list entities into nomenklatura's MemoryStore
+    index_seconds: float  # blocker index build over the list entities
+    match_seconds: float  # candidate generation for all the queries
+    compare_seconds: float  # time inside nomenklatura's compare calls only
+    peak_rss_mb: float  # of the matcher process
+
+    @property
+    def query_seconds(self) -> float:
+        """Time the queries cost once the index is built: candidates plus scoring."""
+        return self.match_seconds + self.compare_seconds
+
+
+def _require(python: Path | None) -> Path:
+    """The nomenklatura venv's Python; FileNotFoundError when that venv is missing."""
     python = python or nomenklatura_python()
     if not python.exists():
         raise FileNotFoundError(
             f"{python}: no nomenklatura venv (make .venv-nomenklatura, or set NOMENKLATURA_PYTHON)"
         )
-    by_mention: dict[str, list[str]] = {}
-    for mention_id, entity_id in candidates:
-        by_mention.setdefault(mention_id, []).append(entity_id)
-    facts = entity_facts(con, {e for ids in by_mention.values() for e in ids})
-    lines = [json.dumps({"algorithm": algorithm})]
-    lines += [json.dumps({"entity": f}) for f in facts.values()]
-    lines += [
-        json.dumps(
-            {
-                "query": mention_facts(m),
-                "candidates": sorted({e for e in by_mention[m.mention_id] if e in facts}),
-            }
-        )
-        for m in mentions
-        if m.mention_id in by_mention
-    ]
+    return python
+
+
+def _run_matcher(
+    python: Path, lines: Sequence[str], timeout: float | None
+) -> tuple[list[ScoredPair], dict[str, Any]]:
+    """Run benchmarks/nomenklatura_matcher.py on `lines`; its scored pairs (best per pair) and
+    its summary line. subprocess.TimeoutExpired past `timeout` seconds, RuntimeError when the
+    matcher fails."""
     with tempfile.TemporaryFile("w+") as stdin:
         # A file rather than a pipe: the input can be tens of MB and the child answers as it
         # reads, so writing it all to a pipe first could deadlock.
@@ -343,11 +345,81 @@ def run_nomenklatura(
         scored.extend((message["query"], e, float(s)) for e, s in message["scores"])
     if not summary:
         raise RuntimeError(f"nomenklatura matcher ended without a summary: {done.stderr[-2000:]}")
+    return _best(scored), summary
+
+
+def run_nomenklatura(
+    mentions: Sequence[Mention],
+    candidates: Iterable[tuple[str, str]],
+    con: duckdb.DuckDBPyConnection,
+    algorithm: str = "logic-v2",
+    *,
+    python: Path | None = None,
+    timeout: float | None = None,
+) -> NomenklaturaRun:
+    """Score each (mention_id, entity_id) candidate with nomenklatura's `algorithm` in a child
+    process of the nomenklatura venv. Raises FileNotFoundError when that venv is missing,
+    subprocess.TimeoutExpired past `timeout` seconds, RuntimeError when the matcher fails."""
+    python = _require(python)
+    by_mention: dict[str, list[str]] = {}
+    for mention_id, entity_id in candidates:
+        by_mention.setdefault(mention_id, []).append(entity_id)
+    facts = entity_facts(con, {e for ids in by_mention.values() for e in ids})
+    lines = [json.dumps({"algorithm": algorithm})]
+    lines += [json.dumps({"entity": f}) for f in facts.values()]
+    lines += [
+        json.dumps(
+            {
+                "query": mention_facts(m),
+                "candidates": sorted({e for e in by_mention[m.mention_id] if e in facts}),
+            }
+        )
+        for m in mentions
+        if m.mention_id in by_mention
+    ]
+    scored, summary = _run_matcher(python, lines, timeout)
     return NomenklaturaRun(
-        _best(scored),
+        scored,
         int(summary["pairs"]),
         float(summary["compare_seconds"]),
         float(summary["peak_rss_mb"]),
+    )
+
+
+def run_nomenklatura_matcher(
+    mentions: Sequence[Mention],
+    con: duckdb.DuckDBPyConnection,
+    algorithm: str = "logic-v2",
+    *,
+    python: Path | None = None,
+    timeout: float | None = None,
+    options: dict[str, Any] | None = None,
+    entity_ids: Iterable[str] | None = None,
+) -> NomenklaturaMatcherRun:
+    """nomenklatura's own matcher, as `nomenklatura xref` runs it: every list entity (or only
+    `entity_ids`, for tests) goes to the child, which builds nomenklatura's blocker Index over
+    them (`options`, default its own), lets it propose each mention's candidates and scores
+    those with `algorithm`. Same errors as `run_nomenklatura`."""
+    python = _require(python)
+    if entity_ids is None:
+        entity_ids = [
+            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
+        ]
+    header: dict[str, Any] = {"algorithm": algorithm, "mode": "index"}
+    if options:
+        header["options"] = options
+    lines = [json.dumps(header)]
+    lines += [json.dumps({"entity": f}) for f in entity_facts(con, entity_ids).values()]
+    lines += [json.dumps({"query": mention_facts(m)}) for m in mentions]
+    scored, summary = _run_matcher(python, lines, timeout)
+    return NomenklaturaMatcherRun(
+        scored,
+        pairs=int(summary["pairs"]),
+        store_seconds=float(summary["store_seconds"]),
+        index_seconds=float(summary["index_seconds"]),
+        match_seconds=float(summary["match_seconds"]),
+        compare_seconds=float(summary["compare_seconds"]),
+        peak_rss_mb=float(summary["peak_rss_mb"]),
     )
 
 

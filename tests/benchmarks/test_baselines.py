@@ -23,10 +23,11 @@ from benchmarks.baselines import (
     mention_facts,
     nomenklatura_python,
     nomenklatura_scores,
+    run_nomenklatura_matcher,
     score_pairs_at,
     tune_fuzzy_threshold,
 )
-from benchmarks.scaling import _slope, grow_lists, perturb_name
+from benchmarks.scaling import Point, _projection, _ratio_rows, _slope, grow_lists, perturb_name
 from tests.conftest import bundled_warehouse
 
 DORDA = "un_sc:LYi.006"  # ABU ZAYD UMAR DORDA, Libya, born 1944
@@ -180,3 +181,46 @@ def test_perturbation_is_deterministic_and_changes_the_name() -> None:
 def test_growth_exponent_is_the_log_log_slope() -> None:
     assert _slope([1_000, 10_000, 100_000], [1.0, 100.0, 10_000.0]) == pytest.approx(2.0)
     assert _slope([1_000], [1.0]) is None
+
+
+def test_nomenklatura_own_index_finds_a_listed_person_among_its_candidates(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    if not nomenklatura_python().exists():
+        pytest.skip("no nomenklatura venv (make .venv-nomenklatura, or set NOMENKLATURA_PYTHON)")
+    others = [
+        str(e)
+        for (e,) in con.execute(
+            "SELECT entity_id FROM sources.entities WHERE entity_id != ? ORDER BY 1 LIMIT 19",
+            [DORDA],
+        ).fetchall()
+    ]
+    mentions = [
+        query("Abu Zayd Umar Dorda", "listed", kind="person", country="LY", birth_year=1944),
+        query("Abu Zayd Dorda", "shorter", kind="person"),
+        query("Jane Doe", "other", kind="person", country="CA"),
+    ]
+    run = run_nomenklatura_matcher(mentions, con, entity_ids=[DORDA, *others])
+    by_mention = {m: s for m, e, s in run.scored if e == DORDA}
+    assert by_mention["listed"] >= NOMENKLATURA_THRESHOLD
+    assert "shorter" in by_mention
+    assert all(s < NOMENKLATURA_THRESHOLD for m, _, s in run.scored if m == "other")
+    assert run.pairs == len(run.scored)
+    assert run.index_seconds > 0 and run.match_seconds > 0
+
+
+def test_nomenklatura_own_index_is_rated_and_projected_on_its_queries_alone() -> None:
+    ours = Point("ours", 1, 100, 1000, {"seconds": 2.0, "peak_mb": 1.0})
+    scorer = Point(
+        "nomenklatura", 1, 100, 1000, {"seconds": 20.0, "compare_s": 10.0, "peak_mb": 1.0}
+    )
+    own = Point(
+        "nomenklatura_index",
+        1,
+        100,
+        1000,
+        {"seconds": 50.0, "query_s": 30.0, "fixed_s": 20.0, "index_s": 15.0, "peak_mb": 1.0},
+    )
+    assert _ratio_rows([ours, scorer, own]) == [["x1", "1,000", "10.0x", "5.0x", "15.0x"]]
+    # Ten times the mentions: ten times the queries, not ten times the index build.
+    assert _projection([own], "nomenklatura_index", 1, 10_000) == 300.0
