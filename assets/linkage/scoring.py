@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
-from assets.linkage.records import RECORD_COLUMNS
+from assets.linkage.records import RECORD_COLUMNS, TOKEN_COLUMNS
 from assets.linkage.settings import COMPARISON_NAMES
 from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
 
@@ -252,8 +252,8 @@ class MentionProfiles:
 
 
 # Every column of a mention record that Splink sees, but its ids (`RECORD_COLUMNS`, and the
-# `rare_tokens` that `mention_records` adds).
-_PROFILED = {*RECORD_COLUMNS, "rare_tokens"}
+# `TOKEN_COLUMNS` that `mention_records` adds).
+_PROFILED = {*RECORD_COLUMNS, *TOKEN_COLUMNS}
 PROFILE_COLUMNS = ", ".join(sorted(_PROFILED - {"unique_id", "article_id"}))
 
 

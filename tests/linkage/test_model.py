@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.linkage.scoring import Bands
+from assets.linkage.records import mention_records
+from assets.linkage.scoring import Bands, MentionProfiles
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.store import load_model
 from assets.sources import un_sc
@@ -81,3 +82,25 @@ def test_training_twice_writes_the_same_model(tmp_path: Path) -> None:
     first, second = train(mentions, records, gold), train(mentions, records, gold)
     assert first.version == second.version
     assert first.settings == second.settings
+
+
+def test_repeated_mentions_are_scored_once_with_the_same_matches(screener: Screener) -> None:
+    # The same name and context under three mention ids (news repeats names), and another.
+    queries = [
+        name_query("Abu Zayd Umar Dorda", kind="person", country="LY", query_id=f"q_{i}")
+        for i in (1, 2, 3)
+    ] + [name_query("Abu Zayd Umar Dorda", kind="person", country="CA", query_id="q_4")]
+    table = mention_records(queries, screener.token_frequencies)
+    profiles = MentionProfiles.of(table)
+    assert profiles.distinct.num_rows == 2  # q_1 stands for q_2 and q_3
+    hits = screener.screen(queries).to_pylist()
+    by_mention: dict[str, list[tuple[object, ...]]] = {}
+    for row in hits:
+        by_mention.setdefault(row["mention_id"], []).append(
+            (row["entity_id"], row["match_probability"], row["explanation"])
+        )
+    assert by_mention["q_1"] == by_mention["q_2"] == by_mention["q_3"]
+    alone = screener.screen(queries[2:3]).to_pylist()
+    assert [(r["entity_id"], r["match_probability"], r["explanation"]) for r in alone] == (
+        by_mention["q_3"]
+    )
