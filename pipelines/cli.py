@@ -327,6 +327,7 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
 
 
 def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    from assets.linkage.scoring import NAME_FREQUENCY
     from assets.linkage.store import load_model
 
     row = first_row(
@@ -349,7 +350,7 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
         running += value
         level = (
             levels.get(name, "term frequency of the name")
-            if name != "name_frequency"
+            if name != NAME_FREQUENCY
             else "how common the exact name is"
         )
         print(f"  {name + ': ' + level:<58}{value:+8.2f}   = {running:+.2f}")

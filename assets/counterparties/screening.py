@@ -40,7 +40,7 @@ from assets.articles.model import Mention
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands
+from assets.linkage.scoring import NAME_FREQUENCY, Bands
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.settings import BIRTH_YEAR, NAME
 
@@ -64,7 +64,6 @@ RECORD_BANDS = Bands(match=0.08, review=0.03)
 SHARED_RARE_WORD = "a shared rare word"
 # Where `assets.linkage.scoring.explain` writes each comparison the record rules change.
 _EXPLANATION_PREFIX = {NAME: "name '", BIRTH_YEAR: "birth year"}
-NAME_FREQUENCY = "name_frequency"  # the name's term-frequency adjustment in `contributions`
 
 
 def mention_id(row: int) -> str:

@@ -39,6 +39,9 @@ class Bands:
         return None
 
 
+# The key of the name's term-frequency adjustment in a match's `contributions`.
+NAME_FREQUENCY = "name_frequency"
+
 MATCH_ARROW = pa.schema(
     [
         ("mention_id", pa.string()),
@@ -351,11 +354,11 @@ def matches_table(
     n = best.num_rows
     probabilities = best.column("match_probability").to_pylist()
     weights = {c: best.column(f"mw_{c}").to_pylist() for c in COMPARISON_NAMES}
-    weights["name_frequency"] = [w or 0.0 for w in best.column("mw_tf_adj_name").to_pylist()]
+    weights[NAME_FREQUENCY] = [w or 0.0 for w in best.column("mw_tf_adj_name").to_pylist()]
     gammas = {c: best.column(f"gamma_{c}").to_pylist() for c in COMPARISON_NAMES}
     contributions = _map_array(
-        [*COMPARISON_NAMES, "name_frequency"],
-        [pa.array(weights[c], pa.float64()) for c in [*COMPARISON_NAMES, "name_frequency"]],
+        [*COMPARISON_NAMES, NAME_FREQUENCY],
+        [pa.array(weights[c], pa.float64()) for c in [*COMPARISON_NAMES, NAME_FREQUENCY]],
         n,
     )
     levels = _map_array(
@@ -366,7 +369,7 @@ def matches_table(
     explained = {"gamma_" + c: gammas[c] for c in COMPARISON_NAMES} | {
         "mw_" + c: weights[c] for c in COMPARISON_NAMES
     }
-    explained["mw_tf_adj_name"] = weights["name_frequency"]
+    explained["mw_tf_adj_name"] = weights[NAME_FREQUENCY]
     for column in _EXPLAINED:
         explained[column] = best.column(column).to_pylist()
     columns = list(explained)
