@@ -39,7 +39,6 @@ import duckdb
 from assets.articles.model import Mention
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
-from assets.linkage.records import mention_records
 from assets.linkage.scoring import NAME_FREQUENCY, Bands
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.settings import BIRTH_YEAR, NAME
@@ -184,7 +183,7 @@ class CounterpartyScreener:
             chunk = records[start : start + chunk_records]
             by_mention = {mention_id(r.row): r for r in chunk}
             mentions = [record_mention(r, self.birth_year_tolerance) for r in chunk]
-            table = mention_records(mentions, self.screener.token_frequencies)
+            table = self.screener.mention_records(mentions)
             scored = self.screener.score(table, entity_filter=entity_filter)
             for row in scored.to_pylist():
                 record = by_mention[row["mention_id"]]

@@ -337,6 +337,11 @@ _FRONTED_SUFFIX_VARIANTS = frozenset(
 _SUFFIX_FORMS = {variant: form.canonical for variant, form in LEGAL_FORMS.items() if form.suffix}
 _FRONTED_SUFFIX_FORMS = {variant: _SUFFIX_FORMS[variant] for variant in _FRONTED_SUFFIX_VARIANTS}
 _MAX_FORM_WORDS = max(len(variant.split()) for variant in LEGAL_FORMS)
+# The words a form written after a name ends with, and those a form in front of it opens with.
+_SUFFIX_LAST_WORDS = frozenset(variant.split()[-1] for variant in _SUFFIX_FORMS)
+_PREFIX_FIRST_WORDS = frozenset(
+    variant.split()[0] for variant in (*_PREFIX_FORMS, *_FRONTED_SUFFIX_FORMS)
+)
 
 LEGAL_FORM_FAMILIES: dict[str, str] = {
     "ooo": "llc",
@@ -429,6 +434,11 @@ def split_legal_form(normalised: str) -> tuple[str, str | None]:
     words = normalised.split()
     if len(words) < 2:
         return normalised, None
+    # Most names neither end nor open with a form's word: nothing to look up.
+    may_end = any(word in _SUFFIX_LAST_WORDS for word in _form_words(words[-1]))
+    may_open = any(word in _PREFIX_FIRST_WORDS for word in _form_words(words[0]))
+    if not (may_end or may_open):
+        return normalised, None
     # Forms are looked up with their long words' slips mended ("limited liabiliti company"); only
     # the words a form could cover (at either end) are looked at.
     edge = _MAX_FORM_WORDS
@@ -436,15 +446,13 @@ def split_legal_form(normalised: str) -> tuple[str, str | None]:
         _form_words(word) if i < edge or i >= len(words) - edge else (word,)
         for i, word in enumerate(words)
     ]
-    if all(len(alternatives) == 1 for alternatives in spelled):
-        spelled = [(word,) for word in words]  # the common case: _find_form's fast path
     suffix_form = prefix_form = None
-    for size in range(min(edge, len(words) - 1), 0, -1):
+    for size in range(min(edge, len(words) - 1) if may_end else 0, 0, -1):
         found = _find_form(_SUFFIX_FORMS, spelled[-size:])
         if found is not None and _has_name_word(words[:-size]):
             suffix_form, words, spelled = found, words[:-size], spelled[:-size]
             break
-    for size in range(min(edge, len(words) - 1), 0, -1):
+    for size in range(min(edge, len(words) - 1) if may_open else 0, 0, -1):
         found = _find_form(_PREFIX_FORMS, spelled[:size])
         if found is None and size <= 2:
             found = _find_form(_FRONTED_SUFFIX_FORMS, spelled[:size])

@@ -263,15 +263,30 @@ def attach_rare_tokens(
     )
 
 
-def mention_records(mentions: Iterable[Mention], token_frequencies: pa.Table) -> pa.Table:
+class MentionRecordBuilder:
     """Mentions as Splink records with rare tokens, computed in a private in-memory database
-    (so read-only callers such as the CLI can use it)."""
-    con = duckdb.connect(":memory:")
+    (so read-only callers such as the CLI can use it) that keeps the token frequencies from one
+    call to the next."""
+
+    def __init__(self, token_frequencies: pa.Table) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.con.register("frequencies", token_frequencies)
+        self.con.execute("CREATE TABLE token_frequencies AS SELECT * FROM frequencies")
+        self.con.unregister("frequencies")
+
+    def build(self, mentions: Iterable[Mention]) -> pa.Table:
+        write_records(self.con, mention_rows(mentions), "records")
+        attach_rare_tokens(self.con, "records", "token_frequencies")
+        return self.con.sql("SELECT * FROM records ORDER BY unique_id").to_arrow_table()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def mention_records(mentions: Iterable[Mention], token_frequencies: pa.Table) -> pa.Table:
+    """`MentionRecordBuilder.build` for one batch."""
+    builder = MentionRecordBuilder(token_frequencies)
     try:
-        con.register("frequencies", token_frequencies)
-        con.sql("CREATE TABLE token_frequencies AS SELECT * FROM frequencies")
-        write_records(con, mention_rows(mentions), "records")
-        attach_rare_tokens(con, "records", "token_frequencies")
-        return con.sql("SELECT * FROM records ORDER BY unique_id").to_arrow_table()
+        return builder.build(mentions)
     finally:
-        con.close()
+        builder.close()

@@ -8,13 +8,14 @@ type Organization agrees").
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -71,51 +72,6 @@ def level_labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
             mapping[len(non_null) - 1 - i] = str(level.get("label_for_charts", ""))
         labels[comparison["output_column_name"]] = mapping
     return labels
-
-
-def explain(row: Mapping[str, Any], labels: Mapping[str, Mapping[int, str]]) -> str:
-    """One readable line from a best-rows row (`_BEST_ROWS_SQL`: the prediction's comparison
-    levels and weights, each side's columns named for the mention or the list record)."""
-    parts = []
-    name_gamma = int(row["gamma_name"])
-    parts.append(
-        f"name '{row['matched_name']}' {labels['name'][name_gamma].lower()} "
-        f"({row['mw_name'] + (row['mw_tf_adj_name'] or 0.0):+.1f})"
-    )
-    schema_gamma = int(row["gamma_schema"])
-    if schema_gamma >= 0:
-        agree = "agrees" if schema_gamma == 2 else labels["schema"][schema_gamma].lower()
-        parts.append(f"type {row['record_schema']} {agree} ({row['mw_schema']:+.1f})")
-    country_gamma = int(row["gamma_country"])
-    if country_gamma >= 0:
-        record = set(row["record_countries"] or [])
-        named = set(row["mention_sentence_countries"] or []) | set(
-            row["mention_article_countries"] or []
-        )
-        shared = sorted(record & named)
-        if shared:
-            where = labels["country"][country_gamma].removeprefix("country ")
-            parts.append(f"country {', '.join(shared)} {where} ({row['mw_country']:+.1f})")
-        else:
-            parts.append(
-                f"countries disagree: article {', '.join(sorted(named))}, "
-                f"list {', '.join(sorted(record))} ({row['mw_country']:+.1f})"
-            )
-    birth_gamma = int(row["gamma_birth_year"])
-    if birth_gamma >= 0:
-        parts.append(f"{labels['birth_year'][birth_gamma].lower()} ({row['mw_birth_year']:+.1f})")
-    id_gamma = int(row["gamma_identifier"])
-    if id_gamma >= 0:
-        shared_ids = sorted(
-            set(row["mention_identifiers"] or []) & set(row["record_identifiers"] or [])
-        )
-        text = (
-            f"identifier {', '.join(shared_ids)} agrees"
-            if shared_ids
-            else labels["identifier"][id_gamma].lower()
-        )
-        parts.append(f"{text} ({row['mw_identifier']:+.1f})")
-    return "; ".join(parts)
 
 
 def score(
@@ -177,13 +133,8 @@ def score_in_session(
             chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
             write_chart(chart.to_html(inline=True), waterfall_html)
     if isinstance(session.backend, DuckDBBackend):
-        best = best_rows(session.con, predictions.physical_name, labels, bands)
-        # The predictions are read; a reused session would otherwise keep them until the next
-        # batch.
-        predictions.drop_table_from_database_and_remove_from_cache()
-    else:
-        best = _best_rows_of_arrow(session.read(predictions), labels, bands)
-    return matches_table(best, labels, bands)
+        return matches(session.con, predictions.physical_name, labels, bands)
+    return _matches_of_arrow(session.read(predictions), labels, bands)
 
 
 @dataclass(frozen=True)
@@ -199,59 +150,75 @@ class MentionProfiles:
     members: pa.Table  # (profile_id, mention_id): every mention under its profile's mention id
 
     @classmethod
-    def of(cls, mentions: pa.Table) -> MentionProfiles:
+    def of(
+        cls, mentions: pa.Table, con: duckdb.DuckDBPyConnection | None = None
+    ) -> MentionProfiles:
+        """The profiles of `mentions`, grouped in `con` (a private connection without one)."""
         if not set(mentions.column_names) <= _PROFILED:
             # Columns this grouping does not know of might tell mentions apart: no grouping.
             ids = mentions.column("unique_id")
             return cls(mentions, pa.table({"profile_id": ids, "mention_id": ids}))
-        con = duckdb.connect(":memory:")
-        try:
-            con.register("mentions", mentions)
-            members = con.sql(
-                f"""
-                SELECT min(unique_id) OVER (PARTITION BY {PROFILE_COLUMNS}) AS profile_id,
-                       unique_id AS mention_id
-                FROM mentions
-                """
-            ).to_arrow_table()
-        finally:
-            con.close()
+        with _connection(con) as db:
+            db.register("profiled_mentions", mentions)
+            try:
+                members = db.sql(
+                    f"""
+                    SELECT min(unique_id) OVER (PARTITION BY {PROFILE_COLUMNS}) AS profile_id,
+                           unique_id AS mention_id
+                    FROM profiled_mentions
+                    """
+                ).to_arrow_table()
+            finally:
+                db.unregister("profiled_mentions")
         profile_ids = pc.unique(members.column("profile_id"))
         distinct = mentions.filter(pc.is_in(mentions.column("unique_id"), profile_ids))
         return cls(distinct, members)
 
-    def spread(self, matches: pa.Table) -> pa.Table:
+    def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """`matches` of the distinct mentions, copied to every mention of each profile, in
-        `best_rows` order (mention, falling weight, entity)."""
+        `matches` order (mention, falling weight, entity); ordered in `con` (a private
+        connection without one)."""
         if matches.num_rows == 0 or self.distinct.num_rows == self.members.num_rows:
             return matches
-        con = duckdb.connect(":memory:")
-        try:
-            con.register("members", self.members)
-            con.register(
-                "found",
-                pa.table(
-                    {
-                        "row": pa.array(range(matches.num_rows), pa.int64()),
-                        "profile_id": matches.column("mention_id"),
-                        "entity_id": matches.column("entity_id"),
-                        "match_weight": matches.column("match_weight"),
-                    }
-                ),
-            )
-            order = con.sql(
-                """
-                SELECT f.row, m.mention_id
-                FROM found f JOIN members m USING (profile_id)
-                ORDER BY m.mention_id, f.match_weight DESC, f.entity_id
-                """
-            ).to_arrow_table()
-        finally:
-            con.close()
+        found = pa.table(
+            {
+                "row": pa.array(range(matches.num_rows), pa.int64()),
+                "profile_id": matches.column("mention_id"),
+                "entity_id": matches.column("entity_id"),
+                "match_weight": matches.column("match_weight"),
+            }
+        )
+        with _connection(con) as db:
+            db.register("profile_members", self.members)
+            db.register("profile_matches", found)
+            try:
+                order = db.sql(
+                    """
+                    SELECT f.row, m.mention_id
+                    FROM profile_matches f JOIN profile_members m USING (profile_id)
+                    ORDER BY m.mention_id, f.match_weight DESC, f.entity_id
+                    """
+                ).to_arrow_table()
+            finally:
+                db.unregister("profile_members")
+                db.unregister("profile_matches")
         spread = matches.take(order.column("row"))
         return spread.set_column(
             spread.schema.get_field_index("mention_id"), "mention_id", order.column("mention_id")
         )
+
+
+@contextmanager
+def _connection(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`con`, or a private in-memory connection closed afterwards."""
+    if con is not None:
+        yield con
+        return
+    private = duckdb.connect(":memory:")
+    try:
+        yield private
+    finally:
+        private.close()
 
 
 # Every column of a mention record that Splink sees, but its ids (`RECORD_COLUMNS`, and the
@@ -298,6 +265,10 @@ def _mirror(column: str) -> str:
     return column[:-2] + ("_r" if column.endswith("_l") else "_l")
 
 
+# Every column of Splink's predictions that `matches` reads.
+PREDICTION_COLUMNS = sorted(
+    {"source_dataset_l", *_SYMMETRIC, *_ORIENTED.values(), *map(_mirror, _ORIENTED.values())}
+)
 MENTION_LEFT_COLUMNS = ", ".join(
     [*(f"{column} AS {name}" for name, column in _ORIENTED.items()), *_SYMMETRIC]
 )
@@ -306,112 +277,149 @@ MENTION_RIGHT_COLUMNS = ", ".join(
 )
 
 
-def best_rows(
+def _signed(weight: str) -> str:
+    """SQL: a weight as the explanation writes it, ``(+2.6)``."""
+    return f"' (' || printf('%+.1f', {weight}) || ')'"
+
+
+def _label(comparison: str, gamma: str) -> str:
+    """SQL: the label of a comparison level (`level_labels`, passed as a list parameter)."""
+    return f"${comparison}_labels[{gamma} + 2]"
+
+
+# The sets the explanation names, computed once per match (sorted, without repeats).
+_EXPLAINED_SETS = {
+    "named_countries": "list_concat(coalesce(mention_sentence_countries, []), "
+    "coalesce(mention_article_countries, []))",
+    "listed_countries": "coalesce(record_countries, [])",
+    "shared_countries": "list_intersect(coalesce(record_countries, []), "
+    "list_concat(coalesce(mention_sentence_countries, []), "
+    "coalesce(mention_article_countries, [])))",
+    "shared_identifiers": "list_intersect(coalesce(mention_identifiers, []), "
+    "coalesce(record_identifiers, []))",
+}
+EXPLAINED_SETS_SQL = ", ".join(
+    f"list_sort(list_distinct({values})) AS {name}" for name, values in _EXPLAINED_SETS.items()
+)
+_COUNTRY_PLACE = _label("country", "gamma_country")
+# One readable line per match, the parts of the comparisons that had data joined by "; ":
+# "name 'promsvyazbank' exact match on core (+14.1); type Organization agrees (+1.1);
+# country RU in the sentence (+2.6)". Counterparty screening reads the name and birth-year parts.
+EXPLANATION_SQL = f"""concat_ws('; ',
+    'name ''' || matched_name || ''' ' || lower({_label("name", "gamma_name")})
+        || {_signed("mw_name + coalesce(mw_tf_adj_name, 0.0)")},
+    CASE WHEN gamma_schema >= 0 THEN 'type ' || record_schema || ' '
+        || CASE WHEN gamma_schema = 2 THEN 'agrees' ELSE lower({_label("schema", "gamma_schema")})
+           END || {_signed("mw_schema")} END,
+    CASE WHEN gamma_country < 0 THEN NULL
+        WHEN len(shared_countries) > 0 THEN 'country ' || array_to_string(shared_countries, ', ')
+            || ' ' || CASE WHEN starts_with({_COUNTRY_PLACE}, 'country ')
+                THEN substr({_COUNTRY_PLACE}, 9) ELSE {_COUNTRY_PLACE} END
+            || {_signed("mw_country")}
+        ELSE 'countries disagree: article ' || array_to_string(named_countries, ', ')
+            || ', list ' || array_to_string(listed_countries, ', ') || {_signed("mw_country")}
+        END,
+    CASE WHEN gamma_birth_year >= 0 THEN lower({_label("birth_year", "gamma_birth_year")})
+        || {_signed("mw_birth_year")} END,
+    CASE WHEN gamma_identifier < 0 THEN NULL
+        WHEN len(shared_identifiers) > 0
+            THEN 'identifier ' || array_to_string(shared_identifiers, ', ') || ' agrees'
+                || {_signed("mw_identifier")}
+        ELSE lower({_label("identifier", "gamma_identifier")}) || {_signed("mw_identifier")} END
+)"""
+# The columns of the `contributions` and `levels` maps (built in Arrow: building a MAP per row
+# in DuckDB costs more than all the rest of `matches`).
+_CONTRIBUTIONS = {
+    **{c: f"mw_{c}" for c in COMPARISON_NAMES},
+    NAME_FREQUENCY: "coalesce(mw_tf_adj_name, 0.0)",
+}
+_LEVELS = {c: _label(c, f"gamma_{c}") for c in COMPARISON_NAMES}
+MAP_COLUMNS_SQL = ", ".join(
+    [
+        *(f"{sql} AS contribution_{name}" for name, sql in _CONTRIBUTIONS.items()),
+        *(f"{sql} AS level_{name}" for name, sql in _LEVELS.items()),
+    ]
+)
+
+
+def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArray:
+    """A map column whose every row has `keys` in order, key k's value from column
+    `<prefix><k>` of `table`."""
+    rows, width = table.num_rows, len(keys)
+    # Key-major (key j of row r at j * rows + r), taken in row-major order.
+    values = pa.concat_arrays([table.column(prefix + key).combine_chunks() for key in keys])
+    order = np.arange(rows * width, dtype=np.int64).reshape(width, rows).T.ravel()
+    offsets = pa.array(np.arange(0, rows * width + 1, width, dtype=np.int32))
+    names = pa.array(keys, pa.string()).take(pa.array(np.tile(np.arange(width), rows)))
+    return pa.MapArray.from_arrays(offsets, names, values.take(pa.array(order)))
+
+
+def matches(
     con: duckdb.DuckDBPyConnection,
     table: str,
     labels: Mapping[str, Mapping[int, str]],
     bands: Bands,
 ) -> pa.Table:
-    """From Splink's predictions `table`: the best-weighted list name per (mention, entity) at or
-    above the review band, weak aliases (OFAC "weak", low-quality a.k.a.s) only where the name
-    matches exactly. Ties in weight go to the lowest record id, so the same inputs always name
-    the same list name; rows are ordered by mention, falling weight, entity."""
-    return con.sql(
+    """From Splink's predictions `table`, the matches (`MATCH_ARROW`): the best-weighted list
+    name per (mention, entity) at or above the review band, with its band, each comparison's
+    contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
+    a.k.a.s) count only where the name matches exactly. Ties in weight go to the lowest record
+    id, so the same inputs always name the same list name; rows are ordered by mention, falling
+    weight, entity. In DuckDB SQL and Arrow: no Python loop over the rows."""
+    label_lists = {
+        f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
+        for comparison, levels in labels.items()
+        if comparison in COMPARISON_NAMES
+    }
+    found = con.sql(
         f"""
-        WITH oriented AS (
-            SELECT {MENTION_LEFT_COLUMNS} FROM {table} WHERE source_dataset_l = $mentions
-            UNION ALL
-            SELECT {MENTION_RIGHT_COLUMNS} FROM {table} WHERE source_dataset_l <> $mentions
-        )
-        SELECT * FROM oriented
-        WHERE match_probability >= $review AND NOT isnan(match_probability)
-          AND (name_kind IS DISTINCT FROM 'weak_alias' OR gamma_name = $exact_name)
-        QUALIFY row_number() OVER (
-            PARTITION BY mention_id, entity_id ORDER BY match_weight DESC, record_id) = 1
-        ORDER BY mention_id, match_weight DESC, entity_id
-        """,
-        params={"mentions": MENTIONS, "review": bands.review, "exact_name": max(labels["name"])},
+            WITH oriented AS (
+                SELECT {MENTION_LEFT_COLUMNS} FROM {table} WHERE source_dataset_l = $mentions
+                UNION ALL
+                SELECT {MENTION_RIGHT_COLUMNS} FROM {table} WHERE source_dataset_l <> $mentions
+            ),
+            best AS (
+                SELECT * FROM oriented
+                WHERE match_probability >= $review AND NOT isnan(match_probability)
+                  AND (name_kind IS DISTINCT FROM 'weak_alias' OR gamma_name = $exact_name)
+                QUALIFY row_number() OVER (
+                    PARTITION BY mention_id, entity_id ORDER BY match_weight DESC, record_id) = 1
+            )
+            SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name,
+                   match_weight,
+                   CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END
+                       AS match_probability,
+                   CASE WHEN match_probability >= $match THEN 'match' ELSE 'review' END AS band,
+                   {EXPLANATION_SQL} AS explanation,
+                   {MAP_COLUMNS_SQL}
+            FROM (SELECT *, {EXPLAINED_SETS_SQL} FROM best)
+            ORDER BY mention_id, match_weight DESC, entity_id
+            """,
+        params={
+            "mentions": MENTIONS,
+            "review": bands.review,
+            "match": bands.match,
+            "exact_name": max(labels["name"]),
+            **label_lists,
+        },
     ).to_arrow_table()
+    return pa.table(
+        {
+            **{name: found.column(name) for name in MATCH_ARROW.names[:9]},
+            "contributions": _map_column(found, "contribution_", list(_CONTRIBUTIONS)),
+            "levels": _map_column(found, "level_", list(_LEVELS)),
+            "explanation": found.column("explanation"),
+        }
+    ).cast(MATCH_ARROW)
 
 
-def _best_rows_of_arrow(
+def _matches_of_arrow(
     predictions: pa.Table, labels: Mapping[str, Mapping[int, str]], bands: Bands
 ) -> pa.Table:
-    """`best_rows` of predictions read back from another backend (Spark)."""
+    """`matches` of predictions read back from another backend (Spark)."""
     con = duckdb.connect(":memory:")
     try:
         con.register("predictions", predictions)
-        return best_rows(con, "predictions", labels, bands)
+        return matches(con, "predictions", labels, bands)
     finally:
         con.close()
-
-
-def matches_table(
-    best: pa.Table, labels: Mapping[str, Mapping[int, str]], bands: Bands
-) -> pa.Table:
-    """`best_rows` as matches (`MATCH_ARROW`): band, contributions, levels and explanation.
-    Column-wise: only the explanations need a Python loop over the rows."""
-    n = best.num_rows
-    probabilities = best.column("match_probability").to_pylist()
-    weights = {c: best.column(f"mw_{c}").to_pylist() for c in COMPARISON_NAMES}
-    weights[NAME_FREQUENCY] = [w or 0.0 for w in best.column("mw_tf_adj_name").to_pylist()]
-    gammas = {c: best.column(f"gamma_{c}").to_pylist() for c in COMPARISON_NAMES}
-    contributions = _map_array(
-        [*COMPARISON_NAMES, NAME_FREQUENCY],
-        [pa.array(weights[c], pa.float64()) for c in [*COMPARISON_NAMES, NAME_FREQUENCY]],
-        n,
-    )
-    levels = _map_array(
-        list(COMPARISON_NAMES),
-        [pa.array([labels[c][int(g)] for g in gammas[c]], pa.string()) for c in COMPARISON_NAMES],
-        n,
-    )
-    explained = {"gamma_" + c: gammas[c] for c in COMPARISON_NAMES} | {
-        "mw_" + c: weights[c] for c in COMPARISON_NAMES
-    }
-    explained["mw_tf_adj_name"] = weights[NAME_FREQUENCY]
-    for column in _EXPLAINED:
-        explained[column] = best.column(column).to_pylist()
-    columns = list(explained)
-    explanations = [
-        explain(dict(zip(columns, values, strict=True)), labels)
-        for values in zip(*explained.values(), strict=True)
-    ]
-    return pa.table(
-        {
-            **{c: best.column(c) for c in MATCH_ARROW.names[:7]},
-            "match_probability": pa.array(
-                [p if math.isfinite(p) else 0.0 for p in probabilities], pa.float64()
-            ),
-            "band": pa.array([bands.band(p) for p in probabilities], pa.string()),
-            "contributions": contributions,
-            "levels": levels,
-            "explanation": pa.array(explanations, pa.string()),
-        },
-        schema=MATCH_ARROW,
-    )
-
-
-# The columns of a best row that `explain` reads besides the levels and weights.
-_EXPLAINED = [
-    "matched_name",
-    "record_schema",
-    "record_countries",
-    "mention_sentence_countries",
-    "mention_article_countries",
-    "mention_identifiers",
-    "record_identifiers",
-]
-
-
-def _map_array(keys: list[str], values: list[pa.Array], rows: int) -> pa.MapArray:
-    """A map column whose every row has `keys` in order, the i-th key's values in `values[i]`."""
-    interleaved = (
-        pa.concat_arrays([v for v in values]).take(
-            pa.array([k * rows + r for r in range(rows) for k in range(len(keys))], pa.int64())
-        )
-        if rows
-        else pa.array([], values[0].type)
-    )
-    offsets = pa.array(range(0, rows * len(keys) + 1, len(keys)), pa.int32())
-    return pa.MapArray.from_arrays(offsets, pa.array(keys * rows, pa.string()), interleaved)

@@ -16,13 +16,15 @@ from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
-from assets.linkage.records import mention_records
+from assets.linkage.records import MentionRecordBuilder
 from assets.linkage.scoring import (
     MATCH_ARROW,
+    PREDICTION_COLUMNS,
     Bands,
     MentionProfiles,
+    level_labels,
+    matches,
     score,
-    score_in_session,
 )
 from assets.linkage.splink_run import ReusableSession, term_frequencies
 from assets.linkage.store import StoredModel, list_records_table, load_model, token_frequency_table
@@ -44,19 +46,44 @@ class Screener:
     def from_warehouse(
         cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
     ) -> Screener:
+        """The warehouse's list records and the model in `model_dir`, with the screening
+        session over them made now (`ReusableSession`), so that screening calls pay only for
+        their mentions."""
         records = list_records_table(con)
-        return cls(
+        screener = cls(
             records,
             token_frequency_table(con),
             term_frequencies(records),
             load_model(model_dir),
             bands,
         )
+        screener.session()
+        return screener
 
     _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
+    _builder: MentionRecordBuilder | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def session(self) -> ReusableSession:
+        """The screening session over the list records (made on first use)."""
+        if self._splink is None:
+            self._splink = ReusableSession(
+                self.list_records,
+                dict(self.model.settings),
+                self.tf_core,
+                self.mention_records([]),
+            )
+        return self._splink
+
+    def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
+        """`assets.linkage.records.mention_records` against these lists' token frequencies."""
+        if self._builder is None:
+            self._builder = MentionRecordBuilder(self.token_frequencies)
+        return self._builder.build(mentions)
 
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
-        return self.score(mention_records(mentions, self.token_frequencies), bands)
+        return self.score(self.mention_records(mentions), bands)
 
     def score(
         self,
@@ -66,7 +93,7 @@ class Screener:
         entity_filter: Sequence[str] | None = None,
     ) -> pa.Table:
         """`assets.linkage.scoring.score` of mention records (`mention_records`) against the
-        lists. Without an entity filter, calls share one Splink session (made on the first)."""
+        lists. Without an entity filter, calls share the screener's session."""
         bands = bands or self.bands
         if entity_filter is not None:
             return score(
@@ -79,19 +106,21 @@ class Screener:
             )
         if mention_table.num_rows == 0 or self.list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
-        if self._splink is None:
-            self._splink = ReusableSession(
-                self.list_records, dict(self.model.settings), self.tf_core
-            )
-        profiles = MentionProfiles.of(mention_table)
-        with self._splink.session(profiles.distinct) as session:
-            return profiles.spread(score_in_session(session, self.model.settings, bands))
+        session = self.session()
+        profiles = MentionProfiles.of(mention_table, session.con)
+        predictions = session.predict(profiles.distinct, bands.review, PREDICTION_COLUMNS)
+        found = matches(session.con, predictions, level_labels(self.model.settings), bands)
+        return profiles.spread(found, session.con)
 
     def close(self) -> None:
-        """Close the shared Splink session (it is made again if the screener is used again)."""
+        """Close the screening session and the mention-record builder (they are made again
+        if the screener is used again)."""
         if self._splink is not None:
             self._splink.close()
             self._splink = None
+        if self._builder is not None:
+            self._builder.close()
+            self._builder = None
 
 
 def name_query(

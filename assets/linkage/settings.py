@@ -74,10 +74,21 @@ JARO_WINKLER_NO_STRANGER = (
 )
 # The same number of words (two or more), all but one shared, and that one nearly spelled.
 ONE_WORD_SPELLED_DIFFERENTLY = (
-    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 "
-    "AND len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 THEN "
+    "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
     f"levenshtein({_others('tokens_l', 'tokens_r')}[1], {_others('tokens_r', 'tokens_l')}[1]) "
-    f"<= {_allowed_edits(_others('tokens_l', 'tokens_r') + '[1]')} ELSE false END"
+    f"<= {_allowed_edits(_others('tokens_l', 'tokens_r') + '[1]')} ELSE false END ELSE false END"
+)
+# All words of the shorter name (two or more) in the longer one: a dropped middle name.
+ALL_WORDS_OF_THE_SHORTER = (
+    "CASE WHEN least(len(tokens_l), len(tokens_r)) >= 2 "
+    "THEN len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
+    "ELSE false END"
+)
+# A one-word name (a surname, an acronym) that is a word of the other.
+ONE_WORD_INSIDE = (
+    "CASE WHEN least(len(tokens_l), len(tokens_r)) = 1 "
+    "THEN len(list_intersect(tokens_l, tokens_r)) = 1 ELSE false END"
 )
 
 
@@ -111,24 +122,18 @@ def name_comparison() -> cl.CustomComparison:
             ),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
             cll.CustomLevel(
-                "len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
-                "AND least(len(tokens_l), len(tokens_r)) >= 2",
-                label_for_charts="all words of the shorter name",
+                ALL_WORDS_OF_THE_SHORTER, label_for_charts="all words of the shorter name"
             ),
             cll.CustomLevel(
                 JARO_WINKLER_NO_STRANGER,
                 label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
             ),
-            cll.CustomLevel(
-                "least(len(tokens_l), len(tokens_r)) = 1 "
-                "AND len(list_intersect(tokens_l, tokens_r)) = 1",
-                label_for_charts="a one-word name inside the other",
-            ),
+            cll.CustomLevel(ONE_WORD_INSIDE, label_for_charts="a one-word name inside the other"),
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"
             ),
             cll.CustomLevel(
-                "len(list_intersect(distinctive_tokens_l, distinctive_tokens_r)) >= 1",
+                "list_has_any(distinctive_tokens_l, distinctive_tokens_r)",
                 label_for_charts="a shared rare word",
             ),
             cll.ElseLevel(),

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import sqlglot
 from splink import DuckDBAPI, Linker
+from splink.internals.comparison_vector_values import (
+    compute_comparison_vector_values_from_id_pairs_sqls,
+)
+from splink.internals.pipeline import CTEPipeline
+from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
 from splink.internals.splink_dataframe import SplinkDataFrame
+from splink.internals.term_frequencies import (
+    _join_tf_to_input_table_sql,
+    ensure_term_frequencies_for_linker,
+)
+from sqlglot import exp
 
 from assets.linkage.backend import DUCKDB_ENGINE, DuckDBBackend, LinkageEngine, SplinkBackend
 
@@ -74,62 +85,223 @@ def splink_session(
         yield SplinkSession(backend, linker)
 
 
+# Splink's composite record key: "<source dataset>-__-<unique id>".
+_KEY_SEPARATOR = "-__-"
+
+
+@dataclass(frozen=True)
+class PreparedRule:
+    """One of a model's blocking rules, as `ListSideBlocking` runs it."""
+
+    match_key: str
+    condition: str  # the rule's SQL over `l` (a list record) and `r` (a mention)
+    columns: tuple[str, ...]  # the input columns it reads
+    exploded: tuple[str, ...]  # the array columns it explodes first
+
+
+def prepared_rules(linker: Linker) -> list[PreparedRule]:
+    """The Linker's blocking rules for predictions, in order (their match keys)."""
+    rules = []
+    for rule in linker._settings_obj._blocking_rules_to_generate_predictions:
+        columns = sqlglot.parse_one(rule.blocking_rule_sql, read=rule.sqlglot_dialect).find_all(
+            exp.Column
+        )
+        rules.append(
+            PreparedRule(
+                match_key=str(rule.match_key),
+                condition=rule.blocking_rule_sql,
+                columns=tuple(dict.fromkeys(c.name for c in columns)),
+                exploded=tuple(getattr(rule, "array_columns_to_explode", ())),
+            )
+        )
+    return rules
+
+
+class ListSideBlocking:
+    """Splink's blocking of (list record, mention) pairs with the list side done once.
+
+    Splink computes blocked pairs from both inputs on every `predict`: each batch of mentions
+    would explode and hash all list records again (560,000 at ten times the bundled lists).
+    Here each rule's list-side keys (its columns, arrays exploded, Splink's composite record
+    key) are a table made when the session starts; a batch only computes its mentions' keys
+    and joins. The pairs are Splink's: the same rules and conditions, each pair once under the
+    first rule that finds it (Splink's `min(match_key)`), the list record on the left as Splink
+    puts it in a two-table link (its inputs ordered by name)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, linker: Linker) -> None:
+        self.con = con
+        self.rules = prepared_rules(linker)
+        self.dialect = linker._db_api.sql_dialect
+        for rule in self.rules:
+            con.execute(
+                f"CREATE TABLE {self._list_keys(rule)} AS {self._keys_sql(rule, LIST_RECORDS)}"
+            )
+
+    @staticmethod
+    def _list_keys(rule: PreparedRule) -> str:
+        return f"__list_blocking_keys_{rule.match_key}"
+
+    def _keys_sql(self, rule: PreparedRule, table: str) -> str:
+        """A side's keys for `rule`: its columns (arrays exploded) and the composite key."""
+        plain = [f'"{c}"' for c in rule.columns if c not in rule.exploded]
+        exploded = self.dialect.explode_arrays_sql(
+            table, [f'"{c}"' for c in rule.exploded], ["unique_id", *plain]
+        )
+        return f"SELECT '{table}{_KEY_SEPARATOR}' || unique_id AS join_key, * FROM ({exploded})"
+
+    def pairs(self) -> pa.Table:
+        """The blocked pairs of the registered mentions: Splink's columns, and `list_id`, the
+        list record's unique id."""
+        per_rule = [
+            f"SELECT '{rule.match_key}' AS match_key, l.join_key AS join_key_l, "
+            f"r.join_key AS join_key_r, l.unique_id AS list_id FROM {self._list_keys(rule)} AS l "
+            f"JOIN ({self._keys_sql(rule, MENTIONS)}) AS r ON ({rule.condition})"
+            for rule in self.rules
+        ]
+        return _arrow(
+            self.con.sql(
+                "SELECT min(match_key) AS match_key, join_key_l, join_key_r, list_id "
+                f"FROM ({' UNION ALL '.join(per_rule)}) GROUP BY join_key_l, join_key_r, list_id"
+            ).to_arrow_table()
+        )
+
+
+_PAIRS_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in ("match_key", "join_key_l", "join_key_r", "list_id")]
+)
+# Blocked pairs per parallel scoring task.
+_PAIRS_BATCH = 8192
+
+
 class ReusableSession:
-    """A DuckDB Splink session over a fixed list side, for screening batch after batch of
-    mentions: the connection, the registered list records and term frequencies and the Linker
-    (building one parses the model's SQL, ~0.3 s) are made once, on the first batch; each
-    batch then only replaces the mentions and clears Splink's cache of tables derived from
-    them. Not thread-safe: one batch at a time."""
+    """Scoring batch after batch of mentions against a fixed list side, with the model's Splink
+    SQL generated once.
+
+    Splink's `predict` rebuilds everything from both inputs on every call: blocking, the
+    concatenated records with their term frequencies, and the SQL itself (generating it parses
+    the model's comparisons, ~0.2 s). Screening keeps the list side fixed, so this session does
+    that work once, when it is made, in its own in-memory DuckDB: the list records with their
+    term frequencies joined, the list side of blocking (`ListSideBlocking`), and the SQL that
+    Splink's `predict` runs from blocked pairs to predictions (comparison vectors, match
+    weights, the threshold), generated by Splink from the model for this session's tables.
+    A batch registers its mentions, computes their blocked pairs and runs that SQL, reading
+    only the list records in some pair: the predictions of `linker.inference.predict()` on the
+    same inputs (tests/linkage/test_screening_session.py holds the two equal). Not
+    thread-safe: one batch at a time."""
+
+    _PAIRS = "__screening_blocked_pairs"
+    _LIST_SIDE = "__screening_list_records"
+    _MENTION_SIDE = "__screening_mentions"
+    PREDICTIONS = "__screening_predictions"
 
     def __init__(
-        self, list_records: pa.Table, settings: dict[str, Any], tf_core: pa.Table | None = None
+        self,
+        list_records: pa.Table,
+        settings: dict[str, Any],
+        tf_core: pa.Table,
+        empty_mentions: pa.Table,
     ) -> None:
-        self.list_records = list_records
-        self.settings = settings
-        self.tf_core = tf_core
-        self._session: SplinkSession | None = None
-        self._tf_lookup: SplinkDataFrame | None = None
+        self.con = con = duckdb.connect(":memory:")
+        backend = DuckDBBackend(con)
+        # The Arrow inputs are read here, to make the tables below, and by each batch's views.
+        con.register(LIST_RECORDS, list_records)
+        con.register(MENTIONS, empty_mentions)
+        self.linker = linker = Linker(
+            [
+                backend.db_api.register(MENTIONS, dataset_display_name=MENTIONS),
+                backend.db_api.register(LIST_RECORDS, dataset_display_name=LIST_RECORDS),
+            ],
+            # A copy (Splink mutates the dict it is given).
+            backend.settings(json.loads(json.dumps(settings))),
+            log_level=logging.WARNING,
+        )
+        linker.table_management.register_term_frequency_lookup(
+            backend.register(tf_core, "tf_core_lookup"), "core"
+        )
+        self._blocking = ListSideBlocking(con, linker)
+        # Each side as Splink's concatenation of the inputs gives it (a `source_dataset` column
+        # first) with the term frequencies joined, by Splink's SQL: the list side once, the
+        # mentions' as a view.
+        all_list_records = f"{self._LIST_SIDE}_all"
+        for side, source, kind in (
+            (all_list_records, LIST_RECORDS, "TABLE"),
+            (self._MENTION_SIDE, MENTIONS, "VIEW"),
+        ):
+            con.execute(
+                f"CREATE VIEW {side}_concat AS SELECT '{source}' AS source_dataset, * FROM {source}"
+            )
+            pipeline = CTEPipeline(ensure_term_frequencies_for_linker(linker))
+            pipeline.enqueue_sql(_join_tf_to_input_table_sql(linker, f"{side}_concat"), side)
+            con.execute(f"CREATE {kind} {side} AS {pipeline.generate_cte_pipeline_sql()}")
+        # Splink joins the pairs to a side on its composite key, a string built per row: the
+        # list side it reads is only the records in some pair (as its "source pruning" does).
+        con.register(self._PAIRS, _PAIRS_SCHEMA.empty_table())
+        con.execute(
+            f"CREATE VIEW {self._LIST_SIDE} AS SELECT * FROM {all_list_records} "
+            f"WHERE unique_id IN (SELECT list_id FROM {self._PAIRS})"
+        )
+        self._sql: dict[float, str] = {}
 
-    @contextmanager
-    def session(self, mentions: pa.Table) -> Iterator[SplinkSession]:
-        """The session with `mentions` as the mentions side; the tables Splink makes in it
-        (predictions included) are dropped on the next batch."""
-        if self._session is None:
-            self._session = self._start(mentions)
-        else:
-            self._replace_mentions(self._session, mentions)
-        yield self._session
+    def _predict_sql(self, threshold_match_probability: float) -> str:
+        """Splink's SQL from blocked pairs to predictions, for this session's tables."""
+        sql = self._sql.get(threshold_match_probability)
+        if sql is None:
+            settings = self.linker._settings_obj
+            pipeline = CTEPipeline(
+                [
+                    self.linker._db_api.table_to_splink_dataframe(
+                        "__splink__blocked_id_pairs", self._PAIRS
+                    )
+                ]
+            )
+            pipeline.enqueue_list_of_sqls(
+                compute_comparison_vector_values_from_id_pairs_sqls(
+                    settings._columns_to_select_for_blocking,
+                    settings._columns_to_select_for_comparison_vector_values,
+                    input_tablename_l=self._LIST_SIDE,
+                    input_tablename_r=self._MENTION_SIDE,
+                    source_dataset_input_column=settings.column_info_settings.source_dataset_input_column,
+                    unique_id_input_column=settings.column_info_settings.unique_id_input_column,
+                    link_type=settings._link_type,
+                    sql_dialect_str=self.linker._sql_dialect_str,
+                )
+            )
+            pipeline.enqueue_list_of_sqls(
+                predict_from_comparison_vectors_sqls_using_settings(
+                    settings, threshold_match_probability
+                )
+            )
+            sql = self._sql[threshold_match_probability] = pipeline.generate_cte_pipeline_sql()
+        return sql
 
-    def _start(self, mentions: pa.Table) -> SplinkSession:
-        backend = DuckDBBackend(duckdb.connect(":memory:"))
-        left = backend.register(mentions, MENTIONS)
-        right = backend.register(self.list_records, LIST_RECORDS)
-        # A copy (Splink mutates the dict it is given).
-        settings = backend.settings(json.loads(json.dumps(self.settings)))
-        linker = Linker([left, right], settings, log_level=logging.WARNING)
-        session = SplinkSession(backend, linker)
-        if self.tf_core is not None:
-            self._tf_lookup = backend.register(self.tf_core, "tf_core_lookup")
-            self._register_tf(session)
-        return session
+    def blocked_pairs(self, mentions: pa.Table) -> pa.Table:
+        """Register `mentions` as the session's mentions; their blocked pairs
+        (`ListSideBlocking.pairs`)."""
+        # The views over the mentions read them through this name; re-registering swaps the rows.
+        self.con.register(MENTIONS, mentions)
+        return self._blocking.pairs()
 
-    def _register_tf(self, session: SplinkSession) -> None:
-        if self._tf_lookup is not None:
-            session.linker.table_management.register_term_frequency_lookup(self._tf_lookup, "core")
-
-    def _replace_mentions(self, session: SplinkSession, mentions: pa.Table) -> None:
-        # The Linker reads the mentions through this name; re-registering swaps the rows.
-        session.con.register(MENTIONS, mentions)
-        # Every cached table (the concatenated inputs with term frequencies, the previous
-        # predictions) derives from the old mentions; invalidating also forgets the registered
-        # term-frequency lookup, so register it again.
-        session.linker.table_management.invalidate_cache()  # type: ignore[no-untyped-call]
-        self._register_tf(session)
+    def predict(
+        self, mentions: pa.Table, threshold_match_probability: float, columns: Sequence[str]
+    ) -> str:
+        """Score `mentions` (mention records) against the list records; the name of the table
+        in `con` holding the predictions at or above the threshold (replaced by the next
+        batch), with only `columns` of Splink's (a prediction carries every column of both
+        records: writing them all costs more than scoring)."""
+        pairs = self.blocked_pairs(mentions).combine_chunks()
+        # Scoring runs in as many parallel tasks as the pairs have Arrow batches (a DuckDB
+        # table would give one per 122,880 rows: one core busy at 10,000 mentions).
+        self.con.register(
+            self._PAIRS, pa.Table.from_batches(pairs.to_batches(_PAIRS_BATCH), pairs.schema)
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE {self.PREDICTIONS} AS SELECT {', '.join(columns)} "
+            f"FROM ({self._predict_sql(threshold_match_probability)})"
+        )
+        return self.PREDICTIONS
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.con.close()
-            self._session = None
+        self.con.close()
 
 
 def term_frequencies(list_records: pa.Table) -> pa.Table:
