@@ -403,8 +403,10 @@ def _form_words(word: str) -> tuple[str, ...]:
     if word in _FORM_WORDS or len(word) < _FORM_WORD_MIN_LENGTH - 1:
         return (word,)
     near = set(_FORM_WORD_INDEX.get(word, ()))
-    for key in _one_deletions(word):
-        near |= {w for w in _FORM_WORD_INDEX.get(key, ()) if len(w) >= len(word) - 1}
+    for i in range(len(word)):
+        found = _FORM_WORD_INDEX.get(word[:i] + word[i + 1 :])
+        if found:
+            near.update(w for w in found if len(w) >= len(word) - 1)
     return (word, *sorted(near))
 
 
@@ -581,18 +583,12 @@ def analyse_frame(names: Iterable[str | None]) -> pa.Table:
     """`analyse` every name into an Arrow table with one row per input name, in input order
     (columns `NAME_ARROW_SCHEMA`). Each distinct name is analysed once. A None name gives a row of
     nulls."""
-    cache: dict[str, AnalysedName] = {}
-    rows: list[AnalysedName | None] = []
-    for name in names:
-        if name is None:
-            rows.append(None)
-            continue
-        analysed = cache.get(name)
-        if analysed is None:
-            analysed = cache[name] = analyse(name)
-        rows.append(analysed)
+    # Each distinct name (None included) is a row of `distinct`; `order` picks the rows.
+    position: dict[str | None, int] = {}
+    order = [position.setdefault(name, len(position)) for name in names]
+    distinct = [None if name is None else analyse(name) for name in position]
     columns: list[pa.Array] = []
     for field in NAME_ARROW_SCHEMA:
-        values = [None if row is None else getattr(row, field.name) for row in rows]
-        columns.append(pa.array(values, type=field.type))
+        values = [None if row is None else getattr(row, field.name) for row in distinct]
+        columns.append(pa.array(values, type=field.type).take(pa.array(order, pa.int64())))
     return pa.Table.from_arrays(columns, schema=NAME_ARROW_SCHEMA)

@@ -178,14 +178,15 @@ def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
     )
     context = pa.table(
         {
-            "countries": pa.array([[] for _ in mentions], pa.list_(pa.string())),
+            # A mention has no listed countries or birth years of its own.
+            "countries": pa.array([[]] * len(mentions), pa.list_(pa.string())),
             "sentence_countries": pa.array(
                 [m.sentence_countries for m in mentions], pa.list_(pa.string())
             ),
             "article_countries": pa.array(
                 [m.article_countries for m in mentions], pa.list_(pa.string())
             ),
-            "birth_years": pa.array([[] for _ in mentions], pa.list_(pa.int32())),
+            "birth_years": pa.array([[]] * len(mentions), pa.list_(pa.int32())),
             "birth_year_min": pa.array([m.birth_year_min for m in mentions], pa.int32()),
             "birth_year_max": pa.array([m.birth_year_max for m in mentions], pa.int32()),
             "identifiers": pa.array(
