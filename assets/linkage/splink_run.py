@@ -128,26 +128,32 @@ class ListSideBlocking:
     first rule that finds it (Splink's `min(match_key)`), the list record on the left as Splink
     puts it in a two-table link (its inputs ordered by name)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, linker: Linker) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, linker: Linker, list_records: str = LIST_RECORDS
+    ) -> None:
+        """Keys of the list records in `list_records` (a table or view of the Linker's list
+        input, or of some of its rows), keyed as the Linker's list input."""
         self.con = con
         self.rules = prepared_rules(linker)
         self.dialect = linker._db_api.sql_dialect
         for rule in self.rules:
             con.execute(
-                f"CREATE TABLE {self._list_keys(rule)} AS {self._keys_sql(rule, LIST_RECORDS)}"
+                f"CREATE TABLE {self._list_keys(rule)} AS "
+                f"{self._keys_sql(rule, list_records, LIST_RECORDS)}"
             )
 
     @staticmethod
     def _list_keys(rule: PreparedRule) -> str:
         return f"__list_blocking_keys_{rule.match_key}"
 
-    def _keys_sql(self, rule: PreparedRule, table: str) -> str:
-        """A side's keys for `rule`: its columns (arrays exploded) and the composite key."""
+    def _keys_sql(self, rule: PreparedRule, table: str, source: str) -> str:
+        """The keys for `rule` of the rows of `table`: the rule's columns (arrays exploded) and
+        the composite key of each row as a record of the input `source`."""
         plain = [f'"{c}"' for c in rule.columns if c not in rule.exploded]
         exploded = self.dialect.explode_arrays_sql(
             table, [f'"{c}"' for c in rule.exploded], ["unique_id", *plain]
         )
-        return f"SELECT '{table}{_KEY_SEPARATOR}' || unique_id AS join_key, * FROM ({exploded})"
+        return f"SELECT '{source}{_KEY_SEPARATOR}' || unique_id AS join_key, * FROM ({exploded})"
 
     def pairs(self) -> pa.Table:
         """The blocked pairs of the registered mentions: Splink's columns, and `list_id`, the
@@ -155,7 +161,7 @@ class ListSideBlocking:
         per_rule = [
             f"SELECT '{rule.match_key}' AS match_key, l.join_key AS join_key_l, "
             f"r.join_key AS join_key_r, l.unique_id AS list_id FROM {self._list_keys(rule)} AS l "
-            f"JOIN ({self._keys_sql(rule, MENTIONS)}) AS r ON ({rule.condition})"
+            f"JOIN ({self._keys_sql(rule, MENTIONS, MENTIONS)}) AS r ON ({rule.condition})"
             for rule in self.rules
         ]
         return _arrow(
@@ -193,6 +199,7 @@ class ReusableSession:
     _LIST_SIDE = "__screening_list_records"
     _MENTION_SIDE = "__screening_mentions"
     PREDICTIONS = "__screening_predictions"
+    _MEMBERS = "__screening_list_profiles"
 
     def __init__(
         self,
@@ -221,17 +228,36 @@ class ReusableSession:
         linker.table_management.register_term_frequency_lookup(
             backend.register(tf_core, "tf_core_lookup"), "core"
         )
-        self._blocking = ListSideBlocking(con, linker)
+        # List records that differ only in columns Splink carries but never compares (the
+        # entity, the name as written, its kind...) score alike against any mention: only one
+        # of them, the profile's representative, is blocked and scored, and the predictions are
+        # copied to the others (`_MEMBERS`). The lists repeat an entity's names on each list:
+        # 15% fewer records at the bundled lists' size.
+        self._carried = self._carried_columns(list_records.column_names, linker)
+        profiled = [
+            c for c in list_records.column_names if c != "unique_id" and c not in self._carried
+        ]
+        con.execute(
+            f"CREATE TABLE {self._MEMBERS} AS SELECT unique_id, "
+            f"min(unique_id) OVER (PARTITION BY {', '.join(profiled)}) AS profile_id, "
+            f"{', '.join(self._carried)} FROM {LIST_RECORDS}"
+        )
+        representatives = f"{self._LIST_SIDE}_representatives"
+        con.execute(
+            f"CREATE VIEW {representatives} AS SELECT * FROM {LIST_RECORDS} WHERE unique_id IN "
+            f"(SELECT profile_id FROM {self._MEMBERS})"
+        )
+        self._blocking = ListSideBlocking(con, linker, representatives)
         # Each side as Splink's concatenation of the inputs gives it (a `source_dataset` column
         # first) with the term frequencies joined, by Splink's SQL: the list side once, the
         # mentions' as a view.
         all_list_records = f"{self._LIST_SIDE}_all"
-        for side, source, kind in (
-            (all_list_records, LIST_RECORDS, "TABLE"),
-            (self._MENTION_SIDE, MENTIONS, "VIEW"),
+        for side, source, rows, kind in (
+            (all_list_records, LIST_RECORDS, representatives, "TABLE"),
+            (self._MENTION_SIDE, MENTIONS, MENTIONS, "VIEW"),
         ):
             con.execute(
-                f"CREATE VIEW {side}_concat AS SELECT '{source}' AS source_dataset, * FROM {source}"
+                f"CREATE VIEW {side}_concat AS SELECT '{source}' AS source_dataset, * FROM {rows}"
             )
             pipeline = CTEPipeline(ensure_term_frequencies_for_linker(linker))
             pipeline.enqueue_sql(_join_tf_to_input_table_sql(linker, f"{side}_concat"), side)
@@ -244,6 +270,16 @@ class ReusableSession:
             f"WHERE unique_id IN (SELECT list_id FROM {self._PAIRS})"
         )
         self._sql: dict[float, str] = {}
+
+    @staticmethod
+    def _carried_columns(columns: Sequence[str], linker: Linker) -> list[str]:
+        """The list records' columns that Splink's predictions carry (`_l`) but no comparison
+        or blocking rule reads."""
+        settings = linker._settings_obj
+        read = {c.unquote().name for c in settings._columns_used_by_comparisons}
+        read |= {c for rule in prepared_rules(linker) for c in rule.columns}
+        carried = set(settings._additional_col_names_to_retain) - read
+        return [c for c in columns if c in carried]
 
     def _predict_sql(self, threshold_match_probability: float) -> str:
         """Splink's SQL from blocked pairs to predictions, for this session's tables."""
@@ -278,11 +314,26 @@ class ReusableSession:
         return sql
 
     def blocked_pairs(self, mentions: pa.Table) -> pa.Table:
-        """Register `mentions` as the session's mentions; their blocked pairs
-        (`ListSideBlocking.pairs`)."""
+        """Register `mentions` as the session's mentions; their blocked pairs with the list
+        profiles' representatives (`ListSideBlocking.pairs`)."""
         # The views over the mentions read them through this name; re-registering swaps the rows.
         self.con.register(MENTIONS, mentions)
         return self._blocking.pairs()
+
+    def blocked_record_pairs(self, mentions: pa.Table) -> pa.Table:
+        """`blocked_pairs` with every list record of each representative's profile: the pairs
+        Splink's blocking gives (Splink's columns)."""
+        self.con.register("representative_pairs", self.blocked_pairs(mentions))
+        try:
+            return _arrow(
+                self.con.sql(
+                    f"SELECT p.match_key, '{LIST_RECORDS}{_KEY_SEPARATOR}' || m.unique_id "
+                    "AS join_key_l, p.join_key_r FROM representative_pairs AS p "
+                    f"JOIN {self._MEMBERS} AS m ON m.profile_id = p.list_id"
+                ).to_arrow_table()
+            )
+        finally:
+            self.con.unregister("representative_pairs")
 
     def predict(
         self, mentions: pa.Table, threshold_match_probability: float, columns: Sequence[str]
@@ -297,9 +348,14 @@ class ReusableSession:
         self.con.register(
             self._PAIRS, pa.Table.from_batches(pairs.to_batches(_PAIRS_BATCH), pairs.schema)
         )
+        # Each representative's predictions for every record of its profile (list on the left).
+        copied = [c for c in ("unique_id", *self._carried) if f"{c}_l" in columns]
+        replaced = ", ".join(f"m.{c} AS {c}_l" for c in copied)
         self.con.execute(
-            f"CREATE OR REPLACE TABLE {self.PREDICTIONS} AS SELECT {', '.join(columns)} "
-            f"FROM ({self._predict_sql(threshold_match_probability)})"
+            f"CREATE OR REPLACE TABLE {self.PREDICTIONS} AS "
+            f"SELECT p.* REPLACE ({replaced}) FROM ("
+            f"SELECT {', '.join(columns)} FROM ({self._predict_sql(threshold_match_probability)})"
+            f") AS p JOIN {self._MEMBERS} AS m ON m.profile_id = p.unique_id_l"
         )
         return self.PREDICTIONS
 

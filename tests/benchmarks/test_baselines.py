@@ -27,7 +27,16 @@ from benchmarks.baselines import (
     score_pairs_at,
     tune_fuzzy_threshold,
 )
-from benchmarks.scaling import Point, _projection, _ratio_rows, _slope, grow_lists, perturb_name
+from benchmarks.scaling import (
+    Point,
+    _detail,
+    _median_run,
+    _projection,
+    _ratio_rows,
+    _slope,
+    grow_lists,
+    perturb_name,
+)
 from tests.conftest import bundled_warehouse
 
 DORDA = "un_sc:LYi.006"  # ABU ZAYD UMAR DORDA, Libya, born 1944
@@ -224,3 +233,18 @@ def test_nomenklatura_own_index_is_rated_and_projected_on_its_queries_alone() ->
     assert _ratio_rows([ours, scorer, own]) == [["x1", "1,000", "10.0x", "5.0x", "15.0x"]]
     # Ten times the mentions: ten times the queries, not ten times the index build.
     assert _projection([own], "nomenklatura_index", 1, 10_000) == 300.0
+
+
+def test_ours_is_reported_by_its_median_run_with_every_run_shown() -> None:
+    runs = [
+        {"seconds": 1.4, "peak_mb": 400.0, "hits": 7, "candidates": 90},
+        {"seconds": 1.1, "peak_mb": 410.0, "hits": 7},
+        {"seconds": 2.9, "peak_mb": 420.0, "hits": 7},
+    ]
+    median = _median_run(runs)
+    assert median["seconds"] == 1.4
+    assert median["runs_s"] == [1.4, 1.1, 2.9]
+    assert median["candidates"] == 90  # measured by the first run only
+    assert "median of 3 runs (1.40, 1.10, 2.90 s)" in _detail(Point("ours", 1, 10, 100, median))
+    # A run that did not finish is the point's result: no median hides it.
+    assert _median_run([runs[0], {"did_not_finish": True}]) == {"did_not_finish": True}

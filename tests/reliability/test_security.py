@@ -177,7 +177,17 @@ FORMATTED_SQL = {
     ("assets/linkage/splink_run.py", "self.PREDICTIONS"): "a constant",
     ("assets/linkage/splink_run.py", "self._LIST_SIDE"): "a constant",
     ("assets/linkage/splink_run.py", "self._PAIRS"): "a constant",
-    ("assets/linkage/splink_run.py", "self._keys_sql(rule, LIST_RECORDS)"): "the model's rules",
+    ("assets/linkage/splink_run.py", "self._keys_sql(rule, list_records, LIST_RECORDS)"): (
+        "the model's rules"
+    ),
+    ("assets/linkage/splink_run.py", "', '.join(profiled)"): "the list records' column names",
+    ("assets/linkage/splink_run.py", "', '.join(self._carried)"): "the list records' columns",
+    ("assets/linkage/splink_run.py", "LIST_RECORDS"): "a constant",
+    ("assets/linkage/splink_run.py", "_KEY_SEPARATOR"): "a constant",
+    ("assets/linkage/splink_run.py", "replaced"): "column names from constants",
+    ("assets/linkage/splink_run.py", "representatives"): "a view name chosen by the code",
+    ("assets/linkage/splink_run.py", "rows"): "a table name chosen by the code",
+    ("assets/linkage/splink_run.py", "self._MEMBERS"): "a constant",
     ("assets/linkage/splink_run.py", "self._list_keys(rule)"): "a table name chosen by the code",
     ("assets/linkage/splink_run.py", "self._predict_sql(threshold_match_probability)"): (
         "Splink's own SQL (the threshold is a float)"
