@@ -288,18 +288,29 @@ def _label(comparison: str, gamma: str) -> str:
 
 
 # The sets the explanation names, computed once per match (sorted, without repeats).
+# The sets the explanation names, computed once per match (sorted, without repeats), and only
+# for the comparisons it writes about (a level other than "no data").
 _EXPLAINED_SETS = {
-    "named_countries": "list_concat(coalesce(mention_sentence_countries, []), "
-    "coalesce(mention_article_countries, []))",
-    "listed_countries": "coalesce(record_countries, [])",
-    "shared_countries": "list_intersect(coalesce(record_countries, []), "
-    "list_concat(coalesce(mention_sentence_countries, []), "
-    "coalesce(mention_article_countries, [])))",
-    "shared_identifiers": "list_intersect(coalesce(mention_identifiers, []), "
-    "coalesce(record_identifiers, []))",
+    "named_countries": (
+        "gamma_country",
+        "list_concat(coalesce(mention_sentence_countries, []), "
+        "coalesce(mention_article_countries, []))",
+    ),
+    "listed_countries": ("gamma_country", "coalesce(record_countries, [])"),
+    "shared_countries": (
+        "gamma_country",
+        "list_intersect(coalesce(record_countries, []), "
+        "list_concat(coalesce(mention_sentence_countries, []), "
+        "coalesce(mention_article_countries, [])))",
+    ),
+    "shared_identifiers": (
+        "gamma_identifier",
+        "list_intersect(coalesce(mention_identifiers, []), coalesce(record_identifiers, []))",
+    ),
 }
 EXPLAINED_SETS_SQL = ", ".join(
-    f"list_sort(list_distinct({values})) AS {name}" for name, values in _EXPLAINED_SETS.items()
+    f"CASE WHEN {gamma} >= 0 THEN list_sort(list_distinct({values})) END AS {name}"
+    for name, (gamma, values) in _EXPLAINED_SETS.items()
 )
 _COUNTRY_PLACE = _label("country", "gamma_country")
 # One readable line per match, the parts of the comparisons that had data joined by "; ":

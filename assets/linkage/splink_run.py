@@ -212,6 +212,9 @@ class ReusableSession:
         # No automatic checkpoints: in memory they only compress the tables made below, and the
         # first would fall on a batch (0.5 s at 560,000 list records).
         con.execute("SET checkpoint_threshold = '1TB'")
+        # Every result read from here is ordered by its query (or is a set): DuckDB may write
+        # in parallel without keeping rows in input order.
+        con.execute("SET preserve_insertion_order = false")
         backend = DuckDBBackend(con)
         # The Arrow inputs are read here, to make the tables below, and by each batch's views.
         con.register(LIST_RECORDS, list_records)
