@@ -638,7 +638,8 @@ def scaling_section(points: Sequence[Point], fuzzy_cutoff: float) -> str:
         body += (
             "\n\n### nomenklatura time over ours (target: at least 100x)\n\n"
             "Each column divides a nomenklatura time by our wall time (list and model loading "
-            "left out) for the same mentions, i.e. our mentions/s over nomenklatura's. On our "
+            "and the screening session's preparation left out) for the same mentions, i.e. "
+            "our mentions/s over nomenklatura's. On our "
             "candidates, 'whole matcher': its whole child process (start, entities in, "
             "scoring); 'compare calls only': the time inside logic-v2's compare calls. 'own "
             "blocker index, queries': nomenklatura's own matcher, candidate generation by its "
