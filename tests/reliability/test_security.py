@@ -180,8 +180,7 @@ FORMATTED_SQL = {
     ("assets/linkage/splink_run.py", "self._keys_sql(rule, list_records, LIST_RECORDS)"): (
         "the model's rules"
     ),
-    ("assets/linkage/splink_run.py", "', '.join(profiled)"): "the list records' column names",
-    ("assets/linkage/splink_run.py", "', '.join(self._carried)"): "the list records' columns",
+    ("assets/linkage/splink_run.py", "', '.join(members)"): "the list records' column names",
     ("assets/linkage/splink_run.py", "LIST_RECORDS"): "a constant",
     ("assets/linkage/splink_run.py", "_KEY_SEPARATOR"): "a constant",
     ("assets/linkage/splink_run.py", "replaced"): "column names from constants",
