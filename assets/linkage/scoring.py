@@ -428,9 +428,6 @@ def _matches_of_arrow(
     predictions: pa.Table, labels: Mapping[str, Mapping[int, str]], bands: Bands
 ) -> pa.Table:
     """`matches` of predictions read back from another backend (Spark)."""
-    con = duckdb.connect(":memory:")
-    try:
+    with _connection(None) as con:
         con.register("predictions", predictions)
         return matches(con, "predictions", labels, bands)
-    finally:
-        con.close()

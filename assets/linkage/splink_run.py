@@ -129,12 +129,17 @@ class ListSideBlocking:
     puts it in a two-table link (its inputs ordered by name)."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, linker: Linker, list_records: str = LIST_RECORDS
+        self,
+        con: duckdb.DuckDBPyConnection,
+        linker: Linker,
+        rules: Sequence[PreparedRule],
+        list_records: str = LIST_RECORDS,
     ) -> None:
-        """Keys of the list records in `list_records` (a table or view of the Linker's list
-        input, or of some of its rows), keyed as the Linker's list input."""
+        """Keys for `rules` (the Linker's, `prepared_rules`) of the list records in
+        `list_records` (a table or view of the Linker's list input, or of some of its rows),
+        keyed as the Linker's list input."""
         self.con = con
-        self.rules = prepared_rules(linker)
+        self.rules = list(rules)
         self.dialect = linker._db_api.sql_dialect
         for rule in self.rules:
             con.execute(
@@ -237,7 +242,8 @@ class ReusableSession:
         # of them, the profile's representative, is blocked and scored, and the predictions are
         # copied to the others (`_MEMBERS`). The lists repeat an entity's names on each list:
         # 15% fewer records at the bundled lists' size.
-        self._carried = self._carried_columns(list_records.column_names, linker)
+        rules = prepared_rules(linker)
+        self._carried = self._carried_columns(list_records.column_names, linker, rules)
         profiled = [
             c for c in list_records.column_names if c != "unique_id" and c not in self._carried
         ]
@@ -254,7 +260,7 @@ class ReusableSession:
             f"CREATE VIEW {representatives} AS SELECT * FROM {LIST_RECORDS} WHERE unique_id IN "
             f"(SELECT profile_id FROM {self._MEMBERS})"
         )
-        self._blocking = ListSideBlocking(con, linker, representatives)
+        self._blocking = ListSideBlocking(con, linker, rules, representatives)
         # Each side as Splink's concatenation of the inputs gives it (a `source_dataset` column
         # first) with the term frequencies joined, by Splink's SQL: the list side once, the
         # mentions' as a view.
@@ -279,12 +285,14 @@ class ReusableSession:
         self._sql: dict[float, str] = {}
 
     @staticmethod
-    def _carried_columns(columns: Sequence[str], linker: Linker) -> list[str]:
+    def _carried_columns(
+        columns: Sequence[str], linker: Linker, rules: Sequence[PreparedRule]
+    ) -> list[str]:
         """The list records' columns that Splink's predictions carry (`_l`) but no comparison
-        or blocking rule reads."""
+        or blocking rule (`rules`) reads."""
         settings = linker._settings_obj
         read = {c.unquote().name for c in settings._columns_used_by_comparisons}
-        read |= {c for rule in prepared_rules(linker) for c in rule.columns}
+        read |= {c for rule in rules for c in rule.columns}
         carried = set(settings._additional_col_names_to_retain) - read
         return [c for c in columns if c in carried]
 
