@@ -151,60 +151,128 @@ def build_token_frequencies(
         con.unregister("given_name_counts")
 
 
-def mention_rows(mentions: Iterable[Mention]) -> pa.Table:
-    """Mentions as linkage records (before rare tokens are attached)."""
-    mentions = list(mentions)
-    analysed = _analysed_columns([m.canonical_text or m.text for m in mentions])
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "INTEGER": pa.int32(),
+    "INTEGER[]": pa.list_(pa.int32()),
+}
+RECORD_SCHEMA = pa.schema(
+    [(name, _ARROW_TYPES[kind]) for name, kind in RECORD_COLUMNS.items()]
+    + [(name, pa.list_(pa.string())) for name in TOKEN_COLUMNS]
+)
+"""Arrow schema of linkage records with their rare tokens (`mention_records`)."""
+
+
+class RareTokens:
+    """The token frequencies (`build_token_frequencies`) as the two word sets records carry:
+    rare words (three letters or more, on at most `max_names` list names; blocking pairs names
+    on them) and distinctive words (rare, and not a given name: `GIVEN_NAME_MIN_ENTITIES`; the
+    name comparison's "a shared rare word" level reads them). A word on no list name is neither."""
+
+    def __init__(self, frequencies: pa.Table, max_names: int = RARE_TOKEN_MAX_NAMES) -> None:
+        tokens = frequencies.column("token").to_pylist()
+        names = frequencies.column("names").to_pylist()
+        given = frequencies.column("given_name_entities").to_pylist()
+        self.rare = frozenset(
+            token
+            for token, count in zip(tokens, names, strict=True)
+            if count <= max_names and len(token) >= 3
+        )
+        self.distinctive = frozenset(
+            token
+            for token, entities in zip(tokens, given, strict=True)
+            if token in self.rare and entities < GIVEN_NAME_MIN_ENTITIES
+        )
+
+    def columns(self, tokens: Iterable[Sequence[str] | None]) -> tuple[pa.Array, pa.Array]:
+        """`rare_tokens` and `distinctive_tokens` of records with these tokens: each record's
+        distinct rare (distinctive) words, sorted."""
+        rare: list[list[str]] = []
+        distinctive: list[list[str]] = []
+        for words in tokens:
+            found = sorted({word for word in words or () if word in self.rare})
+            rare.append(found)
+            distinctive.append([word for word in found if word in self.distinctive])
+        kind = pa.list_(pa.string())
+        return pa.array(rare, kind), pa.array(distinctive, kind)
+
+
+def mention_records(
+    mentions: Iterable[Mention], token_frequencies: pa.Table | RareTokens
+) -> pa.Table:
+    """Mentions as linkage records (`RECORD_SCHEMA`), ordered by mention id; a mention whose
+    name has no core (nothing but punctuation) has none. `token_frequencies` is the lists'
+    `linkage.token_frequencies` (or its `RareTokens`)."""
+    rarity = (
+        token_frequencies
+        if isinstance(token_frequencies, RareTokens)
+        else RareTokens(token_frequencies)
+    )
+    written = [(m, m.canonical_text or m.text) for m in mentions]
+    analysed = analyse_frame([name for _, name in written])
+    cores = analysed.column("core").to_pylist()
+    keep = sorted(
+        (i for i, core in enumerate(cores) if core),
+        key=lambda i: written[i][0].mention_id,
+    )
+    kept = [written[i][0] for i in keep]
+    count = len(kept)
+    analysed = analysed.take(pa.array(keep, pa.int64()))
     legal_forms = analysed.column("legal_form").to_pylist()
+    sorted_core_keys = analysed.column("sorted_core_key").to_pylist()
+    # The core words, sorted (the list side's `tokens` are made the same way by SQL).
+    tokens = [key.split(" ") if key else None for key in sorted_core_keys]
+    identifiers = [
+        [identifier_key(i.kind, i.value) for i in m.identifiers if i.kind in COMPARABLE_IDENTIFIERS]
+        for m in kept
+    ]
+    rare, distinctive = rarity.columns(tokens)
     schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
-    base = pa.table(
-        {
-            "unique_id": [m.mention_id for m in mentions],
-            "entity_id": pa.array([None] * len(mentions), pa.string()),
-            "article_id": [m.article_id for m in mentions],
-            "source": pa.array(["mention"] * len(mentions), pa.string()),
-            "name": [m.canonical_text or m.text for m in mentions],
-            "name_kind": pa.array(["mention"] * len(mentions), pa.string()),
-            # A name with a legal form ("Progress Lider LLC") is an organisation, whatever
-            # NER took it for.
-            "schema": pa.array(
-                [
-                    "Organization" if form else schema_of.get(m.schema_guess)
-                    for m, form in zip(mentions, legal_forms, strict=True)
-                ],
-                pa.string(),
-            ),
-        }
-    )
-    context = pa.table(
-        {
-            # A mention has no listed countries or birth years of its own.
-            "countries": pa.array([[]] * len(mentions), pa.list_(pa.string())),
-            "sentence_countries": pa.array(
-                [m.sentence_countries for m in mentions], pa.list_(pa.string())
-            ),
-            "article_countries": pa.array(
-                [m.article_countries for m in mentions], pa.list_(pa.string())
-            ),
-            "birth_years": pa.array([[]] * len(mentions), pa.list_(pa.int32())),
-            "birth_year_min": pa.array([m.birth_year_min for m in mentions], pa.int32()),
-            "birth_year_max": pa.array([m.birth_year_max for m in mentions], pa.int32()),
-            "identifiers": pa.array(
-                [
-                    [
-                        identifier_key(i.kind, i.value)
-                        for i in m.identifiers
-                        if i.kind in COMPARABLE_IDENTIFIERS
-                    ]
-                    for m in mentions
-                ],
-                pa.list_(pa.string()),
-            ),
-        }
-    )
-    tables = [base, analysed, context]
+    columns = {
+        "unique_id": [m.mention_id for m in kept],
+        "entity_id": [None] * count,
+        "article_id": [m.article_id for m in kept],
+        "source": ["mention"] * count,
+        "name": [written[i][1] for i in keep],
+        "name_kind": ["mention"] * count,
+        # A name with a legal form ("Progress Lider LLC") is an organisation, whatever NER
+        # took it for.
+        "schema": [
+            "Organization" if form else schema_of.get(m.schema_guess)
+            for m, form in zip(kept, legal_forms, strict=True)
+        ],
+        "normalised": analysed.column("normalised"),
+        "core": analysed.column("core"),
+        "legal_form": analysed.column("legal_form"),
+        "tokens": tokens,
+        "sorted_core_key": analysed.column("sorted_core_key"),
+        "given_family_key": analysed.column("given_family_key"),
+        "phonetic": analysed.column("phonetic"),
+        "initials": analysed.column("initials"),
+        "token_count": analysed.column("token_count"),
+        # A mention has no listed countries or birth years of its own.
+        "countries": [[]] * count,
+        "sentence_countries": [m.sentence_countries for m in kept],
+        "article_countries": [m.article_countries for m in kept],
+        "birth_years": [[]] * count,
+        "birth_year_min": [m.birth_year_min for m in kept],
+        "birth_year_max": [m.birth_year_max for m in kept],
+        "identifiers": identifiers,
+        "identifier_kinds": [
+            list(dict.fromkeys(key.split(":", 1)[0] for key in keys)) for keys in identifiers
+        ],
+        "rare_tokens": rare,
+        "distinctive_tokens": distinctive,
+    }
     return pa.Table.from_arrays(
-        [c for t in tables for c in t.columns], names=[n for t in tables for n in t.column_names]
+        [
+            values
+            if isinstance(values, (pa.Array, pa.ChunkedArray))
+            else pa.array(values, field.type)
+            for field, values in zip(RECORD_SCHEMA, columns.values(), strict=True)
+        ],
+        schema=RECORD_SCHEMA,
     )
 
 
@@ -239,55 +307,16 @@ def attach_rare_tokens(
     frequencies: str = "linkage.token_frequencies",
     max_names: int = RARE_TOKEN_MAX_NAMES,
 ) -> None:
-    """Add `rare_tokens`, the record's tokens of three letters or more that at most
-    `max_names` list names carry (blocking pairs names on them), and `distinctive_tokens`, the
-    rare tokens that are not given names (`GIVEN_NAME_MIN_ENTITIES`; the name comparison's "a
-    shared rare word" level reads them)."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {table} AS
-        WITH exploded AS (SELECT unique_id, unnest(tokens) AS token FROM {table}),
-        rare AS (
-            SELECT e.unique_id,
-                   list(DISTINCT e.token ORDER BY e.token) AS rare_tokens,
-                   coalesce(list(DISTINCT e.token ORDER BY e.token) FILTER (
-                       WHERE f.given_name_entities < {GIVEN_NAME_MIN_ENTITIES}),
-                       []::VARCHAR[]) AS distinctive_tokens
-            FROM exploded e JOIN {frequencies} f USING (token)
-            WHERE f.names <= {int(max_names)} AND length(e.token) >= 3
-            GROUP BY e.unique_id
-        )
-        SELECT t.*, coalesce(r.rare_tokens, []::VARCHAR[]) AS rare_tokens,
-               coalesce(r.distinctive_tokens, []::VARCHAR[]) AS distinctive_tokens
-        FROM {table} t LEFT JOIN rare r USING (unique_id)
-        """
+    """Add `RareTokens`' `rare_tokens` and `distinctive_tokens` to the records in `table`,
+    by the token frequencies in `frequencies`."""
+    rarity = RareTokens(con.sql(f"SELECT * FROM {frequencies}").to_arrow_table(), max_names)
+    records = con.sql(f"SELECT * FROM {table}").to_arrow_table()
+    rare, distinctive = rarity.columns(records.column("tokens").to_pylist())
+    con.register(
+        "records_with_rare_tokens",
+        records.append_column("rare_tokens", rare).append_column("distinctive_tokens", distinctive),
     )
-
-
-class MentionRecordBuilder:
-    """Mentions as Splink records with rare tokens, computed in a private in-memory database
-    (so read-only callers such as the CLI can use it) that keeps the token frequencies from one
-    call to the next."""
-
-    def __init__(self, token_frequencies: pa.Table) -> None:
-        self.con = duckdb.connect(":memory:")
-        self.con.register("frequencies", token_frequencies)
-        self.con.execute("CREATE TABLE token_frequencies AS SELECT * FROM frequencies")
-        self.con.unregister("frequencies")
-
-    def build(self, mentions: Iterable[Mention]) -> pa.Table:
-        write_records(self.con, mention_rows(mentions), "records")
-        attach_rare_tokens(self.con, "records", "token_frequencies")
-        return self.con.sql("SELECT * FROM records ORDER BY unique_id").to_arrow_table()
-
-    def close(self) -> None:
-        self.con.close()
-
-
-def mention_records(mentions: Iterable[Mention], token_frequencies: pa.Table) -> pa.Table:
-    """`MentionRecordBuilder.build` for one batch."""
-    builder = MentionRecordBuilder(token_frequencies)
     try:
-        return builder.build(mentions)
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM records_with_rare_tokens")
     finally:
-        builder.close()
+        con.unregister("records_with_rare_tokens")

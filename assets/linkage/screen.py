@@ -16,7 +16,7 @@ from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
-from assets.linkage.records import MentionRecordBuilder
+from assets.linkage.records import RareTokens, mention_records
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
@@ -59,9 +59,7 @@ class Screener:
         )
 
     _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
-    _builder: MentionRecordBuilder | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
 
     def session(self) -> ReusableSession:
         """The screening session over the list records (`ReusableSession`: the list side of
@@ -74,13 +72,15 @@ class Screener:
                 self.tf_core,
                 self.mention_records([]),
             )
+            # Generated now, with the rest of the session, rather than by the first batch.
+            self._splink.predict_sql(self.bands.review)
         return self._splink
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
         """`assets.linkage.records.mention_records` against these lists' token frequencies."""
-        if self._builder is None:
-            self._builder = MentionRecordBuilder(self.token_frequencies)
-        return self._builder.build(mentions)
+        if self._rarity is None:
+            self._rarity = RareTokens(self.token_frequencies)
+        return mention_records(mentions, self._rarity)
 
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
         return self.score(self.mention_records(mentions), bands)
@@ -113,14 +113,10 @@ class Screener:
         return profiles.spread(found, session.con)
 
     def close(self) -> None:
-        """Close the screening session and the mention-record builder (they are made again
-        if the screener is used again)."""
+        """Close the screening session (it is made again if the screener is used again)."""
         if self._splink is not None:
             self._splink.close()
             self._splink = None
-        if self._builder is not None:
-            self._builder.close()
-            self._builder = None
 
 
 def name_query(

@@ -122,8 +122,8 @@ class ListSideBlocking:
 
     Splink computes blocked pairs from both inputs on every `predict`: each batch of mentions
     would explode and hash all list records again (560,000 at ten times the bundled lists).
-    Here each rule's list-side keys (its columns, arrays exploded, Splink's composite record
-    key) are a table made when the session starts; a batch only computes its mentions' keys
+    Here each rule's list-side keys (its columns, arrays exploded, the record's id) are a table
+    made when the session starts; a batch only computes its mentions' keys
     and joins. The pairs are Splink's: the same rules and conditions, each pair once under the
     first rule that finds it (Splink's `min(match_key)`), the list record on the left as Splink
     puts it in a two-table link (its inputs ordered by name)."""
@@ -143,43 +143,41 @@ class ListSideBlocking:
         self.dialect = linker._db_api.sql_dialect
         for rule in self.rules:
             con.execute(
-                f"CREATE TABLE {self._list_keys(rule)} AS "
-                f"{self._keys_sql(rule, list_records, LIST_RECORDS)}"
+                f"CREATE TABLE {self._list_keys(rule)} AS {self._keys_sql(rule, list_records)}"
             )
 
     @staticmethod
     def _list_keys(rule: PreparedRule) -> str:
         return f"__list_blocking_keys_{rule.match_key}"
 
-    def _keys_sql(self, rule: PreparedRule, table: str, source: str) -> str:
+    def _keys_sql(self, rule: PreparedRule, table: str) -> str:
         """The keys for `rule` of the rows of `table`: the rule's columns (arrays exploded) and
-        the composite key of each row as a record of the input `source`."""
+        the row's unique id."""
         plain = [f'"{c}"' for c in rule.columns if c not in rule.exploded]
-        exploded = self.dialect.explode_arrays_sql(
+        return self.dialect.explode_arrays_sql(
             table, [f'"{c}"' for c in rule.exploded], ["unique_id", *plain]
         )
-        return f"SELECT '{source}{_KEY_SEPARATOR}' || unique_id AS join_key, * FROM ({exploded})"
 
     def pairs(self) -> pa.Table:
-        """The blocked pairs of the registered mentions: Splink's columns, and `list_id`, the
-        list record's unique id."""
+        """The blocked pairs of the registered mentions: the match key of the first rule that
+        finds each (Splink's), and the unique ids of the list record (`join_key_l`) and the
+        mention (`join_key_r`). Splink keys a pair by composite keys (`source_dataset-__-id`); the
+        plain ids join without building a string per row."""
         per_rule = [
-            f"SELECT '{rule.match_key}' AS match_key, l.join_key AS join_key_l, "
-            f"r.join_key AS join_key_r, l.unique_id AS list_id FROM {self._list_keys(rule)} AS l "
-            f"JOIN ({self._keys_sql(rule, MENTIONS, MENTIONS)}) AS r ON ({rule.condition})"
+            f"SELECT '{rule.match_key}' AS match_key, l.unique_id AS join_key_l, "
+            f"r.unique_id AS join_key_r FROM {self._list_keys(rule)} AS l "
+            f"JOIN ({self._keys_sql(rule, MENTIONS)}) AS r ON ({rule.condition})"
             for rule in self.rules
         ]
         return _arrow(
             self.con.sql(
-                "SELECT min(match_key) AS match_key, join_key_l, join_key_r, list_id "
-                f"FROM ({' UNION ALL '.join(per_rule)}) GROUP BY join_key_l, join_key_r, list_id"
+                "SELECT min(match_key) AS match_key, join_key_l, join_key_r "
+                f"FROM ({' UNION ALL '.join(per_rule)}) GROUP BY join_key_l, join_key_r"
             ).to_arrow_table()
         )
 
 
-_PAIRS_SCHEMA = pa.schema(
-    [(c, pa.string()) for c in ("match_key", "join_key_l", "join_key_r", "list_id")]
-)
+_PAIRS_SCHEMA = pa.schema([(c, pa.string()) for c in ("match_key", "join_key_l", "join_key_r")])
 # Blocked pairs per parallel scoring task.
 _PAIRS_BATCH = 8192
 
@@ -280,7 +278,7 @@ class ReusableSession:
         con.register(self._PAIRS, _PAIRS_SCHEMA.empty_table())
         con.execute(
             f"CREATE VIEW {self._LIST_SIDE} AS SELECT * FROM {all_list_records} "
-            f"WHERE unique_id IN (SELECT list_id FROM {self._PAIRS})"
+            f"WHERE unique_id IN (SELECT join_key_l FROM {self._PAIRS})"
         )
         self._sql: dict[float, str] = {}
 
@@ -296,8 +294,9 @@ class ReusableSession:
         carried = set(settings._additional_col_names_to_retain) - read
         return [c for c in columns if c in carried]
 
-    def _predict_sql(self, threshold_match_probability: float) -> str:
-        """Splink's SQL from blocked pairs to predictions, for this session's tables."""
+    def predict_sql(self, threshold_match_probability: float) -> str:
+        """Splink's SQL from blocked pairs to predictions, for this session's tables: generated
+        on the first call for a threshold (~0.15 s), then kept."""
         sql = self._sql.get(threshold_match_probability)
         if sql is None:
             settings = self.linker._settings_obj
@@ -314,7 +313,8 @@ class ReusableSession:
                     settings._columns_to_select_for_comparison_vector_values,
                     input_tablename_l=self._LIST_SIDE,
                     input_tablename_r=self._MENTION_SIDE,
-                    source_dataset_input_column=settings.column_info_settings.source_dataset_input_column,
+                    # Pairs carry plain unique ids (each side's are unique): no composite key.
+                    source_dataset_input_column=None,
                     unique_id_input_column=settings.column_info_settings.unique_id_input_column,
                     link_type=settings._link_type,
                     sql_dialect_str=self.linker._sql_dialect_str,
@@ -337,14 +337,15 @@ class ReusableSession:
 
     def blocked_record_pairs(self, mentions: pa.Table) -> pa.Table:
         """`blocked_pairs` with every list record of each representative's profile: the pairs
-        Splink's blocking gives (Splink's columns)."""
+        Splink's blocking gives (Splink's columns, its composite keys)."""
         self.con.register("representative_pairs", self.blocked_pairs(mentions))
         try:
             return _arrow(
                 self.con.sql(
                     f"SELECT p.match_key, '{LIST_RECORDS}{_KEY_SEPARATOR}' || m.unique_id "
-                    "AS join_key_l, p.join_key_r FROM representative_pairs AS p "
-                    f"JOIN {self._MEMBERS} AS m ON m.profile_id = p.list_id"
+                    f"AS join_key_l, '{MENTIONS}{_KEY_SEPARATOR}' || p.join_key_r AS join_key_r "
+                    "FROM representative_pairs AS p "
+                    f"JOIN {self._MEMBERS} AS m ON m.profile_id = p.join_key_l"
                 ).to_arrow_table()
             )
         finally:
@@ -369,7 +370,7 @@ class ReusableSession:
         self.con.execute(
             f"CREATE OR REPLACE TABLE {self.PREDICTIONS} AS "
             f"SELECT p.* REPLACE ({replaced}) FROM ("
-            f"SELECT {', '.join(columns)} FROM ({self._predict_sql(threshold_match_probability)})"
+            f"SELECT {', '.join(columns)} FROM ({self.predict_sql(threshold_match_probability)})"
             f") AS p JOIN {self._MEMBERS} AS m ON m.profile_id = p.unique_id_l"
         )
         return self.PREDICTIONS

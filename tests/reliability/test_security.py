@@ -167,8 +167,6 @@ FORMATTED_SQL = {
     ("assets/linkage/records.py", "table"): "a table name chosen by the code",
     ("assets/linkage/records.py", "records"): "a table name chosen by the code",
     ("assets/linkage/records.py", "frequencies"): "a table name chosen by the code",
-    ("assets/linkage/records.py", "int(max_names)"): "an int",
-    ("assets/linkage/records.py", "GIVEN_NAME_MIN_ENTITIES"): "a constant",
     ("assets/linkage/splink_run.py", "' UNION ALL '.join(per_rule)"): "the model's blocking rules",
     ("assets/linkage/splink_run.py", "', '.join(columns)"): "column names from constants",
     ("assets/linkage/splink_run.py", "all_list_records"): "a table name chosen by the code",
@@ -177,18 +175,17 @@ FORMATTED_SQL = {
     ("assets/linkage/splink_run.py", "self.PREDICTIONS"): "a constant",
     ("assets/linkage/splink_run.py", "self._LIST_SIDE"): "a constant",
     ("assets/linkage/splink_run.py", "self._PAIRS"): "a constant",
-    ("assets/linkage/splink_run.py", "self._keys_sql(rule, list_records, LIST_RECORDS)"): (
-        "the model's rules"
-    ),
+    ("assets/linkage/splink_run.py", "self._keys_sql(rule, list_records)"): ("the model's rules"),
     ("assets/linkage/splink_run.py", "', '.join(members)"): "the list records' column names",
     ("assets/linkage/splink_run.py", "LIST_RECORDS"): "a constant",
+    ("assets/linkage/splink_run.py", "MENTIONS"): "a constant",
     ("assets/linkage/splink_run.py", "_KEY_SEPARATOR"): "a constant",
     ("assets/linkage/splink_run.py", "replaced"): "column names from constants",
     ("assets/linkage/splink_run.py", "representatives"): "a view name chosen by the code",
     ("assets/linkage/splink_run.py", "rows"): "a table name chosen by the code",
     ("assets/linkage/splink_run.py", "self._MEMBERS"): "a constant",
     ("assets/linkage/splink_run.py", "self._list_keys(rule)"): "a table name chosen by the code",
-    ("assets/linkage/splink_run.py", "self._predict_sql(threshold_match_probability)"): (
+    ("assets/linkage/splink_run.py", "self.predict_sql(threshold_match_probability)"): (
         "Splink's own SQL (the threshold is a float)"
     ),
     ("assets/linkage/splink_run.py", "side"): "a table name chosen by the code",
