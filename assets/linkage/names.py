@@ -542,21 +542,30 @@ def given_name_words(name: str) -> list[str]:
 
 def analyse(name: str) -> AnalysedName:
     """Every key of `name`; the same function serves list names and news mentions."""
+    return AnalysedName(*_analysed_values(name))
+
+
+# The fields of an `AnalysedName`, in field order.
+_AnalysedValues = tuple[str, str, str | None, tuple[str, ...], str, str, str, str, str, int]
+
+
+def _analysed_values(name: str) -> _AnalysedValues:
+    """The fields of `analyse(name)`, in field order."""
     normalised = normalise(name)
     core, legal_form = split_legal_form(normalised)
     words = normalised.split()
     core_words = _without_particles(core.split())
-    return AnalysedName(
-        normalised=normalised,
-        core=core,
-        legal_form=legal_form,
-        tokens=tuple(words),
-        sorted_key=" ".join(sorted(words)),
-        sorted_core_key=" ".join(sorted(core_words)),
-        given_family_key=" ".join(sorted(without_patronymic(core_words))),
-        phonetic=_phonetic(core_words),
-        initials=_initials(core_words),
-        token_count=len(words),
+    return (
+        normalised,
+        core,
+        legal_form,
+        tuple(words),
+        " ".join(sorted(words)),
+        " ".join(sorted(core_words)),
+        " ".join(sorted(without_patronymic(core_words))),
+        _phonetic(core_words),
+        _initials(core_words),
+        len(words),
     )
 
 
@@ -586,9 +595,16 @@ def analyse_frame(names: Iterable[str | None]) -> pa.Table:
     # Each distinct name (None included) is a row of `distinct`; `order` picks the rows.
     position: dict[str | None, int] = {}
     order = [position.setdefault(name, len(position)) for name in names]
-    distinct = [None if name is None else analyse(name) for name in position]
-    columns: list[pa.Array] = []
-    for field in NAME_ARROW_SCHEMA:
-        values = [None if row is None else getattr(row, field.name) for row in distinct]
-        columns.append(pa.array(values, type=field.type).take(pa.array(order, pa.int64())))
-    return pa.Table.from_arrays(columns, schema=NAME_ARROW_SCHEMA)
+    nulls = (None,) * len(NAME_ARROW_SCHEMA)
+    distinct = [nulls if name is None else _analysed_values(name) for name in position]
+    columns = zip(*distinct, strict=True) if distinct else [()] * len(nulls)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(values, type=field.type)
+            for field, values in zip(NAME_ARROW_SCHEMA, columns, strict=True)
+        ],
+        schema=NAME_ARROW_SCHEMA,
+    )
+    if len(order) == len(position):  # every name distinct: the rows are in input order
+        return table
+    return table.take(pa.array(order, pa.int64()))

@@ -80,10 +80,6 @@ def with_related_jurisdictions(column: str) -> str:
 RELATED_SQL = with_related_jurisdictions("e.countries")
 
 
-def _analysed_columns(names: Sequence[str | None]) -> pa.Table:
-    return analyse_frame(names)
-
-
 def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
     """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count."""
     base = con.sql(
@@ -107,7 +103,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
         """,
         params={"kinds": list(COMPARABLE_IDENTIFIERS)},
     ).to_arrow_table()
-    analysed = _analysed_columns(base.column("name").to_pylist())
+    analysed = analyse_frame(base.column("name").to_pylist())
     combined = pa.Table.from_arrays(
         base.columns + analysed.columns, names=base.column_names + analysed.column_names
     )
@@ -188,10 +184,14 @@ class RareTokens:
     def columns(self, tokens: Iterable[Sequence[str] | None]) -> tuple[pa.Array, pa.Array]:
         """`rare_tokens` and `distinctive_tokens` of records with these tokens: each record's
         distinct rare (distinctive) words, sorted."""
-        rare: list[list[str]] = []
-        distinctive: list[list[str]] = []
+        rare: list[Sequence[str]] = []
+        distinctive: list[Sequence[str]] = []
         for words in tokens:
             found = sorted({word for word in words or () if word in self.rare})
+            if not found:  # most records: one shared empty value, not a list each
+                rare.append(())
+                distinctive.append(())
+                continue
             rare.append(found)
             distinctive.append([word for word in found if word in self.distinctive])
         kind = pa.list_(pa.string())
@@ -209,32 +209,38 @@ def mention_records(
         if isinstance(token_frequencies, RareTokens)
         else RareTokens(token_frequencies)
     )
-    written = [(m, m.canonical_text or m.text) for m in mentions]
-    analysed = analyse_frame([name for _, name in written])
-    cores = analysed.column("core").to_pylist()
-    keep = sorted(
-        (i for i, core in enumerate(cores) if core),
-        key=lambda i: written[i][0].mention_id,
-    )
-    kept = [written[i][0] for i in keep]
+    # Ordered by mention id; each distinct name analysed once (`distinct`), then picked.
+    ordered = sorted(mentions, key=lambda m: m.mention_id)
+    position: dict[str, int] = {}
+    picks = [position.setdefault(m.canonical_text or m.text, len(position)) for m in ordered]
+    distinct = analyse_frame(position)
+    cores = distinct.column("core").to_pylist()
+    kept = [m for m, pick in zip(ordered, picks, strict=True) if cores[pick]]
     count = len(kept)
-    analysed = analysed.take(pa.array(keep, pa.int64()))
-    legal_forms = analysed.column("legal_form").to_pylist()
-    sorted_core_keys = analysed.column("sorted_core_key").to_pylist()
     # The core words, sorted (the list side's `tokens` are made the same way by SQL).
-    tokens = [key.split(" ") if key else None for key in sorted_core_keys]
-    identifiers = [
-        [identifier_key(i.kind, i.value) for i in m.identifiers if i.kind in COMPARABLE_IDENTIFIERS]
-        for m in kept
+    tokens = [
+        key.split(" ") if key else None for key in distinct.column("sorted_core_key").to_pylist()
     ]
     rare, distinctive = rarity.columns(tokens)
+    distinct = distinct.append_column("core_tokens", pa.array(tokens, pa.list_(pa.string())))
+    distinct = distinct.append_column("rare_tokens", rare).append_column(
+        "distinctive_tokens", distinctive
+    )
+    analysed = distinct.take(pa.array([pick for pick in picks if cores[pick]], pa.int64()))
+    legal_forms = analysed.column("legal_form").to_pylist()
+    identifiers: list[Sequence[str]] = [
+        [identifier_key(i.kind, i.value) for i in m.identifiers if i.kind in COMPARABLE_IDENTIFIERS]
+        if m.identifiers
+        else ()
+        for m in kept
+    ]
     schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
     columns = {
         "unique_id": [m.mention_id for m in kept],
         "entity_id": [None] * count,
         "article_id": [m.article_id for m in kept],
         "source": ["mention"] * count,
-        "name": [written[i][1] for i in keep],
+        "name": [m.canonical_text or m.text for m in kept],
         "name_kind": ["mention"] * count,
         # A name with a legal form ("Progress Lider LLC") is an organisation, whatever NER
         # took it for.
@@ -245,7 +251,7 @@ def mention_records(
         "normalised": analysed.column("normalised"),
         "core": analysed.column("core"),
         "legal_form": analysed.column("legal_form"),
-        "tokens": tokens,
+        "tokens": analysed.column("core_tokens"),
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
@@ -260,10 +266,11 @@ def mention_records(
         "birth_year_max": [m.birth_year_max for m in kept],
         "identifiers": identifiers,
         "identifier_kinds": [
-            list(dict.fromkeys(key.split(":", 1)[0] for key in keys)) for keys in identifiers
+            list(dict.fromkeys(key.split(":", 1)[0] for key in keys)) if keys else ()
+            for keys in identifiers
         ],
-        "rare_tokens": rare,
-        "distinctive_tokens": distinctive,
+        "rare_tokens": analysed.column("rare_tokens"),
+        "distinctive_tokens": analysed.column("distinctive_tokens"),
     }
     return pa.Table.from_arrays(
         [
@@ -277,8 +284,8 @@ def mention_records(
 
 
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
-    """Write linkage records (list names or mentions, with their analysed columns) into `table`
-    in the column order of `RECORD_COLUMNS`; returns the row count."""
+    """Write list records (with their analysed columns) into `table` in the column order of
+    `RECORD_COLUMNS`; returns the row count."""
     con.register("records_arrow", rows)
     try:
         con.execute(
