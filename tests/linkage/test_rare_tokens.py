@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.articles.model import Mention, MentionIdentifier
 from assets.linkage.names import analyse
 from assets.linkage.records import (
     GIVEN_NAME_MIN_ENTITIES,
+    RECORD_SCHEMA,
     attach_rare_tokens,
     build_token_frequencies,
+    mention_records,
 )
 
 # (entity, schema, name as the lists write it)
@@ -58,3 +61,51 @@ def test_a_given_name_is_rare_for_blocking_but_not_distinctive() -> None:
         ["trading", "trevino"],
     )
     assert rows["Jose MIGUELEZ"] == (["jose", "miguelez"], ["jose", "miguelez"])
+
+
+def _mention(mention_id: str, name: str, imo: str | None = None) -> Mention:
+    return Mention(
+        mention_id=mention_id,
+        article_id="a1",
+        text=name,
+        label="PERSON",
+        schema_guess="Person",
+        start=0,
+        end=len(name),
+        sentence=name,
+        detector="ner",
+        canonical_id=mention_id,
+        canonical_text=name,
+        identifiers=[MentionIdentifier("imo", imo)] if imo else [],
+    )
+
+
+def test_mention_records_carry_the_list_sides_rare_and_distinctive_words() -> None:
+    with duckdb.connect(":memory:") as con:
+        _records(con)
+        build_token_frequencies(con, "records", "frequencies")
+        frequencies = con.sql("SELECT * FROM frequencies").to_arrow_table()
+    records = mention_records(
+        [
+            _mention("m3", "Miguel Trevino"),
+            _mention("m1", "Trevino Miguel Trading LLC", imo="IMO 921 6298"),
+            _mention("m2", "..."),  # no core: no record
+            _mention("m0", "Miguel Trevino"),  # the same name again
+            _mention("m4", "Bolivar"),  # on no list name: not rare
+        ],
+        frequencies,
+    )
+    assert records.schema == RECORD_SCHEMA
+    rows = {row["unique_id"]: row for row in records.to_pylist()}
+    assert list(rows) == ["m0", "m1", "m3", "m4"]  # by mention id
+    assert rows["m0"]["rare_tokens"] == rows["m3"]["rare_tokens"] == ["miguel", "trevino"]
+    assert rows["m0"]["distinctive_tokens"] == ["trevino"]
+    assert rows["m1"]["tokens"] == ["miguel", "trading", "trevino"]  # no legal form
+    assert rows["m1"]["distinctive_tokens"] == ["trading", "trevino"]
+    assert rows["m1"]["schema"] == "Organization"  # a legal form makes it one
+    assert (rows["m1"]["identifiers"], rows["m1"]["identifier_kinds"]) == (
+        ["imo:IMO9216298"],
+        ["imo"],
+    )
+    assert rows["m4"]["rare_tokens"] == rows["m4"]["distinctive_tokens"] == []
+    assert mention_records([], frequencies).schema == RECORD_SCHEMA
