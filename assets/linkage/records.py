@@ -198,6 +198,31 @@ class RareTokens:
         return pa.array(rare, kind), pa.array(distinctive, kind)
 
 
+def _comparable_identifiers(mention: Mention) -> Sequence[str]:
+    """The mention's identifiers as `identifier_key`s, those of `COMPARABLE_IDENTIFIERS`."""
+    if not mention.identifiers:
+        return ()  # most mentions: one shared empty value, not a list each
+    return [
+        identifier_key(i.kind, i.value)
+        for i in mention.identifiers
+        if i.kind in COMPARABLE_IDENTIFIERS
+    ]
+
+
+def mention_facts(mention: Mention) -> tuple[object, ...]:
+    """Everything of `mention` that its record (`mention_records`) is made of, but its ids:
+    two mentions with the same facts have the same record apart from the ids."""
+    return (
+        mention.canonical_text or mention.text,
+        mention.schema_guess,
+        tuple(mention.sentence_countries),
+        tuple(mention.article_countries),
+        mention.birth_year_min,
+        mention.birth_year_max,
+        tuple(_comparable_identifiers(mention)),
+    )
+
+
 def mention_records(
     mentions: Iterable[Mention], token_frequencies: pa.Table | RareTokens
 ) -> pa.Table:
@@ -228,12 +253,7 @@ def mention_records(
     )
     analysed = distinct.take(pa.array([pick for pick in picks if cores[pick]], pa.int64()))
     legal_forms = analysed.column("legal_form").to_pylist()
-    identifiers: list[Sequence[str]] = [
-        [identifier_key(i.kind, i.value) for i in m.identifiers if i.kind in COMPARABLE_IDENTIFIERS]
-        if m.identifiers
-        else ()
-        for m in kept
-    ]
+    identifiers = [_comparable_identifiers(m) for m in kept]
     schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
     columns = {
         "unique_id": [m.mention_id for m in kept],

@@ -8,7 +8,7 @@ type Organization agrees").
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +19,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assets.articles.model import Mention
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
-from assets.linkage.records import RECORD_COLUMNS, TOKEN_COLUMNS
+from assets.linkage.records import (
+    RECORD_COLUMNS,
+    TOKEN_COLUMNS,
+    RareTokens,
+    mention_facts,
+    mention_records,
+)
 from assets.linkage.settings import COMPARISON_NAMES
 from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
 
@@ -173,6 +180,30 @@ class MentionProfiles:
         profile_ids = pc.unique(members.column("profile_id"))
         distinct = mentions.filter(pc.is_in(mentions.column("unique_id"), profile_ids))
         return cls(distinct, members)
+
+    @classmethod
+    def of_mentions(
+        cls, mentions: Iterable[Mention], token_frequencies: pa.Table | RareTokens
+    ) -> MentionProfiles:
+        """The profiles of `mentions` grouped by their `mention_facts`, with records
+        (`mention_records`) built only for the lowest mention id of each: without building
+        and grouping a record per mention. Each profile is one of `of`'s on their records, or
+        part of one (a mention of an organisation guessed a person whose name carries a legal
+        form...): the same matches."""
+        firsts: dict[tuple[object, ...], Mention] = {}
+        profile_ids: list[str] = []
+        mention_ids: list[str] = []
+        for mention in sorted(mentions, key=lambda m: m.mention_id):
+            first = firsts.setdefault(mention_facts(mention), mention)
+            profile_ids.append(first.mention_id)
+            mention_ids.append(mention.mention_id)
+        members = pa.table(
+            {
+                "profile_id": pa.array(profile_ids, pa.string()),
+                "mention_id": pa.array(mention_ids, pa.string()),
+            }
+        )
+        return cls(mention_records(firsts.values(), token_frequencies), members)
 
     def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """`matches` of the distinct mentions, copied to every mention of each profile, in

@@ -78,12 +78,19 @@ class Screener:
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
         """`assets.linkage.records.mention_records` against these lists' token frequencies."""
+        return mention_records(mentions, self._token_rarity())
+
+    def _token_rarity(self) -> RareTokens:
+        """The lists' rare and distinctive words (`RareTokens`), made on first use."""
         if self._rarity is None:
             self._rarity = RareTokens(self.token_frequencies)
-        return mention_records(mentions, self._rarity)
+        return self._rarity
 
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
-        return self.score(self.mention_records(mentions), bands)
+        """`score` of `mentions`, their records built once per profile
+        (`MentionProfiles.of_mentions`)."""
+        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity())
+        return self._score_profiles(profiles, bands)
 
     def score(
         self,
@@ -106,8 +113,14 @@ class Screener:
             )
         if mention_table.num_rows == 0 or self.list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
+        return self._score_profiles(MentionProfiles.of(mention_table, self.session().con), bands)
+
+    def _score_profiles(self, profiles: MentionProfiles, bands: Bands | None) -> pa.Table:
+        """Score one mention of each profile in the screening session; spread the matches."""
+        bands = bands or self.bands
+        if profiles.distinct.num_rows == 0 or self.list_records.num_rows == 0:
+            return MATCH_ARROW.empty_table()
         session = self.session()
-        profiles = MentionProfiles.of(mention_table, session.con)
         predictions = session.predict(profiles.distinct, bands.review, PREDICTION_COLUMNS)
         found = matches(session.con, predictions, level_labels(self.model.settings), bands)
         return profiles.spread(found, session.con)

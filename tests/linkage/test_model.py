@@ -93,6 +93,12 @@ def test_repeated_mentions_are_scored_once_with_the_same_matches(screener: Scree
     table = mention_records(queries, screener.token_frequencies)
     profiles = MentionProfiles.of(table)
     assert profiles.distinct.num_rows == 2  # q_1 stands for q_2 and q_3
+    # Grouped before their records are built, by the facts the records are made of.
+    by_facts = MentionProfiles.of_mentions(queries, screener.token_frequencies)
+    assert by_facts.distinct.equals(profiles.distinct)
+    assert sorted(by_facts.members.to_pylist(), key=str) == sorted(
+        profiles.members.to_pylist(), key=str
+    )
     hits = screener.screen(queries).to_pylist()
     by_mention: dict[str, list[tuple[object, ...]]] = {}
     for row in hits:

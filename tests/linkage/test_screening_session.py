@@ -80,6 +80,8 @@ def test_screening_gives_the_matches_of_splinks_predict(
     assert {"match", "review"} <= set(ours.column("band").to_pylist())
     assert any("country" in e for e in ours.column("explanation").to_pylist())
     assert ours.equals(theirs)
+    # Screening mentions builds records only for one mention per profile: the same matches.
+    assert screener.screen(mentions, EVERY_PAIR).equals(ours)
 
 
 def test_batch_after_batch_each_is_scored_on_its_own(
