@@ -337,13 +337,20 @@ def attach_rare_tokens(
     """Add `RareTokens`' `rare_tokens` and `distinctive_tokens` to the records in `table`,
     by the token frequencies in `frequencies`."""
     rarity = RareTokens(con.sql(f"SELECT * FROM {frequencies}").to_arrow_table(), max_names)
-    records = con.sql(f"SELECT * FROM {table}").to_arrow_table()
-    rare, distinctive = rarity.columns(records.column("tokens").to_pylist())
-    con.register(
-        "records_with_rare_tokens",
-        records.append_column("rare_tokens", rare).append_column("distinctive_tokens", distinctive),
+    tokens = con.sql(f"SELECT unique_id, tokens FROM {table}").to_arrow_table()
+    rare, distinctive = rarity.columns(tokens.column("tokens").to_pylist())
+    found = pa.table(
+        {
+            "unique_id": tokens.column("unique_id"),
+            "rare_tokens": rare,
+            "distinctive_tokens": distinctive,
+        }
     )
+    con.register("records_with_rare_tokens", found)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM records_with_rare_tokens")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT t.*, r.rare_tokens, r.distinctive_tokens "
+            f"FROM {table} t JOIN records_with_rare_tokens r USING (unique_id)"
+        )
     finally:
         con.unregister("records_with_rare_tokens")

@@ -123,10 +123,10 @@ class ListSideBlocking:
     Splink computes blocked pairs from both inputs on every `predict`: each batch of mentions
     would explode and hash all list records again (560,000 at ten times the bundled lists).
     Here each rule's list-side keys (its columns, arrays exploded, the record's id) are a table
-    made when the session starts; a batch only computes its mentions' keys
-    and joins. The pairs are Splink's: the same rules and conditions, each pair once under the
-    first rule that finds it (Splink's `min(match_key)`), the list record on the left as Splink
-    puts it in a two-table link (its inputs ordered by name)."""
+    made when the session starts; a batch only computes its mentions' keys and joins. The pairs
+    are Splink's: the same rules and conditions, each pair once under the first rule that finds
+    it (Splink's `min(match_key)`), the list record on the left as Splink puts it in a two-table
+    link (its inputs ordered by name)."""
 
     def __init__(
         self,
@@ -273,8 +273,8 @@ class ReusableSession:
             pipeline = CTEPipeline(ensure_term_frequencies_for_linker(linker))
             pipeline.enqueue_sql(_join_tf_to_input_table_sql(linker, f"{side}_concat"), side)
             con.execute(f"CREATE {kind} {side} AS {pipeline.generate_cte_pipeline_sql()}")
-        # Splink joins the pairs to a side on its composite key, a string built per row: the
-        # list side it reads is only the records in some pair (as its "source pruning" does).
+        # Splink's SQL joins the pairs to each side on the record's id: the list side it reads
+        # is only the records in some pair (as Splink's "source pruning" does).
         con.register(self._PAIRS, _PAIRS_SCHEMA.empty_table())
         con.execute(
             f"CREATE VIEW {self._LIST_SIDE} AS SELECT * FROM {all_list_records} "
