@@ -14,6 +14,7 @@ from assets.linkage.records import (
     build_token_frequencies,
     mention_records,
 )
+from assets.linkage.screen import name_query
 
 # (entity, schema, name as the lists write it)
 NAMES = [
@@ -64,20 +65,8 @@ def test_a_given_name_is_rare_for_blocking_but_not_distinctive() -> None:
 
 
 def _mention(mention_id: str, name: str, imo: str | None = None) -> Mention:
-    return Mention(
-        mention_id=mention_id,
-        article_id="a1",
-        text=name,
-        label="PERSON",
-        schema_guess="Person",
-        start=0,
-        end=len(name),
-        sentence=name,
-        detector="ner",
-        canonical_id=mention_id,
-        canonical_text=name,
-        identifiers=[MentionIdentifier("imo", imo)] if imo else [],
-    )
+    identifiers = [MentionIdentifier("imo", imo)] if imo else []
+    return name_query(name, kind="person", identifiers=identifiers, query_id=mention_id)
 
 
 def test_mention_records_carry_the_list_sides_rare_and_distinctive_words() -> None:
