@@ -318,7 +318,6 @@ def _label(comparison: str, gamma: str) -> str:
     return f"${comparison}_labels[{gamma} + 2]"
 
 
-# The sets the explanation names, computed once per match (sorted, without repeats).
 # The sets the explanation names, computed once per match (sorted, without repeats), and only
 # for the comparisons it writes about (a level other than "no data").
 _EXPLAINED_SETS = {
