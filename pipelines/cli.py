@@ -8,7 +8,7 @@ sanctions screen-file PATH --out FILE [--format jsonl|csv] [--band review|match]
 sanctions explain MENTION_ID ENTITY_ID   the match weight, comparison by comparison
 sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note TEXT
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
-sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...]
+sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...] [--max-ece E]
                                          the scorecard on labelled articles
 """
 
@@ -249,7 +249,8 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
 
 
 def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    """The scorecard of each labelled file; exit 1 when a figure is below its floor."""
+    """The scorecard of each labelled file; exit 1 when a figure is below its floor or the
+    calibration error above its ceiling."""
     from assets.articles.pipeline import mentions_for
     from assets.linkage.gold import read_labelled
     from assets.outputs.evaluation import entity_facts, evaluate, format_scorecard
@@ -275,14 +276,19 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
             ("candidate recall", card.candidate_recall, args.min_candidate_recall),
         )
         failures += [
-            f"{path}: {label} {value:.3f} < {floor}"
+            f"below the floor: {path}: {label} {value:.3f} < {floor}"
             for label, value, floor in floors
             if floor is not None and value < floor
         ]
+        if args.max_ece is not None and card.ece > args.max_ece:
+            failures.append(
+                f"above the ceiling: {path}: expected calibration error {card.ece:.3f} "
+                f"> {args.max_ece}"
+            )
     if args.json:
         print(json.dumps(cards, indent=2))
     for failure in failures:
-        print(f"sanctions eval: below the floor: {failure}", file=sys.stderr)
+        print(f"sanctions eval: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -456,6 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
         evaluation.add_argument(
             f"--min-{floor}", type=float, help=f"exit 1 when {floor.replace('-', ' ')} is lower"
         )
+    evaluation.add_argument(
+        "--max-ece", type=float, help="exit 1 when the expected calibration error is higher"
+    )
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="one JSON object per row")

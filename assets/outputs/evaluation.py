@@ -6,7 +6,9 @@
 - end to end: precision / recall / F1 of (article, listed entity) pairs at the match band, at
   match + review, and over a range of probability thresholds;
 - slices of the end-to-end figures by list, by schema and by the script of the entity's
-  original names; calibration: the observed match rate per probability bin.
+  original names; calibration: a reliability table (per probability bin, the mean predicted
+  probability against the observed match rate), the Brier score and the expected calibration
+  error (ECE), all over the best score of each (article, entity) pair.
 
 Any scorer can be measured the same way: it only has to give scored pairs (mention_id,
 entity_id, score in [0, 1]). The model, and the baselines in `benchmarks/`, are compared on the
@@ -41,6 +43,12 @@ CALIBRATION_BINS = tuple(round(0.1 * i, 1) for i in range(11))
 ScoredPair = tuple[str, str, float]
 """(mention_id, entity_id, score in [0, 1]): what any scorer gives the scorecard."""
 
+Outcome = tuple[float, bool]
+"""(predicted probability, whether the pair is a gold match): what calibration is measured on."""
+
+ReliabilityRow = tuple[str, int, float, float]
+"""(bin label, pairs, mean predicted probability, observed rate of gold matches)."""
+
 
 @dataclass(frozen=True)
 class EntityFacts:
@@ -62,7 +70,9 @@ class Scorecard:
     match_or_review: dict[str, float]
     curve: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    calibration: list[tuple[str, int, float, float]] = field(default_factory=list)
+    calibration: list[ReliabilityRow] = field(default_factory=list)
+    brier: float = 0.0
+    ece: float = 0.0
     misses: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,6 +90,8 @@ class Scorecard:
                 {"bin": b, "pairs": n, "mean_probability": p, "observed_rate": o}
                 for b, n, p, o in self.calibration
             ],
+            "brier": self.brier,
+            "ece": self.ece,
             "misses": self.misses,
         }
 
@@ -186,18 +198,22 @@ def _recall_at(
     return found, {k: sum(1 for r in best_ranks if r <= k) / total for k in RECALL_AT}
 
 
-def _calibration(
+def outcomes(
     best: Mapping[tuple[str, str], float], expected: Mapping[str, list[set[str]]]
-) -> list[tuple[str, int, float, float]]:
-    """Per probability bin: pairs, mean probability, share that are gold matches."""
+) -> list[Outcome]:
+    """Each (article, entity) pair's best probability with whether it is a gold match: any
+    linked id of a gold entity of the article counts, as in `pairs_at`."""
     gold = {(a, e) for a, sets in expected.items() for ids in sets for e in ids}
+    return [(p, key in gold) for key, p in best.items()]
+
+
+def reliability(pairs: Sequence[Outcome]) -> list[ReliabilityRow]:
+    """Per probability bin of width 0.1 holding some pair: pairs, mean predicted probability,
+    share that are gold matches. Empty bins are left out: they have no observed rate."""
     rows = []
     for low, high in itertools.pairwise(CALIBRATION_BINS):
-        inside = [
-            (p, key in gold)
-            for key, p in best.items()
-            if low <= p < high or (high == 1.0 and p == 1.0)
-        ]
+        # bins are half-open, except the last, which must also hold a probability of exactly 1
+        inside = [(p, g) for p, g in pairs if low <= p < high or (high == 1.0 and p == 1.0)]
         if inside:
             rows.append(
                 (
@@ -208,6 +224,22 @@ def _calibration(
                 )
             )
     return rows
+
+
+def brier_score(pairs: Sequence[Outcome]) -> float:
+    """Mean squared difference between the predicted probability and the 0/1 gold outcome
+    (0 when there are no pairs: nothing was predicted wrongly)."""
+    if not pairs:
+        return 0.0
+    return sum((p - float(g)) ** 2 for p, g in pairs) / len(pairs)
+
+
+def expected_calibration_error(pairs: Sequence[Outcome]) -> float:
+    """Sum over the reliability bins of (pairs in bin / all pairs) * |mean predicted - observed|
+    (0 when there are no pairs)."""
+    if not pairs:
+        return 0.0
+    return sum(n / len(pairs) * abs(mean - observed) for _, n, mean, observed in reliability(pairs))
 
 
 def _slices(
@@ -245,6 +277,7 @@ def scorecard(
     `scored` holds every candidate pair with its score, not only those above a band."""
     expected = expected_pairs(labelled, known)
     best = article_scores(mentions, scored)
+    calibrated = outcomes(best, expected)
     candidate_recall, recall_at = _recall_at(mentions, scored, expected)
     match = pairs_at(best, expected, bands.match)
     misses = [
@@ -263,7 +296,9 @@ def scorecard(
         match_or_review=pairs_at(best, expected, bands.review),
         curve=[(t, pairs_at(best, expected, t)) for t in THRESHOLDS],
         slices=_slices(best, expected, facts, bands.match) if facts else {},
-        calibration=_calibration(best, expected),
+        calibration=reliability(calibrated),
+        brier=brier_score(calibrated),
+        ece=expected_calibration_error(calibrated),
         misses=misses,
     )
 
@@ -332,11 +367,11 @@ def format_scorecard(card: Scorecard, title: str) -> str:
                 f"  by {dimension:<6} {value:<14} P {r['precision']:.3f}  R {r['recall']:.3f}  "
                 f"(tp {int(r['tp'])}, fp {int(r['fp'])}, fn {int(r['fn'])})"
             )
+    lines.append(f"  {'calibration':<22}  Brier {card.brier:.3f}  ECE {card.ece:.3f}")
+    if card.calibration:
+        lines.append(f"    {'bin':<9}  {'pairs':>6}  {'predicted':>9}  {'observed':>8}")
     for bin_label, pairs, mean, observed in card.calibration:
-        lines.append(
-            f"  calibration {bin_label}  {pairs:5d} pairs  predicted {mean:.3f}  "
-            f"observed {observed:.3f}"
-        )
+        lines.append(f"    {bin_label:<9}  {pairs:6d}  {mean:9.3f}  {observed:8.3f}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,15 @@ import pytest
 from assets.articles.model import Article, Mention
 from assets.linkage.gold import GoldEntity, LabelledArticle
 from assets.linkage.scoring import Bands
-from assets.outputs.evaluation import EntityFacts, format_scorecard, pairs_at, scorecard
+from assets.outputs.evaluation import (
+    EntityFacts,
+    brier_score,
+    expected_calibration_error,
+    format_scorecard,
+    pairs_at,
+    reliability,
+    scorecard,
+)
 
 NOW = dt.datetime(2026, 11, 26)
 
@@ -118,6 +126,44 @@ def test_calibration_bins_compare_predicted_and_observed() -> None:
     assert sum(n for n, _, _ in bins.values()) == 4  # best score per (article, entity)
 
 
+def test_brier_and_ece_over_the_best_score_of_each_pair() -> None:
+    card = scorecard(LABELLED, MENTIONS, SCORED, KNOWN, Bands(), FACTS)
+    # best pairs: 0.95 gold, 0.70 not, 0.65 not, 0.30 gold; each alone in its bin
+    assert card.brier == pytest.approx((0.05**2 + 0.70**2 + 0.65**2 + 0.70**2) / 4)
+    assert card.ece == pytest.approx((0.05 + 0.70 + 0.65 + 0.70) / 4)
+    assert card.as_dict()["brier"] == card.brier and card.as_dict()["ece"] == card.ece
+
+
+def test_reliability_brier_and_ece_on_two_bins() -> None:
+    pairs = [
+        (0.12, False),
+        (0.18, False),  # bin 0.1-0.2: mean 0.15, observed 0
+        (0.85, True),
+        (0.85, True),
+        (0.85, False),  # bin 0.8-0.9: mean 0.85, observed 2/3
+    ]
+    rows = reliability(pairs)
+    assert [(b, n) for b, n, _, _ in rows] == [("0.1-0.2", 2), ("0.8-0.9", 3)]
+    assert rows[0][2:] == pytest.approx((0.15, 0.0))
+    assert rows[1][2:] == pytest.approx((0.85, 2 / 3))
+    assert brier_score(pairs) == pytest.approx(
+        (0.12**2 + 0.18**2 + 0.15**2 + 0.15**2 + 0.85**2) / 5
+    )
+    assert expected_calibration_error(pairs) == pytest.approx(2 / 5 * 0.15 + 3 / 5 * (0.85 - 2 / 3))
+
+
+def test_perfectly_calibrated_pairs_have_no_calibration_error() -> None:
+    pairs = [(0.25, True), *[(0.25, False)] * 3, (0.5, True), (0.5, False), (1.0, True)]
+    assert expected_calibration_error(pairs) == pytest.approx(0.0)
+    # the Brier score is not 0 though: it also charges predictions for being uncertain
+    assert brier_score(pairs) == pytest.approx((0.75**2 + 3 * 0.25**2 + 2 * 0.5**2) / 7)
+
+
+def test_calibration_of_no_pairs_is_zero() -> None:
+    assert reliability([]) == []
+    assert brier_score([]) == 0.0 and expected_calibration_error([]) == 0.0
+
+
 def test_threshold_sweep_and_text_form() -> None:
     card = scorecard(LABELLED, MENTIONS, SCORED, KNOWN, Bands(), FACTS)
     by_threshold = dict(card.curve)
@@ -125,6 +171,8 @@ def test_threshold_sweep_and_text_form() -> None:
     assert by_threshold[0.95]["precision"] == 1.0 and by_threshold[0.95]["recall"] == 0.5
     text = format_scorecard(card, "literal")
     assert "candidate recall" in text and "@1 0.500" in text and "by source un_sc" in text
+    assert "calibration             Brier 0.351  ECE 0.525" in text
+    assert "pairs  predicted  observed" in text and "0.9-1.0         1      0.950     1.000" in text
 
 
 def test_pairs_at_without_slice_equals_the_match_band() -> None:
