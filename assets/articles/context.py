@@ -420,6 +420,282 @@ def role_of(text: str, start: int, end: int, floor: int = 0) -> str | None:
     return role_before(text, start, floor) or role_after(text, end)
 
 
+# --- attributed countries ----------------------------------------------------------------------
+
+# Words that may stand between a nationality and the name it describes, beside the role words
+# (`ROLE_HEADS`, `ROLE_MODIFIERS`, `ROLE_INSTITUTIONS`) and `VESSEL_WORDS`: "the Iranian
+# airline Mahan Air", "Russia's largest lender Sberbank", "a Russian state-owned arms exporter".
+# No participles ("sanctioned", "jailed"): "Russia jailed X" is something a state does.
+_DESCRIPTORS: frozenset[str] = frozenset(
+    {
+        "airline", "airlines", "lender", "insurer", "conglomerate", "giant", "exporter",
+        "importer", "producer", "manufacturer", "maker", "refiner", "shipper", "shipowner",
+        "operator", "supplier", "contractor", "subsidiary", "unit", "affiliate", "entity",
+        "enterprise", "business", "citizen", "resident", "man", "woman", "state-owned",
+        "state-run", "state-controlled", "government-owned", "privately-owned", "private",
+        "shipping", "trading", "gas", "petroleum", "petrochemical", "petrochemicals", "steel",
+        "mining", "metals", "aluminium", "aluminum", "arms", "weapons", "drone", "missile",
+        "aerospace", "aviation", "telecom", "telecoms", "tech", "chemical", "chemicals",
+        "logistics", "construction", "engineering", "financial", "holding", "network",
+        "organisation", "organization", "outfit", "hacker", "hackers", "hacking", "cyber",
+        "paramilitary", "mercenary", "terrorist", "rebel", "militia", "largest", "biggest",
+        "second-largest", "leading", "main", "wealthy", "rich", "richest", "powerful",
+        "prominent", "influential", "fugitive", "late", "veteran", "notorious", "exchange",
+        "crypto", "cryptocurrency", "commodities", "commodity", "grain", "fertiliser",
+        "fertilizer", "coal", "gold", "media", "broadcaster", "dissident", "activist",
+        "scientist", "engineer", "shipyard", "refinery",
+    }
+)  # fmt: skip
+
+# Country abbreviations news writes in capitals that `country_of` (without codes, where "AI" or
+# "IT" would be countries) does not know.
+_PROSE_CODES: Mapping[str, str] = {"US": "US", "DPRK": "KP", "PRC": "CN", "ROK": "KR", "KSA": "SA"}
+# A place right after these is where something happens ("in Moscow businessman X was ...").
+_LOCATIVE = frozenset({"in", "at", "near", "inside", "across", "via", "through"})
+_BORN = re.compile(r"-born$", re.IGNORECASE)
+_PLACE = r"[A-Z][\w.'’-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w.'’-]*){0,4}"
+_BRACKETED_PLACE = re.compile(r"^\s*\(\s*(?P<place>[^()]{2,40}?)\s*\)")
+_OF_PLACE = re.compile(r"^\s+of\s+(?:the\s+)?(?P<place>" + _PLACE + ")")
+_OF_PLACE_INSIDE = re.compile(r"\bof\s+(?:the\s+)?(?P<place>" + _PLACE + ")")
+_BASED_IN = re.compile(
+    r"^\s*(?:\([^()]{0,40}\)\s*)?(?:,\s*(?:(?:which|that|who)\s+(?:is|was|are|were|has\s+been)\s+"
+    r"|(?:(?:an?|the)\s+)?(?P<lead>(?:[\w'’-]+\s+){1,3}?))?|\s+(?:is|was|has\s+been)\s+|\s+)"
+    r"(?:based|registered|headquartered|incorporated|domiciled|flagged)\s+in\s+(?:the\s+)?"
+    r"(?P<place>" + _PLACE + ")"
+)
+
+
+def _flag(country_of_flag: str, flag_adjective: str) -> str:
+    """The pattern of "the flag of <place>" or "the <adjective> flag", in the named groups."""
+    return (
+        rf"(?:the\s+|an?\s+)?(?:flag\s+of\s+(?:the\s+)?(?P<{country_of_flag}>{_PLACE})"
+        rf"|(?P<{flag_adjective}>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)\s+flag\b)"
+    )
+
+
+_FLAG_AFTER = re.compile(
+    r"^\s*(?:,\s*)?(?:(?:which|that)\s+(?:is\s+|was\s+|has\s+been\s+)?)?"
+    r"(?:(?:sails|sailed|sailing|sail|operates|operated|operating)\s+under\s+"
+    + _flag("p1", "p2")
+    + r"|(?:flies|flew|flying|fly)\s+"
+    + _flag("p3", "p4")
+    + ")"
+)
+
+
+def _country_term(phrase: str) -> tuple[list[str], str] | None:
+    """The countries a capitalised word or phrase names, and how it names them: "possessive"
+    (``"Russia's"``), "attributive" (``"Panama-flagged"``, ``"UAE-based"``,
+    ``"Iranian-born"``), "demonym" (``"Chinese"``, ``"North Korean"``, ``"Russian-Israeli"``)
+    or "place" (``"Russia"``, ``"Dubai"``, ``"US"``). None when it names none."""
+    phrase = phrase.strip()
+    if not phrase[:1].isupper():
+        return None
+    bare = _POSSESSIVE.sub("", phrase)
+    if bare.endswith(".") and bare.lower() not in COUNTRY_NAMES:
+        bare = bare[:-1]  # the full stop of "... of Iran."
+    core = _BORN.sub("", _ATTRIBUTIVE.sub("", bare))
+    if bare != phrase:
+        kind = "possessive"
+    elif core != bare:
+        kind = "attributive"
+    elif core.lower() in DEMONYMS or (core.lower().endswith("s") and core.lower()[:-1] in DEMONYMS):
+        kind = "demonym"
+    else:
+        kind = "place"
+    code = country_of(core, codes=False) or _PROSE_CODES.get(core)
+    if code:
+        return [code], kind
+    parts = core.split("-")
+    if len(parts) > 1 and all(part[:1].isupper() and part.lower() in DEMONYMS for part in parts):
+        # "Russian-Israeli", "Iranian-American"
+        return unique(DEMONYMS[part.lower()] for part in parts), (
+            "demonym" if kind == "place" else kind
+        )
+    return None
+
+
+def _describes_name(word: str) -> bool:
+    """A role, descriptor or vessel word that may stand between a nationality and a name."""
+    lower = word.lower().rstrip(".")
+    return (
+        _is_role_word(word)
+        or lower in VESSEL_WORDS
+        or lower in _DESCRIPTORS
+        or ("-" in lower and all(part in _DESCRIPTORS for part in lower.split("-") if part))
+    )
+
+
+def _term_at(words: Sequence[str], first: int, last: int) -> tuple[list[str], str] | None:
+    """The country term made of ``words[first:last + 1]``; None unless it is one and every word
+    is a word (no punctuation)."""
+    if first < 0 or last >= len(words) or not all(w[0].isalnum() for w in words[first : last + 1]):
+        return None
+    return _country_term(" ".join(words[first : last + 1]))
+
+
+def _place_countries(place: str, follow_on: bool = False) -> tuple[list[str], str] | None:
+    """The country named by the longest leading run of the capitalised words of `place` (``"Dubai
+    Sunday"`` -> AE). With `follow_on` false the whole of `place` must be that run: ``"of Russia
+    Today"`` names a channel, not Russia; a possessive may be followed (``"of Russia's
+    Gazprom"``)."""
+    words = place.split()
+    for size in range(len(words), 0, -1):
+        term = _country_term(" ".join(words[:size]))
+        if term:
+            follows = words[size][:1].isupper() if size < len(words) else False
+            if follows and not follow_on and term[1] != "possessive":
+                return None
+            return term
+    return None
+
+
+def _countries_before(text: str, start: int, floor: int) -> list[str]:
+    """A nationality, a possessive or attributive country (or a country or city used as one)
+    right before a name, with only role, descriptor and vessel words between: ``"the Chinese
+    businessman"``, ``"North Korean leader"``, ``"Russia's"``, ``"the Panama-flagged tanker"``,
+    ``"US Secretary of State"``, ``"a Liberian-flagged tanker, the"``. A bare country or city
+    counts only with such a word between (``"Kremlin spokesman"``, not ``"Russia Putin"``) and
+    not after a locative preposition ("in", "to")."""
+    window_start = max(floor, start - 160)
+    window = text[window_start:start]
+    if vessel := _AFTER_VESSEL_WORD.search(window):  # "tanker, the Eagle S", "M.V. Eagle S"
+        window = window[: vessel.start()] + "vessel"
+    words = _WORD.findall(window)
+    while words and words[-1] in {'"', "“", "‘", "'", "«"}:
+        words.pop()
+    described = False
+    index = len(words) - 1
+    while index >= 0 and len(words) - index <= 10:
+        if words[index].lower().rstrip(".") in HONORIFICS:  # "Russian tycoon Mr. X"
+            index -= 1
+            continue
+        if words[index].endswith(".") and words[index].lower() not in COUNTRY_NAMES:
+            return []  # "Russian." ends a sentence ("U.S." does not)
+        for size in (3, 2, 1):
+            term = _term_at(words, index - size + 1, index)
+            if term:
+                codes, kind = term
+                preceding = words[index - size].lower() if index - size >= 0 else ""
+                if kind == "place" and (not described or preceding in _LOCATIVE):
+                    return []
+                return codes
+        word = words[index]
+        if _describes_name(word):
+            described = True
+        elif not (described and word.lower() == "of"):  # "Secretary of State"
+            return []
+        index -= 1
+    return []
+
+
+def _apposition_countries(after: str) -> list[str]:
+    """A nationality in an apposition right after a name: ``", the Syrian president,"``, ``", a
+    Russian national"``, ``", a UAE-based company"``, ``", Russia's largest lender"``, ``", the
+    president of Syria"``, ``", a businessman from Dubai"``. A new clause (``", the US official
+    said"``) or a list of names (``", Russia's Sberbank and ..."``) is none."""
+    match = _APPOSITION.match(after[:200])
+    if not match:
+        return []
+    words = match.group("phrase").split()
+    if not words or len(words) > 10 or any(w in _CLAUSE_WORDS for w in words):
+        return []
+    described = after_of = False
+    index = 0
+    while index < len(words):
+        for size in (3, 2, 1):
+            term = _term_at(words, index, index + size - 1)
+            if term:
+                rest = words[index + size :]
+                if term[1] == "place" and not after_of and not (rest and _describes_name(rest[0])):
+                    return []
+                for word in rest:
+                    if _describes_name(word):
+                        continue
+                    if word[:1].isupper():
+                        return []  # a name follows: "X, Iranian airline Mahan Air and ..."
+                    break
+                return term[0]
+        word = words[index]
+        if described and word.lower() in {"of", "from"}:
+            after_of = True
+        elif _describes_name(word):
+            described, after_of = True, False
+        else:
+            return []
+        index += 1
+    return []
+
+
+def _countries_after(after: str) -> list[str]:
+    """Countries attributed right after a name: ``" (Iran)"``, ``" of Iran"``, ``", based in
+    Dubai"``, ``", a company registered in Panama"``, ``", which sails under the flag of
+    Togo"``, ``", flying the Panamanian flag"``, and appositions (`_apposition_countries`)."""
+    found: list[str] = []
+    if (match := _BRACKETED_PLACE.match(after)) and (term := _country_term(match["place"])):
+        found.extend(term[0])
+    if (match := _OF_PLACE.match(after)) and (term := _place_countries(match["place"])):
+        found.extend(term[0])
+    match = _BASED_IN.match(after)
+    lead = (match["lead"] or "").split() if match else []
+    if (
+        match
+        and all(_describes_name(w) or _country_term(w) for w in lead)
+        and (term := _place_countries(match["place"], follow_on=True))
+    ):
+        found.extend(term[0])
+    if match := _FLAG_AFTER.match(after):
+        place = next(p for p in match.group("p1", "p2", "p3", "p4") if p)
+        if term := _place_countries(place, follow_on=True):
+            found.extend(term[0])
+    found.extend(_apposition_countries(after))
+    return unique(found)
+
+
+def _countries_in_name(name: str) -> list[str]:
+    """Countries an organisation's own name gives: the one it opens with (``"Iran Air"``,
+    ``"Russian Railways"``) and any after "of" (``"Central Bank of Iran"``, ``"Islamic Republic
+    of Iran Shipping Lines"``)."""
+    found = [leading_country(name)]
+    for match in _OF_PLACE_INSIDE.finditer(name):
+        if term := _place_countries(match["place"], follow_on=True):
+            found.extend(term[0])
+    return unique(found)
+
+
+def attributed_countries(
+    text: str,
+    start: int,
+    end: int,
+    floor: int = 0,
+    ceiling: int | None = None,
+    *,
+    organisation: bool = False,
+) -> list[str]:
+    """The countries the text attributes to the name at ``text[start:end]`` (ISO alpha-2,
+    first-seen order), looking no further than `floor` and `ceiling` (the sentence bounds):
+
+    - before it, a nationality or a possessive, flag or base country, with only role,
+      descriptor and vessel words between: ``"the Chinese businessman X"``, ``"Iranian Foreign
+      Minister X"``, ``"Russia's X"``, ``"Hong Kong-registered X"``, ``"the Panama-flagged
+      tanker X"``, ``"Kremlin spokesman X"``;
+    - after it, ``"X (Iran)"``, ``"X of Iran"``, ``"X, based in Dubai"``, ``"X, which sails
+      under the flag of Togo"`` and appositions: ``"X, the Syrian president"``, ``"X, a
+      Turkish firm"``, ``"X, a Liberian-flagged vessel"``;
+    - with `organisation`, its own name: ``"Iran Air"``, ``"Central Bank of Iran"`` (a person
+      called "Jordan" is no Jordanian).
+
+    Where something happens ("arrived in Beijing", "talks in Geneva"), who imposes sanctions
+    ("the US Treasury sanctioned X", "sanctions against China") and other countries in the
+    sentence are no attribution."""
+    ceiling = len(text) if ceiling is None else ceiling
+    found = _countries_before(text, start, floor)
+    if organisation:
+        found.extend(_countries_in_name(text[start:end]))
+    found.extend(_countries_after(text[end:ceiling]))
+    return unique(found)
+
+
 # --- age and birth year ------------------------------------------------------------------------
 
 _AGE_BEFORE = re.compile(
@@ -547,7 +823,7 @@ def find_identifiers(text: str) -> list[IdentifierHit]:
 
 
 _VESSEL_NAME = re.compile(
-    r"(?P<name>[\"“‘']?[A-Z0-9][\w'’.&-]*(?:\s+(?:[A-Z0-9][\w'’.&-]*|of|de|del|la))*[\"”’']?)"
+    r"(?P<name>[\"“‘']?[A-Z0-9][\w'’.&/-]*(?:\s+(?:[A-Z0-9][\w'’.&/-]*|of|de|del|la))*[\"”’']?)"
     r"\s*(?:\(\s*|,\s*(?:with\s+)?(?:(?:an?|the)\s+)?|\s+)$"
 )
 VESSEL_WORDS: frozenset[str] = frozenset(
@@ -559,25 +835,120 @@ VESSEL_WORDS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
-_AFTER_VESSEL_WORD = re.compile(
-    r"\b(?:vessel|tanker|supertanker|ship|freighter|carrier|trawler|yacht|superyacht|dhow|"
-    r"m/v|m/t|mv|mt)\s*,?\s*(?:(?:the|named|called)\s+)?[\"“‘']?$",
-    re.IGNORECASE,
+# Words that introduce a ship's name ("the tanker Eagle S", "MV Sealark"): nouns in lower case
+# ("Baltic Tanker Research" is a firm) and prefixes in capitals. "ship" and "boat" are verbs too
+# ("firms ship Huawei kit"), and "carrier" is also an airline ("flag carrier Iran Air"): those
+# count only right after one of their qualifiers.
+_VESSEL_NOUNS = (
+    r"vessel|tanker|supertanker|freighter|trawler|yacht|superyacht|dhow|bulker|warship|"
+    r"containership|M/V|M/T|MV|MT|M\.V\.|M\.T\.|m/v|m/t"
 )
+_SHIP_QUALIFIERS = (
+    "the", "The", "a", "A", "an", "An", "cargo", "container", "research", "naval", "spy",
+    "supply", "merchant", "fishing",
+)  # fmt: skip
+_QUALIFIED_NOUNS: Mapping[str, tuple[str, ...]] = {
+    "ship": _SHIP_QUALIFIERS,
+    "boat": _SHIP_QUALIFIERS,
+    "carrier": ("bulk", "ore", "gas", "LNG", "LPG", "car", "crude", "oil", "chemical", "aircraft"),
+}
+_QUALIFIER_BEFORE = {
+    noun: re.compile(r"\b(?:" + "|".join(words) + r") $")
+    for noun, words in _QUALIFIED_NOUNS.items()
+}
+# A match starts at the vessel word itself.
+_VESSEL_WORD = (
+    r"(?:\b(?:"
+    + _VESSEL_NOUNS
+    + r")|"
+    + "|".join(
+        "(?:" + "|".join(rf"(?<=\b{word} )" for word in words) + f"){noun}"
+        for noun, words in _QUALIFIED_NOUNS.items()
+    )
+    + ")"
+)
+_AFTER_VESSEL_WORD = re.compile(_VESSEL_WORD + r"\s*,?\s*(?:(?:the|named|called)\s+)?[\"“‘']?$")
+# A vessel word and the capitalised words after it: "the tanker Kalinda Rose loading ...",
+# "MV Sealark", "an oil tanker, the Eagle S,". The qualifiers of "ship", "boat" and "carrier"
+# are checked after the match (lookbehinds would slow the scan of the whole text tenfold).
+_VESSEL_WORD_NAME = re.compile(
+    r"\b(?P<word>" + _VESSEL_NOUNS + "|" + "|".join(_QUALIFIED_NOUNS) + r")"
+    r"(?:\s*,\s*|\s+)(?:(?:the|named|called)\s+)?[\"“‘']?"
+    r"(?P<name>[A-Z0-9][\w'’.&/-]*(?:[ ]+(?:[A-Z0-9][\w'’.&/-]*|of|de|del|la))*)"
+)
+# Capitalised words that open a clause rather than a ship's name.
+_NOT_A_SHIP_NAME = frozenset(
+    {
+        "the", "a", "an", "in", "on", "at", "it", "he", "she", "they", "we", "i", "this",
+        "that", "its", "his", "her", "their", "and", "but", "or", "from", "to", "for", "with",
+        "by", "as", "was", "is", "has", "had", "which", "who", "if", "when", "while",
+    }
+)  # fmt: skip
+_NAME_PARTICLES = frozenset({"of", "de", "del", "la"})
+_POSSESSIVE_WORD = re.compile(r"^(?P<stem>.+?)(?:['’]s|(?<=s)['’])$")
+_MAX_SHIP_NAME_WORDS = 6
 
 
 def follows_vessel_word(text: str, start: int, floor: int = 0) -> bool:
     """True when a name at `start` comes right after a vessel word: ``"the tanker Eagle S"``,
-    ``"an oil tanker, the Eagle S"``, ``"the vessel named 'Hope'"`` (not ``"tanker operator
-    Sovcomflot"``)."""
+    ``"an oil tanker, the Eagle S"``, ``"the vessel named 'Hope'"``, ``"MV Sealark"`` (not
+    ``"tanker operator Sovcomflot"``, ``"firms ship Huawei kit"``, ``"flag carrier Iran
+    Air"``)."""
     return _AFTER_VESSEL_WORD.search(text[max(floor, start - 40) : start]) is not None
+
+
+def vessel_names_after_words(text: str) -> list[tuple[int, int, int]]:
+    """Ship names written right after a vessel word, whatever NER made of them:
+    ``"the tanker Kalinda Rose loading"`` -> ``Kalinda Rose``, ``"M/V Sealark off Crete"`` ->
+    ``Sealark``, ``"an oil tanker, the Eagle S,"`` -> ``Eagle S``. Returns ``(vessel word
+    start, name start, name end)`` in text order. The name is the run of capitalised words
+    (and "of", "de", "la" inside it), at most six, ending at a possessive (``"the tanker Nova's
+    crew"`` -> ``Nova``) or a full stop; a run that is only a country or nationality (``"the
+    ship Iran seized"``) or opens with a clause word (``"the tanker It"``) is none."""
+    out: list[tuple[int, int, int]] = []
+    for match in _VESSEL_WORD_NAME.finditer(text):
+        qualifier = _QUALIFIER_BEFORE.get(match["word"])
+        if qualifier and not qualifier.search(text, max(0, match.start() - 12), match.start()):
+            continue  # "firms ship Huawei kit", "flag carrier Iran Air"
+        span = _ship_name(text, match.start("name"), match.end("name"))
+        if span is not None:
+            out.append((match.start(), span[0], span[1]))
+    return out
+
+
+def _ship_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The ship name in the run of capitalised words ``text[start:end]``, or None."""
+    words = list(re.finditer(r"\S+", text[start:end]))[:_MAX_SHIP_NAME_WORDS]
+    stop = start
+    for index, word in enumerate(words):
+        token = word.group()
+        if index == 0 and token.lower() in _NOT_A_SHIP_NAME:
+            return None
+        if possessive := _POSSESSIVE_WORD.match(token):  # "the tanker Nova's crew"
+            stop = start + word.start() + len(possessive.group("stem"))
+            break
+        if token.endswith(".") and token.lower() != "no.":  # "... the tanker Nova. The ..."
+            stop = start + word.end() - 1
+            break
+        stop = start + word.end()
+    while stop > start and text[stop - 1] in "\"”’'":
+        stop -= 1
+    name = text[start:stop].split()
+    while name and name[-1] in _NAME_PARTICLES:
+        stop -= len(name.pop()) + 1
+    if stop - start < 2 or not any(char.isalpha() for char in text[start:stop]):
+        return None
+    if country_of(text[start:stop], codes=False):  # "the ship Iran seized"
+        return None
+    return start, stop
 
 
 def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] | None:
     """The span of a ship name written right before an IMO number that starts at `pos`:
     ``"the tanker Nova (IMO 9216298)"`` -> the offsets of ``Nova``; ``"MAR AZUL, IMO ..."`` ->
-    ``MAR AZUL``. Leading determiners, vessel-type words, flags and nationalities are dropped;
-    None when no capitalised name precedes the number."""
+    ``MAR AZUL``. Leading determiners, vessel-type words, flags and nationalities are dropped,
+    and an owner in the possessive before the name (``"Halvar Shipping's Halvar (IMO ...)"`` ->
+    ``Halvar``); None when no capitalised name precedes the number."""
     window_start = max(floor, pos - 100)
     match = _VESSEL_NAME.search(text[window_start:pos])
     if not match:
@@ -594,6 +965,7 @@ def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] |
         if (
             lower in {"the", "a", "an"}
             or lower in VESSEL_WORDS
+            or lower.replace(".", "") in VESSEL_WORDS  # "M.V."
             or lower.endswith("-flagged")
             or country_of(token, codes=False)
             or lower in {"sanctioned", "iranian-owned", "russian-owned"}
@@ -603,6 +975,10 @@ def vessel_name_before(text: str, pos: int, floor: int = 0) -> tuple[int, int] |
         break
     else:
         return None
+    words = list(re.finditer(r"\S+", text[start:end]))
+    owner = [i for i, word in enumerate(words[:-1]) if _POSSESSIVE_WORD.match(word.group())]
+    if owner:  # the owner is not the ship: "Halvar Shipping's Halvar"
+        start += words[owner[-1] + 1].start()
     if end - start < 2 or not any(char.isalpha() for char in text[start:end]):
         return None
     return start, end

@@ -21,6 +21,9 @@ Precision comes first, because a list name in the text is a strong signal downst
 - ``place_name``: the whole name is a country, city or nationality.
 
 A vessel name of one common word ("HOPE") is not dropped but matched only next to a vessel word.
+A name of two or more words with one content word is kept: a person's "Abu ZARQAWI" like any
+name, and when that word is common ("Abu ALI", "AL QAEDA", "MARIA E") only as the list spells it
+(or, for a vessel, next to a vessel word).
 
 **Variants added for each name**: without surrounding quotes (``'"KOMID"'``), without a trailing
 bracketed part ("SOUTH SHIPPING LINE IRAN (SSL)"), for organisations without a leading or
@@ -30,22 +33,32 @@ PROMSVYAZBANK" -> "Promsvyazbank"), and an ASCII-folded spelling of names with d
 
 **Conditions on each match in the text:**
 
+- a name of two or more words written exactly as the list spells it, case included ("Given
+  FAMILY" or "FAMILY Given" as listed, "Libyan Society", "Iyad ag GHALY", "PETREL 8"), is always
+  a match when that spelling opens with a capital and has a capitalised word beside particles;
+  otherwise:
 - every word of the matched text starts with a capital or a digit (lower-case particles such as
-  "of", "al", "bin" excepted): "Mahan Air" and "MAHAN AIR" match, "mahan air" does not;
+  "of", "al", "bin", also glued as in "al-Asiri", and the parts after a hyphen, "Jong-chol",
+  excepted): "Mahan Air" and "MAHAN AIR" match, "mahan air" does not;
 - names made only of dictionary words with at most two content words ("DAY COMPANY",
   "OCEAN STAR") match only when written in capitals or in quotes;
 - vessel names match only with a vessel word ("vessel", "tanker", "ship", "IMO", ...) within
   four words before or two after, or written in capitals, or in quotes; one-word common vessel
   names only with a vessel word;
 - overlapping matches: the longest wins.
+
+A name that ends a sentence may end in a token glued to the full stop ("ARGO I.", "Ali NAWA'I.",
+"TRADING L.L.C.": the tokenizer keeps abbreviations and initials whole), so tokens ending in a
+full stop are also matched without it.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
@@ -55,8 +68,7 @@ from spacy.language import Language
 from spacy.lookups import Lookups
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc, Span, Token
 
 from assets.articles.context import VESSEL_WORDS, country_of
 from assets.common.model import ENTITY_SCHEMAS, EntitySchema
@@ -107,6 +119,9 @@ class ListMatch:
     text: str
     schema: EntitySchema
     names: tuple[str, ...]  # the list spellings with this (lower-cased) token sequence
+    # Every schema the lists give names with this token sequence: one when the name is
+    # unambiguous (then `schema` is it), else the reader may choose among them.
+    schemas: tuple[EntitySchema, ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -115,6 +130,10 @@ class _Entry:
     schemas: set[str]
     dictionary_only: bool  # every content word an English word, and at most two of them
     context_only_vessel: bool  # a one-word common vessel name
+    exact_only: bool = False  # several words, one of them content and common: "Abu ALI"
+    # The list spellings of two or more words, token by token with their case: a text that
+    # writes one of them is a match whatever the other conditions.
+    spellings: set[tuple[str, ...]] = field(default_factory=set)
 
 
 @lru_cache(maxsize=4)
@@ -156,10 +175,14 @@ class ListNameMatcher:
         matcher: PhraseMatcher,
         entries: dict[tuple[int, ...], _Entry],
         skipped: Counter[str],
+        tokenizer: Tokenizer | None = None,
+        last_words: frozenset[str] = frozenset(),
     ) -> None:
         self._matcher = matcher
         self._entries = entries
         self.skipped = skipped
+        self._tokenizer = tokenizer  # to split "I." or "L.L.C." off their full stop
+        self._last_words = last_words  # the last tokens of the names (lower case)
 
     def __len__(self) -> int:
         """The number of distinct (lower-cased, tokenised) names matched."""
@@ -199,15 +222,23 @@ class ListNameMatcher:
 
         entries: dict[tuple[int, ...], _Entry] = {}
         patterns: list[tuple[int, ...]] = []
+        last_words: set[str] = set()
         strings = nlp.vocab.strings
         last_counted: str | None = None
-        for tokens, schema, original in zip(_tokenise(nlp, texts), schemas, originals, strict=True):
+        tokenised = _tokenise_cased(nlp, texts)
+        for (cased, opens), schema, original in zip(tokenised, schemas, originals, strict=True):
+            tokens = [word.lower() for word in cased]
             for variant_number, words in enumerate(name_variants(tokens, schema)):
+                at = _find(tokens, words)
+                spelling = tuple(cased[at : at + len(words)])
+                word_count = 1 + sum(opens[at + 1 : at + len(words)])
                 key = tuple(strings.add(word) for word in words)
                 entry = entries.get(key)
                 if entry is None or schema not in entry.schemas:
                     text = " ".join(words)
-                    reason, context_only = _reject(text, words, schema, dictionary, stop_words)
+                    reason, context_only, exact_only = _reject(
+                        text, words, schema, dictionary, stop_words, word_count
+                    )
                     if reason:
                         if variant_number == 0 and last_counted is not original:
                             skipped[reason] += 1  # once per name, for its own spelling
@@ -221,11 +252,16 @@ class ListNameMatcher:
                             dictionary_only=len(content) <= 2
                             and all(w in dictionary for w in content),
                             context_only_vessel=False,
+                            exact_only=exact_only,
                         )
                         entries[key] = entry
                         patterns.append(key)
+                        last_words.add(words[-1])
                     entry.schemas.add(schema)
                     entry.context_only_vessel = entry.context_only_vessel or context_only
+                    entry.exact_only = entry.exact_only and exact_only
+                if word_count >= 2 and _spelled_as_name(spelling):
+                    entry.spellings.add(spelling)
                 if original not in entry.names:
                     entry.names.append(original)
 
@@ -233,41 +269,90 @@ class ListNameMatcher:
         # PhraseMatcher takes a pattern as a Doc or, as here, as the sequence of its token
         # attribute hashes (what it converts a Doc to): no Doc per name to build.
         matcher.add(_KEY, cast(list[Doc], patterns))
-        return cls(matcher, entries, skipped)
+        tokenizer = cast(Tokenizer, nlp.tokenizer)
+        return cls(matcher, entries, skipped, tokenizer, frozenset(last_words))
 
     def __call__(self, doc: Doc) -> list[ListMatch]:
         """The list names in `doc` that pass the match conditions, longest first among
         overlaps, in text order."""
-        found: list[Span] = []
-        chosen: dict[tuple[int, int], tuple[str, _Entry]] = {}
-        for _, start, end in self._matcher(doc):
-            span = doc[start:end]
-            entry = self._entries.get(tuple(token.lower for token in span))
-            if entry is None:
-                continue
-            schema = self._accept(doc, span, entry)
-            if schema is None:
-                continue
-            found.append(span)
-            chosen[(start, end)] = (schema, entry)
+        chosen: dict[tuple[int, int], tuple[str, str, _Entry]] = {}
+        views = [doc]
+        if (split := self._split_full_stops(doc)) is not None:
+            views.append(split)  # the same text, "ARGO I." as "ARGO I" + "."
+        for view in views:
+            for _, start, end in self._matcher(view):
+                span = view[start:end]
+                entry = self._entries.get(tuple(token.lower for token in span))
+                if entry is None:
+                    continue
+                schema = self._accept(view, span, entry)
+                if schema is None:
+                    continue
+                chosen.setdefault((span.start_char, span.end_char), (schema, span.text, entry))
+        kept: list[tuple[int, int]] = []
+        for start, end in sorted(chosen, key=lambda se: (se[0] - se[1], se[0])):
+            if all(end <= s or e <= start for s, e in kept):
+                kept.append((start, end))
         out: list[ListMatch] = []
-        for span in filter_spans(found):
-            schema, entry = chosen[(span.start, span.end)]
+        for start, end in sorted(kept):
+            schema, text, entry = chosen[(start, end)]
             out.append(
                 ListMatch(
-                    start=span.start_char,
-                    end=span.end_char,
-                    text=span.text,
+                    start=start,
+                    end=end,
+                    text=text,
                     schema=schema,  # type: ignore[arg-type]
                     names=tuple(entry.names),
+                    schemas=tuple(sorted(entry.schemas)),  # type: ignore[arg-type]
                 )
             )
         return out
 
+    def _split_full_stops(self, doc: Doc) -> Doc | None:
+        """`doc` retokenised with each token that ends a sentence in a full stop and, without
+        it, ends like a list name split in two ("I." -> "I", "."; "NAWA'I." -> "NAWA'I", ".");
+        None when there is no such token. The text and character offsets are those of `doc`.
+        A token ends a sentence where the sentence recogniser says so, which it seldom does
+        after an abbreviation, or when it ends the text or a word in title case follows ("...
+        ARGO I. The ...", not "S.A. DE C.V.")."""
+        if self._tokenizer is None or not self._last_words:
+            return None
+        sentences = doc.has_annotation("SENT_START")
+        split: dict[int, list[str]] = {}
+        for stop in _GLUED_STOP.finditer(doc.text):  # a few per text: no loop over every token
+            glued = doc.char_span(stop.start(), stop.end(), alignment_mode="expand")
+            if glued is None or len(glued) != 1:
+                continue
+            token = glued[0]
+            text = token.text
+            if (
+                len(text) > 1
+                and text.endswith(".")
+                and text[0].isalnum()
+                and ((sentences and token.is_sent_end) or _ends_sentence(doc, token.i))
+            ):
+                pieces = [piece.text for piece in self._tokenizer(text[:-1])]
+                if pieces and pieces[-1].lower() in self._last_words:
+                    split[token.i] = pieces
+        if not split:
+            return None
+        words: list[str] = []
+        spaces: list[bool] = []
+        for token in doc:
+            pieces = split.get(token.i, [])
+            words.extend([*pieces, "."] if pieces else [token.text])
+            spaces.extend([False] * len(pieces) + [bool(token.whitespace_)])
+        return Doc(doc.vocab, words=words, spaces=spaces)
+
     def _accept(self, doc: Doc, span: Span, entry: _Entry) -> str | None:
         words = [token.text for token in span]
-        if not all(_capitalised(word) for word in words):
-            return None
+        exact = tuple(words) in entry.spellings
+        vessel_context = "Vessel" in entry.schemas and _vessel_context(doc, span)
+        if not exact:
+            if not _capitalised_span(doc, span):
+                return None
+            if entry.exact_only and not vessel_context:
+                return None
         upper = all(not w.isalpha() or w.isupper() for w in words) and any(
             sum(ch.isalpha() for ch in w) > 1 for w in words
         )
@@ -277,17 +362,16 @@ class ListNameMatcher:
             and doc[span.start - 1].text in _QUOTES
             and doc[span.end].text in _QUOTES
         )
-        vessel_context = "Vessel" in entry.schemas and _vessel_context(doc, span)
         if vessel_context:
             return "Vessel"
-        if entry.dictionary_only and not (upper or quoted):
+        if entry.dictionary_only and not (upper or quoted or exact):
             return None
         for schema in ("Person", "Organization", "Aircraft"):
             if schema in entry.schemas:
                 return schema
-        if entry.context_only_vessel:
+        if entry.context_only_vessel and not exact:
             return None
-        return "Vessel" if upper or quoted else None
+        return "Vessel" if upper or quoted or exact else None
 
 
 _QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’", "«", "»", "''", "``"})
@@ -384,6 +468,13 @@ def _tokenise(nlp: Language, texts: list[str]) -> list[list[str]]:
     whitespace first, and a chunk of letters only that is no tokenizer special case is always
     one token, so only the other chunks ("AL-ZAWAHIRI", "LTD.", "(PVT)") go through spaCy,
     once per distinct chunk. Equivalent to ``[t.lower_ for t in nlp.tokenizer(text)]``."""
+    return [[word.lower() for word in words] for words, _ in _tokenise_cased(nlp, texts)]
+
+
+def _tokenise_cased(nlp: Language, texts: list[str]) -> list[tuple[list[str], list[bool]]]:
+    """`_tokenise` with the case kept (``[t.text for t in nlp.tokenizer(text)]``), and for each
+    token whether it opens a whitespace-separated word ("AL-ZAWAHIRI" is one word of three
+    tokens)."""
     tokenizer = cast(Tokenizer, nlp.tokenizer)
     rules = tokenizer.rules or {}
     split: dict[str, list[str]] = {}
@@ -396,31 +487,89 @@ def _tokenise(nlp: Language, texts: list[str]) -> list[list[str]]:
                 split[chunk] = []
     hard = list(split)
     for chunk, doc in zip(hard, tokenizer.pipe(hard, batch_size=1000), strict=True):
-        split[chunk] = [token.lower_ for token in doc]
-    out: list[list[str]] = []
+        split[chunk] = [token.text for token in doc]
+    out: list[tuple[list[str], list[bool]]] = []
     for chunks in chunked:
         words: list[str] = []
+        opens: list[bool] = []
         for chunk in chunks:
             found = split.get(chunk)
-            if found is None:
-                words.append(chunk.lower())
-            else:
-                words.extend(found)
-        out.append(words)
+            pieces = [chunk] if found is None else found
+            words.extend(pieces)
+            opens.extend(index == 0 for index in range(len(pieces)))
+        out.append((words, opens))
     return out
+
+
+# The end of a token that a full stop closes ("I.", "L.L.C.", "Ala.").
+_GLUED_STOP = re.compile(r"\w\.(?=\s|$)")
+
+
+def _ends_sentence(doc: Doc, index: int) -> bool:
+    if index + 1 >= len(doc):
+        return True
+    following = doc[index + 1].text
+    return following[:1].isupper() and not following.isupper()
+
+
+def _find(words: Sequence[str], part: Sequence[str]) -> int:
+    """Where the token sequence `part` (a variant of a name) starts in `words`; 0 if nowhere."""
+    size = len(part)
+    for start in range(len(words) - size + 1):
+        if words[start] == part[0] and list(words[start : start + size]) == list(part):
+            return start
+    return 0
 
 
 def _capitalised(word: str) -> bool:
     first = word[:1]
     if not first or not first.isalpha():
         return True  # digits, hyphens, punctuation inside a name
-    return first.isupper() or word.lower() in _PARTICLES
+    if first.isupper() or word.lower() in _PARTICLES:
+        return True
+    head, hyphen, rest = word.partition("-")  # "al-Asiri", "al-’Asiri" as one token
+    return bool(hyphen) and head.lower() in _PARTICLES and _capitalised(rest.lstrip("'’‘"))
+
+
+def _capitalised_span(doc: Doc, span: Span) -> bool:
+    """Every word of `span` capitalised (`_capitalised`); a token glued to a hyphen before it
+    continues a word ("Jong-chol", "Yuet-ngor") and is not checked."""
+    for token in span:
+        if token.i > span.start:
+            previous = doc[token.i - 1]
+            if not previous.whitespace_ and previous.text.endswith("-"):
+                continue
+        if not _capitalised(token.text):
+            return False
+    return True
+
+
+def _spelled_as_name(words: Sequence[str]) -> bool:
+    """A list spelling good for an exact match: its first word capitalised (or a particle) and a
+    capitalised word that is no particle ("al-Zarqawi network", not "the youth")."""
+    alpha = [word for word in words if any(ch.isalpha() for ch in word)]
+    return (
+        bool(alpha)
+        and _capitalised(alpha[0])
+        and any(word[:1].isupper() and word.lower() not in _PARTICLES for word in alpha)
+    )
+
+
+def _context_words(tokens: Iterable[Token]) -> list[str]:
+    """Lower-case words of `tokens`, tokens written without a space between joined ("M/V" is
+    three tokens), dots and surrounding punctuation dropped."""
+    words: list[str] = [""]
+    for token in tokens:
+        words[-1] += token.lower_
+        if token.whitespace_:
+            words.append("")
+    return [word.replace(".", "").strip(",;:()\"'“”‘’") for word in words if word]
 
 
 def _vessel_context(doc: Doc, span: Span) -> bool:
-    before = doc[max(0, span.start - 4) : span.start]
-    after = doc[span.end : min(len(doc), span.end + 2)]
-    return any(token.lower_ in _VESSEL_CONTEXT for token in (*before, *after))
+    before = _context_words(doc[max(0, span.start - 8) : span.start])[-4:]
+    after = _context_words(doc[span.end : min(len(doc), span.end + 4)])[:2]
+    return any(word in _VESSEL_CONTEXT for word in (*before, *after))
 
 
 def _reject(
@@ -429,22 +578,24 @@ def _reject(
     schema: str,
     dictionary: frozenset[str],
     stop_words: frozenset[str],
-) -> tuple[str | None, bool]:
-    """Why a list name is not matched (None to keep it), and whether it is a one-word common
-    vessel name (kept, matched only next to a vessel word)."""
+    word_count: int = 1,
+) -> tuple[str | None, bool, bool]:
+    """Why a list name is not matched (None to keep it); whether it is a common vessel name
+    (kept, matched only next to a vessel word); whether it is matched only as the list spells
+    it (`word_count` words, one content word and that one common: "Abu ALI", "AL QAEDA")."""
     if len(text) < MIN_CHARS:
-        return "short", False
+        return "short", False, False
     if not any(ch.isalpha() for ch in text):
-        return "no_letters", False
+        return "no_letters", False, False
     content = _content(words)
     if not content:
-        return "stop_words_only", False
+        return "stop_words_only", False, False
     if all(w in stop_words or w in string.punctuation for w in words):
-        return "stop_words_only", False
-    if schema == "Person" and len(content) < 2:
-        return "person_single_word", False
+        return "stop_words_only", False, False
+    if schema == "Person" and len(content) < 2 and word_count < 2:
+        return "person_single_word", False, False
     if len(content) <= 3 and country_of(text) is not None:
-        return "place_name", False
+        return "place_name", False, False
     if len(content) == 1:
         word = content[0]
         common = (
@@ -454,7 +605,9 @@ def _reject(
             or country_of(word) is not None
         )
         if common:
+            if word_count >= 2:
+                return None, schema == "Vessel", True
             if schema == "Vessel":
-                return None, True
-            return "common_word", False
-    return None, False
+                return None, True, False
+            return "common_word", False, False
+    return None, False, False

@@ -62,6 +62,10 @@ class Mention:
     canonical_id: str
     canonical_text: str
     sentence_countries: list[str] = field(default_factory=list)  # ISO alpha-2
+    # The countries the text ties to the mention itself ("the Iranian airline X", "X, a
+    # UAE-based company", "the Panama-flagged tanker X"), not where events happen or who
+    # sanctions; ISO alpha-2, first-seen order (`assets.articles.context.attributed_countries`).
+    attributed_countries: list[str] = field(default_factory=list)
     article_countries: list[str] = field(default_factory=list)  # ISO alpha-2
     role: str | None = None  # "Foreign Ministry spokesman", "CEO of ...", "Secretary of State"
     birth_year_min: int | None = None

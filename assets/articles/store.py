@@ -163,6 +163,7 @@ MENTION_ARROW = pa.schema(
         ("canonical_id", pa.string()),
         ("canonical_text", pa.string()),
         ("sentence_countries", pa.list_(pa.string())),
+        ("attributed_countries", pa.list_(pa.string())),
         ("article_countries", pa.list_(pa.string())),
         ("role", pa.string()),
         ("birth_year_min", pa.int32()),
@@ -191,6 +192,7 @@ def mentions_table(mentions: Iterable[Mention], batch_id: str, nlp_model: str) -
                 "canonical_id": m.canonical_id,
                 "canonical_text": m.canonical_text,
                 "sentence_countries": m.sentence_countries,
+                "attributed_countries": m.attributed_countries,
                 "article_countries": m.article_countries,
                 "role": m.role,
                 "birth_year_min": m.birth_year_min,
@@ -205,12 +207,15 @@ def mentions_table(mentions: Iterable[Mention], batch_id: str, nlp_model: str) -
 
 
 def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Table) -> None:
-    """Replace the batch's mentions."""
+    """Replace the batch's mentions. A table made before `attributed_countries` existed gets
+    that column first (last in its column order, so rows go in by name)."""
+    if not _has_column(con, "articles", "mentions", "attributed_countries"):
+        con.execute("ALTER TABLE articles.mentions ADD COLUMN attributed_countries VARCHAR[]")
     _transaction(con)
     try:
         con.register("batch_mentions", table)
         con.execute("DELETE FROM articles.mentions WHERE batch_id = ?", [batch_id])
-        con.execute("INSERT INTO articles.mentions SELECT * FROM batch_mentions")
+        con.execute("INSERT INTO articles.mentions BY NAME SELECT * FROM batch_mentions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -222,36 +227,50 @@ def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Tabl
 def load_mentions(
     con: duckdb.DuckDBPyConnection, where: str = "batch_id = ?", params: Sequence[object] = ()
 ) -> list[Mention]:
-    """Mentions back as objects (`where` is a fixed SQL fragment with parameters)."""
+    """Mentions back as objects (`where` is a fixed SQL fragment with parameters). Columns are
+    read by name: a table written before `attributed_countries` existed reads as none
+    attributed."""
     result = con.execute(
-        'SELECT mention_id, article_id, text, label, schema_guess, start, "end", sentence, '
-        "detector, canonical_id, canonical_text, sentence_countries, article_countries, role, "
-        f"birth_year_min, birth_year_max, identifiers FROM articles.mentions WHERE {where} "
-        "ORDER BY mention_id",
-        list(params),
-    ).fetchall()
+        f"SELECT * FROM articles.mentions WHERE {where} ORDER BY mention_id", list(params)
+    )
+    names = [str(column[0]) for column in result.description or ()]
+    rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     return [
         Mention(
-            mention_id=r[0],
-            article_id=r[1],
-            text=r[2],
-            label=r[3],
-            schema_guess=r[4],
-            start=r[5],
-            end=r[6],
-            sentence=r[7],
-            detector=r[8],
-            canonical_id=r[9],
-            canonical_text=r[10],
-            sentence_countries=list(r[11] or []),
-            article_countries=list(r[12] or []),
-            role=r[13],
-            birth_year_min=r[14],
-            birth_year_max=r[15],
-            identifiers=[MentionIdentifier(i["kind"], i["value"]) for i in (r[16] or [])],
+            mention_id=r["mention_id"],
+            article_id=r["article_id"],
+            text=r["text"],
+            label=r["label"],
+            schema_guess=r["schema_guess"],
+            start=r["start"],
+            end=r["end"],
+            sentence=r["sentence"],
+            detector=r["detector"],
+            canonical_id=r["canonical_id"],
+            canonical_text=r["canonical_text"],
+            sentence_countries=list(r["sentence_countries"] or []),
+            attributed_countries=list(r.get("attributed_countries") or []),
+            article_countries=list(r["article_countries"] or []),
+            role=r["role"],
+            birth_year_min=r["birth_year_min"],
+            birth_year_max=r["birth_year_max"],
+            identifiers=[
+                MentionIdentifier(i["kind"], i["value"]) for i in (r["identifiers"] or [])
+            ],
         )
-        for r in result
+        for r in rows
     ]
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    row = first_row(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+            [schema, table, column],
+        )
+    )
+    return bool(row and row[0])
 
 
 def as_naive_utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -284,6 +284,7 @@ MENTION_COLUMNS: dict[str, str] = {
     "canonical_id": "VARCHAR",
     "canonical_text": "VARCHAR",
     "sentence_countries": "VARCHAR[]",
+    "attributed_countries": "VARCHAR[]",  # countries the text ties to the mention itself
     "article_countries": "VARCHAR[]",
     "role": "VARCHAR",
     "birth_year_min": "INTEGER",

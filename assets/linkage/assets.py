@@ -9,17 +9,16 @@ from pathlib import Path
 import dagster as dg
 
 from assets.articles.assets import LIST_KEYS, article_batches
-from assets.articles.pipeline import mentions_for
 from assets.articles.store import load_mentions
 from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
-from assets.linkage.gold import gold_links, read_labelled
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import score, write_chart
 from assets.linkage.splink_run import match_weights_html, term_frequencies
 from assets.linkage.store import (
     CROSSLIST_META_FILE,
     CROSSLIST_MODEL_FILE,
+    MODEL_FILE,
     list_records_table,
     load_model,
     pending_list_changes,
@@ -30,8 +29,7 @@ from assets.linkage.store import (
     store_matches,
     token_frequency_table,
 )
-from assets.linkage.training import train
-from pipelines.resources import LinkageResource, NlpResource, WarehouseResource
+from pipelines.resources import LinkageResource, WarehouseResource
 
 LIST_RECORDS_KEY = dg.AssetKey(["linkage", "list_records"])
 MODEL_KEY = dg.AssetKey(["linkage", "mention_model"])
@@ -72,35 +70,28 @@ def mention_model(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     linkage: LinkageResource,
-    nlp: NlpResource,
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-    """The Splink model scoring mentions against list names, trained on the lists' own labelled
-    pairs (aliases of one entity, and its names on other lists joined by the lists' UN
-    reference and IMO numbers) and the team's labelled sample articles; u by random
-    sampling. Written as versioned JSON to `data/models/mention_linkage.json`."""
+    """The Splink model scoring mentions against list names: the committed, versioned model in
+    `data/models/mention_linkage.json` (`linkage.model_dir`), checked against the loaded lists.
+    It is trained by `sanctions train`, not here, so that a run never rewrites it: m from the
+    lists' own alias and cross-list pairs and from labelled real news and the team's samples
+    (their facts in `data/training/news_mentions.jsonl`), u by random sampling, the prior and
+    bands calibrated on the labelled news."""
+    model = load_model(Path(linkage.model_dir))
     with warehouse.get_connection() as con:
-        records = list_records_table(con)
-        labelled = read_labelled(Path(linkage.samples_file))
-        found = mentions_for([item.article for item in labelled], nlp.model, con, nlp.batch_size)
-        known = {
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        }
-        mention_table = mention_records(found, token_frequency_table(con))
-        same_entity = crosslist.same_entity_groups(crosslist.cross_references(con))
-    gold = gold_links(labelled, found, known)
-    model = train(mention_table, records, gold, same_entity)
-    meta = {"version": model.version, "stats": model.stats}
-    path = save_model(Path(linkage.model_dir), model.settings, meta)
+        # Raises when the records lack a column the model compares (built by an older version).
+        list_records_table(con)
     chart = Path(linkage.charts_dir) / "match_weights.html"
     write_chart(match_weights_html(model.settings), chart)
-    context.log.info(f"model {model.version} written to {path}")
+    stats = model.meta.get("stats", {})
+    context.log.info(f"model {model.version} from {linkage.model_dir}")
     return dg.MaterializeResult(
         metadata={
             "version": model.version,
-            "path": str(path),
+            "path": str(Path(linkage.model_dir) / MODEL_FILE),
             "match_weights_chart": dg.MetadataValue.url(chart.resolve().as_uri()),
-            **{k: v for k, v in model.stats.items() if isinstance(v, int | float)},
-            "unobserved_levels": ", ".join(model.stats["unobserved_levels"]) or "none",
+            **{k: v for k, v in stats.items() if isinstance(v, int | float)},
+            "unobserved_levels": ", ".join(stats.get("unobserved_levels", [])) or "none",
         }
     )
 
@@ -254,23 +245,23 @@ def canonical_entities(
         keys = crosslist.cross_references(con)
     model_dir = Path(linkage.model_dir)
     path = model_dir / CROSSLIST_MODEL_FILE
-    try:
-        model = crosslist.train(records, keys)
-    except crosslist.NotEnoughCrossReferences as exc:
-        # A few lists (a test excerpt, OFAC alone) cannot train: use the last saved model.
-        if not path.exists():
-            raise dg.Failure(f"{exc}, and there is no saved model at {path}") from exc
-        context.log.warning(f"{exc}; using the saved model {path}")
+    if path.exists():
+        # The committed model (`sanctions train` retrains it): a run never rewrites it.
         model = crosslist.CrossListModel(json.loads(path.read_text()), {"retrained": 0})
-    version = crosslist.model_version(model.settings)
-    if model.stats.get("retrained", 1):
+    else:
+        try:
+            model = crosslist.train(records, keys)
+        except crosslist.NotEnoughCrossReferences as exc:
+            raise dg.Failure(f"{exc}, and there is no saved model at {path}") from exc
+        context.log.warning(f"no cross-list model at {path}: trained one on the loaded lists")
         save_model(
             model_dir,
             model.settings,
-            {"version": version, "stats": model.stats},
+            {"version": crosslist.model_version(model.settings), "stats": model.stats},
             CROSSLIST_MODEL_FILE,
             CROSSLIST_META_FILE,
         )
+    version = crosslist.model_version(model.settings)
     with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
         resolution = crosslist.resolve(records, model.settings, threshold, engine=engine)
     canonical = crosslist.canonical_entities(records, resolution, threshold)

@@ -10,7 +10,19 @@ Every list name (`sources.names.name`) and every news mention goes through the *
    ``normalise(normalise(x)) == normalise(x)``.
 2. `split_legal_form`: an organisation's legal form (``ooo``, ``pjsc``, ``ltd``, ...) is cut from
    the *start or the end* of the name, never from the middle, and only when a real name is left.
-3. Keys: `tokens`, `sorted_key` (order-free), `core_tokens` (without particles such as ``al``,
+3. `canonical_words`: spellings of one name word in different romanisations map to one
+   canonical spelling (`SPELLING_VARIANTS`: ``Muhammad``, ``Mohamed``, ``Mohammad`` ->
+   ``mohammed``; ``Sergey``, ``Serguei`` -> ``sergei``), a few cheap suffix rules do the same for
+   open families (``-ollah``/``-allah`` -> ``-ullah``, ``-skiy``/``-skii`` -> ``-sky``,
+   ``-yevich``/``-ievich`` -> ``-evich``, ``-ovych`` -> ``-ovich``), and ``Abd al-Rahman``,
+   ``Abdul Rahman``, ``Abdel-Rahman`` and ``Abdulrahman`` all become the one word
+   ``abdulrahman``. `normalise` itself keeps the written spelling; every key below is made of
+   the canonical words.
+4. `without_titles`: titles that open a person's name (``Sheikh``, ``Mullah``, ``Ayatollah``,
+   ``General``, ``Dr``: `TITLES`) are dropped from the core, when two name words are left and
+   the rest does not look like an organisation (``Imam Khomeini Relief Foundation`` keeps its
+   ``imam``).
+5. Keys: `tokens`, `sorted_key` (order-free), `core_tokens` (without particles such as ``al``,
    ``bin``, ``de``, ``the``), `initials`, `phonetic_key` (metaphone).
 
 Transliteration is a *romanisation*, not the spelling the news uses. Cyrillic and Greek come out
@@ -47,10 +59,13 @@ __all__ = [
     "LEGAL_FORM_FAMILIES",
     "NAME_ARROW_SCHEMA",
     "PARTICLES",
+    "SPELLING_VARIANTS",
+    "TITLES",
     "AnalysedName",
     "LegalForm",
     "analyse",
     "analyse_frame",
+    "canonical_words",
     "core_tokens",
     "initials",
     "legal_form_family",
@@ -59,6 +74,7 @@ __all__ = [
     "sorted_key",
     "split_legal_form",
     "tokens",
+    "without_titles",
 ]
 
 # --- normalisation -----------------------------------------------------------------------------
@@ -117,14 +133,15 @@ def normalise(name: str) -> str:
 
 
 def tokens(normalised: str) -> list[str]:
-    """The words of a normalised name, in order."""
-    return normalised.split()
+    """The words of a normalised name in their canonical spelling (`canonical_words`), in
+    order."""
+    return canonical_words(normalised.split())
 
 
 def sorted_key(normalised: str) -> str:
-    """The words sorted and joined by a space, so ``"zawahiri ayman"`` and ``"ayman zawahiri"``
-    agree. Duplicates are kept."""
-    return " ".join(sorted(normalised.split()))
+    """The canonical words sorted and joined by a space, so ``"zawahiri ayman"`` and ``"ayman
+    zawahri"`` agree. Duplicates are kept."""
+    return " ".join(sorted(canonical_words(normalised.split())))
 
 
 # --- particles ---------------------------------------------------------------------------------
@@ -154,10 +171,512 @@ def _without_particles(words: list[str]) -> list[str]:
     return core or words
 
 
+# --- spelling variants and titles --------------------------------------------------------------
+
+# One name word written in different romanisations -> the spelling every key uses. The lists and
+# the news romanise Arabic, Persian, Urdu and Russian names each their own way ("Muhammad"
+# 1,018 times on the lists, "Mohammad" 765, "Mohammed" 537, "Mohamed" 500; "Sergey" 365 and
+# "Sergei" 143; "Hizballah" and "Hezbollah"), and metaphone does not make them agree
+# ("qaddafi" KTF, "gadhafi" KTHF; "osama" and "usama"). The canonical spelling is the usual
+# English news spelling, else the lists' most frequent one. Only spellings of the *same* name
+# are listed: "Hassan" and "Hussein", "Salim" and "Salem", "Amir" and "Amer", "Yang" and "Yong"
+# are different names; a spelling that is also another name or word stays out ("Sayid" is also
+# Sa'id, "Omer" a Hebrew name, "Fatah" the movement, "Ben" the English name, "Golani" the
+# brigade). Ukrainian and Belarusian forms of a Russian name are listed with it (the lists give
+# them as aliases of each other: "Oleksandr", "Aliaksandr"). The families were found by counting
+# word spellings in `sources.names`.
+SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {
+    # Arabic, Persian, Turkic and South Asian given names
+    "mohammed": ("muhammad", "mohammad", "mohamed", "mohamad", "muhammed", "muhamad", "muhamed",
+                 "mohamud", "mohamoud", "muhammet", "muhamet", "mouhamad", "mouhamed",
+                 "mouhammad", "mouhammed", "mukhammad", "mukhammed", "mokhammad", "mokhammed",
+                 "mohmad", "mohmed", "mohammod", "mohd"),
+    "ahmed": ("ahmad", "akhmed", "akhmad", "ahmet", "achmad"),
+    "mahmoud": ("mahmud", "mahmood", "mahmod", "makhmud", "makhmoud", "mehmood", "mahmut",
+                "mahamud", "mahamoud"),
+    "hussein": ("husayn", "hussain", "husain", "husein", "hussayn", "huseyn", "husseyn",
+                "hossein", "hosein", "hoseyn", "hossain", "hosain", "huseyin"),
+    "hosseini": ("husseini", "husayni", "hoseini", "hosseyni", "husaini"),
+    "hassan": ("hasan", "hassaan", "hasaan"),
+    "osama": ("usama", "usamah", "osamah", "oussama", "ousama"),
+    "othman": ("uthman", "osman", "usman"),
+    "omar": ("umar", "oumar"),
+    "ali": ("aly",),
+    "yusuf": ("yousef", "youssef", "yousuf", "yusef", "yussef", "yousif", "yusif", "yousaf",
+              "yussuf", "youssouf", "yoosuf", "yoosef", "yosuf", "youssuf"),
+    "younis": ("yunus", "yunis", "younes", "younous", "yunes", "younus"),
+    "ibrahim": ("ebrahim", "ibraheem", "ebraheem", "ibragim", "ibrohim"),
+    "ismail": ("esmail", "ismael", "ismayil", "ismoil", "ismaeel"),
+    "yahya": ("yahia", "yehya", "yahiya", "yihya", "yihia", "yehia", "yahyah"),
+    "mustafa": ("mostafa", "mustapha", "moustafa", "moustapha", "mostapha", "mustafo",
+                "mostefa"),
+    "khalid": ("khaled",),
+    "said": ("saeed", "saied", "saeid", "sayeed", "saiid"),
+    "saleh": ("salih", "salleh"),
+    "salim": ("saleem", "selim"),
+    "hamid": ("hameed", "hamed"),
+    "karim": ("kareem",),
+    "rahman": ("rehman", "rakhman"),
+    "rahim": ("raheem", "rakhim"),
+    "aziz": ("azeez",),
+    "qadir": ("qader", "kadir", "kader", "qadeer", "kadeer"),
+    "rashid": ("rasheed", "rachid"),
+    "nasser": ("nasir", "naser", "nassir", "nacer"),
+    "jamal": ("gamal", "djamel", "jamel"),
+    "jamil": ("jameel", "gamil"),
+    "mansour": ("mansur", "mansoor", "mansor"),
+    "mahdi": ("mehdi",),
+    "musa": ("moussa", "mousa", "mussa", "moosa"),
+    "isa": ("issa", "eisa"),
+    "qasim": ("qassim", "qasem", "qassem", "kassem", "kasim", "kassim", "ghasem", "ghassem"),
+    "suleiman": ("sulayman", "sulaiman", "solaiman", "suliman", "suleyman", "souleymane",
+                 "soleiman", "souleiman", "soliman", "sulejman", "soleyman"),
+    "soleimani": ("sulaimani", "sulaymani", "soleymani", "suleimani", "solaimani"),
+    "ayman": ("aiman", "aymen"),
+    "yasin": ("yassin", "yaseen", "yassine", "yasiin"),
+    "ayoub": ("ayub", "ayyub", "ayyoub", "ayoob", "eyup"),
+    "yaqub": ("yaqoob", "yakub", "yaqoub", "yacoub", "yakoub", "yacub", "yaakub"),
+    "ishaq": ("ishak", "ishaaq"),
+    "idris": ("idriss", "edris"),
+    "zakaria": ("zakariya", "zakariyya", "zakariah", "zakariyah"),
+    "hamza": ("hamzah",),
+    "tariq": ("tarek", "tarik", "tareq", "tarique"),
+    "adel": ("adil", "aadil"),
+    "nabil": ("nabeel",),
+    "khalil": ("khaleel",),
+    "fuad": ("fouad", "foad"),
+    "fawaz": ("fawwaz",),
+    "faisal": ("faysal", "feisal"),
+    "fahd": ("fahad",),
+    "bashir": ("basheer", "bachir"),
+    "habib": ("habeeb",),
+    "hafiz": ("hafez", "hafeez"),
+    "hakim": ("hakeem",),
+    "latif": ("lateef",),
+    "majid": ("majeed", "madjid"),
+    "walid": ("waleed",),
+    "zaid": ("zayd", "zeid"),
+    "saif": ("sayf", "seif"),
+    "hisham": ("hesham",),
+    "jafar": ("jaafar", "jaffar"),
+    "amin": ("ameen",),
+    "amir": ("ameer",),
+    "tahir": ("taher",),
+    "samir": ("sameer",),
+    "jihad": ("jehad",),
+    "reza": ("rida", "ridha", "raza"),
+    "nur": ("noor", "nour"),
+    "ramadan": ("ramadhan",),
+    "asad": ("assad", "asaad"),
+    # Arabic, Persian and Afghan family names and the names of groups
+    "laden": ("ladin",),
+    "zawahiri": ("zawahri", "zawahry", "zawaheri", "zawahari"),
+    "khamenei": ("khamenehi",),
+    "khomeini": ("khomeiny", "khomeyni"),
+    "gaddafi": ("qadhafi", "qaddafi", "kadhafi", "gadhafi", "qathafi", "kadafi", "gadafi",
+                "qadafi", "kaddafi", "gheddafi", "khadafi", "khaddafi"),
+    "haqqani": ("haqani",),
+    "mousavi": ("musavi", "musawi", "moussawi", "mosavi", "mousawi"),
+    "houthi": ("huthi", "hothi"),
+    "jolani": ("julani", "jawlani"),
+    "qaeda": ("qaida", "qaidah", "qaedah"),
+    "hezbollah": ("hizballah", "hizbollah", "hizbullah", "hezballah", "hezbullah", "hizbolla",
+                  "hezbolla", "hisbollah"),
+    "hizb": ("hezb",),
+    "taliban": ("taleban",),
+    "shabaab": ("shabab",),
+    "nusra": ("nusrah",),
+    "jamaat": ("jamaah", "jemaah", "jamaa", "jamaatu"),
+    "islamiyah": ("islamiya", "islamiyya", "islamiyyah", "islamiah"),
+    "mujahideen": ("mujahidin", "mujahedin", "mujahedeen", "mojahedin", "mujaahidiin",
+                   "mojahedeen", "mujahidiin"),
+    "tawhid": ("tawheed", "tauhid", "towhid", "tauheed"),
+    "dawa": ("dawah", "daawa", "dawaa"),
+    "taiba": ("tayyiba", "toiba", "tayiba", "tayyaba", "tayyibah", "taibah"),
+    "jaish": ("jaysh",),
+    "kataib": ("kataeb",),
+    "harakat": ("harakah", "haraka"),
+    # "servant of" before one of God's names: `canonical_words` joins it to the name
+    "abdul": ("abdel", "abdal", "abdol", "abdoul"),
+    "abdullah": ("abdallah", "abdellah", "abdollah", "abdulla", "abdalla", "abdella", "abdoullah",
+                 "abdillah", "abdilah", "abdolah"),
+    "abdullahi": ("abdillahi", "abdulahi", "abdilahi", "abdallahi"),
+    "abu": ("abou",),
+    # titles (dropped from a person's core when they open it: `TITLES`)
+    "sheikh": ("shaikh", "shaykh", "sheik", "shiekh", "sheykh", "cheikh"),
+    "sheikha": ("shaikha", "shaykha", "sheikhah"),
+    "sayyid": ("sayyed", "seyed", "seyyed", "sayed", "syed", "seyyid", "saiyid"),
+    "mullah": ("mulla", "molla", "mollah"),
+    "haji": ("hajji", "hajj", "haj", "hadji", "hadj", "alhaj", "alhaji", "alhajj"),
+    "imam": ("emam",),
+    "ayatollah": ("ayatullah", "ayatolah", "ayatolla"),
+    "hojatoleslam": ("hojjatoleslam", "hojatolislam", "hojjatolislam"),
+    "maulana": ("mawlana", "moulana", "mowlana", "molana"),
+    "mawlawi": ("maulawi", "maulvi", "mawlavi", "maulavi", "molvi", "moulvi", "molavi", "molawi",
+                "moulavi", "mawlvi"),
+    "ustad": ("ustadh", "ustaz", "ostad"),
+    # Russian given names, with their Ukrainian and Belarusian forms
+    "alexander": ("aleksandr", "aleksander", "alexandr", "aleksandar", "alexandre", "oleksandr",
+                  "aliaksandr", "alyaksandr", "alaksandr"),
+    "alexei": ("aleksei", "alexey", "aleksey", "aleksej", "alexej", "oleksiy", "oleksii",
+               "aliaksei", "aliaksey", "alyaksey"),
+    "sergei": ("sergey", "serguei", "sergej", "sergiy", "sergii", "serhiy", "serhii", "siarhei",
+               "syarhey", "syargey"),
+    "dmitry": ("dmitri", "dmitriy", "dmitrii", "dmitrij", "dimitri", "dimitry", "dmytro",
+               "dzmitry"),
+    "yuri": ("yury", "yuriy", "yurii", "yurij", "jurij", "iouri", "iuri", "iurii", "youri"),
+    "andrei": ("andrey", "andrej", "andriy", "andrii"),
+    "nikolai": ("nikolay", "nikolaj", "mykola", "mikalai"),
+    "yevgeny": ("evgeny", "evgeniy", "yevgeniy", "evgenii", "yevgenii", "evgeni", "yevgeni",
+                "evgenij", "yevhen", "ievgen", "ievgenii"),
+    "gennady": ("gennadiy", "gennadi", "gennadii", "gennadij", "guennadi", "hennadiy"),
+    "arkady": ("arkadiy", "arkadii", "arkadij", "arkadi"),
+    "vyacheslav": ("viacheslav", "vjacheslav", "viachaslau", "vyachaslau"),
+    "vitaly": ("vitaliy", "vitali", "vitalii", "vitalij"),
+    "anatoly": ("anatoliy", "anatoli", "anatolii", "anatolij"),
+    "valery": ("valeriy", "valeri", "valerii", "valerij"),
+    "vasily": ("vasiliy", "vasili", "vasilii", "vasilij", "vassily", "vasyl"),
+    "grigory": ("grigoriy", "grigori", "grigorii", "grigorij", "hryhoriy"),
+    "georgy": ("georgiy", "georgii"),
+    "mikhail": ("mykhailo", "mykhaylo", "mihail", "mikhayl"),
+    "pyotr": ("petr",),
+    "fyodor": ("fedor", "fiodor", "feodor"),
+    "ilya": ("ilia", "ilja"),
+    "maxim": ("maksim", "maksym"),
+    "artyom": ("artem", "artiom"),
+    "semyon": ("semen", "semion"),
+    "matvei": ("matvey",),
+    "timofei": ("timofey",),
+    "vladimir": ("volodymyr", "uladzimir"),
+    "viktor": ("victor", "viktar"),
+    "denis": ("denys",),
+    "leonid": ("leanid",),
+    "igor": ("ihor", "ihar"),
+    "oleg": ("oleh", "aleh"),
+    "yakov": ("iakov",),
+    "natalya": ("natalia", "nataliya", "natallia", "natallya"),
+    "tatyana": ("tatiana", "tetyana", "tetiana"),
+    "yelena": ("elena", "olena"),
+    "yulia": ("yuliya", "iuliia", "yuliia"),
+    "svetlana": ("sviatlana",),
+    "irina": ("iryna",),
+    "yekaterina": ("ekaterina",),
+    "olga": ("olha", "volha"),
+    "yevgeniya": ("evgeniya", "evgenia", "yevgenia"),
+    # patronymics the suffix rules below leave apart
+    "aleksandrovich": ("alexandrovich",),
+    "aleksandrovna": ("alexandrovna",),
+    "alekseevich": ("alexeevich",),
+    "mikhailovich": ("mikhaylovich",),
+    "mikhailovna": ("mikhaylovna",),
+}  # fmt: skip
+"""Canonical spelling -> its other spellings, in normalised words (see the comment above)."""
+
+# The second word of "Abd al-<name of God>" ("servant of the Merciful"), whatever the article's
+# spelling: "Abd al-Rahman", "Abdul Rahman", "Abdel Rahman", "Abd ar-Rahman", "Abdurrahman",
+# "Abderrahmane" and "Abdirahman" are one name, the word `canonical_words` makes of them
+# ("abdulrahman"). Only God's names (and the Shia "Abd al-Hussein", "Abdul Reza") are listed, so
+# that "ABDUL, Mohammed" (a surname before a given name) keeps its two words.
+_ABD_SECOND_WORDS: dict[str, tuple[str, ...]] = {
+    "allah": ("ullah", "ollah", "ellah", "lah"),
+    "rahman": ("rehman", "rahmane", "rakhman", "rachman", "rohman", "rhman", "rahmman", "rahaman"),
+    "rahim": ("raheem", "rahem", "rakhim", "rachim", "rochim", "rheem"),
+    "aziz": ("azeez", "azziz"),
+    "salam": ("salaam", "slam"),
+    "karim": ("kareem", "kerim", "krim"),
+    "qadir": ("qader", "kadir", "kader", "khader", "ghader", "qadeer", "kadeer", "gader", "kadyr"),
+    "latif": ("lateef", "latef"),
+    "hamid": ("hameed", "hamed", "khamid"),
+    "majid": ("majeed", "madjid", "mejid", "meguid", "magid", "maguid"),
+    "hadi": (),
+    "malik": ("malek", "malick"),
+    "ghani": ("ghany", "gani"),
+    "hakim": ("hakeem", "khakim"),
+    "halim": ("haleem",),
+    "jalil": ("jaleel", "jelil", "djalil"),
+    "basit": ("baset", "bassit", "bassed"),
+    "basir": ("baseer", "bassir"),
+    "baqi": ("baki", "baqui"),
+    "wahab": ("wahhab", "vahab", "vahap", "wahap"),
+    "razzaq": ("razaq", "razak", "razzak", "rasak", "rezak", "rezzak", "razik", "razag", "razek",
+               "razzag", "razeq"),
+    "sattar": ("satar",),
+    "fattah": ("fatah", "fetah"),
+    "khaliq": ("khaleq", "khalik", "khaleeq"),
+    "ghafur": ("ghaffur", "ghafoor", "gafur"),
+    "ghaffar": ("ghafar", "gaffar"),
+    "muhsin": ("mohsen", "mohsin", "muhsen"),
+    "samad": ("somad", "samed"),
+    "mannan": ("manan",),
+    "rauf": ("raouf", "raoof"),
+    "rashid": ("rasheed", "rachid"),
+    "quddus": ("qudus", "kudus"),
+    "qayyum": ("qayum", "qayoum", "qayyoum", "kayum"),
+    "nasser": ("nasir", "naser", "nassir", "nacer"),
+    "wadud": ("wadoud", "ouadoud", "wadood"),
+    "haq": ("haqq", "hak", "heq", "haque"),
+    "hai": ("hay", "hayy"),
+    "ilah": ("illah", "elah"),
+    "munim": ("monem", "moneim", "menhem", "monim"),
+    "jabbar": ("jabar",),
+    "kabir": ("kabeer",),
+    "mujib": ("mujeeb",),
+    "ahad": (),
+    "bari": (),
+    "nur": ("noor", "nour"),
+    "amir": ("ameer",),
+    "hussein": ("husayn", "hussain", "husain", "husein", "hossein", "hosein"),
+    "reza": ("rida", "ridha"),
+    "nabi": (),
+    "sami": ("samie", "samee", "samea"),
+    "tawwab": ("tawab",),
+    "muttalib": ("mutalib", "muttaleb", "motaleb"),
+    "hafiz": ("hafid", "hafidh", "hafeez"),
+    "jawad": ("javad", "jawwad", "gawad", "gawwad"),
+    "wahid": ("wahed", "waheed"),
+    "wali": (),
+    "raqib": (),
+    "rabbuh": ("rabbo", "rabbah", "rabba", "rabbu", "rabu", "rabbih", "rabbou"),
+    "muhaymin": ("muhayman", "muhaimin"),
+    "kafi": (),
+    "wakil": ("wakeel",),
+    "manaf": (),
+    "sabur": ("saboor", "sabour"),
+    "zahir": ("zaher",),
+}  # fmt: skip
+# "Abd" as a word of its own, with its spellings that take an article ("Abd al-", "Abdul").
+_ABD_WORDS = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdur", "abdus",
+                        "abder", "abdar", "abdil"})  # fmt: skip
+_ABD_ARTICLES = frozenset({"al", "el", "ul", "il", "ol", "ar", "ur", "er", "as", "us", "es",
+                           "an", "un", "en", "ad", "ud", "ed", "at", "ut", "az", "uz", "ash",
+                           "ush"})  # fmt: skip
+# "Abd" glued to the name of God, longest first: "abdurrahman" is "abdur" + "rahman".
+_ABD_PREFIXES = ("abdoul", "abdul", "abdel", "abdal", "abdol", "abdil", "abdur", "abdus",
+                 "abder", "abdar", "abdor", "abdir", "abdes", "abdi", "abdu", "abde", "abdo",
+                 "abda", "abd")  # fmt: skip
+# "Abu Bakr", glued or with "bakr" spelled otherwise, is "abu bakr" ("abu" a particle).
+_ABU_WORDS = frozenset({"abu", "abou"})
+_BAKR = frozenset({"bakr", "bakar", "baker", "bakir", "bekir"})
+_GLUED_ABU_BAKR = frozenset({"abubakr", "abubakar", "abubaker", "abubakir", "aboubakar",
+                             "aboubacar", "aboubakr", "abubakari", "abubakary"})  # fmt: skip
+# "<word> ullah" is one name written in two ("Khair Ullah", "Najib Ullah"); "<word> Allah" only
+# after the words that make such names ("Hizb Allah", "Ansar Allah", "Nasr Allah"), since
+# "Hossein Allah Karam" is "Hossein Allahkaram".
+_ULLAH_WORDS = frozenset({"ullah", "ollah"})
+_ALLAH_OPENERS = frozenset({
+    "hizb", "hezb", "ansar", "nasr", "fadl", "fazl", "sayf", "saif", "seif", "khair", "khayr",
+    "kheir", "jund", "hamd", "ata", "atta", "obaid", "ubaid", "ubayd", "aman", "najib", "ehsan",
+    "ihsan", "hayat", "hidayat", "inayat", "rahmat", "ismat", "esmat", "asad", "habib", "faiz",
+    "sana", "jad", "awad", "barak", "kalimat", "hojat", "hojjat", "zabih", "zebih", "amin", "naim",
+    "naeem", "shafiq", "atiq", "wali",
+})  # fmt: skip
+_PHRASE_WORDS = _ABD_WORDS | _ABU_WORDS | _GLUED_ABU_BAKR | _ULLAH_WORDS | {"allah"}
+
+
+def _variant_table(spec: dict[str, tuple[str, ...]], what: str) -> dict[str, str]:
+    """``{spelling: canonical}`` for every spelling of `spec`, canonical spellings included;
+    raises when a spelling is not one normalised word or belongs to two canonical spellings."""
+    table: dict[str, str] = {}
+    for canonical, variants in spec.items():
+        for spelling in (canonical, *variants):
+            if normalise(spelling) != spelling or " " in spelling or not spelling.isalpha():
+                raise ValueError(f"{what} {spelling!r} is not a normalised word")
+            if table.setdefault(spelling, canonical) != canonical:
+                raise ValueError(f"{what} {spelling!r}: {table[spelling]} or {canonical}")
+    return table
+
+
+_SPELLINGS = _variant_table(SPELLING_VARIANTS, "spelling")
+_ABD_SECOND = _variant_table(_ABD_SECOND_WORDS, "abd name")
+# A second word is also known by the spellings `SPELLING_VARIANTS` gives its canonical form
+# ("Abdel Hafez" as "Abdul Hafiz"), or "abdul hafiz" would not be what "abdul hafez" became.
+for _spelling, _canonical in _SPELLINGS.items():
+    if _canonical in _ABD_SECOND and _ABD_SECOND.setdefault(_spelling, _canonical) != _canonical:
+        raise ValueError(f"abd name {_spelling!r}: {_ABD_SECOND[_spelling]} or {_canonical}")
+
+
+def _abd_name(second: str) -> str:
+    """The one word of "Abd" + a canonical second word: ``"abdulrahman"``, ``"abdullah"``."""
+    return "abdullah" if second == "allah" else "abdul" + second
+
+
+def _suffix_rule(word: str) -> str:
+    """The spelling rules for open families of suffixes (every one a transliteration of one
+    ending): Persian/Urdu "-ollah"/"-allah" -> "-ullah" ("nasrallah", "asadollah"); Russian
+    "-skiy"/"-skii"/"-skij" and Ukrainian "-skyi"/"-skyy" -> "-sky"; Ukrainian "-ovych"/"-evych"
+    -> "-ovich"/"-evich"; the patronymic "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and
+    "-evna"): "nikolayevich" is "nikolaevich", "yuryevich" and "yurievich" "yurevich"."""
+    if len(word) >= 8 and word.endswith(("allah", "ollah", "ellah")):
+        return word[:-5] + "ullah"
+    if len(word) >= 7 and word.endswith(("skiy", "skii", "skij", "skyi", "skyy")):
+        return word[:-4] + "sky"
+    if len(word) >= 7 and word.endswith(("ovych", "evych")):
+        word = word[:-3] + "ich"
+    if len(word) >= 8 and word.endswith(("evich", "evna")):
+        stem, ending = (word[:-5], "evich") if word.endswith("evich") else (word[:-4], "evna")
+        return stem.rstrip("iy") + ending
+    return word
+
+
+@lru_cache(maxsize=1 << 17)
+def _canonical_word(word: str) -> str:
+    """The canonical spelling of one normalised word: `SPELLING_VARIANTS`, "Abd" glued to a name
+    of God (``"abderrahmane"`` -> ``"abdulrahman"``), then the suffix rules."""
+    found = _SPELLINGS.get(word)
+    if found is not None:
+        return found
+    if word.startswith("abd"):
+        for prefix in _ABD_PREFIXES:
+            if word.startswith(prefix):
+                second = _ABD_SECOND.get(word[len(prefix) :])
+                if second is not None:
+                    return _abd_name(second)
+    ruled = _suffix_rule(word)
+    return _SPELLINGS.get(ruled, ruled)
+
+
+def _canonical_phrase(words: Sequence[str]) -> list[str]:
+    """`canonical_words` of a name with a word that may be joined to its neighbour or split."""
+    out: list[str] = []
+    joinable: str | None = None  # the word out[-1] was spelled from, if "ullah" may join it
+    i, count = 0, len(words)
+    while i < count:
+        word = words[i]
+        if word in _ABD_WORDS:
+            after = i + 2 if i + 2 < count and words[i + 1] in _ABD_ARTICLES else i + 1
+            second = _ABD_SECOND.get(words[after]) if after < count else None
+            if second is not None:
+                out.append(_abd_name(second))
+                i, joinable = after + 1, None
+                continue
+        elif word in _GLUED_ABU_BAKR or (
+            word in _ABU_WORDS and i + 1 < count and words[i + 1] in _BAKR
+        ):
+            out += ("abu", "bakr")
+            i, joinable = i + (1 if word in _GLUED_ABU_BAKR else 2), None
+            continue
+        elif joinable is not None and (
+            word in _ULLAH_WORDS or (word == "allah" and joinable in _ALLAH_OPENERS)
+        ):
+            out[-1] = _canonical_word(joinable + "ullah")
+            i, joinable = i + 1, None
+            continue
+        out.append(_canonical_word(word))
+        joinable = None if word in PARTICLES or word.endswith("llah") else word
+        i += 1
+    return out
+
+
+def canonical_words(words: Sequence[str]) -> list[str]:
+    """Normalised words in their canonical spelling (`SPELLING_VARIANTS`, the suffix rules), in
+    order. "Abd" and the name of God that follows it become one word (``["abd", "al",
+    "rahman"]``, ``["abdul", "rahman"]``, ``["abdurrahman"]`` -> ``["abdulrahman"]``); "Abu Bakr"
+    is two (``["abubakar"]`` -> ``["abu", "bakr"]``); "<word> ullah" is one (``["khair",
+    "ullah"]`` -> ``["khairullah"]``, ``["hizb", "allah"]`` -> ``["hezbollah"]``). Idempotent."""
+    if _PHRASE_WORDS.isdisjoint(words):
+        return list(map(_canonical_word, words))
+    return _canonical_phrase(words)
+
+
+TITLES: frozenset[str] = frozenset(
+    {
+        # religious and honorific titles (canonical spellings: "shaykh" is "sheikh")
+        "sheikh", "sheikha", "sayyid", "mullah", "haji", "imam", "ayatollah", "hojatoleslam",
+        "maulana", "mawlawi", "qari", "ustad",
+        # military ranks
+        "general", "gen", "major", "colonel", "col", "lieutenant", "lt", "brigadier", "brig",
+        "captain", "capt", "commander", "admiral", "marshal", "sergeant", "sgt",
+        # offices, nobility, courtesy and academic titles
+        "president", "prince", "princess", "emir", "dr", "doctor", "mr", "mrs", "ms", "miss",
+        "prof", "professor", "sir", "engineer", "eng", "retired", "retd", "rtd",
+    }
+)  # fmt: skip
+"""Titles that `without_titles` drops when they open a person's name. Words that are as often a
+given name are left out: "Amir" ("Amir KUBURA"), "Sultan", "Hafiz" ("Hafez al-Assad"),
+"Sharif", "Said"."""
+
+# Two-word titles whose first word alone is not one ("grand ayatollah", "crown prince").
+_TITLE_PAIRS = frozenset({
+    ("grand", "ayatollah"), ("crown", "prince"), ("prime", "minister"), ("vice", "president"),
+    ("supreme", "leader"), ("his", "excellency"), ("her", "excellency"), ("al", "haji"),
+    ("el", "haji"), ("field", "marshal"), ("rear", "admiral"), ("vice", "admiral"),
+})  # fmt: skip
+_TITLE_OPENERS = TITLES | {first for first, _ in _TITLE_PAIRS}
+# Words that make the rest of a name an organisation's ("Imam Khomeini Relief Foundation",
+# "Haji Khairullah Money Exchange", "Mullah Nazir Group"): a title opening it stays.
+_ORGANISATION_WORDS = frozenset({
+    "of", "and", "the", "for", "company", "group", "groupe", "grupo", "exchange", "money",
+    "hawala", "sarafi", "currency", "service", "services", "organization", "organisation",
+    "committee", "relief", "aid", "emdad", "imdad", "support", "foundation", "bonyad", "trust",
+    "fund", "charity", "charitable", "welfare", "humanitarian", "society", "association",
+    "union", "federation", "council", "university", "institute", "institut", "academy",
+    "school", "college", "madrassa", "seminary", "mosque", "hospital", "clinic", "center",
+    "centre", "bureau", "office", "department", "directorate", "administration", "ministry",
+    "agency", "authority", "commission", "corporation", "industries", "industry", "industrial",
+    "complex", "factory", "plant", "works", "enterprise", "enterprises", "establishment",
+    "holding", "holdings", "trading", "trade", "import", "export", "shipping", "lines", "line",
+    "marine", "maritime", "airlines", "airways", "aviation", "aerospace", "transport",
+    "logistics", "travel", "tours", "hotel", "petroleum", "petrochemical", "oil", "gas",
+    "energy", "refinery", "mining", "steel", "gold", "jewellery", "motors", "electric",
+    "electronics", "engineering", "construction", "technology", "technologies", "technical",
+    "systems", "solutions", "research", "science", "sciences", "scientific", "development",
+    "investment", "investments", "capital", "finance", "financial", "bank", "insurance",
+    "credit", "partners", "brothers", "bros", "sons", "media", "radio", "television", "press",
+    "news", "network", "party", "movement", "front", "army", "forces", "force", "corps",
+    "guard", "guards", "brigade", "brigades", "battalion", "battalions", "division",
+    "regiment", "unit", "command", "staff", "militia", "martyrs", "league", "club", "team",
+    "market", "store", "shop", "farm", "estate", "properties", "project", "projects",
+    "international", "global", "national", "republic", "state", "government",
+    # group words of the movements on the lists ("Imam Bukhari Jamaat")
+    "jamaat", "jamiat", "harakat", "hizb", "jaish", "kataib", "lashkar", "tehrik", "jabhat",
+    "tanzim", "majlis", "shura", "mujahideen", "islamiyah", "taliban",
+})  # fmt: skip
+
+
+def _may_drop_title(rest: Sequence[str]) -> bool:
+    """Whether the words after a title are a person's name: two name words (not particles) or
+    more, all of letters, none an organisation's word, and some written with a vowel (Arabic
+    script romanises without short vowels or alif: "عمر محمد قدير", Umar Muhammad Qadir, comes
+    out "mr mhmd qdyr", and its "mr" is no title)."""
+    if not any(vowel in word for word in rest for vowel in "aeiou"):
+        return False
+    names = 0
+    for word in rest:
+        if word in _ORGANISATION_WORDS or not word.isalpha():
+            return False
+        if word not in PARTICLES:
+            names += 1
+    return names >= 2
+
+
+def without_titles(words: list[str]) -> list[str]:
+    """Canonical words (name order) without the titles (`TITLES`, "grand ayatollah") that open
+    them, each dropped only when what follows is a person's name of two words or more:
+    ``"ayatollah sayyid ali khamenei"`` -> ``["ali", "khamenei"]``, but ``"sheikh hassan"``,
+    ``"general motors"`` and ``"imam khomeini relief foundation"`` keep their words. A title
+    later in the name (``"kataib sayyid al shuhada"``) is a name word."""
+    start, count = 0, len(words)
+    while start < count:
+        if words[start] in TITLES:
+            step = 1
+        elif start + 1 < count and (words[start], words[start + 1]) in _TITLE_PAIRS:
+            step = 2
+        else:
+            break
+        if not _may_drop_title(words[start + step :]):
+            break
+        start += step
+    return words[start:] if start else words
+
+
 def core_tokens(normalised: str) -> list[str]:
-    """The words without `PARTICLES`, in order. A name made only of particles (``"the the"``,
-    ``"al"``) keeps all its words, so no name has an empty core."""
-    return _without_particles(normalised.split())
+    """The canonical words (`canonical_words`) without an opening title (`without_titles`) and
+    without `PARTICLES`, in order. A name made only of particles (``"the the"``, ``"al"``) keeps
+    all its words, so no name has an empty core."""
+    words = canonical_words(normalised.split())
+    if words and words[0] in _TITLE_OPENERS and split_legal_form(normalised)[1] is None:
+        words = without_titles(words)
+    return _without_particles(words)
 
 
 def _initials(core: list[str]) -> str:
@@ -175,10 +694,10 @@ def _phonetic(core: list[str]) -> str:
 
 
 def phonetic_key(normalised: str) -> str:
-    """Metaphone of each core word (particles dropped), sorted, joined by a space; words without a
-    code (digits, ``"w"``, ``"y"``) are skipped. ``"mohammed"``, ``"muhammad"``, ``"mohamed"``
-    and ``"mohammad"`` all give ``"MHMT"``; ``"qaddafi"`` and ``"gaddafi"`` give ``"KTF"``, but
-    ``"gadhafi"`` and ``"kadhafi"`` give ``"KTHF"``."""
+    """Metaphone of each core word (`core_tokens`: canonical spelling, particles dropped), sorted,
+    joined by a space; words without a code (digits, ``"w"``, ``"y"``) are skipped. Metaphone
+    alone makes ``"qaddafi"`` ``KTF`` but ``"gadhafi"`` ``KTHF``, and ``"osama"`` and ``"usama"``
+    differ; their canonical spellings (``"gaddafi"``, ``"osama"``) make them agree."""
     return _phonetic(core_tokens(normalised))
 
 
@@ -472,11 +991,14 @@ def split_legal_form(normalised: str) -> tuple[str, str | None]:
 class AnalysedName:
     """The comparison and blocking keys of one name.
 
-    - ``normalised``: `normalise` of the name, legal form and particles included.
-    - ``core``: ``normalised`` without its legal form (particles kept).
+    - ``normalised``: `normalise` of the name, legal form and particles included, in its written
+      spelling (the one field that is not in canonical spelling).
+    - ``core``: the canonical words (`canonical_words`) of ``normalised`` without its legal form
+      and without the titles that open a person's name (`without_titles`); particles kept.
+      ``"Ayatollah Sayyed Ali KHAMENEI"`` and ``"Ali Khamene'i"`` give ``"ali khamenei"``.
     - ``legal_form``: canonical legal form cut from ``core``, or None.
-    - ``tokens``: the words of ``normalised``, in order.
-    - ``sorted_key``: the words of ``normalised`` sorted (order-free exact key).
+    - ``tokens``: the canonical words of ``normalised``, in order (titles and form included).
+    - ``sorted_key``: ``tokens`` sorted (order-free exact key).
     - ``sorted_core_key``: the words of ``core`` without particles, sorted: the order-free key
       that ignores legal form and particles (``"AL-ZAWAHIRI, Ayman"``, ``"Ayman al-Zawahiri"``
       and ``"zawahiri ayman"`` all give ``"ayman zawahiri"``).
@@ -532,12 +1054,14 @@ def given_name_words(name: str) -> list[str]:
     upper = [w.isupper() for w in words]
     if not any(upper) or all(upper):
         return []
-    return [
-        token
-        for word, is_upper in zip(words, upper, strict=True)
-        if not is_upper and any(c.islower() for c in word)
-        for token in normalise(word).split()
-    ]
+    return canonical_words(
+        [
+            token
+            for word, is_upper in zip(words, upper, strict=True)
+            if not is_upper and any(c.islower() for c in word)
+            for token in normalise(word).split()
+        ]
+    )
 
 
 def analyse(name: str) -> AnalysedName:
@@ -553,18 +1077,21 @@ def _analysed_values(name: str) -> _AnalysedValues:
     """The fields of `analyse(name)`, in field order."""
     normalised = normalise(name)
     core, legal_form = split_legal_form(normalised)
-    words = normalised.split()
-    core_words = _without_particles(core.split())
+    words = canonical_words(normalised.split())
+    core_words = words if legal_form is None else canonical_words(core.split())
+    if legal_form is None and core_words and core_words[0] in _TITLE_OPENERS:
+        core_words = without_titles(core_words)
+    key_words = _without_particles(core_words)
     return (
         normalised,
-        core,
+        " ".join(core_words),
         legal_form,
         tuple(words),
         " ".join(sorted(words)),
-        " ".join(sorted(core_words)),
-        " ".join(sorted(without_patronymic(core_words))),
-        _phonetic(core_words),
-        _initials(core_words),
+        " ".join(sorted(key_words)),
+        " ".join(sorted(without_patronymic(key_words))),
+        _phonetic(key_words),
+        _initials(key_words),
         len(words),
     )
 

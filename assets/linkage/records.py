@@ -49,6 +49,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "countries": "VARCHAR[]",  # list side: the entity's countries
     "sentence_countries": "VARCHAR[]",  # mention side
     "article_countries": "VARCHAR[]",  # mention side
+    "attributed_countries": "VARCHAR[]",  # mention side: its nationality, base or flag
     "birth_years": "INTEGER[]",  # list side
     "birth_year_min": "INTEGER",  # mention side
     "birth_year_max": "INTEGER",  # mention side
@@ -89,6 +90,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
                n.entity_id, NULL::VARCHAR AS article_id, n.source, n.name,
                n.kind AS name_kind, e.schema, {RELATED_SQL} AS countries,
                []::VARCHAR[] AS sentence_countries, []::VARCHAR[] AS article_countries,
+               []::VARCHAR[] AS attributed_countries,
                NULL::INTEGER AS birth_year_min, NULL::INTEGER AS birth_year_max,
                list_distinct(list_filter(
                    list_transform(e.birth_dates, lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)),
@@ -217,6 +219,7 @@ def mention_facts(mention: Mention) -> tuple[object, ...]:
         mention.schema_guess,
         tuple(mention.sentence_countries),
         tuple(mention.article_countries),
+        tuple(mention.attributed_countries),
         mention.birth_year_min,
         mention.birth_year_max,
         tuple(_comparable_identifiers(mention)),
@@ -281,6 +284,7 @@ def mention_records(
         "countries": [[]] * count,
         "sentence_countries": [m.sentence_countries for m in kept],
         "article_countries": [m.article_countries for m in kept],
+        "attributed_countries": [m.attributed_countries for m in kept],
         "birth_years": [[]] * count,
         "birth_year_min": [m.birth_year_min for m in kept],
         "birth_year_max": [m.birth_year_max for m in kept],
@@ -314,7 +318,8 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    sorted_core_key, given_family_key, phonetic, initials, token_count,
-                   countries, sentence_countries, article_countries, birth_years,
+                   countries, sentence_countries, article_countries, attributed_countries,
+                   birth_years,
                    birth_year_min, birth_year_max, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
                        AS identifier_kinds

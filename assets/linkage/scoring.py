@@ -28,7 +28,7 @@ from assets.linkage.records import (
     mention_facts,
     mention_records,
 )
-from assets.linkage.settings import COMPARISON_NAMES
+from assets.linkage.settings import COMPARISON_NAMES, SCHEMA_AGREES_GAMMA
 from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
 
 
@@ -46,6 +46,10 @@ class Bands:
             return "review"
         return None
 
+
+# Match weights (log2 odds) within which two listed entities of one list are rivals for one
+# mention: a leader by more than this (odds 4:1) keeps the match band.
+RIVAL_MARGIN = 2.0
 
 # The key of the name's term-frequency adjustment in a match's `contributions`.
 NAME_FREQUENCY = "name_frequency"
@@ -94,9 +98,9 @@ def score(
     engine: LinkageEngine | None = None,
 ) -> pa.Table:
     """Score every mention against every list name the blocking rules pair it with; keep the
-    best name per (mention, entity) at or above the review band. With `waterfall_html`, Splink's
-    waterfall chart of the ten best pairs is written there (standalone HTML). `engine` selects
-    the backend (DuckDB in memory by default)."""
+    best name per (mention, entity) at or above the review band (`matches`). With
+    `waterfall_html`, Splink's waterfall chart of the ten best pairs is written there
+    (standalone HTML). `engine` selects the backend (DuckDB in memory by default)."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
     if entity_filter is not None:
@@ -280,6 +284,7 @@ _ORIENTED = {
     "record_countries": "countries_r",
     "mention_sentence_countries": "sentence_countries_l",
     "mention_article_countries": "article_countries_l",
+    "mention_attributed_countries": "attributed_countries_l",
     "mention_identifiers": "identifiers_l",
     "record_identifiers": "identifiers_r",
 }
@@ -320,18 +325,16 @@ def _label(comparison: str, gamma: str) -> str:
 
 # The sets the explanation names, computed once per match (sorted, without repeats), and only
 # for the comparisons it writes about (a level other than "no data").
+_NAMED = (
+    "list_concat(coalesce(mention_attributed_countries, []), "
+    "coalesce(mention_sentence_countries, []), coalesce(mention_article_countries, []))"
+)
 _EXPLAINED_SETS = {
-    "named_countries": (
-        "gamma_country",
-        "list_concat(coalesce(mention_sentence_countries, []), "
-        "coalesce(mention_article_countries, []))",
-    ),
+    "attributed_countries": ("gamma_country", "coalesce(mention_attributed_countries, [])"),
     "listed_countries": ("gamma_country", "coalesce(record_countries, [])"),
     "shared_countries": (
         "gamma_country",
-        "list_intersect(coalesce(record_countries, []), "
-        "list_concat(coalesce(mention_sentence_countries, []), "
-        "coalesce(mention_article_countries, [])))",
+        f"list_intersect(coalesce(record_countries, []), {_NAMED})",
     ),
     "shared_identifiers": (
         "gamma_identifier",
@@ -350,14 +353,15 @@ EXPLANATION_SQL = f"""concat_ws('; ',
     'name ''' || matched_name || ''' ' || lower({_label("name", "gamma_name")})
         || {_signed("mw_name + coalesce(mw_tf_adj_name, 0.0)")},
     CASE WHEN gamma_schema >= 0 THEN 'type ' || record_schema || ' '
-        || CASE WHEN gamma_schema = 2 THEN 'agrees' ELSE lower({_label("schema", "gamma_schema")})
-           END || {_signed("mw_schema")} END,
+        || CASE WHEN gamma_schema = {SCHEMA_AGREES_GAMMA} THEN 'agrees'
+                ELSE lower({_label("schema", "gamma_schema")}) END || {_signed("mw_schema")} END,
     CASE WHEN gamma_country < 0 THEN NULL
         WHEN len(shared_countries) > 0 THEN 'country ' || array_to_string(shared_countries, ', ')
             || ' ' || CASE WHEN starts_with({_COUNTRY_PLACE}, 'country ')
                 THEN substr({_COUNTRY_PLACE}, 9) ELSE {_COUNTRY_PLACE} END
             || {_signed("mw_country")}
-        ELSE 'countries disagree: article ' || array_to_string(named_countries, ', ')
+        ELSE 'countries disagree: the article gives '
+            || array_to_string(attributed_countries, ', ')
             || ', list ' || array_to_string(listed_countries, ', ') || {_signed("mw_country")}
         END,
     CASE WHEN gamma_birth_year >= 0 THEN lower({_label("birth_year", "gamma_birth_year")})
@@ -404,9 +408,12 @@ def matches(
     """From Splink's predictions `table`, the matches (`MATCH_ARROW`): the best-weighted list
     name per (mention, entity) at or above the review band, with its band, each comparison's
     contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
-    a.k.a.s) count only where the name matches exactly. Ties in weight go to the lowest record
-    id, so the same inputs always name the same list name; rows are ordered by mention, falling
-    weight, entity. In DuckDB SQL and Arrow: no Python loop over the rows."""
+    a.k.a.s) count only where the name matches exactly. Two or more entities of one list in the
+    match band for one mention within `RIVAL_MARGIN` of each other are sent to review, saying
+    so. Ties in weight go to
+    the lowest record id, so the same inputs always name the same list name; rows are ordered
+    by mention, falling weight, entity. In DuckDB SQL and Arrow: no Python loop over the
+    rows."""
     label_lists = {
         f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
         for comparison, levels in labels.items()
@@ -422,25 +429,53 @@ def matches(
             best AS (
                 SELECT * FROM oriented
                 WHERE match_probability >= $review AND NOT isnan(match_probability)
-                  AND (name_kind IS DISTINCT FROM 'weak_alias' OR gamma_name = $exact_name)
+                  AND (name_kind IS DISTINCT FROM 'weak_alias' OR gamma_name >= $exact_name)
                 QUALIFY row_number() OVER (
                     PARTITION BY mention_id, entity_id ORDER BY match_weight DESC, record_id) = 1
+            ),
+            listed AS (
+                SELECT mention_id, entity_id, match_weight, split_part(entity_id, ':', 1) AS list
+                FROM best WHERE match_probability >= $match
+            ),
+            -- Listed entities of one list matching the mention in the match band at nearly the
+            -- same weight or more: one list names a person once, so two are two people of one
+            -- name (a father and his son, two officials), and an analyst picks. A clear leader
+            -- keeps the match band. (Cross-list resolution's canonical entities were tried to
+            -- spare a person a list carries twice, under two regimes: on the labelled news its
+            -- same-list merges joined more namesakes than duplicates.)
+            rivals AS (
+                SELECT a.mention_id, a.entity_id, count(*) AS rivals
+                FROM listed a JOIN listed b
+                  ON a.mention_id = b.mention_id AND a.list = b.list
+                 AND a.entity_id <> b.entity_id
+                 AND b.match_weight >= a.match_weight - {RIVAL_MARGIN}
+                GROUP BY a.mention_id, a.entity_id
             )
             SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name,
                    match_weight,
                    CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END
                        AS match_probability,
-                   CASE WHEN match_probability >= $match THEN 'match' ELSE 'review' END AS band,
-                   {EXPLANATION_SQL} AS explanation,
+                   CASE WHEN match_probability >= $match AND rivals = 0 THEN 'match'
+                        ELSE 'review' END AS band,
+                   concat_ws('; ', {EXPLANATION_SQL},
+                       CASE WHEN match_probability >= $match AND rivals > 0
+                            THEN 'review: ' || rivals || ' other listed '
+                                 || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
+                                 || ' of this list score as high' END) AS explanation,
                    {MAP_COLUMNS_SQL}
-            FROM (SELECT *, {EXPLAINED_SETS_SQL} FROM best)
+            FROM (
+                SELECT b.*, {EXPLAINED_SETS_SQL}, coalesce(r.rivals, 0) AS rivals
+                FROM best b LEFT JOIN rivals r USING (mention_id, entity_id)
+            )
             ORDER BY mention_id, match_weight DESC, entity_id
             """,
         params={
             "mentions": MENTIONS,
             "review": bands.review,
             "match": bands.match,
-            "exact_name": max(labels["name"]),
+            # The name comparison's first two levels are its exact agreements (a one-word
+            # name of a person, any other name).
+            "exact_name": max(labels["name"]) - 1,
             **label_lists,
         },
     ).to_arrow_table()

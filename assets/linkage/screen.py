@@ -27,7 +27,12 @@ from assets.linkage.scoring import (
     score,
 )
 from assets.linkage.splink_run import ReusableSession, term_frequencies
-from assets.linkage.store import StoredModel, list_records_table, load_model, token_frequency_table
+from assets.linkage.store import (
+    StoredModel,
+    list_records_table,
+    load_model,
+    token_frequency_table,
+)
 
 TYPES = {"person": "Person", "org": "Organization", "vessel": "Vessel", "any": "Unknown"}
 
@@ -143,8 +148,8 @@ def name_query(
     query_id: str = "q_1",
 ) -> Mention:
     """A bare name with optional facts, dressed as a mention with that context: the country as
-    named in the sentence and the article, the birth year as the mention's range (widened by
-    `birth_year_tolerance` years either way)."""
+    the entity's own (attributed to it, named in the sentence and the article), the birth year
+    as the mention's range (widened by `birth_year_tolerance` years either way)."""
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     code = country_code(country) if country else None
@@ -164,6 +169,7 @@ def name_query(
         canonical_text=name,
         sentence_countries=[code] if code else [],
         article_countries=[code] if code else [],
+        attributed_countries=[code] if code else [],
         birth_year_min=None if birth_year is None else birth_year - birth_year_tolerance,
         birth_year_max=None if birth_year is None else birth_year + birth_year_tolerance,
         identifiers=list(identifiers),

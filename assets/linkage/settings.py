@@ -85,6 +85,9 @@ ALL_WORDS_OF_THE_SHORTER = (
     "THEN len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
     "ELSE false END"
 )
+# A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
+# "State", "Ministry"): "all words of the shorter name" says much more with one than without.
+RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
 # A one-word name (a surname, an acronym) that is a word of the other.
 ONE_WORD_INSIDE = (
     "CASE WHEN least(len(tokens_l), len(tokens_r)) = 1 "
@@ -94,12 +97,13 @@ ONE_WORD_INSIDE = (
 
 def name_comparison() -> cl.CustomComparison:
     """Exact core name (term-frequency adjusted: common names weigh less), the same words in
-    another order, the same given and family names with a patronymic dropped, the same words
-    but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the
-    shorter name present in the longer one (a dropped middle name), Jaro-Winkler >= 0.88 when
-    every word has a counterpart, a one-word name (a surname, an acronym) inside the other,
-    same sound, a shared rare word that is not a given name, else. Each level's weight is
-    learned separately.
+    another order, the same given and family names with a patronymic dropped (these three
+    weighted by how common the name is: `assets.linkage.frequency`), the same words but one
+    spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the shorter name
+    present in the longer one (a dropped middle name; a rare word among them or not),
+    Jaro-Winkler >= 0.88 when every word has a counterpart, a one-word name (a surname, an
+    acronym) inside the other, same sound, a shared rare word that is not a given name, else.
+    Each level's weight is learned separately.
 
     The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to
     which word differs: a typo in a first letter re-sorts the words, and a shared first word
@@ -110,17 +114,28 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel("core_l IS NULL OR core_r IS NULL").configure(
                 is_null_level=True, label_for_charts="no name"
             ),
+            cll.CustomLevel(
+                "core_l = core_r AND NOT contains(core_l, ' ') "
+                "AND 'Person' IN (schema_l, schema_r)",
+                label_for_charts="the same one-word name of a person",
+            ),
             cll.ExactMatchLevel("core").configure(tf_adjustment_column="core"),
-            cll.ExactMatchLevel("sorted_core_key").configure(label_for_charts="same words"),
+            cll.ExactMatchLevel("sorted_core_key").configure(
+                label_for_charts="same words", tf_adjustment_column="core"
+            ),
             cll.CustomLevel(
                 "given_family_key_l = given_family_key_r AND given_family_key_l LIKE '% %'",
                 label_for_charts="same words apart from a patronymic",
-            ),
+            ).configure(tf_adjustment_column="core"),
             cll.CustomLevel(
                 ONE_WORD_SPELLED_DIFFERENTLY,
                 label_for_charts="the same words but one spelled nearly",
             ),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
+            cll.CustomLevel(
+                f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH}",
+                label_for_charts="all words of the shorter name, a rare one among them",
+            ),
             cll.CustomLevel(
                 ALL_WORDS_OF_THE_SHORTER, label_for_charts="all words of the shorter name"
             ),
@@ -141,8 +156,18 @@ def name_comparison() -> cl.CustomComparison:
     )
 
 
+# Named-entity recognition calls many companies, banks and ships people ("Parthia Cargo",
+# "Sovcom"), far more often than it calls a person an organisation: the two disagreements are
+# learned apart.
+MENTION_PERSON_RECORD_ORGANISATION = (
+    "(source_l = 'mention' AND schema_l = 'Person' AND schema_r <> 'Person') OR "
+    "(source_r = 'mention' AND schema_r = 'Person' AND schema_l <> 'Person')"
+)
+
+
 def schema_comparison() -> cl.CustomComparison:
-    """A person mention against an organisation record (or the reverse) is evidence against."""
+    """A person mention against an organisation record (or the reverse) is evidence against;
+    how much is learned separately for each direction."""
     return cl.CustomComparison(
         output_column_name=SCHEMA,
         comparison_levels=[
@@ -153,24 +178,51 @@ def schema_comparison() -> cl.CustomComparison:
                 "AND schema_r IN ('Organization', 'Vessel', 'Aircraft')",
                 label_for_charts="organisation and vessel/aircraft",
             ),
+            cll.CustomLevel(
+                MENTION_PERSON_RECORD_ORGANISATION,
+                label_for_charts="named as a person, listed as an organisation",
+            ),
             cll.ElseLevel().configure(label_for_charts="person vs organisation"),
         ],
     )
 
 
+# The gamma of "the types agree" (the levels above, counted from the last, else = 0).
+SCHEMA_AGREES_GAMMA = 3
+
+# A country the article attributes to the mention (a nationality, a base, a flag) counts for or
+# against; one merely named in the same sentence or article (where an event happens, who
+# imposes sanctions) only counts for, weakly: listed people and companies travel and trade.
+_NAMED_COUNTRIES = (
+    "len(attributed_countries_l) + len(attributed_countries_r) + len(article_countries_l) "
+    "+ len(article_countries_r) + len(sentence_countries_l) + len(sentence_countries_r)"
+)
+
+
 def country_comparison() -> cl.CustomComparison:
-    """The record's countries named in the mention's sentence, elsewhere in the article, or
-    not at all although both sides name countries (evidence against). Disagreement is split by
-    type: a person's nationality says more than a company's country, and that more than a ship's
-    flag or an offshore place of registration, which news rarely names."""
+    """The record's countries attributed to the mention by the article, named in its sentence,
+    elsewhere in the article, or not at all although the article attributes other countries
+    to it (evidence against). Disagreement is split by type: a person's nationality says more
+    than a company's country, and that more than a ship's flag or an offshore place of
+    registration, which news rarely names. Countries named near the mention but not attributed
+    to it that are not the entity's say nothing."""
+    no_attributed = "len(attributed_countries_l) + len(attributed_countries_r) = 0"
     return cl.CustomComparison(
         output_column_name=COUNTRY,
         comparison_levels=[
             cll.CustomLevel(
-                "(len(countries_l) + len(countries_r) = 0) OR "
-                "(len(article_countries_l) + len(article_countries_r) "
-                " + len(sentence_countries_l) + len(sentence_countries_r) = 0)"
+                f"(len(countries_l) + len(countries_r) = 0) OR ({_NAMED_COUNTRIES} = 0) OR "
+                f"({no_attributed} AND NOT "
+                + _both(
+                    "list_has_any(list_concat(sentence_countries_l, article_countries_l), "
+                    "countries_r)"
+                )
+                + ")"
             ).configure(is_null_level=True, label_for_charts="no country to compare"),
+            cll.CustomLevel(
+                _both("list_has_any(attributed_countries_l, countries_r)"),
+                label_for_charts="country attributed to it",
+            ),
             cll.CustomLevel(
                 _both("list_has_any(sentence_countries_l, countries_r)"),
                 label_for_charts="country in the sentence",

@@ -32,6 +32,8 @@ from splink.internals.term_frequencies import (
 from sqlglot import exp
 
 from assets.linkage.backend import DUCKDB_ENGINE, DuckDBBackend, LinkageEngine, SplinkBackend
+from assets.linkage.frequency import NameFrequency
+from assets.linkage.names import core_tokens
 
 MENTIONS = "mentions"
 LIST_RECORDS = "list_records"
@@ -380,31 +382,47 @@ class ReusableSession:
 
 
 def term_frequencies(list_records: pa.Table) -> pa.Table:
-    """How common each core name is among list names, so that a score does not depend on which
-    mentions happen to be in the same batch.
+    """How common each core name is (`tf_core`): the probability that a name in the news that
+    is not this listed entity is this name, which an exact name's weight divides by. It does
+    not depend on which mentions happen to be in the same batch.
 
-    One entity listed by OFAC, the UN, the UK and the EU repeats its names on every list; that
-    is not commonness. A name counts as often as the one list that has it on the most distinct
-    entities (so "HAMAS" counts once, "MOHAMMED ALI" as often as one list repeats it)."""
+    Estimated from the name's words (`assets.linkage.frequency.NameFrequency`), and never below
+    the share of the other listed entities carrying the name. One entity listed by OFAC, the UN,
+    the UK and the EU repeats its names on every list; that is not commonness, so the listed
+    entities counted are those of the one list that has the name on the most distinct ones."""
     con = duckdb.connect(":memory:")
     try:
         con.register("records", list_records)
-        total = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
-        return _arrow(
-            con.sql(
-                """
-                SELECT core, max(entities)::DOUBLE / $total AS tf_core
-                FROM (
-                    SELECT core, source, count(DISTINCT entity_id) AS entities
-                    FROM records WHERE core IS NOT NULL GROUP BY core, source
-                )
-                GROUP BY core ORDER BY core
-                """,
-                params={"total": total},
-            ).to_arrow_table()
-        )
+        total = max(1, con.execute("SELECT count(*) FROM records").fetchall()[0][0])
+        words = con.sql(
+            "SELECT token, count(DISTINCT unique_id) AS names "
+            "FROM (SELECT unique_id, unnest(tokens) AS token FROM records) GROUP BY token"
+        ).to_arrow_table()
+        cores = con.execute(
+            """
+            SELECT core, max(entities)
+            FROM (
+                SELECT core, source, count(DISTINCT entity_id) AS entities
+                FROM records WHERE core IS NOT NULL GROUP BY core, source
+            )
+            GROUP BY core ORDER BY core
+            """
+        ).fetchall()
     finally:
         con.close()
+    frequency = NameFrequency(_arrow(words), total)
+    return pa.table(
+        {
+            "core": pa.array([core for core, _ in cores], pa.string()),
+            "tf_core": pa.array(
+                [
+                    max(frequency.name(core_tokens(core), n / total), (n - 1) / total)
+                    for core, n in cores
+                ],
+                pa.float64(),
+            ),
+        }
+    )
 
 
 def to_arrow(result: Any) -> pa.Table:

@@ -180,10 +180,11 @@ def _list_pseudo_mentions(list_records: pa.Table) -> pa.Table:
                 """
                 SELECT 'list:' || unique_id AS unique_id, NULL::VARCHAR AS entity_id,
                        * EXCLUDE (unique_id, entity_id, countries, sentence_countries,
-                                  article_countries, birth_years, birth_year_min,
-                                  birth_year_max),
+                                  article_countries, attributed_countries, birth_years,
+                                  birth_year_min, birth_year_max),
                        []::VARCHAR[] AS countries, countries AS sentence_countries,
-                       countries AS article_countries, []::INTEGER[] AS birth_years,
+                       countries AS article_countries, countries AS attributed_countries,
+                       []::INTEGER[] AS birth_years,
                        list_min(birth_years) AS birth_year_min,
                        list_min(birth_years) AS birth_year_max
                 FROM r

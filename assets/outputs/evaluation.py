@@ -22,7 +22,7 @@ to records the loaded lists do not contain are dropped.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,19 +272,28 @@ def scorecard(
     known: set[str],
     bands: Bands,
     facts: Mapping[str, EntityFacts] | None = None,
+    held_for_review: Collection[tuple[str, str]] = (),
 ) -> Scorecard:
     """Every stage's figures for one scorer's pairs on `mentions` (extracted from `labelled`).
-    `scored` holds every candidate pair with its score, not only those above a band."""
+    `scored` holds every candidate pair with its score, not only those above a band;
+    `held_for_review` the (mention, entity) pairs the scorer keeps out of the match band
+    whatever their score (listed rivals of one name), which the match-band figures leave out."""
     expected = expected_pairs(labelled, known)
     best = article_scores(mentions, scored)
+    held = set(held_for_review)
+    in_match_band = (
+        article_scores(mentions, [s for s in scored if (s[0], s[1]) not in held]) if held else best
+    )
     calibrated = outcomes(best, expected)
     candidate_recall, recall_at = _recall_at(mentions, scored, expected)
-    match = pairs_at(best, expected, bands.match)
+    match = pairs_at(in_match_band, expected, bands.match)
     misses = [
         f"{item.doc_id}: {sorted(ids)}"
         for item in labelled
         for ids in expected[item.article.article_id]
-        if not any(best.get((item.article.article_id, e), -1.0) >= bands.match for e in ids)
+        if not any(
+            in_match_band.get((item.article.article_id, e), -1.0) >= bands.match for e in ids
+        )
     ]
     return Scorecard(
         articles=len(labelled),
@@ -295,7 +304,7 @@ def scorecard(
         match=match,
         match_or_review=pairs_at(best, expected, bands.review),
         curve=[(t, pairs_at(best, expected, t)) for t in THRESHOLDS],
-        slices=_slices(best, expected, facts, bands.match) if facts else {},
+        slices=_slices(in_match_band, expected, facts, bands.match) if facts else {},
         calibration=reliability(calibrated),
         brier=brier_score(calibrated),
         ece=expected_calibration_error(calibrated),
@@ -303,17 +312,27 @@ def scorecard(
     )
 
 
-def model_scores(screener: Screener, mentions: Sequence[Mention]) -> list[ScoredPair]:
-    """Every candidate pair blocking proposes, with the model's probability."""
+def model_scores(
+    screener: Screener, mentions: Sequence[Mention]
+) -> tuple[list[ScoredPair], frozenset[tuple[str, str]]]:
+    """Every candidate pair blocking proposes, with the model's probability; and the pairs the
+    screener holds in the review band although their probability reaches the match band."""
     candidates = screener.screen(mentions, Bands(match=screener.bands.match, review=0.0))
-    return list(
-        zip(
-            candidates.column("mention_id").to_pylist(),
-            candidates.column("entity_id").to_pylist(),
-            (float(p) for p in candidates.column("match_probability").to_pylist()),
+    mention_ids = candidates.column("mention_id").to_pylist()
+    entity_ids = candidates.column("entity_id").to_pylist()
+    probabilities = [float(p) for p in candidates.column("match_probability").to_pylist()]
+    held = frozenset(
+        (m, e)
+        for m, e, p, band in zip(
+            mention_ids,
+            entity_ids,
+            probabilities,
+            candidates.column("band").to_pylist(),
             strict=True,
         )
+        if band != "match" and p >= screener.bands.match
     )
+    return list(zip(mention_ids, entity_ids, probabilities, strict=True)), held
 
 
 def entity_facts(con: duckdb.DuckDBPyConnection) -> dict[str, EntityFacts]:
@@ -343,9 +362,8 @@ def evaluate(
     facts: Mapping[str, EntityFacts] | None = None,
 ) -> Scorecard:
     """The scorecard of `mentions` (extracted from `labelled`) screened with `screener`."""
-    return scorecard(
-        labelled, mentions, model_scores(screener, mentions), known, screener.bands, facts
-    )
+    scored, held = model_scores(screener, mentions)
+    return scorecard(labelled, mentions, scored, known, screener.bands, facts, held)
 
 
 def format_scorecard(card: Scorecard, title: str) -> str:

@@ -11,6 +11,7 @@ from assets.articles.context import (
     IdentifierHit,
     acronym_definitions,
     attach_identifiers,
+    attributed_countries,
     birth_years,
     birth_years_from_age,
     bracket_acronyms,
@@ -228,6 +229,110 @@ def test_role_of_prefers_the_title_before() -> None:
     sentence = "Xi Jinping, the leader of the party, said"
     start, end = _span(sentence, "Xi Jinping")
     assert role_of(sentence, start, end) == "leader of the party"
+
+
+# --- attributed countries ----------------------------------------------------------------------
+
+# (sentence, name, organisation, countries): each kind of attribution, then what is none.
+ATTRIBUTED = [
+    # a nationality before the name, maybe with a role or descriptor between
+    ("The Chinese businessman Zhang Hao was detained.", "Zhang Hao", False, ["CN"]),
+    ("Police said Russian oligarch Pavel Orlov owned it.", "Pavel Orlov", False, ["RU"]),
+    ("Iranian Foreign Minister Reza Tavakoli spoke.", "Reza Tavakoli", False, ["IR"]),
+    ("North Korean leader Ri Song Chol toured a plant.", "Ri Song Chol", False, ["KP"]),
+    ("The Iranian airline Qeshm Fars flew to Damascus.", "Qeshm Fars", True, ["IR"]),
+    ("Iranian-born trader Amir Sadeghi pleaded guilty.", "Amir Sadeghi", False, ["IR"]),
+    ("US Treasury Secretary Ellen Hart warned banks.", "Ellen Hart", False, ["US"]),
+    ("Kremlin spokesman Yuri Sokolov declined to comment.", "Yuri Sokolov", False, ["RU"]),
+    ("Russian tycoon Mr. Gennady Volkov sold the yacht.", "Gennady Volkov", False, ["RU"]),
+    # a possessive country
+    ("Sanctions hit Russia's Volga Credit Bank on Monday.", "Volga Credit Bank", True, ["RU"]),
+    ("Iran's Quds Logistics moved the cargo.", "Quds Logistics", True, ["IR"]),
+    # registration or base
+    ("Hong Kong-registered Bright Dragon Ltd shipped chips.", "Bright Dragon Ltd", True, ["HK"]),
+    ("Desert Falcon FZE, a UAE-based company, paid.", "Desert Falcon FZE", True, ["AE"]),
+    ("Desert Falcon FZE, based in Dubai, paid.", "Desert Falcon FZE", True, ["AE"]),
+    ("Blue Anchor, a firm registered in the Marshall Islands, paid.", "Blue Anchor", True, ["MH"]),
+    ("Anadolu Makina, a Turkish firm, sold the parts.", "Anadolu Makina", True, ["TR"]),
+    ("Treasury also named Parsian Trading of Iran.", "Parsian Trading", True, ["IR"]),
+    ("Treasury also named Parsian Trading (Iran) on Friday.", "Parsian Trading", True, ["IR"]),
+    # a flag
+    ("Officers boarded the Panama-flagged tanker Sea Lotus.", "Sea Lotus", False, ["PA"]),
+    ("The Sea Lotus, a Liberian-flagged vessel, anchored.", "Sea Lotus", False, ["LR"]),
+    ("The Sea Lotus, which sails under the flag of Togo, anchored.", "Sea Lotus", False, ["TG"]),
+    ("The Sea Lotus, flying the Cameroonian flag, anchored.", "Sea Lotus", False, ["CM"]),
+    ("Navy ships tracked a Gabonese-flagged tanker, the Sea Lotus.", "Sea Lotus", False, ["GA"]),
+    # an apposition after the name
+    ("Hafez Makhlouf, the Syrian president, fled to Moscow.", "Hafez Makhlouf", False, ["SY"]),
+    ("Ivan Belov, a Russian national, was charged in Ohio.", "Ivan Belov", False, ["RU"]),
+    ("Jorge Salas, a Venezuelan general, was indicted.", "Jorge Salas", False, ["VE"]),
+    ("Nour Haddad, the president of Syria, spoke.", "Nour Haddad", False, ["SY"]),
+    ("It named Volga Bank, Russia's third-biggest lender.", "Volga Bank", True, ["RU"]),
+    ("It named Volga Bank, Russia's largest lender.", "Volga Bank", True, ["RU"]),
+    # an organisation named after its country
+    ("Iran Air resumed flights to Europe.", "Iran Air", True, ["IR"]),
+    ("Russian Railways carried the shells to Belarus.", "Russian Railways", True, ["RU"]),
+    ("The Central Bank of Iran denied the report.", "Central Bank of Iran", True, ["IR"]),
+    # several, in text order
+    ("Russian-Israeli tycoon Lev Adler, a Cypriot resident, sold.", "Lev Adler", False,
+     ["RU", "IL", "CY"]),
+]  # fmt: skip
+
+NOT_ATTRIBUTED = [
+    # places of events and travel
+    ("Pavel Orlov arrived in Beijing on Tuesday.", "Pavel Orlov", False),
+    ("Ri Song Chol visited Russia last week.", "Ri Song Chol", False),
+    ("Hafez Makhlouf fled to Moscow in December.", "Hafez Makhlouf", False),
+    ("Qeshm Fars flew to Damascus twice a week.", "Qeshm Fars", True),
+    ("After talks in Geneva, Yuri Sokolov left.", "Yuri Sokolov", False),
+    ("Zhang Hao and Ellen Hart met in Tehran.", "Ellen Hart", False),
+    ("Yuri Sokolov, in Beijing for talks, said little.", "Yuri Sokolov", False),
+    ("Yuri Sokolov, who flew to Ankara, said little.", "Yuri Sokolov", False),
+    ("In Moscow businessman Ivan Belov was arrested.", "Ivan Belov", False),
+    # sanctioning authorities
+    ("The US Treasury sanctioned Sovfracht on Friday.", "Sovfracht", True),
+    ("Washington imposed sanctions on Volga Credit Bank.", "Volga Credit Bank", True),
+    ("The EU listed Quds Logistics in March.", "Quds Logistics", True),
+    ("Quds Logistics opposed sanctions against China.", "Quds Logistics", True),
+    ("Quds Logistics, sanctioned by the US in 2019, denied it.", "Quds Logistics", True),
+    ("Britain froze the assets of Pavel Orlov.", "Pavel Orlov", False),
+    ("Russia jailed Ellen Hart last year.", "Ellen Hart", False),
+    # other countries in the sentence, not tied to the name
+    ("China and Russia praised Nour Haddad.", "Nour Haddad", False),
+    ("Pavel Orlov, Chinese officials said, was absent.", "Pavel Orlov", False),
+    ("Treasury named Pavel Orlov, Russia's Volga Credit Bank and others.", "Pavel Orlov", False),
+    ("Anna Lind of Russia Today reported it.", "Anna Lind", False),
+    ("Ivan Belov, a critic of Russia, spoke.", "Ivan Belov", False),
+    ("Zhang Hao met Russian officials in Minsk.", "Zhang Hao", False),
+    ("The US-sanctioned Sea Lotus sailed on.", "Sea Lotus", False),
+    ("Lev Adler of Iran-backed Hezbollah spoke.", "Lev Adler", False),
+    # a person's name that opens like a country
+    ("Jordan Mills, 52, was charged.", "Jordan Mills", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "name", "organisation", "countries"), ATTRIBUTED)
+def test_attributed_countries(
+    sentence: str, name: str, organisation: bool, countries: list[str]
+) -> None:
+    start, end = _span(sentence, name)
+    assert attributed_countries(sentence, start, end, organisation=organisation) == countries
+
+
+@pytest.mark.parametrize(("sentence", "name", "organisation"), NOT_ATTRIBUTED)
+def test_not_attributed_countries(sentence: str, name: str, organisation: bool) -> None:
+    start, end = _span(sentence, name)
+    assert attributed_countries(sentence, start, end, organisation=organisation) == []
+
+
+def test_attributed_countries_stay_in_the_sentence() -> None:
+    text = "Officials are Russian. Pavel Orlov left. Pavel Orlov, a Russian national, stayed."
+    start = text.index("Pavel")
+    floor, ceiling = start, text.index(".", start) + 1
+    assert attributed_countries(text, start, start + 11, floor, ceiling) == []
+    assert attributed_countries(text, start, start + 11) == []
+    second = text.index("Pavel", ceiling)
+    assert attributed_countries(text, second, second + 11, ceiling + 1, len(text)) == ["RU"]
 
 
 @pytest.mark.parametrize(

@@ -400,6 +400,22 @@ def test_full_mention_takes_the_role_its_short_form_has(nlp: Language) -> None:
     assert _one(mentions, "Antony Blinken").role == "Secretary of State"
 
 
+def test_attributed_countries_of_mentions(nlp: Language) -> None:
+    text = (
+        "Vladimir Putin arrived in Beijing on Tuesday. "
+        "Russian oligarch Oleg Deripaska met Chinese officials there. "
+        "Deripaska denied any wrongdoing."
+    )
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    putin = _one(mentions, "Vladimir Putin")
+    assert putin.sentence_countries == ["CN"]
+    assert putin.attributed_countries == []  # where he went says nothing about him
+    full = _one(mentions, "Oleg Deripaska")
+    assert set(full.sentence_countries) == {"RU", "CN"}
+    assert full.attributed_countries == ["RU"]
+    assert _one(mentions, "Deripaska").attributed_countries == ["RU"]  # from its full form
+
+
 def test_empty_inputs(nlp: Language) -> None:
     assert extract_mentions(nlp, [], None) == []
     assert extract_mentions(nlp, [_article("")], None) == []
@@ -408,3 +424,189 @@ def test_empty_inputs(nlp: Language) -> None:
 
 def test_words_per_second_runs(nlp: Language, matcher: ListNameMatcher) -> None:
     assert words_per_second(nlp, [BLINKEN, "Mr Xi met Antony Blinken."], matcher) > 0
+
+
+# --- extraction misses: vessel prefixes, organisation words, list schemas, longest spans -------
+
+
+def _vessels(mentions: list[Mention]) -> list[tuple[str, str, str]]:
+    return [(m.text, m.label, m.schema_guess) for m in mentions if m.label == "VESSEL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # NER finds nothing
+        ("Greek authorities detained the MV Sealark off Crete on Tuesday.", "Sealark"),
+        ("Greek authorities detained M/V Sealark off Crete on Tuesday.", "Sealark"),
+        ("The MT Orvieto Star was boarded by commandos near Hormuz.", "Orvieto Star"),
+        # NER takes the prefix into the name ("MV Karadeniz" ORG, "the M/V ..." PRODUCT)
+        ("Turkish officials inspected MV Karadeniz Yildizi before it left Istanbul.",
+         "Karadeniz Yildizi"),
+        ("US forces boarded the M/V Calypso Trader in the Arabian Sea.", "Calypso Trader"),
+        # NER finds the name as a person, a facility, an organisation, a place
+        ("Satellite images showed the tanker Kalinda Rose loading fuel at Bandar Abbas.",
+         "Kalinda Rose"),
+        ("Port officials said the vessel Tolomea Bay had switched off its transponder.",
+         "Tolomea Bay"),
+        ("The ship Brevik Sun sailed from Nakhodka last week.", "Brevik Sun"),
+        # a name before an IMO number, in brackets or after a comma
+        ("Officials said Sealark Voyager (IMO 9216298) carried Iranian crude.", "Sealark Voyager"),
+        ("Washington sanctioned the tanker Ural Breeze, IMO 9216298, and its Dubai manager.",
+         "Ural Breeze"),
+    ],
+)  # fmt: skip
+def test_vessel_prefixes_give_a_vessel_without_the_prefix(
+    nlp: Language, text: str, name: str
+) -> None:
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    assert _vessels(mentions) == [(name, "VESSEL", "Vessel")]
+    prefixes = ("MV ", "M/V ", "MT ", "the ", "tanker", "vessel", "ship")
+    assert all(not m.text.startswith(prefixes) for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label"),
+    [
+        ("Companies ship Huawei equipment to Russia.", "Huawei", "ORG"),  # "ship" as a verb
+        ("Iran's flag carrier Iran Air was sanctioned.", "Iran Air", "ORG"),  # an airline
+        ("Marta Kowal is an analyst at Baltic Tanker Research in Gdansk.", None, None),
+    ],
+)
+def test_words_that_are_no_vessel_prefix(
+    nlp: Language, text: str, name: str | None, label: str | None
+) -> None:
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    assert _vessels(mentions) == []
+    if name is not None:
+        assert _one(mentions, name).label == label
+
+
+def test_vessel_after_a_prefix_takes_the_list_schema_and_imo(nlp: Language) -> None:
+    matcher = ListNameMatcher.from_pairs(nlp, [("SEALARK", "Vessel")])
+    text = "Greek authorities detained M/V Sealark, IMO 9216298, off Crete on Tuesday."
+    (vessel,) = [m for m in extract_mentions(nlp, [_article(text)], matcher) if "Sea" in m.text]
+    assert (vessel.text, vessel.label, vessel.detector) == ("Sealark", "VESSEL", "pattern")
+    assert vessel.identifiers == [MentionIdentifier("imo", "9216298")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regulators fined Kadrimo Lojistik and Orsenko Petroleum for moving drone parts.",
+        "Officials said Kadrimo Lojistik and Orsenko Petroleum moved drone parts.",
+    ],
+)
+def test_person_spans_with_an_organisation_word_are_organisations(nlp: Language, text: str) -> None:
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    for name in ("Kadrimo Lojistik", "Orsenko Petroleum"):
+        mention = _one(mentions, name)
+        assert (mention.label, mention.schema_guess) == ("ORG", "Organization")
+
+
+def test_organisation_words_leave_people_alone(nlp: Language) -> None:
+    text = "Prosecutors say Arvid Lunden moved the money abroad for Selvane Bank."
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    assert _one(mentions, "Arvid Lunden").schema_guess == "Person"
+    assert _one(mentions, "Selvane Bank").schema_guess == "Organization"
+
+
+def test_an_unambiguous_list_name_overrides_the_ner_label(nlp: Language) -> None:
+    matcher = ListNameMatcher.from_pairs(nlp, [("SORVINA DALGAARD", "Organization")])
+    text = "The payments were routed via Sorvina Dalgaard in Cyprus."
+    assert [(e.text, e.label_) for e in nlp(text).ents if e.label_ == "PERSON"] == [
+        ("Sorvina Dalgaard", "PERSON")
+    ]
+    mention = _one(extract_mentions(nlp, [_article(text)], matcher), "Sorvina Dalgaard")
+    assert (mention.label, mention.schema_guess, mention.detector) == (
+        "ORG",
+        "Organization",
+        "list",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label", "schema"),
+    [
+        ("The payments were routed via Sorvina Dalgaard in Cyprus.", "Sorvina Dalgaard",
+         "PERSON", "Person"),
+        ("Officials accused Kessler Varga of hiding assets.", "Kessler Varga", "ORG",
+         "Organization"),
+    ],
+)  # fmt: skip
+def test_an_ambiguous_list_name_takes_the_ner_reading(
+    nlp: Language, text: str, name: str, label: str, schema: str
+) -> None:
+    pairs = [(name.upper(), "Person"), (name.upper(), "Organization")]
+    matcher = ListNameMatcher.from_pairs(nlp, pairs)
+    mention = _one(extract_mentions(nlp, [_article(text)], matcher), name)
+    assert (mention.label, mention.schema_guess, mention.detector) == (label, schema, "list")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Washington targeted the IRGC’s Quds Force on Monday.",  # one NER span
+        "Commanders of the IRGC's Quds Force were killed in the strike.",
+    ],
+)
+def test_a_possessive_organisation_does_not_swallow_the_next_name(nlp: Language, text: str) -> None:
+    for matcher in (None, ListNameMatcher.from_pairs(nlp, [("QUDS FORCE", "Organization")])):
+        mentions = extract_mentions(nlp, [_article(text)], matcher)
+        assert _one(mentions, "Quds Force").label == "ORG"
+        assert all("Quds" not in m.text or m.text == "Quds Force" for m in mentions)
+
+
+def test_a_possessive_is_split_after_an_organisation_name(nlp: Language) -> None:
+    text = "Analysts said the Islamic Revolutionary Guard Corps' Quds Force armed the group."
+    mentions = extract_mentions(nlp, [_article(text)], None)
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Islamic Revolutionary Guard Corps", "ORG"),
+        ("Quds Force", "ORG"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["People's Bank of China", "McDonald's Corp", "Moody's Investors Service"],
+)
+def test_possessives_inside_a_name_are_kept(nlp: Language, name: str) -> None:
+    text = f"Analysts at {name} were asked about it."
+    doc = nlp(text)
+    assert [e.text for e in doc.ents if e.label_ == "ORG"] == [name]
+    assert [m.text for m in extract_mentions(nlp, [_article(text)], None)] == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Halvar Shipping's tanker Halvar was seized near Singapore.",
+        "The tanker Halvar, managed by Halvar Shipping, was seized near Singapore.",
+        "Halvar Shipping's Halvar (IMO 9216298) was seized near Singapore.",
+    ],
+)
+def test_a_company_next_to_its_namesake_vessel_stays_apart(nlp: Language, text: str) -> None:
+    pairs = [("HALVAR", "Vessel"), ("HALVAR SHIPPING", "Organization")]
+    for matcher in (None, ListNameMatcher.from_pairs(nlp, pairs)):
+        mentions = extract_mentions(nlp, [_article(text)], matcher)
+        found = sorted((m.text, m.label) for m in mentions)
+        assert found == [("Halvar", "VESSEL"), ("Halvar Shipping", "ORG")]
+
+
+def test_exact_list_names_ner_misses_become_mentions(nlp: Language) -> None:
+    matcher = ListNameMatcher.from_pairs(
+        nlp,
+        [("Grant HUNTER", "Person"), ("BISHOP Miles", "Person"), ("Abu NASRIQ", "Person")],
+    )
+    text = (
+        "Court papers say Grant HUNTER and BISHOP Miles paid Abu Nasriq through a charity. "
+        "The charity was closed in 2021."
+    )
+    mentions = extract_mentions(nlp, [_article(text)], matcher)
+    for name in ("Grant HUNTER", "BISHOP Miles", "Abu Nasriq"):
+        mention = _one(mentions, name)
+        assert (mention.label, mention.schema_guess, mention.detector) == (
+            "PERSON",
+            "Person",
+            "list",
+        )

@@ -29,6 +29,7 @@ def mention(
     article: tuple[str, ...] = (),
     years: tuple[int, int] | None = None,
     imo: str | None = None,
+    attributed: tuple[str, ...] = (),
 ) -> Mention:
     return Mention(
         mention_id="m1",
@@ -44,6 +45,7 @@ def mention(
         canonical_text=name,
         sentence_countries=list(sentence),
         article_countries=list(article or sentence),
+        attributed_countries=list(attributed),
         birth_year_min=years[0] if years else None,
         birth_year_max=years[1] if years else None,
         identifiers=[MentionIdentifier("imo", imo)] if imo else [],
@@ -65,9 +67,10 @@ def record(
         con.sql(
             """
             SELECT 'r1' AS unique_id, 'test:1' AS entity_id,
-                   * EXCLUDE (unique_id, entity_id, schema, name_kind, countries, birth_years,
-                              identifiers, identifier_kinds),
-                   'primary' AS name_kind, $schema AS schema, $countries::VARCHAR[] AS countries,
+                   * EXCLUDE (unique_id, entity_id, source, schema, name_kind, countries,
+                              birth_years, identifiers, identifier_kinds),
+                   'test' AS source, 'primary' AS name_kind, $schema AS schema,
+                   $countries::VARCHAR[] AS countries,
                    $years::INTEGER[] AS birth_years, $ids::VARCHAR[] AS identifiers,
                    $kinds::VARCHAR[] AS identifier_kinds
             FROM m
@@ -109,8 +112,15 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("mention_name", "list_name", "expected"),
     [
-        ("Promsvyazbank", "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK", "Exact match on core"),
-        ("Promsvyazbank PJSC", "PROMSVYAZBANK", "Exact match on core"),
+        (
+            "Promsvyazbank",
+            ("PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK", "Organization"),
+            "Exact match on core",
+        ),
+        ("Promsvyazbank PJSC", ("PROMSVYAZBANK", "Organization"), "Exact match on core"),
+        # A one-word name of a person (an alias, a surname) is a level of its own: it names
+        # many people.
+        ("Asad", "ASAD", "the same one-word name of a person"),
         ("Zawahiri Ayman", "Ayman AL-ZAWAHIRI", "same words"),
         ("Jens Stoltenburg", "Jens STOLTENBERG", "the same words but one spelled nearly"),
         (
@@ -125,18 +135,21 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         ),
         # "yong" / "yang": words under five letters must be spelled alike.
         ("Yong Chen", "Yang Fu CHEN", "Jaro-Winkler >= 0.88, every word with a counterpart"),
-        (
-            "Mohamed Abreni",
-            "Mohammad ABRINI",
-            "Jaro-Winkler >= 0.88, every word with a counterpart",
-        ),
+        # The same given name in two spellings (one canonical word) and a nearly spelled
+        # family name.
+        ("Mohamed Abreni", "Mohammad ABRINI", "the same words but one spelled nearly"),
+        ("Jafar Mahdavi", "Djafar MAHDAVY", "Jaro-Winkler >= 0.88, every word with a counterpart"),
         # Jaro-Winkler 0.88 on "logistics smirnov" / "logistics pit", but "smirnov" has no
         # counterpart.
         ("Smirnov Logistics", "PIT LOGISTICS", "All other comparisons"),
-        ("LTD Hightrail", "HIGHTRAIL LTD", "Exact match on core"),
-        ("Limited Liabiliti Company Avisto", "AVISTO LLC", "Exact match on core"),
+        ("LTD Hightrail", ("HIGHTRAIL LTD", "Organization"), "Exact match on core"),
+        (
+            "Limited Liabiliti Company Avisto",
+            ("AVISTO LLC", "Organization"),
+            "Exact match on core",
+        ),
         ("Ayman Zawahiri", "Ayman Muhammad Rabi AL-ZAWAHIRI", "all words of the shorter name"),
-        ("Muhammad Qasim", "Mohammed Qasem", "same sound"),
+        ("Hachem Beydoun", "Hashim BAYDUN", "same sound"),
         ("Antony Blinken", "Anthony BLINKEN", "the same words but one spelled nearly"),
         ("NATO", "NAFTOGAZ", "All other comparisons"),
         ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
@@ -149,8 +162,9 @@ def levels(m: Mention, r: pa.Table) -> dict[str, str]:
         ),
     ],
 )
-def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
-    assert levels(mention(mention_name), record(list_name))["name"] == expected
+def test_name_levels(mention_name: str, list_name: str | tuple[str, str], expected: str) -> None:
+    listed = record(list_name) if isinstance(list_name, str) else record(*list_name)
+    assert levels(mention(mention_name), listed)["name"] == expected
 
 
 @pytest.mark.parametrize(
@@ -160,6 +174,12 @@ def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
         (
             mention("X Y", "Person"),
             record("X Y", "Organization"),
+            "schema",
+            "named as a person, listed as an organisation",
+        ),
+        (
+            mention("X Y", "Organization"),
+            record("X Y", "Person"),
             "schema",
             "person vs organisation",
         ),
@@ -183,25 +203,38 @@ def test_name_levels(mention_name: str, list_name: str, expected: str) -> None:
             "country in the article",
         ),
         (
+            mention("X Y", "Person", sentence=("RU", "CN"), attributed=("RU",)),
+            record("X Y", countries=("RU",)),
+            "country",
+            "country attributed to it",
+        ),
+        # Where the mention is ("arrived in Beijing") says nothing against the entity.
+        (
             mention("X Y", "Person", sentence=("CN",)),
+            record("X Y", countries=("RU",)),
+            "country",
+            "no country to compare",
+        ),
+        (
+            mention("X Y", "Person", sentence=("CN",), attributed=("CN",)),
             record("X Y", countries=("IR",)),
             "country",
             "countries disagree (person)",
         ),
         (
-            mention("X Y", "Organization", sentence=("CN",)),
+            mention("X Y", "Organization", sentence=("CN",), attributed=("CN",)),
             record("X Y", "Organization", countries=("IR",)),
             "country",
             "countries disagree (organisation)",
         ),
         (
-            mention("X Y", "Organization", sentence=("RU",)),
+            mention("X Y", "Organization", sentence=("RU",), attributed=("RU",)),
             record("X Y", "Vessel", countries=("LR",)),
             "country",
             "countries disagree (ship flag or offshore registry)",
         ),
         (
-            mention("X Y", "Organization", sentence=("AE",)),
+            mention("X Y", "Organization", sentence=("AE",), attributed=("AE",)),
             record("X Y", "Organization", countries=("TR", "MH")),
             "country",
             "countries disagree (ship flag or offshore registry)",

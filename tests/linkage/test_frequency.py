@@ -1,0 +1,93 @@
+"""How common a name is: world name-word floors, the lists' word shares, patronymics, listed
+namesakes; and the exact-name weight it gives a full name in the model."""
+
+from __future__ import annotations
+
+import math
+
+import pyarrow as pa
+import pytest
+
+from assets.linkage.frequency import (
+    COMMON_NAME_SHARE,
+    MIN_NAME,
+    MIN_WORD,
+    SYLLABLE_SHARE,
+    NameFrequency,
+)
+from assets.linkage.names import analyse
+from assets.linkage.splink_run import term_frequencies
+
+
+def frequency(counts: dict[str, int], names: int = 100_000) -> NameFrequency:
+    return NameFrequency(pa.table({"token": list(counts), "names": list(counts.values())}), names)
+
+
+def test_a_word_is_as_common_as_its_most_common_reading() -> None:
+    words = frequency({"mohammed": 2_000, "zawahiri": 3, "jong": 40})
+    assert words.word("mohammed") == pytest.approx(0.02)  # the lists' share
+    assert words.word("zawahiri") == pytest.approx(3e-5)
+    assert words.word("smith") == COMMON_NAME_SHARE  # on no list, but a common family name
+    assert words.word("jong") == SYLLABLE_SHARE  # one of a few hundred Korean syllables
+    assert words.word("qwzxv") == MIN_WORD  # never seen anywhere
+
+
+def test_common_names_are_common_and_unique_full_names_rare() -> None:
+    words = frequency({"kim": 300, "un": 30, "chol": 150, "sechin": 2, "igor": 400})
+    three_part = words.name(["kim", "jong", "un"])
+    assert words.name(["li", "wei"]) >= COMMON_NAME_SHARE * SYLLABLE_SHARE
+    assert words.name(["mohammed", "ali"]) >= COMMON_NAME_SHARE**2
+    assert words.name(["john", "smith"]) >= COMMON_NAME_SHARE**2
+    assert three_part < 1e-7 < words.name(["kim", "chol"])
+    assert words.name(["igor", "sechin"]) < 1e-6
+
+
+def test_a_patronymic_after_a_given_name_adds_no_rarity() -> None:
+    words = frequency({"igor": 400, "sechin": 2, "ivanovich": 50})
+    assert words.name(["igor", "ivanovich", "sechin"]) == words.name(["igor", "sechin"])
+    # A family name that looks like a patronymic stays (two-word names keep every word).
+    assert words.name(["roman", "abramovich"]) < words.name(["roman"])
+
+
+def test_no_name_is_rarer_than_the_floor() -> None:
+    words = frequency({})
+    assert words.name(["qwzxv", "vbnmq", "plkjh"]) == MIN_NAME
+
+
+def records(names: list[tuple[str, str, str]]) -> pa.Table:
+    """(entity_id, source, name) as the columns `term_frequencies` reads."""
+    analysed = [analyse(name) for _, _, name in names]
+    return pa.table(
+        {
+            "unique_id": [f"{e}#{i}" for i, (e, _, _) in enumerate(names)],
+            "entity_id": [e for e, _, _ in names],
+            "source": [s for _, s, _ in names],
+            "core": [a.core for a in analysed],
+            "tokens": [list(a.tokens) for a in analysed],
+        }
+    )
+
+
+def test_listed_namesakes_set_the_floor_and_other_lists_do_not_count() -> None:
+    table = records(
+        [
+            ("a:1", "a", "Hamid Ravan Kashani"),
+            ("a:2", "a", "Hamid Ravan Kashani"),  # two listed people of one name
+            ("a:3", "a", "Tural Bekzat Omarov"),
+            ("b:3", "b", "Tural Bekzat Omarov"),  # one person on two lists
+            ("a:4", "a", "Other Person Here"),
+        ]
+    )
+    found = term_frequencies(table)
+    tf = dict(
+        zip(found.column("core").to_pylist(), found.column("tf_core").to_pylist(), strict=True)
+    )
+    assert tf["hamid ravan kashani"] >= 1 / table.num_rows
+    assert tf["tural bekzat omarov"] < 1 / table.num_rows
+    assert math.isclose(
+        tf["tural bekzat omarov"],
+        NameFrequency(
+            pa.table({"token": ["tural", "bekzat", "omarov"], "names": [2, 2, 2]}),
+            table.num_rows,
+        ).name(["tural", "bekzat", "omarov"]),
+    )
