@@ -451,12 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--match-threshold",
         type=float,
-        help="probability of the match band (default: 0.6; screen-file: 0.08)",
+        help="probability of the match band (default: 0.6; screen-file: 0.03)",
     )
     parser.add_argument(
         "--review-threshold",
         type=float,
-        help="probability of the review band (default: 0.35; screen-file: 0.03)",
+        help="probability of the review band (default: 0.35; screen-file: 0.02)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")

@@ -172,12 +172,12 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
 
     record_match_threshold: float = Field(
-        default=0.08,
+        default=0.03,
         description="counterparty screening: probability for the match band (records flag "
         "lower than news: a listed counterparty missed is a breach)",
     )
     record_review_threshold: float = Field(
-        default=0.03, description="counterparty screening: probability for the review band"
+        default=0.02, description="counterparty screening: probability for the review band"
     )
     record_birth_year_tolerance: int = Field(
         default=1,

@@ -58,7 +58,7 @@ CHUNK_RECORDS = 25_000
 # Years a record's year of birth may be off and still agree with a listed one.
 BIRTH_YEAR_TOLERANCE = 1
 # Bands of record screening (news screening: `Bands()`): see the module docstring.
-RECORD_BANDS = Bands(match=0.08, review=0.03)
+RECORD_BANDS = Bands(match=0.03, review=0.02)
 # The name comparison's level for names that share only a rare word.
 SHARED_RARE_WORD = "a shared rare word"
 # Where `assets.linkage.scoring.explain` writes each comparison the record rules change.

@@ -37,9 +37,12 @@ from assets.linkage.names import without_patronymic
 COMMON_NAME_SHARE = 0.01
 # A syllable of a small closed syllabary (about 400 romanised syllables) is at least this share.
 SYLLABLE_SHARE = 1 / 400
-# No word is rarer than one name word in ten million, and no name rarer than one in 10^12.
+# No word is rarer than one name word in ten million. No name is rarer than one in a million:
+# the exact name's weight is capped (about 19 bits) so that what contradicts it (another
+# nationality, a birth year decades off) can still outweigh it; without the cap, "same rare
+# name, another person" records matched.
 MIN_WORD = 1e-7
-MIN_NAME = 1e-12
+MIN_NAME = 1e-6
 
 # The most frequent given names and family names of the world's large naming traditions: one of
 # them alone names nobody in particular.

@@ -448,7 +448,7 @@ def matches(
                 FROM listed a JOIN listed b
                   ON a.mention_id = b.mention_id AND a.list = b.list
                  AND a.entity_id <> b.entity_id
-                 AND b.match_weight >= a.match_weight - {RIVAL_MARGIN}
+                 AND b.match_weight >= a.match_weight - $rival_margin
                 GROUP BY a.mention_id, a.entity_id
             )
             SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name,
@@ -473,6 +473,7 @@ def matches(
             "mentions": MENTIONS,
             "review": bands.review,
             "match": bands.match,
+            "rival_margin": RIVAL_MARGIN,
             # The name comparison's first two levels are its exact agreements (a one-word
             # name of a person, any other name).
             "exact_name": max(labels["name"]) - 1,

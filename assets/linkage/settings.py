@@ -85,6 +85,12 @@ ALL_WORDS_OF_THE_SHORTER = (
     "THEN len(list_intersect(tokens_l, tokens_r)) = least(len(tokens_l), len(tokens_r)) "
     "ELSE false END"
 )
+# One name has no patronymic (the news drops it): two different patronymics are two fathers,
+# so "Vladimir Mikhailovich" is not "Vladimir Leonidovich" of the same family name.
+ONE_SIDE_WITHOUT_PATRONYMIC = (
+    "(len(tokens_l) = len(string_split(given_family_key_l, ' ')) "
+    "OR len(tokens_r) = len(string_split(given_family_key_r, ' ')))"
+)
 # A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
 # "State", "Ministry"): "all words of the shorter name" says much more with one than without.
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
@@ -124,7 +130,8 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="same words", tf_adjustment_column="core"
             ),
             cll.CustomLevel(
-                "given_family_key_l = given_family_key_r AND given_family_key_l LIKE '% %'",
+                f"given_family_key_l = given_family_key_r AND given_family_key_l LIKE '% %' "
+                f"AND {ONE_SIDE_WITHOUT_PATRONYMIC}",
                 label_for_charts="same words apart from a patronymic",
             ).configure(tf_adjustment_column="core"),
             cll.CustomLevel(
