@@ -149,7 +149,11 @@ def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyS
     [
         (["screen-file", "f.csv", "--out", "o.jsonl"], RECORD_BANDS.match, RECORD_BANDS.review),
         (["screen", "Ivan Guchaev"], Bands().match, Bands().review),
-        (["--match-threshold", "0.5", "screen-file", "f.csv", "--out", "o"], 0.5, RECORD_BANDS.review),
+        (
+            ["--match-threshold", "0.5", "screen-file", "f.csv", "--out", "o"],
+            0.5,
+            RECORD_BANDS.review,
+        ),
     ],
 )
 def test_screen_file_uses_record_bands_unless_told(
