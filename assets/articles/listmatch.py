@@ -72,7 +72,7 @@ from spacy.tokens import Doc, Span, Token
 
 from assets.articles.context import VESSEL_WORDS, country_of
 from assets.common.model import ENTITY_SCHEMAS, EntitySchema
-from assets.common.text import clean, script_of
+from assets.common.text import COMMON_NAMES, clean, script_of
 
 MIN_CHARS = 4
 _KEY = "LIST_NAME"
@@ -84,28 +84,6 @@ _PARTICLES = frozenset(
         "of", "the", "and", "for", "in", "on", "de", "del", "della", "des", "di", "du", "da",
         "dos", "das", "la", "le", "van", "von", "der", "al", "el", "bin", "ibn", "bint", "abu",
         "y", "e", "&", "und", "et", "ul", "ud", "ur", "ad", "an", "ar", "as", "ash", "at", "az",
-    }
-)  # fmt: skip
-
-# Given names and surnames so frequent that one of them alone names nobody in particular.
-COMMON_NAMES: frozenset[str] = frozenset(
-    {
-        "john", "james", "robert", "michael", "william", "david", "richard", "joseph",
-        "thomas", "charles", "daniel", "mark", "paul", "peter", "george", "maria", "mary",
-        "anna", "elena", "olga", "irina", "natalia", "tatiana", "svetlana", "sergei", "sergey",
-        "alexander", "alexandr", "aleksandr", "andrei", "andrey", "dmitry", "dmitri", "igor",
-        "ivan", "vladimir", "nikolai", "oleg", "yuri", "mikhail", "viktor", "pavel", "alexei",
-        "aleksei", "mohammed", "muhammad", "mohammad", "mohamed", "ahmed", "ahmad", "ali",
-        "hassan", "hussein", "husein", "omar", "umar", "abdullah", "ibrahim", "mahmoud",
-        "mustafa", "khalid", "yusuf", "youssef", "hamid", "karim", "reza", "hossein", "mehdi",
-        "smith", "johnson", "williams", "brown", "jones", "miller", "davis", "wilson", "taylor",
-        "ivanov", "petrov", "smirnov", "kuznetsov", "popov", "sokolov", "wang", "li", "lee",
-        "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "kim", "park", "choi",
-        "nguyen", "tran", "khan", "singh", "kumar", "patel", "garcia", "rodriguez", "martinez",
-        "lopez", "gonzalez", "hernandez", "perez", "sanchez", "silva", "santos", "rossi",
-        "muller", "mueller", "schmidt", "schneider", "fischer", "weber", "martin", "bernard",
-        "dubois", "rahman", "hamza", "bakr", "aziz", "said", "saeed", "nasser", "salem",
-        "saleh", "rashid", "jamal", "tariq", "farid",
     }
 )  # fmt: skip
 

@@ -321,3 +321,27 @@ def _char_script(char: str) -> str | None:
     if not char.isalpha():
         return None
     return _SCRIPTS.get(unicodedata.name(char, "").split(" ", 1)[0])
+
+
+# Given names and surnames so frequent that one of them alone names nobody in particular.
+COMMON_NAMES: frozenset[str] = frozenset(
+    {
+        "john", "james", "robert", "michael", "william", "david", "richard", "joseph",
+        "thomas", "charles", "daniel", "mark", "paul", "peter", "george", "maria", "mary",
+        "anna", "elena", "olga", "irina", "natalia", "tatiana", "svetlana", "sergei", "sergey",
+        "alexander", "alexandr", "aleksandr", "andrei", "andrey", "dmitry", "dmitri", "igor",
+        "ivan", "vladimir", "nikolai", "oleg", "yuri", "mikhail", "viktor", "pavel", "alexei",
+        "aleksei", "mohammed", "muhammad", "mohammad", "mohamed", "ahmed", "ahmad", "ali",
+        "hassan", "hussein", "husein", "omar", "umar", "abdullah", "ibrahim", "mahmoud",
+        "mustafa", "khalid", "yusuf", "youssef", "hamid", "karim", "reza", "hossein", "mehdi",
+        "smith", "johnson", "williams", "brown", "jones", "miller", "davis", "wilson", "taylor",
+        "ivanov", "petrov", "smirnov", "kuznetsov", "popov", "sokolov", "wang", "li", "lee",
+        "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "kim", "park", "choi",
+        "nguyen", "tran", "khan", "singh", "kumar", "patel", "garcia", "rodriguez", "martinez",
+        "lopez", "gonzalez", "hernandez", "perez", "sanchez", "silva", "santos", "rossi",
+        "muller", "mueller", "schmidt", "schneider", "fischer", "weber", "martin", "bernard",
+        "dubois", "rahman", "hamza", "bakr", "aziz", "said", "saeed", "nasser", "salem",
+        "saleh", "rashid", "jamal", "tariq", "farid", "abdul", "abu", "abd", "mohamad",
+        "muhammed", "jose", "juan", "luis", "carlos", "antonio", "francisco", "manuel",
+    }
+)  # fmt: skip

@@ -8,7 +8,7 @@ more common reading winning for each word:
 
 - the lists' own share of the word among list names (Arabic, Russian, Korean and Chinese names
   are common there, as they are in the news the lists concern);
-- floors for the world's most frequent given and family names (`COMMON_NAME_WORDS`) and for
+- floors for the world's most frequent given and family names (`COMMON_NAMES`) and for
   the words of small closed syllabaries (Chinese and Korean romanised syllables), which carry
   millions of people each whatever their share on the lists.
 
@@ -21,7 +21,7 @@ namesakes of one another.
 English text frequencies (wordfreq) were measured as a third reading and left out: a word's
 frequency in news text is as much its bearer's fame as its commonness ("putin", "hezbollah"
 and "sberbank" are frequent because one entity is), and on the labelled real news the model
-with them was no better (docs/benchmarks.md).
+with them was no better (README, Measured).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from assets.common.text import COMMON_NAMES
 from assets.linkage.names import without_patronymic
 
 # A word of the world's most frequent given and family names is at least this share of name words.
@@ -44,29 +45,6 @@ SYLLABLE_SHARE = 1 / 400
 MIN_WORD = 1e-7
 MIN_NAME = 1e-6
 
-# The most frequent given names and family names of the world's large naming traditions: one of
-# them alone names nobody in particular.
-COMMON_NAME_WORDS: frozenset[str] = frozenset(
-    {
-        "john", "james", "robert", "michael", "william", "david", "richard", "joseph",
-        "thomas", "charles", "daniel", "mark", "paul", "peter", "george", "maria", "mary",
-        "anna", "elena", "olga", "irina", "natalia", "tatiana", "svetlana", "sergei", "sergey",
-        "alexander", "alexandr", "aleksandr", "andrei", "andrey", "dmitry", "dmitri", "igor",
-        "ivan", "vladimir", "nikolai", "oleg", "yuri", "mikhail", "viktor", "pavel", "alexei",
-        "aleksei", "mohammed", "muhammad", "mohammad", "mohamed", "ahmed", "ahmad", "ali",
-        "hassan", "hussein", "husein", "omar", "umar", "abdullah", "ibrahim", "mahmoud",
-        "mustafa", "khalid", "yusuf", "youssef", "hamid", "karim", "reza", "hossein", "mehdi",
-        "smith", "johnson", "williams", "brown", "jones", "miller", "davis", "wilson", "taylor",
-        "ivanov", "petrov", "smirnov", "kuznetsov", "popov", "sokolov", "wang", "li", "lee",
-        "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "kim", "park", "choi",
-        "nguyen", "tran", "khan", "singh", "kumar", "patel", "garcia", "rodriguez", "martinez",
-        "lopez", "gonzalez", "hernandez", "perez", "sanchez", "silva", "santos", "rossi",
-        "muller", "mueller", "schmidt", "schneider", "fischer", "weber", "martin", "bernard",
-        "dubois", "rahman", "hamza", "bakr", "aziz", "said", "saeed", "nasser", "salem",
-        "saleh", "rashid", "jamal", "tariq", "farid", "abdul", "abu", "abd", "mohamad",
-        "muhammed", "jose", "juan", "luis", "carlos", "antonio", "francisco", "manuel",
-    }
-)  # fmt: skip
 
 # Romanised Chinese (pinyin, and the Wade-Giles and Cantonese spellings Hong Kong and Taiwan
 # write names in) and Korean syllables: given names there are made of them, so each is shared by
@@ -120,7 +98,7 @@ class NameFrequency:
     def _floor(word: str) -> float:
         """The least share a word has whatever the lists say: a common given or family name,
         a syllable of a small syllabary, or `MIN_WORD`."""
-        if word in COMMON_NAME_WORDS:
+        if word in COMMON_NAMES:
             return COMMON_NAME_SHARE
         return SYLLABLE_SHARE if word in SYLLABLES else MIN_WORD
 

@@ -8,12 +8,14 @@
      this session: the entity's context is blanked on the "mention" side, so these pairs teach
      how names of one entity vary, not that an entity agrees with itself on countries or
      identifiers;
-  2. the team's labelled sample articles: each mention gold-linked to an entity, paired with
-     that entity's closest name. These teach the context comparisons (how often a true match's
-     article names the entity's country, gives a matching age, quotes its identifier).
-  Splink takes, per comparison level, the median over the sessions that observed it.
-- the prior (probability that a random mention/name pair matches): labelled pairs over all
-  pairs of the labelled sample.
+  2. labelled news (the real news training split and the team's samples, read from their
+     training facts: `assets.linkage.facts`): each mention gold-linked to an entity, paired
+     with that entity's closest name, counted level by level. These teach the context
+     comparisons (how often a true match's article attributes the entity's country, gives a
+     matching age, quotes its identifier) and how news writes names.
+- the prior (probability that a random mention/name pair matches): fitted so that, over every
+  candidate pair of the labelled mentions (the labelled namesakes and other people included),
+  the expected number of matches equals the labelled number (`calibrate_prior`).
 
 Training is deterministic (fixed seeds), so retraining on the same inputs writes the same file.
 """
