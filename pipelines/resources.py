@@ -145,10 +145,6 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     match_threshold: float = Field(default=0.6, description="probability for the match band")
     review_threshold: float = Field(default=0.35, description="probability for the review band")
     model_dir: str = Field(default="data/models", description="versioned model JSON files")
-    samples_file: str = Field(
-        default="data/articles/samples/articles.jsonl",
-        description="labelled sample articles the model is trained on",
-    )
     charts_dir: str = Field(
         default="data/warehouse/charts", description="Splink charts (standalone HTML)"
     )

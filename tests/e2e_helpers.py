@@ -7,8 +7,7 @@ Why `dagster dev` does not run in the project root: the Dagster CLI loads `./.en
 code server, runs). Started in the project root, the UI's runs would write the project's own
 warehouse, with the project's fetch mode, whatever the test exported. So it runs in a temporary
 folder whose `.env` holds the temporary paths; the project's modules load through the editable
-install, and the one project-relative default an asset reads (`LinkageResource.samples_file`,
-`data/articles/samples/articles.jsonl`) is copied there.
+install, and the sample articles (`data/articles/samples/articles.jsonl`) are copied there.
 """
 
 from __future__ import annotations

@@ -233,12 +233,14 @@ def canonical_entities(
     """Cross-list resolution (`linkage.canonical_entities`): the same person, company or vessel
     on the OFAC, UN, UK and EU lists as one canonical entity. Splink `link_and_dedupe` over one
     record per listed entity (all its names, dates of birth, countries, identifiers, type),
-    trained on the lists themselves (u from random pairs, m from the pairs the lists
-    cross-reference by UN reference number or IMO number), clustered at
+    with the committed model in `data/models/crosslist_linkage.json` (trained by `sanctions
+    train` on the lists themselves: u from random pairs, m from the pairs the lists
+    cross-reference by UN reference number or IMO number; trained here only when there is
+    none), clustered at
     `linkage.crosslist_threshold`. One row per listed entity: canonical id, cluster size, every
     list the canonical entity is on, and the evidence of its strongest link. Scored pairs in
-    `linkage.canonical_links`; the model in `data/models/crosslist_linkage.json`; precision and
-    recall against the cross-references in the metadata."""
+    `linkage.canonical_links`; precision and recall against the cross-references in the
+    metadata."""
     threshold = linkage.crosslist_threshold
     with warehouse.get_connection() as con:
         records = crosslist.entity_records(con)
