@@ -14,13 +14,14 @@ from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import score, write_chart
-from assets.linkage.splink_run import match_weights_html, term_frequencies
+from assets.linkage.splink_run import match_weights_html
 from assets.linkage.store import (
     CROSSLIST_META_FILE,
     CROSSLIST_MODEL_FILE,
     MODEL_FILE,
     list_records_table,
     load_model,
+    name_frequency_table,
     pending_list_changes,
     rebuild_list_records,
     record_rescreen,
@@ -124,7 +125,7 @@ def matches(
                 mention_table,
                 records,
                 model.settings,
-                term_frequencies(records),
+                name_frequency_table(con),
                 bands,
                 num_chunks_right=linkage.num_chunks_right,
                 waterfall_html=waterfall,
@@ -188,7 +189,7 @@ def list_change_matches(
         found = load_mentions(con, "true", [])
         mention_table = mention_records(found, token_frequency_table(con))
         records = list_records_table(con)
-        tf = term_frequencies(records)
+        tf = name_frequency_table(con)
         total = 0
         with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
             for (source, sha), entities in pending.items():

@@ -26,11 +26,12 @@ from assets.linkage.scoring import (
     matches,
     score,
 )
-from assets.linkage.splink_run import ReusableSession, term_frequencies
+from assets.linkage.splink_run import ReusableSession
 from assets.linkage.store import (
     StoredModel,
     list_records_table,
     load_model,
+    name_frequency_table,
     token_frequency_table,
 )
 
@@ -58,7 +59,7 @@ class Screener:
         return cls(
             records,
             token_frequency_table(con),
-            term_frequencies(records),
+            name_frequency_table(con),
             load_model(model_dir),
             bands,
         )

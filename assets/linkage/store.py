@@ -19,6 +19,7 @@ from assets.linkage.records import (
     build_list_records,
     build_token_frequencies,
 )
+from assets.linkage.splink_run import term_frequencies
 
 MODEL_FILE = "mention_linkage.json"
 MODEL_META_FILE = "mention_linkage.meta.json"
@@ -27,18 +28,35 @@ CROSSLIST_META_FILE = "crosslist_linkage.meta.json"
 
 
 def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
-    """`linkage.list_records` (+ token frequencies and rare tokens) from the current lists,
-    built under temporary names and swapped in one transaction."""
+    """`linkage.list_records` (+ token frequencies, rare tokens and the names' frequencies,
+    `term_frequencies`) from the current lists, built under temporary names and swapped in one
+    transaction. The name frequencies are computed here, once per list build, not by every
+    screener or batch that loads the records."""
     con.execute("CREATE SCHEMA IF NOT EXISTS linkage")
     count = build_list_records(con, "linkage.list_records_next")
     build_token_frequencies(con, "linkage.list_records_next", "linkage.token_frequencies_next")
     attach_rare_tokens(con, "linkage.list_records_next", "linkage.token_frequencies_next")
+    names = term_frequencies(
+        con.sql(
+            "SELECT unique_id, entity_id, source, core, tokens FROM linkage.list_records_next"
+        ).to_arrow_table()
+    )
+    con.register("name_frequencies_arrow", names)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TABLE linkage.name_frequencies_next AS "
+            "SELECT * FROM name_frequencies_arrow"
+        )
+    finally:
+        con.unregister("name_frequencies_arrow")
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DROP TABLE IF EXISTS linkage.list_records")
         con.execute("ALTER TABLE linkage.list_records_next RENAME TO list_records")
         con.execute("DROP TABLE IF EXISTS linkage.token_frequencies")
         con.execute("ALTER TABLE linkage.token_frequencies_next RENAME TO token_frequencies")
+        con.execute("DROP TABLE IF EXISTS linkage.name_frequencies")
+        con.execute("ALTER TABLE linkage.name_frequencies_next RENAME TO name_frequencies")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -57,6 +75,19 @@ def list_records_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
             "materialize linkage/list_records again (`make run`)"
         )
     return table
+
+
+def name_frequency_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """`linkage.name_frequencies` (core, tf_core: `term_frequencies` of the list records);
+    raises, like `list_records_table`, when an older version built the records without it."""
+    if not contracts.table_exists(con, "linkage", "name_frequencies"):
+        raise ValueError(
+            "linkage.name_frequencies is missing: the list records were built by an older "
+            "version; materialize linkage/list_records again (`make run`)"
+        )
+    return con.sql(
+        "SELECT core, tf_core FROM linkage.name_frequencies ORDER BY core"
+    ).to_arrow_table()
 
 
 def token_frequency_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
