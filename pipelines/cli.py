@@ -255,11 +255,11 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """The scorecard of each labelled file; exit 1 when a figure is below its floor or the
     calibration error above its ceiling."""
     from assets.articles.pipeline import mentions_for
-    from assets.linkage.gold import read_labelled
+    from assets.linkage.gold import known_entity_ids, read_labelled
     from assets.outputs.evaluation import entity_facts, evaluate, format_scorecard
 
     screener = _screener(con, args)
-    known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+    known = known_entity_ids(con)
     facts = entity_facts(con)
     failures: list[str] = []
     cards = {}
@@ -302,14 +302,12 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     from assets.articles.pipeline import mentions_for
     from assets.linkage import crosslist
     from assets.linkage.facts import derive_facts, read_facts, train_news_model, write_facts
-    from assets.linkage.gold import read_labelled
-    from assets.linkage.store import CROSSLIST_META_FILE, CROSSLIST_MODEL_FILE, save_model
+    from assets.linkage.gold import known_entity_ids, read_labelled
+    from assets.linkage.store import save_crosslist_model, save_model
 
     facts_path = Path(args.facts)
     if args.labelled:
-        known = {
-            str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()
-        }
+        known = known_entity_ids(con)
         rows = []
         for name in args.labelled:
             path = Path(name)
@@ -335,13 +333,7 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         print(f"cross-list model not retrained ({exc}); the one in {model_dir} stays")
         return 0
     version = crosslist.model_version(cross.settings)
-    path = save_model(
-        model_dir,
-        cross.settings,
-        {"version": version, "stats": cross.stats},
-        CROSSLIST_MODEL_FILE,
-        CROSSLIST_META_FILE,
-    )
+    path = save_crosslist_model(model_dir, cross.settings, version, cross.stats)
     print(f"cross-list model {version} -> {path}")
     return 0
 

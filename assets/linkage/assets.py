@@ -16,7 +16,6 @@ from assets.linkage.records import mention_records
 from assets.linkage.scoring import score, write_chart
 from assets.linkage.splink_run import match_weights_html
 from assets.linkage.store import (
-    CROSSLIST_META_FILE,
     CROSSLIST_MODEL_FILE,
     MODEL_FILE,
     list_records_table,
@@ -25,7 +24,7 @@ from assets.linkage.store import (
     pending_list_changes,
     rebuild_list_records,
     record_rescreen,
-    save_model,
+    save_crosslist_model,
     store_canonical_entities,
     store_matches,
     token_frequency_table,
@@ -257,12 +256,8 @@ def canonical_entities(
         except crosslist.NotEnoughCrossReferences as exc:
             raise dg.Failure(f"{exc}, and there is no saved model at {path}") from exc
         context.log.warning(f"no cross-list model at {path}: trained one on the loaded lists")
-        save_model(
-            model_dir,
-            model.settings,
-            {"version": crosslist.model_version(model.settings), "stats": model.stats},
-            CROSSLIST_MODEL_FILE,
-            CROSSLIST_META_FILE,
+        save_crosslist_model(
+            model_dir, model.settings, crosslist.model_version(model.settings), model.stats
         )
     version = crosslist.model_version(model.settings)
     with linkage_engine(linkage.backend_config(warehouse.database)) as engine:

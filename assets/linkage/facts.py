@@ -1,11 +1,12 @@
 """Training facts: what the model reads of each mention of the labelled articles, with the
 listed entities it names, and nothing of the articles' text.
 
-The model is fitted on labelled real news (`../shared/data/eval/train.jsonl`) and the team's
-samples. Those texts belong to their publishers and stay outside the project; the facts derived
-from them (the mention's name, type, countries, role, age, identifiers, and its gold links) are
-committed in `data/training/news_mentions.jsonl`, so anyone can retrain (`sanctions train`)
-without the texts.
+The model is fitted on labelled real news (the training split of the shared evaluation
+collection, kept outside the project) and the team's samples. Those texts belong to their
+publishers and stay outside the project; the facts derived from them (the mention's name, type,
+countries, role, age, identifiers, and its gold links) are committed in
+`data/training/news_mentions.jsonl`, so anyone can retrain (`sanctions train`) without the
+texts.
 
 One JSON object per line: the `Mention` fields but its sentence, plus `corpus` (which labelled
 file it came from) and `links` (the listed entity ids the mention names; empty for a mention of
@@ -25,7 +26,7 @@ import duckdb
 
 from assets.articles.model import Mention, MentionIdentifier
 from assets.linkage import crosslist
-from assets.linkage.gold import LabelledArticle, gold_links
+from assets.linkage.gold import LabelledArticle, gold_links, known_entity_ids
 from assets.linkage.records import mention_records
 from assets.linkage.store import list_records_table, token_frequency_table
 from assets.linkage.training import GoldLink, TrainedModel, train
@@ -108,7 +109,7 @@ def train_news_model(
     """Train the mention model on the warehouse's lists and `facts`. Returns the model and the
     number of gold links kept per reason: links to entities the loaded lists lack are dropped
     (a facts file made against other list publications still trains)."""
-    known = {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
+    known = known_entity_ids(con)
     gold = [g for g in facts.gold if g.entity_id in known]
     records = list_records_table(con)
     mention_table = mention_records(facts.mentions, token_frequency_table(con))

@@ -72,8 +72,8 @@ SYLLABLES: frozenset[str] = frozenset(
 
 class NameFrequency:
     """Word and name frequencies among people and organisations, from the lists' token counts
-    (`linkage.token_frequencies`: token, names) over `list_names` list names, English text
-    frequencies and the floors above."""
+    (token, names: how many list names carry it) over `list_names` list names, and the floors
+    above."""
 
     def __init__(self, token_frequencies: pa.Table, list_names: int) -> None:
         total = max(1, list_names)

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from assets.articles.ingest import article_from_object
 from assets.articles.model import Article, Mention
 from assets.common.tables import utc_now
@@ -39,6 +41,11 @@ class LabelledArticle:
             if links:
                 result.append(GoldEntity(entity.surfaces, entity.type, links))
         return result
+
+
+def known_entity_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The ids of every listed entity loaded in the warehouse: the gold links that count."""
+    return {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
 
 
 def read_labelled(path: Path) -> list[LabelledArticle]:

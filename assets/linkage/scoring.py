@@ -410,10 +410,9 @@ def matches(
     contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
     a.k.a.s) count only where the name matches exactly. Two or more entities of one list in the
     match band for one mention within `RIVAL_MARGIN` of each other are sent to review, saying
-    so. Ties in weight go to
-    the lowest record id, so the same inputs always name the same list name; rows are ordered
-    by mention, falling weight, entity. In DuckDB SQL and Arrow: no Python loop over the
-    rows."""
+    so. Ties in weight go to the lowest record id, so the same inputs always name the same list
+    name; rows are ordered by mention, falling weight, entity. In DuckDB SQL and Arrow: no
+    Python loop over the rows."""
     label_lists = {
         f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
         for comparison, levels in labels.items()

@@ -125,6 +125,14 @@ def save_model(
     return folder / model_file
 
 
+def save_crosslist_model(
+    folder: Path, settings: dict[str, Any], version: str, stats: dict[str, Any]
+) -> Path:
+    """`save_model` of the cross-list model, with its version and stats as metadata."""
+    meta = {"version": version, "stats": stats}
+    return save_model(folder, settings, meta, CROSSLIST_MODEL_FILE, CROSSLIST_META_FILE)
+
+
 def load_model(folder: Path) -> StoredModel:
     path = folder / MODEL_FILE
     if not path.exists():
