@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from assets.articles.batches import BatchManifest
 from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
-from assets.common.tables import MENTION_COLUMNS, first_row, table_exists, utc_now
+from assets.common.tables import MENTION_COLUMNS, column_exists, first_row, table_exists, utc_now
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def mentions_table(mentions: Iterable[Mention], batch_id: str, nlp_model: str) -
 def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Table) -> None:
     """Replace the batch's mentions. A table made before `attributed_countries` existed gets
     that column first (last in its column order, so rows go in by name)."""
-    if not _has_column(con, "articles", "mentions", "attributed_countries"):
+    if not column_exists(con, "articles", "mentions", "attributed_countries"):
         con.execute("ALTER TABLE articles.mentions ADD COLUMN attributed_countries VARCHAR[]")
     _transaction(con)
     try:
@@ -260,17 +260,6 @@ def load_mentions(
         )
         for r in rows
     ]
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
-    row = first_row(
-        con.execute(
-            "SELECT count(*) FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
-            [schema, table, column],
-        )
-    )
-    return bool(row and row[0])
 
 
 def as_naive_utc(value: dt.datetime | None) -> dt.datetime | None:
