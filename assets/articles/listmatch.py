@@ -28,8 +28,10 @@ name, and when that word is common ("Abu ALI", "AL QAEDA", "MARIA E") only as th
 **Variants added for each name**: without surrounding quotes (``'"KOMID"'``), without a trailing
 bracketed part ("SOUTH SHIPPING LINE IRAN (SSL)"), for organisations without a leading or
 trailing legal form ("GAZPROM SVYAZ, OOO" -> "Gazprom Svyaz", "PUBLIC JOINT STOCK COMPANY
-PROMSVYAZBANK" -> "Promsvyazbank"), and an ASCII-folded spelling of names with diacritics
-("Türkiye Halk Bankası" -> "Turkiye Halk Bankasi"). Each variant passes the same filters.
+PROMSVYAZBANK" -> "Promsvyazbank") and then without a generic tail after a one-word name
+("INGOSSTRAKH INSURANCE COMPANY" -> "Ingosstrakh": `GENERIC_TAILS`), and an ASCII-folded
+spelling of names with diacritics ("Türkiye Halk Bankası" -> "Turkiye Halk Bankasi"). Each
+variant passes the same filters.
 
 **Conditions on each match in the text:**
 
@@ -426,7 +428,9 @@ def name_variants(words: list[str], schema: str) -> list[list[str]]:
     """The token sequences a list name is matched as: itself without surrounding quotes, without
     a trailing bracketed part ("SOUTH SHIPPING LINE IRAN (SSL)"), and for organisations without
     a leading or trailing legal form ("GAZPROM SVYAZ, OOO" -> "gazprom svyaz",
-    "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK" -> "promsvyazbank"). The name itself first."""
+    "PUBLIC JOINT STOCK COMPANY PROMSVYAZBANK" -> "promsvyazbank"), then without a generic tail
+    after a one-word name ("ingosstrakh insurance company" -> "ingosstrakh"). The name itself
+    first."""
     base = _strip_quotes(words)
     variants = [base]
     if len(base) > 2 and base[-1] == ")" and "(" in base[1:]:
@@ -434,11 +438,34 @@ def name_variants(words: list[str], schema: str) -> list[list[str]]:
         variants.append(_strip_quotes(base[:cut]))
     if schema == "Organization":
         variants.extend([_cut_legal_forms(v) for v in variants])
+        variants.extend([v[: -len(t)] for v in list(variants) if (t := _generic_tail(v))])
     out: list[list[str]] = []
     for variant in variants:
         if variant and variant not in out:
             out.append(variant)
     return out
+
+
+# What an organisation is, written after its one-word name: the news says "Ingosstrakh" and
+# "Tasnim" for the lists' "INGOSSTRAKH INSURANCE COMPANY" and "TASNIM NEWS AGENCY".
+GENERIC_TAILS: tuple[tuple[str, ...], ...] = (
+    ("insurance", "company"),
+    ("news", "agency"),
+    ("company",),
+    ("group",),
+    ("holding",),
+    ("corporation",),
+    ("insurance",),
+    ("airlines",),
+)
+
+
+def _generic_tail(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The `GENERIC_TAILS` ending `words` after exactly one other word, or None."""
+    for tail in GENERIC_TAILS:
+        if len(words) == len(tail) + 1 and tuple(words[1:]) == tail:
+            return tail
+    return None
 
 
 def _tokenise(nlp: Language, texts: list[str]) -> list[list[str]]:

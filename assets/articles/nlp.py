@@ -72,7 +72,7 @@ from assets.articles.context import (
     vessel_name_before,
     vessel_names_after_words,
 )
-from assets.articles.listmatch import ListMatch, ListNameMatcher
+from assets.articles.listmatch import ListMatch, ListNameMatcher, english_words
 from assets.articles.model import (
     Article,
     Detector,
@@ -200,15 +200,23 @@ def extract_mentions(
     misses (None: NER and patterns only). Texts go through ``nlp.pipe`` in batches of
     `batch_size`, on `n_process` processes."""
     texts = (article.text for article in articles)
+    dictionary = english_words(nlp)
     mentions: list[Mention] = []
     docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
     for article, doc in zip(articles, docs, strict=True):
-        mentions.extend(doc_mentions(doc, article, matcher))
+        mentions.extend(doc_mentions(doc, article, matcher, dictionary))
     return mentions
 
 
-def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) -> list[Mention]:
-    """The mentions of one processed article (``doc.text`` must be ``article.text``)."""
+def doc_mentions(
+    doc: Doc,
+    article: Article,
+    matcher: ListNameMatcher | None,
+    dictionary: frozenset[str] = frozenset(),
+) -> list[Mention]:
+    """The mentions of one processed article (``doc.text`` must be ``article.text``).
+    `dictionary` holds lower-case English words (`english_words`): an organisation by NER
+    whose name is shaped like a person's, of words outside it, has an unknown type."""
     text = doc.text
     sentences = sentence_bounds(doc)
     starts = [start for start, _ in sentences]
@@ -222,7 +230,7 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
     candidates: list[_Draft] = []
     places: list[tuple[int, str]] = []  # (offset, country code)
     others: list[tuple[int, int, str]] = []  # other entities: (start, end, text)
-    for ent in doc.ents:
+    for ent in _entity_lines(doc):
         if _in_vessel_phrase(text, ships, ent.start_char, ent.end_char):
             continue  # "MV Sealark" as one entity: the ship name is read below, without "MV"
         organisation = ent.label_ in _VESSEL_NAME_LABELS and _organisation_name(ent.text)
@@ -252,6 +260,12 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
                         places.append((start, code))
                     continue
                 schema: SchemaGuess = "Person" if part == "PERSON" else "Organization"
+                if (
+                    part == "ORG"
+                    and dictionary
+                    and _shaped_like_a_person(text[start:end], dictionary)
+                ):
+                    schema = "Unknown"
                 candidates.append(_Draft(start, end, part, schema, "ner", 2))
         else:
             if ent.label_ in _PLACE_LABELS and (code := country_of(ent.text)):
@@ -268,7 +282,8 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
         if len(match.schemas) > 1:  # a list name of several schemas: NER's reading, if listed
             cleaned = clean_span(text, match.start, match.end, mention_label)
             same = readings.get(cleaned[:2]) if cleaned else None
-            if same is not None and same.schema in {_SCHEMA_LABEL[s][1] for s in match.schemas}:
+            readings_listed = {_SCHEMA_LABEL[s][1] for s in match.schemas} | {"Unknown"}
+            if same is not None and same.schema in readings_listed:
                 mention_label, schema_guess = same.label, same.schema
         candidates.append(_Draft(match.start, match.end, mention_label, schema_guess, "list", 1))
 
@@ -332,6 +347,36 @@ def doc_mentions(doc: Doc, article: Article, matcher: ListNameMatcher | None) ->
     return out
 
 
+@dataclass(frozen=True)
+class _Entity:
+    """A named entity of NER as the extraction reads it (the `Span` attributes it uses)."""
+
+    text: str
+    start_char: int
+    end_char: int
+    label_: str
+
+
+_LINE_BREAK = re.compile(r"\s*\n[\s•·▪◦*\-–—]*")
+
+
+def _entity_lines(doc: Doc) -> Iterable[_Entity]:
+    """NER's entities, each cut at its line breaks: in a list of names, one per line ("Liberia
+    / • Maung Maung Soe"), NER joins the end of a line to the name on the next; each line's part
+    is an entity of the same label."""
+    text = doc.text
+    for ent in doc.ents:
+        start, end = ent.start_char, ent.end_char
+        if "\n" not in text[start:end]:
+            yield _Entity(ent.text, start, end, ent.label_)
+            continue
+        for line in _LINE_BREAK.split(text[start:end]):
+            if line.strip():
+                offset = text.index(line, start)
+                yield _Entity(line, offset, offset + len(line), ent.label_)
+                start = offset + len(line)
+
+
 def _follows_vessel_word(
     text: str,
     start: int,
@@ -382,6 +427,27 @@ def _organisation_name(name: str, endings: frozenset[str] = _ORG_WORDS) -> bool:
         word[:1].isupper() and _bare(word) in _ORG_HEADS and words[index + 1] in {"of", "for"}
         for index, word in enumerate(words[:-1])
     )
+
+
+def _shaped_like_a_person(name: str, dictionary: frozenset[str]) -> bool:
+    """Whether a name NER took for an organisation may as well be a person's: two to four
+    capitalised words of letters, none an English word (`dictionary`), an organisation word or
+    a place ("Maksim Yakubets", "Adham Tabaja"; not "Agro Voice", "Sovcom", "Belarusian Cement
+    Company"). NER calls such names organisations often enough that the type says nothing."""
+    words = name.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    for word in words:
+        bare = _bare(word)
+        if (
+            not word[:1].isupper()
+            or not bare.replace("-", "").isalpha()
+            or bare in dictionary
+            or bare in _ORG_WORDS
+            or country_of(word) is not None
+        ):
+            return False
+    return not is_acronym(words[0])
 
 
 def _split_possessive(

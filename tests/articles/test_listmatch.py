@@ -173,6 +173,15 @@ def test_list_matcher_adds_an_all_caps_company_ner_misses(
         ),
         ("CHONG CHON GANG SHIPPING CO. LTD.", "Organization", None),
         ("OOO", "Organization", [["ooo"]]),
+        # A generic tail after a one-word name goes; after two words it stays.
+        (
+            "INGOSSTRAKH INSURANCE COMPANY",
+            "Organization",
+            [["ingosstrakh", "insurance", "company"], ["ingosstrakh"]],
+        ),
+        ("TASNIM NEWS AGENCY", "Organization", [["tasnim", "news", "agency"], ["tasnim"]]),
+        ("BELARUSIAN CEMENT COMPANY", "Organization", [["belarusian", "cement", "company"]]),
+        ("WAGNER GROUP", "Person", [["wagner", "group"]]),  # organisations only
         ("SEA STAR LTD", "Vessel", [["sea", "star", "ltd"]]),  # legal forms: organisations only
     ],
 )
