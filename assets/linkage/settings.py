@@ -94,6 +94,33 @@ ONE_SIDE_WITHOUT_PATRONYMIC = (
 # A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
 # "State", "Ministry"): "all words of the shorter name" says much more with one than without.
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
+
+
+# A person's shorter name leaves out no word before its own: the longer name's first word is
+# one of the shorter's ("Ayman al-Zawahiri" in "Ayman Muhammad Rabi AL-ZAWAHIRI" and in
+# "AL-ZAWAHIRI Ayman"). "Muammar Gaddafi" is not "Hannibal Muammar GADDAFI": Arabic names carry
+# the father's given name second, and a son's full name holds his father's.
+def _first_word(side: str) -> str:
+    """SQL: the first core word of the name on `side` that is no particle ("al")."""
+    return (
+        f"list_filter(string_split(core_{side}, ' '), lambda w: list_contains(tokens_{side}, w))[1]"
+    )
+
+
+LONGER_STARTS_WITH_A_SHARED_WORD = (
+    "CASE WHEN coalesce(schema_l, '') <> 'Person' AND coalesce(schema_r, '') <> 'Person' "
+    "THEN true WHEN len(tokens_l) <= len(tokens_r) "
+    f"THEN list_contains(tokens_l, {_first_word('r')}) "
+    f"ELSE list_contains(tokens_r, {_first_word('l')}) END"
+)
+# A rare family name alone ("Putin", "Lukashenko"): a one-word name that is a distinctive word
+# (`assets.linkage.records.RareTokens`) of a listed person's name, not its first (a given name
+# alone, "Asma", "Maher", says far less).
+FAMILY_NAME_ALONE = _both(
+    "len(tokens_l) = 1 AND len(tokens_r) >= 2 AND schema_r = 'Person' "
+    "AND list_contains(distinctive_tokens_l, tokens_l[1]) "
+    "AND list_contains(tokens_r, tokens_l[1]) AND tokens_l[1] <> " + _first_word("r")
+)
 # A one-word name (a surname, an acronym) that is a word of the other.
 ONE_WORD_INSIDE = (
     "CASE WHEN least(len(tokens_l), len(tokens_r)) = 1 "
@@ -106,9 +133,10 @@ def name_comparison() -> cl.CustomComparison:
     another order, the same given and family names with a patronymic dropped (these three
     weighted by how common the name is: `assets.linkage.frequency`), the same words but one
     spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the shorter name
-    present in the longer one (a dropped middle name; a rare word among them or not),
-    Jaro-Winkler >= 0.88 when every word has a counterpart, a one-word name (a surname, an
-    acronym) inside the other, same sound, a shared rare word that is not a given name, else.
+    present in the longer one (a dropped middle name; a rare word among them and, for a person,
+    no word left out before the shorter one's, or not), Jaro-Winkler >= 0.88 when every word
+    has a counterpart, a rare family name alone, a one-word name (a surname, an acronym) inside
+    the other, same sound, a shared rare word that is not a given name, else.
     Each level's weight is learned separately.
 
     The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to
@@ -140,7 +168,8 @@ def name_comparison() -> cl.CustomComparison:
             ),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
             cll.CustomLevel(
-                f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH}",
+                f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
+                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD}",
                 label_for_charts="all words of the shorter name, a rare one among them",
             ),
             cll.CustomLevel(
@@ -150,6 +179,7 @@ def name_comparison() -> cl.CustomComparison:
                 JARO_WINKLER_NO_STRANGER,
                 label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
             ),
+            cll.CustomLevel(FAMILY_NAME_ALONE, label_for_charts="a rare family name alone"),
             cll.CustomLevel(ONE_WORD_INSIDE, label_for_charts="a one-word name inside the other"),
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"

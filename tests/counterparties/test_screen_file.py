@@ -135,13 +135,13 @@ def test_birth_date_disagreement_with_tolerance(
 
 def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyScreener) -> None:
     # "Ivan Guchaev" shares only the rare family name with the listed Zaurbek Salimovich
-    # GUCHAEV: another person. A bare "Guchaev" is still a surname inside the listed name.
+    # GUCHAEV: another person. A bare "Guchaev" is still the listed rare family name alone.
     other_person = _best(screener, _record(1, "Ivan Guchaev", kind="person"), "un_sc:QDi.367")
     assert dict(other_person["levels"])["name"] == "All other comparisons"  # type: ignore[call-overload]
     assert "shares only a rare word with a person named in full" in str(other_person["explanation"])
     assert other_person["match_probability"] < 0.001  # type: ignore[operator]
     surname = _best(screener, _record(2, "Guchaev", kind="person"), "un_sc:QDi.367")
-    assert dict(surname["levels"])["name"] == "a one-word name inside the other"  # type: ignore[call-overload]
+    assert dict(surname["levels"])["name"] == "a rare family name alone"  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize(

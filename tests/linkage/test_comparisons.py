@@ -58,9 +58,10 @@ def record(
     countries: tuple[str, ...] = (),
     years: tuple[int, ...] = (),
     imo: str | None = None,
+    frequencies: pa.Table = EMPTY_FREQUENCIES,
 ) -> pa.Table:
     """A list name as linkage.list_records would hold it, built with the same code path."""
-    as_mention = mention_records([mention(name)], EMPTY_FREQUENCIES)
+    as_mention = mention_records([mention(name)], frequencies)
     con = duckdb.connect(":memory:")
     con.register("m", as_mention)
     table = to_arrow(
@@ -88,9 +89,10 @@ def record(
     return table.select(as_mention.column_names)
 
 
-def levels(m: Mention, r: pa.Table) -> dict[str, str]:
-    """comparison -> label of the level the pair lands in."""
-    mentions = mention_records([m], EMPTY_FREQUENCIES)
+def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -> dict[str, str]:
+    """comparison -> label of the level the pair lands in (`frequencies`: the lists' token
+    frequencies, which make words rare or not)."""
+    mentions = mention_records([m], frequencies)
     settings = settings_creator()
     with splink_session(mentions, r, settings, term_frequencies(r)) as session:
         left = session.linker._db_api.register(mentions, table_name="left_records")
@@ -311,3 +313,48 @@ def test_list_countries_gain_related_jurisdictions(
             [countries],
         ).fetchall()[0]
     assert row[0] == expected
+
+
+# Token frequencies as the lists give them: (word, list names carrying it, listed people
+# carrying it as a given name). Family names and "hannibal" are rare; "vladimir", "muammar" and
+# "muhammad" are given names of many listed people.
+FREQUENCIES = pa.table(
+    {
+        "token": ["putin", "qadhafi", "hannibal", "zawahiri", "ayman", "vladimir", "muammar"],
+        "names": [3, 12, 2, 9, 20, 400, 15],
+        "given_name_entities": [0, 0, 1, 0, 12, 300, 4],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("mention_name", "list_name", "expected"),
+    [
+        ("Putin", "Vladimir Vladimirovich PUTIN", "a rare family name alone"),
+        # A given name alone is no family name; nor is a common word.
+        ("Vladimir", "Vladimir Vladimirovich PUTIN", "a one-word name inside the other"),
+        ("Ayman", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
+        # The longer name opens with a word of the shorter: a dropped middle name.
+        (
+            "Ayman al-Zawahiri",
+            "Ayman Muhammad Rabi AL-ZAWAHIRI",
+            "all words of the shorter name, a rare one among them",
+        ),
+        (
+            "Ayman al-Zawahiri",
+            "AL-ZAWAHIRI Ayman Muhammad",
+            "all words of the shorter name, a rare one among them",
+        ),
+        (
+            "Hannibal Gaddafi",
+            "Hannibal Muammar GADDAFI",
+            "all words of the shorter name, a rare one among them",
+        ),
+        # The son's name holds the father's: the word before it is missing.
+        ("Muammar Gaddafi", "Hannibal Muammar GADDAFI", "all words of the shorter name"),
+    ],
+)
+def test_partial_name_levels(mention_name: str, list_name: str, expected: str) -> None:
+    listed = record(list_name, frequencies=FREQUENCIES)
+    found = levels(mention(mention_name, "Person"), listed, FREQUENCIES)
+    assert found["name"] == expected
