@@ -17,7 +17,7 @@ export SANCTIONS_MODEL_DIR ?= $(CURDIR)/data/models
 export SANCTIONS_COUNTERPARTY_DIR ?= $(CURDIR)/data/counterparties/inbox
 export SANCTIONS_CHARTS_DIR ?= $(CURDIR)/data/warehouse/charts
 
-.PHONY: run test check ui bench lint clean-warehouse
+.PHONY: run test check reliability ui bench lint clean-warehouse
 
 $(STAMP): pyproject.toml requirements/model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -46,6 +46,10 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 ## test: install and run the whole suite
 test: $(STAMP) browser java
 	$(BIN)/pytest -q
+
+## reliability: the fault-injection suite alone, rewriting docs/reliability.md
+reliability: $(STAMP)
+	$(BIN)/pytest -q tests/reliability --reliability-report
 
 ## check: lint, format check, types, tests
 check: $(STAMP) browser java

@@ -18,6 +18,15 @@ from assets.sources.spec import ListSpec
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reliability-report",
+        action="store_true",
+        help="rewrite docs/reliability.md from a complete, passing fault-injection suite "
+        "(make reliability); a plain run never writes a tracked file",
+    )
+
+
 @dataclass
 class Reply:
     """One scripted HTTP answer. `behaviour` breaks the protocol on purpose:

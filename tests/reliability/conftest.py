@@ -1,6 +1,8 @@
 """The ledger fixture, and the hook that writes docs/reliability.md at the end of a session.
 
-The report is rewritten only when the whole fault-injection suite was collected (no module
+The report is rewritten only when asked (``--reliability-report``: `make reliability`; `make
+test` never writes a tracked file, and the fuzz tallies shift with what ran before them), and
+only when the whole fault-injection suite was collected (no module
 left out, nothing deselected by -k or -m), every one of its tests ran and passed, and each
 recorded its trials: a partial or failing run never overwrites the table with fewer rows.
 """
@@ -93,7 +95,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         and state["passed"] == state["collected"]
     )
     ledger = config.stash.get(_LEDGER, None)
-    if complete and ledger is not None and ledger.trials:
+    wanted = bool(config.getoption("--reliability-report"))
+    if wanted and complete and ledger is not None and ledger.trials:
         text = ledger.markdown()
         if not REPORT.exists() or REPORT.read_text() != text:
             REPORT.parent.mkdir(parents=True, exist_ok=True)
