@@ -438,7 +438,7 @@ def name_variants(words: list[str], schema: str) -> list[list[str]]:
         variants.append(_strip_quotes(base[:cut]))
     if schema == "Organization":
         variants.extend([_cut_legal_forms(v) for v in variants])
-        variants.extend([v[: -len(t)] for v in list(variants) if (t := _generic_tail(v))])
+        variants.extend([v[: -len(t)] for v in variants if (t := _generic_tail(v))])
     out: list[list[str]] = []
     for variant in variants:
         if variant and variant not in out:

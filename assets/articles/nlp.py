@@ -212,7 +212,7 @@ def doc_mentions(
     doc: Doc,
     article: Article,
     matcher: ListNameMatcher | None,
-    dictionary: frozenset[str] = frozenset(),
+    dictionary: frozenset[str],
 ) -> list[Mention]:
     """The mentions of one processed article (``doc.text`` must be ``article.text``).
     `dictionary` holds lower-case English words (`english_words`): an organisation by NER
@@ -260,11 +260,7 @@ def doc_mentions(
                         places.append((start, code))
                     continue
                 schema: SchemaGuess = "Person" if part == "PERSON" else "Organization"
-                if (
-                    part == "ORG"
-                    and dictionary
-                    and _shaped_like_a_person(text[start:end], dictionary)
-                ):
+                if part == "ORG" and _shaped_like_a_person(text[start:end], dictionary):
                     schema = "Unknown"
                 candidates.append(_Draft(start, end, part, schema, "ner", 2))
         else:

@@ -96,10 +96,6 @@ ONE_SIDE_WITHOUT_PATRONYMIC = (
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
 
 
-# A person's shorter name leaves out no word before its own: the longer name's first word is
-# one of the shorter's ("Ayman al-Zawahiri" in "Ayman Muhammad Rabi AL-ZAWAHIRI" and in
-# "AL-ZAWAHIRI Ayman"). "Muammar Gaddafi" is not "Hannibal Muammar GADDAFI": Arabic names carry
-# the father's given name second, and a son's full name holds his father's.
 def _first_word(side: str) -> str:
     """SQL: the first core word of the name on `side` that is no particle ("al")."""
     return (
@@ -107,6 +103,10 @@ def _first_word(side: str) -> str:
     )
 
 
+# A person's shorter name leaves out no word before its own: the longer name's first word is
+# one of the shorter's ("Ayman al-Zawahiri" in "Ayman Muhammad Rabi AL-ZAWAHIRI" and in
+# "AL-ZAWAHIRI Ayman"). "Muammar Gaddafi" is not "Hannibal Muammar GADDAFI": Arabic names carry
+# the father's given name second, and a son's full name holds his father's.
 LONGER_STARTS_WITH_A_SHARED_WORD = (
     "CASE WHEN coalesce(schema_l, '') <> 'Person' AND coalesce(schema_r, '') <> 'Person' "
     "THEN true WHEN len(tokens_l) <= len(tokens_r) "
