@@ -74,6 +74,7 @@ from spacy.tokens import Doc, Span, Token
 
 from assets.articles.context import VESSEL_WORDS, country_of
 from assets.common.model import ENTITY_SCHEMAS, EntitySchema
+from assets.common.name_words import spelling_family, without_patronymic
 from assets.common.text import COMMON_NAMES, clean, script_of
 
 MIN_CHARS = 4
@@ -210,8 +211,10 @@ class ListNameMatcher:
             tokens = [word.lower() for word in cased]
             for variant_number, words in enumerate(name_variants(tokens, schema)):
                 at = _find(tokens, words)
-                spelling = tuple(cased[at : at + len(words)])
-                word_count = 1 + sum(opens[at + 1 : at + len(words)])
+                # A variant that is no part of the list's text (a respelling, a name without its
+                # patronymic) has no list spelling to match exactly.
+                spelling = tuple(cased[at : at + len(words)]) if at >= 0 else ()
+                word_count = 1 + sum(opens[at + 1 : at + len(words)]) if at >= 0 else len(words)
                 key = tuple(strings.add(word) for word in words)
                 entry = entries.get(key)
                 if entry is None or schema not in entry.schemas:
@@ -439,10 +442,29 @@ def name_variants(words: list[str], schema: str) -> list[list[str]]:
     if schema == "Organization":
         variants.extend([_cut_legal_forms(v) for v in variants])
         variants.extend([v[: -len(t)] for v in variants if (t := _generic_tail(v))])
+    if schema == "Person":
+        variants.extend(_person_variants(variants))
     out: list[list[str]] = []
     for variant in variants:
         if variant and variant not in out:
             out.append(variant)
+    return out
+
+
+def _person_variants(variants: Sequence[list[str]]) -> list[list[str]]:
+    """A person's name as the news writes it when the list gives more: without the patronymic
+    ("Ramzan Akhmatovich KADYROV" -> "ramzan kadyrov"), and with the first name in each of its
+    spellings ("Yuriy ... SOLOVIEV" -> "yury soloviev", "yuri soloviev": `spelling_family`).
+    NER misses many such names in running text, and the lists do not carry these forms."""
+    dropped = [without_patronymic(v) for v in variants]
+    bases = [*variants, *(v for v in dropped if v not in variants)]
+    out = bases[len(variants) :]
+    for base in bases:
+        if len(base) < 2:
+            continue
+        for spelling in spelling_family(base[0]):
+            if spelling != base[0]:
+                out.append([spelling, *base[1:]])
     return out
 
 
@@ -518,12 +540,12 @@ def _ends_sentence(doc: Doc, index: int) -> bool:
 
 
 def _find(words: Sequence[str], part: Sequence[str]) -> int:
-    """Where the token sequence `part` (a variant of a name) starts in `words`; 0 if nowhere."""
+    """Where the token sequence `part` (a variant of a name) starts in `words`; -1 if nowhere."""
     size = len(part)
     for start in range(len(words) - size + 1):
         if words[start] == part[0] and list(words[start : start + size]) == list(part):
             return start
-    return 0
+    return -1
 
 
 def _capitalised(word: str) -> bool:

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from assets.common.name_words import without_patronymic
 from assets.common.text import COMMON_NAMES
-from assets.linkage.names import without_patronymic
 
 # A word of the world's most frequent given and family names is at least this share of name words.
 COMMON_NAME_SHARE = 0.01

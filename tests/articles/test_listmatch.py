@@ -196,6 +196,46 @@ def test_name_variants(
         assert found == variants
 
 
+def test_person_variants_drop_the_patronymic_and_respell_the_first_name(nlp: Language) -> None:
+    (words,) = _tokenise(nlp, ["Yuriy Alekseyevich SOLOVIEV"])
+    found = name_variants(words, "Person")
+    assert found[:2] == [["yuriy", "alekseyevich", "soloviev"], ["yuriy", "soloviev"]]
+    assert ["yury", "soloviev"] in found and ["yuri", "alekseyevich", "soloviev"] in found
+    # every variant is a name the lists or the news write: the first name in one spelling
+    assert all(v[1:] in (["alekseyevich", "soloviev"], ["soloviev"]) for v in found)
+    assert len(found) == len({tuple(v) for v in found})
+    # no patronymic, no known spelling: the name alone
+    (words,) = _tokenise(nlp, ["Adham Husayn TABAJA"])
+    assert name_variants(words, "Person") == [["adham", "husayn", "tabaja"]]
+    # a surname that looks like a patronymic stays ("Roman Arkadyevich ABRAMOVICH")
+    (words,) = _tokenise(nlp, ["Roman Arkadyevich ABRAMOVICH"])
+    assert ["roman", "abramovich"] in name_variants(words, "Person")
+    assert ["roman", "arkadyevich"] not in name_variants(words, "Person")
+    # organisations are never respelled
+    (words,) = _tokenise(nlp, ["SERGEY TRADING"])
+    assert name_variants(words, "Organization") == [["sergey", "trading"]]
+
+
+def test_a_person_is_found_as_the_news_writes_the_name(nlp: Language) -> None:
+    """NER misses many people in running text; the matcher finds a listed person written
+    without the patronymic and with another spelling of the first name, capitalised."""
+    matcher = ListNameMatcher.from_pairs(
+        nlp, [("Yuriy Alekseyevich SOLOVIEV", "Person"), ("Ramzan Akhmatovich KADYROV", "Person")]
+    )
+    text = (
+        "VTB executives Andrey Puchkov and Yury Soloviev resigned.\n"
+        "  • Ramzan Kadyrov, the Chechen leader, was named."
+    )
+    assert _found(nlp, matcher, text) == [
+        ("Yury Soloviev", "Person"),
+        ("Ramzan Kadyrov", "Person"),
+    ]
+    (match,) = matcher(nlp("Yuri Soloviev spoke."))
+    assert match.names == ("Yuriy Alekseyevich SOLOVIEV",)  # the list's spelling, for the reader
+    assert _found(nlp, matcher, "yury soloviev spoke") == []  # capitals, as for every name
+    assert _found(nlp, matcher, "Soloviev spoke") == []  # a surname alone is NER's to find
+
+
 def test_english_words_come_from_the_model(nlp: Language) -> None:
     words = english_words(nlp)
     assert {"hope", "company", "the"} <= words
