@@ -188,16 +188,17 @@ class ListNameMatcher:
             if name is None:
                 skipped["empty"] += 1
                 continue
-            if not name.isascii():
-                if script_of(name) != "Latin":
+            text = fold_apostrophes(name)  # matched as written with straight apostrophes
+            if not text.isascii():
+                if script_of(text) != "Latin":
                     skipped["script"] += 1
                     continue
-                folded = anyascii(name)
-                if folded != name:
+                folded = anyascii(text)
+                if folded != text:
                     texts.append(folded)
                     schemas.append(schema)
                     originals.append(name)
-            texts.append(name)
+            texts.append(text)
             schemas.append(schema)
             originals.append(name)
 
@@ -260,8 +261,15 @@ class ListNameMatcher:
         overlaps, in text order."""
         chosen: dict[tuple[int, int], tuple[str, str, _Entry]] = {}
         views = [doc]
-        if (split := self._split_full_stops(doc)) is not None:
-            views.append(split)  # the same text, "ARGO I." as "ARGO I" + "."
+        folded = fold_apostrophes(doc.text)
+        if folded != doc.text and self._tokenizer is not None:
+            # the same text with straight apostrophes: "Kata’ib" as the lists' "KATA'IB"
+            views.append(self._tokenizer(folded))
+        for view in list(views):
+            if (split := self._split_full_stops(view)) is not None:
+                views.append(split)  # the same text, "ARGO I." as "ARGO I" + "."
+        # Every view has the text of `doc` character for character (a folded apostrophe is
+        # one character too): offsets and surfaces are read from `doc`.
         for view in views:
             for _, start, end in self._matcher(view):
                 span = view[start:end]
@@ -271,7 +279,8 @@ class ListNameMatcher:
                 schema = self._accept(view, span, entry)
                 if schema is None:
                     continue
-                chosen.setdefault((span.start_char, span.end_char), (schema, span.text, entry))
+                surface = doc.text[span.start_char : span.end_char]
+                chosen.setdefault((span.start_char, span.end_char), (schema, surface, entry))
         kept: list[tuple[int, int]] = []
         for start, end in sorted(chosen, key=lambda se: (se[0] - se[1], se[0])):
             if all(end <= s or e <= start for s, e in kept):
@@ -355,6 +364,16 @@ class ListNameMatcher:
         if entry.context_only_vessel and not exact:
             return None
         return "Vessel" if upper or quoted or exact else None
+
+
+# Typographic apostrophes and the modifier letter the news writes for the lists' straight one
+# ("Kata’ib", "al-’Umari", "Shafiʼi"); each is one character, as "'" is.
+_APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʼ`´", "'"))
+
+
+def fold_apostrophes(text: str) -> str:
+    """`text` with every apostrophe-like mark written "'" (the same length)."""
+    return text.translate(_APOSTROPHES)
 
 
 _QUOTE_TOKENS = frozenset({'"', "'", "“", "”", "‘", "’", "«", "»", "''", "``"})

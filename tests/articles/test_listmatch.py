@@ -13,6 +13,7 @@ from assets.articles.listmatch import (
     ListNameMatcher,
     _tokenise,
     english_words,
+    fold_apostrophes,
     name_variants,
 )
 from assets.articles.model import Article
@@ -234,6 +235,26 @@ def test_a_person_is_found_as_the_news_writes_the_name(nlp: Language) -> None:
     assert match.names == ("Yuriy Alekseyevich SOLOVIEV",)  # the list's spelling, for the reader
     assert _found(nlp, matcher, "yury soloviev spoke") == []  # capitals, as for every name
     assert _found(nlp, matcher, "Soloviev spoke") == []  # a surname alone is NER's to find
+
+
+def test_typographic_apostrophes_match_the_lists_straight_ones(nlp: Language) -> None:
+    """The news writes "’" where the lists write "'", and the other way round; the surface and
+    offsets are the article's own."""
+    matcher = ListNameMatcher.from_pairs(
+        nlp, [("KATA'IB SAYYID AL-SHUHADA", "Organization"), ("Nabil AL-’UMARI", "Person")]
+    )
+    text = (
+        "Kata’ib Sayyid al-Shuhada and Nabil al-'Umari were named; Kata'ib Sayyid al-Shuhada too."
+    )
+    found = matcher(nlp(text))
+    assert [(m.text, m.schema) for m in found] == [
+        ("Kata’ib Sayyid al-Shuhada", "Organization"),
+        ("Nabil al-'Umari", "Person"),
+        ("Kata'ib Sayyid al-Shuhada", "Organization"),
+    ]
+    assert all(text[m.start : m.end] == m.text for m in found)
+    assert found[1].names == ("Nabil AL-’UMARI",)  # the list's own spelling, for the reader
+    assert fold_apostrophes("Shafi’i ‘x’") == "Shafi'i 'x'"
 
 
 def test_english_words_come_from_the_model(nlp: Language) -> None:
