@@ -158,12 +158,14 @@ class ListNameMatcher:
         skipped: Counter[str],
         tokenizer: Tokenizer | None = None,
         last_words: frozenset[str] = frozenset(),
+        given_names: frozenset[str] = frozenset(),
     ) -> None:
         self._matcher = matcher
         self._entries = entries
         self.skipped = skipped
         self._tokenizer = tokenizer  # to split "I." or "L.L.C." off their full stop
         self._last_words = last_words  # the last tokens of the names (lower case)
+        self.given_names = given_names  # `listed_given_names` of the names it was built from
 
     def __len__(self) -> int:
         """The number of distinct (lower-cased, tokenised) names matched."""
@@ -254,7 +256,8 @@ class ListNameMatcher:
         # attribute hashes (what it converts a Doc to): no Doc per name to build.
         matcher.add(_KEY, cast(list[Doc], patterns))
         tokenizer = cast(Tokenizer, nlp.tokenizer)
-        return cls(matcher, entries, skipped, tokenizer, frozenset(last_words))
+        given = listed_given_names(originals[i] for i, s in enumerate(schemas) if s == "Person")
+        return cls(matcher, entries, skipped, tokenizer, frozenset(last_words), given)
 
     def __call__(self, doc: Doc) -> list[ListMatch]:
         """The list names in `doc` that pass the match conditions, longest first among
@@ -444,6 +447,29 @@ def _cut_legal_forms(words: list[str]) -> list[str]:
             words = words[size:]
             break
     return _strip_quotes(words)
+
+
+# A word opens this many listed persons' names, at least, to count as a given name: one name
+# may be written oddly, two are a habit.
+MIN_GIVEN_NAME_USES = 2
+
+
+def listed_given_names(person_names: Iterable[str]) -> frozenset[str]:
+    """Lower-case words the lists write as given names: the title-case words before the family
+    name in capitals of a "Given Middle FAMILY" name ("Adham Husayn TABAJA" -> adham, husayn),
+    in at least `MIN_GIVEN_NAME_USES` names. Names without a word in capitals say nothing of
+    which word is the family name and are not read."""
+    uses: Counter[str] = Counter()
+    for name in person_names:
+        words = name.split()
+        if len(words) < 2 or not any(len(w) > 1 and w.isalpha() and w.isupper() for w in words):
+            continue
+        for word in words:
+            if word.isupper():
+                break
+            if word.isalpha() and word[:1].isupper() and word[1:].islower():
+                uses[word.lower()] += 1
+    return frozenset(word for word, count in uses.items() if count >= MIN_GIVEN_NAME_USES)
 
 
 def name_variants(words: list[str], schema: str) -> list[list[str]]:

@@ -216,7 +216,8 @@ def doc_mentions(
 ) -> list[Mention]:
     """The mentions of one processed article (``doc.text`` must be ``article.text``).
     `dictionary` holds lower-case English words (`english_words`): an organisation by NER
-    whose name is shaped like a person's, of words outside it, has an unknown type."""
+    whose name is shaped like a person's, of words outside it, has an unknown type, or is a
+    person when its first word is a given name of the lists (`matcher.given_names`)."""
     text = doc.text
     sentences = sentence_bounds(doc)
     starts = [start for start, _ in sentences]
@@ -261,7 +262,13 @@ def doc_mentions(
                     continue
                 schema: SchemaGuess = "Person" if part == "PERSON" else "Organization"
                 if part == "ORG" and _shaped_like_a_person(text[start:end], dictionary):
-                    schema = "Unknown"
+                    # NER's organisation is as likely a person; a listed given name first
+                    # ("Adham Tabaja", "Galina Ulyutina") makes it one
+                    first = _bare(text[start:end].split()[0])
+                    if matcher is not None and first in matcher.given_names:
+                        part, schema = "PERSON", "Person"
+                    else:
+                        schema = "Unknown"
                 candidates.append(_Draft(start, end, part, schema, "ner", 2))
         else:
             if ent.label_ in _PLACE_LABELS and (code := country_of(ent.text)):

@@ -11,7 +11,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from assets.articles.listmatch import ListNameMatcher
+from assets.articles.listmatch import ListNameMatcher, listed_given_names
 from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.articles.nlp import (
     DEFAULT_MODEL,
@@ -637,3 +637,31 @@ def test_an_organisation_shaped_like_a_person_has_an_unknown_type(nlp: Language)
     assert schemas["Maksim Yakubets"] == "Unknown"
     assert schemas["Evil Corp"] == "Organization"
     assert schemas["Agro Voice"] == "Organization"
+
+    # When the lists write its first word as a given name, it is a person; the list names are
+    # of other people (the mention is NER's, not the matcher's).
+    matcher = ListNameMatcher.from_pairs(
+        nlp,
+        [("Maksim Olegovich PETROV", "Person"), ("Maksim IVANOV", "Person")],
+    )
+    assert matcher.given_names == {"maksim"}  # "Olegovich" in one name only: no habit
+    found = extract_mentions(nlp, [_article(text)], matcher)
+    mention = _one(found, "Maksim Yakubets")
+    assert (mention.label, mention.schema_guess) == ("PERSON", "Person")
+    assert {m.text: m.schema_guess for m in found}["Agro Voice"] == "Organization"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        # title-case words before the family name in capitals, in two names at least
+        (["Adham Husayn TABAJA", "Adham KHALIL", "Husayn ALI"], {"adham", "husayn"}),
+        (["Adham Husayn TABAJA"], set()),
+        # no word in capitals: which is the family name is unknown
+        (["Adham Tabaja", "Adham Khalil"], set()),
+        # "FAMILY Given": nothing before the capitals
+        (["TABAJA Adham", "KHALIL Adham"], set()),
+    ],
+)
+def test_listed_given_names(names: list[str], expected: set[str]) -> None:
+    assert listed_given_names(names) == expected
