@@ -81,10 +81,28 @@ def with_related_jurisdictions(column: str) -> str:
 RELATED_SQL = with_related_jurisdictions("e.countries")
 
 
+# A name that ends in a bracketed part: an acronym, a branch, a code ("ISLAMIC REVOLUTIONARY
+# GUARD CORPS (IRGC)", "HANIFA MONEY EXCHANGE OFFICE (BRANCH LOCATED IN ALBU KAMAL...)",
+# "AL-HARAMAIN (ALBANIA BRANCH)"). The news writes the name without it.
+_BRACKETED_TAIL = r"^(.*[[:alpha:]].*?)\s*\([^()]*\)\s*$"
+# ...except a UN reference number: "SECOND ACADEMY OF NATURAL SCIENCES (KPe.018)", an alias of
+# the Academy of National Defense Science, points at another listed entity by its number.
+_REFERENCE_TAIL = r"\(\s*[A-Za-z]{2}[EeIi]\.[0-9]+\s*\)\s*$"
+
+
 def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
-    """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count."""
+    """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count.
+    A name ending in a bracketed part is also a record without it (`_BRACKETED_TAIL`), of
+    the same kind, unless the lists give that name already or the part is a UN reference."""
     base = con.sql(
         f"""
+        WITH names AS (
+            SELECT entity_id, source, name, kind FROM sources.names
+            UNION
+            SELECT entity_id, source, regexp_extract(name, $bracketed, 1) AS name, kind
+            FROM sources.names
+            WHERE regexp_matches(name, $bracketed) AND NOT regexp_matches(name, $reference)
+        )
         SELECT n.entity_id || '#' || row_number() OVER (
                    PARTITION BY n.entity_id ORDER BY n.kind, n.name) AS unique_id,
                n.entity_id, NULL::VARCHAR AS article_id, n.source, n.name,
@@ -100,10 +118,14 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
                    lambda i: i.kind || ':'
                              || upper(regexp_replace(i.value, '[^0-9A-Za-z]', '', 'g')))
                    AS identifiers
-        FROM sources.names n JOIN sources.entities e USING (entity_id)
+        FROM names n JOIN sources.entities e USING (entity_id)
         ORDER BY unique_id
         """,
-        params={"kinds": list(COMPARABLE_IDENTIFIERS)},
+        params={
+            "kinds": list(COMPARABLE_IDENTIFIERS),
+            "bracketed": _BRACKETED_TAIL,
+            "reference": _REFERENCE_TAIL,
+        },
     ).to_arrow_table()
     analysed = analyse_frame(base.column("name").to_pylist())
     combined = pa.Table.from_arrays(

@@ -113,6 +113,9 @@ LONGER_STARTS_WITH_A_SHARED_WORD = (
     f"THEN list_contains(tokens_l, {_first_word('r')}) "
     f"ELSE list_contains(tokens_r, {_first_word('l')}) END"
 )
+# The listed side of the pair is a person (the record, whichever side the mention is on; a pair
+# of two list names has one type).
+LISTED_PERSON = "(CASE WHEN source_l = 'mention' THEN schema_r ELSE schema_l END) = 'Person'"
 # A rare family name alone ("Putin", "Lukashenko"): a one-word name that is a distinctive word
 # (`assets.linkage.records.RareTokens`) of a listed person's name, not its first (a given name
 # alone, "Asma", "Maher", says far less).
@@ -167,6 +170,15 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="the same words but one spelled nearly",
             ),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
+            # Split by type: a person's name shortened by a middle name or two ("Nicolas
+            # Maduro") is far more often the listed person than an organisation's shortened
+            # by some words ("Workers' Party" of "Central Military Commission of the Workers'
+            # Party of Korea") is the listed organisation.
+            cll.CustomLevel(
+                f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
+                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND {LISTED_PERSON}",
+                label_for_charts="all words of the shorter name, a rare one among them (person)",
+            ),
             cll.CustomLevel(
                 f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
                 f"AND {LONGER_STARTS_WITH_A_SHARED_WORD}",

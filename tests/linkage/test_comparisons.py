@@ -328,33 +328,44 @@ FREQUENCIES = pa.table(
 
 
 @pytest.mark.parametrize(
-    ("mention_name", "list_name", "expected"),
+    ("mention_name", "list_name", "expected", "schema"),
     [
-        ("Putin", "Vladimir Vladimirovich PUTIN", "a rare family name alone"),
+        ("Putin", "Vladimir Vladimirovich PUTIN", "a rare family name alone", "Person"),
         # A given name alone is no family name; nor is a common word.
-        ("Vladimir", "Vladimir Vladimirovich PUTIN", "a one-word name inside the other"),
-        ("Ayman", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
+        ("Vladimir", "Vladimir Vladimirovich PUTIN", "a one-word name inside the other", "Person"),
+        ("Ayman", "Ayman AL-ZAWAHIRI", "a one-word name inside the other", "Person"),
         # The longer name opens with a word of the shorter: a dropped middle name.
         (
             "Ayman al-Zawahiri",
             "Ayman Muhammad Rabi AL-ZAWAHIRI",
-            "all words of the shorter name, a rare one among them",
+            "all words of the shorter name, a rare one among them (person)",
+            "Person",
         ),
         (
             "Ayman al-Zawahiri",
             "AL-ZAWAHIRI Ayman Muhammad",
-            "all words of the shorter name, a rare one among them",
+            "all words of the shorter name, a rare one among them (person)",
+            "Person",
         ),
         (
             "Hannibal Gaddafi",
             "Hannibal Muammar GADDAFI",
-            "all words of the shorter name, a rare one among them",
+            "all words of the shorter name, a rare one among them (person)",
+            "Person",
         ),
         # The son's name holds the father's: the word before it is missing.
-        ("Muammar Gaddafi", "Hannibal Muammar GADDAFI", "all words of the shorter name"),
+        ("Muammar Gaddafi", "Hannibal Muammar GADDAFI", "all words of the shorter name", "Person"),
+        # An organisation's shortened name has a level of its own: it names the listed
+        # organisation far less often than a person's does (a parent for its branch).
+        (
+            "Ayman Zawahiri Trading",
+            "AYMAN ZAWAHIRI TRADING HANNIBAL BRANCH",
+            "all words of the shorter name, a rare one among them",
+            "Organization",
+        ),
     ],
 )
-def test_partial_name_levels(mention_name: str, list_name: str, expected: str) -> None:
-    listed = record(list_name, frequencies=FREQUENCIES)
-    found = levels(mention(mention_name, "Person"), listed, FREQUENCIES)
+def test_partial_name_levels(mention_name: str, list_name: str, expected: str, schema: str) -> None:
+    listed = record(list_name, schema, frequencies=FREQUENCIES)
+    found = levels(mention(mention_name, schema), listed, FREQUENCIES)
     assert found["name"] == expected
