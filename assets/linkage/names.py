@@ -14,7 +14,7 @@ Every list name (`sources.names.name`) and every news mention goes through the *
    canonical spelling (`SPELLING_VARIANTS`: ``Muhammad``, ``Mohamed``, ``Mohammad`` ->
    ``mohammed``; ``Sergey``, ``Serguei`` -> ``sergei``), a few cheap suffix rules do the same for
    open families (``-ollah``/``-allah`` -> ``-ullah``, ``-skiy``/``-skii`` -> ``-sky``,
-   ``-yevich``/``-ievich`` -> ``-evich``, ``-ovych`` -> ``-ovich``), and ``Abd al-Rahman``,
+   ``-yevich``/``-ievich`` -> ``-evich``, ``-ovych``/``-ovitch`` -> ``-ovich``), and ``Abd al-Rahman``,
    ``Abdul Rahman``, ``Abdel-Rahman`` and ``Abdulrahman`` all become the one word
    ``abdulrahman``. `normalise` itself keeps the written spelling; every key below is made of
    the canonical words.
@@ -312,7 +312,7 @@ def _suffix_rule(word: str) -> str:
     """The spelling rules for open families of suffixes (every one a transliteration of one
     ending): Persian/Urdu "-ollah"/"-allah" -> "-ullah" ("nasrallah", "asadollah"); Russian
     "-skiy"/"-skii"/"-skij" and Ukrainian "-skyi"/"-skyy" -> "-sky"; Ukrainian "-ovych"/"-evych"
-    -> "-ovich"/"-evich"; the patronymic "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and
+    and French "-ovitch"/"-evitch" -> "-ovich"/"-evich"; the patronymic "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and
     "-evna"): "nikolayevich" is "nikolaevich", "yuryevich" and "yurievich" "yurevich"."""
     if len(word) >= 8 and word.endswith(("allah", "ollah", "ellah")):
         return word[:-5] + "ullah"
@@ -320,6 +320,8 @@ def _suffix_rule(word: str) -> str:
         return word[:-4] + "sky"
     if len(word) >= 7 and word.endswith(("ovych", "evych")):
         word = word[:-3] + "ich"
+    elif len(word) >= 8 and word.endswith(("ovitch", "evitch")):  # French: "Viktorovitch"
+        word = word[:-4] + "ich"
     if len(word) >= 8 and word.endswith(("evich", "evna")):
         stem, ending = (word[:-5], "evich") if word.endswith("evich") else (word[:-4], "evna")
         return stem.rstrip("iy") + ending
