@@ -72,12 +72,24 @@ JARO_WINKLER_NO_STRANGER = (
     f"({_no_stranger('tokens_l', 'tokens_r')} OR {_no_stranger('tokens_r', 'tokens_l')}) "
     "ELSE false END"
 )
-# The same number of words (two or more), all but one shared, and that one nearly spelled.
+
+
+def _glued_article(word: str, other: str) -> str:
+    """SQL: `other` is `word` with the Arabic article glued to it ("alskeni" for "al-Skeni",
+    whose "al" is a particle the words leave out)."""
+    return f"({other} = ('al' || {word}) OR {other} = ('el' || {word}))"
+
+
+_ONE_LEFT = _others("tokens_l", "tokens_r") + "[1]"
+_ONE_RIGHT = _others("tokens_r", "tokens_l") + "[1]"
+# The same number of words (two or more), all but one shared, and that one nearly spelled, or
+# written with the article glued on one side only.
 ONE_WORD_SPELLED_DIFFERENTLY = (
     "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 THEN "
     "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
-    f"levenshtein({_others('tokens_l', 'tokens_r')}[1], {_others('tokens_r', 'tokens_l')}[1]) "
-    f"<= {_allowed_edits(_others('tokens_l', 'tokens_r') + '[1]')} ELSE false END ELSE false END"
+    f"levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= {_allowed_edits(_ONE_LEFT)} "
+    f"OR {_glued_article(_ONE_LEFT, _ONE_RIGHT)} OR {_glued_article(_ONE_RIGHT, _ONE_LEFT)} "
+    "ELSE false END ELSE false END"
 )
 # All words of the shorter name (two or more) in the longer one: a dropped middle name.
 ALL_WORDS_OF_THE_SHORTER = (
