@@ -207,8 +207,8 @@ SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {
 """Canonical spelling -> its other spellings, in normalised words (see the comment above)."""
 
 
-# East Slavic patronymics (Yefimovich, Olegovna, Petrovych, Ivanivna, in French Viktorovitch) and the Turkic patronymic
-# words (oglu, kyzy, uly): lists carry them, news usually drops them.
+# East Slavic patronymics (Yefimovich, Olegovna, Petrovych, Ivanivna; in French, Viktorovitch)
+# and the Turkic patronymic words (oglu, kyzy, uly): lists carry them, news usually drops them.
 _PATRONYMIC = re.compile(r"^[a-z]{2,}(ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna)$")
 _PATRONYMIC_WORDS = frozenset({"oglu", "ogly", "ogli", "kyzy", "kizi", "qizi", "uly", "uulu"})
 

@@ -46,6 +46,19 @@ MIN_WORD = 1e-7
 MIN_NAME = 1e-6
 
 
+# A word of this many letters or fewer is one of few strings: an acronym ("VSK", "ISIS") is
+# as common as the strings of its length are few.
+SHORT_WORD_LETTERS = 4
+
+
+def short_word_share(word: str) -> float:
+    """The share of a word of at most `SHORT_WORD_LETTERS` letters among the strings of its
+    length (26 ** -letters: "vsk" one in 17,576); 0 for longer words and words with digits."""
+    if len(word) > SHORT_WORD_LETTERS or not word.isalpha():
+        return 0.0
+    return float(26 ** -len(word))
+
+
 # Romanised Chinese (pinyin, and the Wade-Giles and Cantonese spellings Hong Kong and Taiwan
 # write names in) and Korean syllables: given names there are made of them, so each is shared by
 # millions of people.
@@ -97,19 +110,22 @@ class NameFrequency:
     @staticmethod
     def _floor(word: str) -> float:
         """The least share a word has whatever the lists say: a common given or family name,
-        a syllable of a small syllabary, or `MIN_WORD`."""
+        a syllable of a small syllabary, a short word (`short_word_share`), or `MIN_WORD`."""
         if word in COMMON_NAMES:
             return COMMON_NAME_SHARE
-        return SYLLABLE_SHARE if word in SYLLABLES else MIN_WORD
+        if word in SYLLABLES:
+            return SYLLABLE_SHARE
+        return max(MIN_WORD, short_word_share(word))
 
     def name(self, words: Sequence[str], listed_share: float = 0.0) -> float:
         """How common a name made of `words` (its core words, in name order) is, given the
-        share of list names that are exactly this name (`listed_share`).
+        share of list names that are exactly this name (`listed_share`: the other listed
+        entities called so).
 
         A name of several words: the product of its words' frequencies, a patronymic after a
-        given name left out. A one-word name: its own listed share, not its word's (every
+        given name left out. A one-word name: its listed share, not its word's (every
         "HAMAS ..." alias carries the word "hamas", but only Hamas is called "Hamas"), unless
-        the word is a common name or a syllable. Never below `MIN_NAME`."""
+        the word is a common name, a syllable or short. Never below `MIN_NAME`."""
         kept = without_patronymic(words)
         if len(kept) == 1:
             return max(MIN_NAME, min(1.0, max(listed_share, self._floor(kept[0]))))

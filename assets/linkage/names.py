@@ -14,8 +14,8 @@ Every list name (`sources.names.name`) and every news mention goes through the *
    canonical spelling (`SPELLING_VARIANTS`: ``Muhammad``, ``Mohamed``, ``Mohammad`` ->
    ``mohammed``; ``Sergey``, ``Serguei`` -> ``sergei``), a few cheap suffix rules do the same for
    open families (``-ollah``/``-allah`` -> ``-ullah``, ``-skiy``/``-skii`` -> ``-sky``,
-   ``-yevich``/``-ievich`` -> ``-evich``, ``-ovych``/``-ovitch`` -> ``-ovich``), and ``Abd al-Rahman``,
-   ``Abdul Rahman``, ``Abdel-Rahman`` and ``Abdulrahman`` all become the one word
+   ``-yevich``/``-ievich`` -> ``-evich``, ``-ovych``/``-ovitch`` -> ``-ovich``), and
+   ``Abd al-Rahman``, ``Abdul Rahman``, ``Abdel-Rahman`` and ``Abdulrahman`` all become the one word
    ``abdulrahman``. `normalise` itself keeps the written spelling; every key below is made of
    the canonical words.
 4. `without_titles`: titles that open a person's name (``Sheikh``, ``Mullah``, ``Ayatollah``,
@@ -312,8 +312,9 @@ def _suffix_rule(word: str) -> str:
     """The spelling rules for open families of suffixes (every one a transliteration of one
     ending): Persian/Urdu "-ollah"/"-allah" -> "-ullah" ("nasrallah", "asadollah"); Russian
     "-skiy"/"-skii"/"-skij" and Ukrainian "-skyi"/"-skyy" -> "-sky"; Ukrainian "-ovych"/"-evych"
-    and French "-ovitch"/"-evitch" -> "-ovich"/"-evich"; the patronymic "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and
-    "-evna"): "nikolayevich" is "nikolaevich", "yuryevich" and "yurievich" "yurevich"."""
+    and French "-ovitch"/"-evitch" -> "-ovich"/"-evich"; the patronymic
+    "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and "-evna"): "nikolayevich" is "nikolaevich",
+    "yuryevich" and "yurievich" "yurevich"."""
     if len(word) >= 8 and word.endswith(("allah", "ollah", "ellah")):
         return word[:-5] + "ullah"
     if len(word) >= 7 and word.endswith(("skiy", "skii", "skij", "skyi", "skyy")):

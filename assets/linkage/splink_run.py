@@ -389,7 +389,10 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
     Estimated from the name's words (`assets.linkage.frequency.NameFrequency`), and never below
     the share of the other listed entities carrying the name. One entity listed by OFAC, the UN,
     the UK and the EU repeats its names on every list; that is not commonness, so the listed
-    entities counted are those of the one list that has the name on the most distinct ones."""
+    entities counted are those of the one list that has the name on the most distinct ones.
+    For a one-word name only organisations, vessels and aircraft count: a person's one-word
+    name ("Hizbullah", an alias of a Taliban commander) is another comparison level, so it is
+    no namesake of the organisation "Hizballah"."""
     con = duckdb.connect(":memory:")
     try:
         con.register("records", list_records)
@@ -402,7 +405,10 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
             """
             SELECT core, max(entities)
             FROM (
-                SELECT core, source, count(DISTINCT entity_id) AS entities
+                SELECT core, source,
+                       count(DISTINCT entity_id) FILTER (
+                           WHERE contains(core, ' ') OR schema IS DISTINCT FROM 'Person'
+                       ) AS entities
                 FROM records WHERE core IS NOT NULL GROUP BY core, source
             )
             GROUP BY core ORDER BY core
@@ -416,7 +422,7 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
             "core": pa.array([core for core, _ in cores], pa.string()),
             "tf_core": pa.array(
                 [
-                    max(frequency.name(core_tokens(core), n / total), (n - 1) / total)
+                    max(frequency.name(core_tokens(core), (n - 1) / total), (n - 1) / total)
                     for core, n in cores
                 ],
                 pa.float64(),

@@ -38,7 +38,8 @@ def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
     attach_rare_tokens(con, "linkage.list_records_next", "linkage.token_frequencies_next")
     names = term_frequencies(
         con.sql(
-            "SELECT unique_id, entity_id, source, core, tokens FROM linkage.list_records_next"
+            "SELECT unique_id, entity_id, source, schema, core, tokens "
+            "FROM linkage.list_records_next"
         ).to_arrow_table()
     )
     con.register("name_frequencies_arrow", names)

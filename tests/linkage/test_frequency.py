@@ -14,6 +14,7 @@ from assets.linkage.frequency import (
     MIN_WORD,
     SYLLABLE_SHARE,
     NameFrequency,
+    short_word_share,
 )
 from assets.linkage.names import analyse
 from assets.linkage.splink_run import term_frequencies
@@ -61,18 +62,51 @@ def test_a_one_word_name_is_as_common_as_the_names_that_are_exactly_it() -> None
     assert words.name(["mohammed"], listed_share=1e-5) == COMMON_NAME_SHARE
 
 
-def records(names: list[tuple[str, str, str]]) -> pa.Table:
-    """(entity_id, source, name) as the columns `term_frequencies` reads."""
+def records(names: list[tuple[str, str, str]], schemas: list[str] | None = None) -> pa.Table:
+    """(entity_id, source, name) as the columns `term_frequencies` reads; people unless
+    `schemas` says otherwise."""
     analysed = [analyse(name) for _, _, name in names]
     return pa.table(
         {
             "unique_id": [f"{e}#{i}" for i, (e, _, _) in enumerate(names)],
             "entity_id": [e for e, _, _ in names],
             "source": [s for _, s, _ in names],
+            "schema": schemas or ["Person"] * len(names),
             "core": [a.core for a in analysed],
             "tokens": [list(a.tokens) for a in analysed],
         }
     )
+
+
+def test_a_one_word_organisation_name_counts_only_other_organisations_so_called() -> None:
+    table = records(
+        [
+            ("a:1", "a", "HIZBALLAH"),
+            ("a:2", "a", "Hizbullah"),  # a person's alias: another comparison level
+            ("a:3", "a", "OTKRITIE"),
+            ("a:4", "a", "OTKRITIE LTD"),  # two organisations called so (the form is cut)
+            ("a:5", "a", "VSK"),
+            ("a:6", "a", "Some Other Name"),
+        ],
+        ["Organization", "Person", "Organization", "Organization", "Organization", "Person"],
+    )
+    found = term_frequencies(table)
+    tf = dict(
+        zip(found.column("core").to_pylist(), found.column("tf_core").to_pylist(), strict=True)
+    )
+    assert tf["hezbollah"] == MIN_NAME  # the entity itself is no namesake of itself
+    assert tf["otkritie"] == pytest.approx(1 / table.num_rows)  # one other is
+    assert tf["vsk"] == pytest.approx(26**-3)  # three letters: one of 17,576 strings
+
+
+def test_a_short_word_is_as_common_as_strings_of_its_length() -> None:
+    assert short_word_share("vsk") == pytest.approx(1 / 17_576)
+    assert short_word_share("isis") == pytest.approx(1 / 456_976)
+    assert short_word_share("hamas") == 0.0
+    assert short_word_share("a1") == 0.0
+    words = frequency({})
+    assert words.word("vsk") == pytest.approx(1 / 17_576)
+    assert words.word("jong") == SYLLABLE_SHARE  # the larger floor wins
 
 
 def test_listed_namesakes_set_the_floor_and_other_lists_do_not_count() -> None:
