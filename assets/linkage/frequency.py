@@ -83,6 +83,19 @@ SYLLABLES: frozenset[str] = frozenset(
 ) | frozenset(_SYLLABLE_TEXT.split())
 
 
+def glued_syllables(word: str, most: int = 3) -> int:
+    """The fewest `SYLLABLES` that `word` is written with, glued ("xinghua": xing + hua, 2);
+    0 when it is no such word or needs more than `most`."""
+    if not word:
+        return 0
+    best = [0] + [most + 1] * len(word)  # best[i]: fewest syllables spelling word[:i]
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):  # a syllable has six letters at most
+            if best[start] < most and word[start:end] in SYLLABLES:
+                best[end] = min(best[end], best[start] + 1)
+    return best[-1] if best[-1] <= most else 0
+
+
 class NameFrequency:
     """Word and name frequencies among people and organisations, from the lists' token counts
     (token, names: how many list names carry it) over `list_names` list names, and the floors
@@ -115,6 +128,8 @@ class NameFrequency:
             return COMMON_NAME_SHARE
         if word in SYLLABLES:
             return SYLLABLE_SHARE
+        if glued_syllables(word) == 2:  # "xinghua", "huawei": two syllables written as one
+            return SYLLABLE_SHARE**2
         return max(MIN_WORD, short_word_share(word))
 
     def name(self, words: Sequence[str], listed_share: float = 0.0) -> float:

@@ -14,6 +14,7 @@ from assets.linkage.frequency import (
     MIN_WORD,
     SYLLABLE_SHARE,
     NameFrequency,
+    glued_syllables,
     short_word_share,
 )
 from assets.linkage.names import analyse
@@ -132,3 +133,19 @@ def test_listed_namesakes_set_the_floor_and_other_lists_do_not_count() -> None:
             table.num_rows,
         ).name(["tural", "bekzat", "omarov"]),
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "count"),
+    [("xinghua", 2), ("huawei", 2), ("jong", 1), ("taliban", 3), ("hezbollah", 0), ("", 0)],
+)
+def test_glued_syllables(word: str, count: int) -> None:
+    assert glued_syllables(word) == count
+
+
+def test_two_glued_syllables_are_as_common_as_two_syllables() -> None:
+    # "Xinghua" names a city and thousands of Chinese companies: one word, two syllables.
+    words = frequency({})
+    assert words.word("xinghua") == pytest.approx(SYLLABLE_SHARE**2)
+    assert words.name(["xinghua"]) == pytest.approx(SYLLABLE_SHARE**2)
+    assert words.word("hezbollah") == MIN_WORD
