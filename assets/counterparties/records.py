@@ -151,8 +151,9 @@ def records_from_rows(
             raise ValueError(f"{source}: column {key!r} appears twice")
         lowered.setdefault(key, column)
     if "name" not in lowered:
+        # The header's words are not repeated: the file may be anything the user pointed at.
         raise ValueError(
-            f"{source}: no 'name' column (columns: {', '.join(columns) or 'none'}); "
+            f"{source}: no 'name' column among its {len(columns)} columns; "
             "every counterparty file needs one"
         )
     known = {key: lowered[key] for key in KNOWN_COLUMNS if key in lowered}

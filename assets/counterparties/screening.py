@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import duckdb
 
@@ -320,29 +320,22 @@ def csv_cell(value: Any) -> str:
 
 
 def write_hits(
-    lines: Iterable[Mapping[str, Any]], columns: Sequence[str], out: Path, fmt: str
+    lines: Iterable[Mapping[str, Any]], columns: Sequence[str], handle: TextIO, fmt: str
 ) -> int:
-    """Write the hit lines atomically (a partial file is never left under `out`); returns the
-    number written."""
+    """Write the hit lines to `handle` (`assets.common.outfile.output_handle`: a file replaced
+    atomically, or stdout); returns the number written."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"output format must be jsonl or csv, not {fmt!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            if fmt == "csv":
-                writer = csv.writer(handle)
-                writer.writerow(columns)
-                for line in lines:
-                    writer.writerow([csv_cell(line.get(c)) for c in columns])
-                    count += 1
-            else:
-                for line in lines:
-                    ordered = {c: line.get(c) for c in columns}
-                    handle.write(json.dumps(ordered, ensure_ascii=False, default=str) + "\n")
-                    count += 1
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if fmt == "csv":
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for line in lines:
+            writer.writerow([csv_cell(line.get(c)) for c in columns])
+            count += 1
+    else:
+        for line in lines:
+            ordered = {c: line.get(c) for c in columns}
+            handle.write(json.dumps(ordered, ensure_ascii=False, default=str) + "\n")
+            count += 1
     return count

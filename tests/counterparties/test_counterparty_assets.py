@@ -142,7 +142,7 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
             (
                 "broken.csv",
                 "rejected",
-                "broken.csv: no 'name' column (columns: id, country); "
+                "broken.csv: no 'name' column among its 2 columns; "
                 "every counterparty file needs one",
             )
         ]

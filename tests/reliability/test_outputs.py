@@ -1,0 +1,183 @@
+"""Hostile paths on the command line: an `--out` that names a device, a pipe, a folder, a link or
+the input itself; an input that is a link to a secret; an empty reviewer name. Each is refused
+with a message that names the path and never quotes a file's content, and nothing on disk or
+in the warehouse changes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipelines import cli
+from tests.conftest import bundled_warehouse
+from tests.reliability.harness import UN, Ledger, census, query, records_lost
+
+SECRET = "root:$6$SECRETHASH:19000:0:99999:7:::"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bundled_warehouse(tmp_path_factory.mktemp("outputs"), [UN])
+
+
+def _counterparties(folder: Path) -> Path:
+    source = folder / "counterparties.csv"
+    source.write_text("record_id,name\nc1,Ayman al-Zawahiri\nc2,Jane Placeholder\n")
+    return source
+
+
+def _screen_file(warehouse: Path, *args: str) -> int:
+    return cli.main(["--warehouse", str(warehouse), "screen-file", *args])
+
+
+def test_out_never_replaces_a_device_pipe_folder_link_or_the_input(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _counterparties(tmp_path)
+    kept = tmp_path / "kept.txt"
+    kept.write_text("an analyst's notes\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(kept)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    refused = {
+        "the input file": str(source),
+        "a symbolic link": str(link),
+        "a named pipe": str(pipe),
+        "a directory": str(folder),
+        "a device": os.devnull,
+        "an existing file, no --force": str(kept),
+    }
+    said = {}
+    for case, out in refused.items():
+        assert _screen_file(warehouse, str(source), "--out", out) == 2, case
+        said[case] = capsys.readouterr().err.strip()
+        assert out in said[case] and "Traceback" not in said[case]
+    # nothing was replaced or written through
+    assert source.read_text().startswith("record_id,name\n")
+    assert kept.read_text() == "an analyst's notes\n" and link.is_symlink()
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and folder.is_dir() and not any(folder.iterdir())
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+    assert not list(tmp_path.glob("*.partial"))
+    # what is allowed: a new file, an existing one with --force, stdout
+    assert _screen_file(warehouse, str(source), "--out", str(kept), "--force") == 0
+    assert '"record_id": "c1"' in kept.read_text()
+    capsys.readouterr()
+    assert _screen_file(warehouse, str(source), "--out", "-") == 0
+    streamed = capsys.readouterr()
+    assert '"record_id": "c1"' in streamed.out and "-> stdout" in streamed.err
+    ledger.record(
+        "out-refuses-what-it-must-not-replace",
+        "files",
+        "`screen-file --out` naming the input, a symlink, a FIFO, a directory, /dev/null, an "
+        "existing file without --force",
+        "; ".join(f"{case}: {message}" for case, message in said.items())
+        + "; each left as it was, --force replaces a regular file atomically, - writes stdout",
+        0,
+    )
+
+
+def test_screen_articles_out_never_lands_in_its_input_folder(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    article = docs / "a.txt"
+    article.write_text("Ayman al-Zawahiri was named.\n")
+    base = ["--warehouse", str(warehouse), "screen-articles", str(docs)]
+    code = cli.main([*base, "--out", str(article), "--force"])
+    message = capsys.readouterr().err.strip()
+    assert code == 2 and "inside the input folder" in message
+    assert article.read_text() == "Ayman al-Zawahiri was named.\n"
+    ledger.record(
+        "out-inside-the-input-folder",
+        "files",
+        "`screen-articles FOLDER --out FOLDER/a.txt --force` (a document it reads)",
+        message,
+        0,
+    )
+
+
+def test_an_input_link_is_refused_and_no_message_quotes_a_file(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text(SECRET + "\n")
+    link = tmp_path / "counterparties.csv"
+    link.symlink_to(secret)
+    out = tmp_path / "hits.jsonl"
+    assert _screen_file(warehouse, str(link), "--out", str(out)) == 2
+    refused = capsys.readouterr().err.strip()
+    # the same bytes as a regular file: read, and its header is no counterparty header
+    copy = tmp_path / "copy.csv"
+    copy.write_text(SECRET + "\n")
+    assert _screen_file(warehouse, str(copy), "--out", str(out)) == 2
+    unreadable = capsys.readouterr().err.strip()
+    for message in (refused, unreadable):
+        assert "SECRETHASH" not in message and "99999" not in message
+    assert "symbolic link" in refused and "no 'name' column" in unreadable
+    assert not out.exists()
+    ledger.record(
+        "input-link-and-quoted-content",
+        "security",
+        "`screen-file` on a symlink to a file like /etc/shadow, then on a copy of it",
+        f"link: {refused}; copy: {unreadable}; no message quotes the file",
+        None,
+    )
+
+
+@pytest.mark.parametrize("reviewer", ["", "   "])
+def test_an_empty_reviewer_is_refused(
+    warehouse: Path,
+    tmp_path: Path,
+    ledger: Ledger,
+    capsys: pytest.CaptureFixture[str],
+    reviewer: str,
+) -> None:
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    before = census(copy)
+    base = ["--warehouse", str(copy), "review", "m_1", "un_sc:QDi.001", "--decision", "match"]
+    assert cli.main([*base, "--reviewer", reviewer]) == 2
+    message = capsys.readouterr().err.strip()
+    assert "--reviewer is empty" in message
+    after = census(copy)
+    assert (
+        not query(
+            copy,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'review_decisions'",
+        )[0][0]
+        or not query(copy, "SELECT count(*) FROM outputs.review_decisions")[0][0]
+    )
+    ledger.record(
+        f"empty-reviewer-{len(reviewer)}",
+        "security",
+        f"`sanctions review --reviewer {reviewer!r}`",
+        f"{message}; no decision recorded",
+        records_lost(before, after),
+    )
+
+
+def test_a_pipe_as_input_is_refused_not_read_forever(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipe = tmp_path / "articles.jsonl"
+    os.mkfifo(pipe)  # nobody writes to it: a read would block forever
+    out = str(tmp_path / "hits.jsonl")
+    said = []
+    for command in ("screen-articles", "screen-file"):
+        code = cli.main(["--warehouse", str(warehouse), command, str(pipe), "--out", out])
+        said.append(capsys.readouterr().err.strip())
+        assert code == 2 and "named pipe" in said[-1]
+    ledger.record(
+        "input-fifo",
+        "files",
+        "`screen-articles` and `screen-file` on a FIFO nobody writes to",
+        "; ".join(said),
+        None,
+    )
