@@ -43,7 +43,8 @@ variant passes the same filters.
   "of", "al", "bin", also glued as in "al-Asiri", and the parts after a hyphen, "Jong-chol",
   excepted): "Mahan Air" and "MAHAN AIR" match, "mahan air" does not;
 - names made only of dictionary words with at most two content words ("DAY COMPANY",
-  "OCEAN STAR") match only when written in capitals or in quotes;
+  "OCEAN STAR") match only when written in capitals or in quotes, or, for an organisation,
+  where NER sees a name too ("Islamic State", "Revolutionary Guards");
 - vessel names match only with a vessel word ("vessel", "tanker", "ship", "IMO", ...) within
   four words before or two after, or written in capitals, or in quotes; one-word common vessel
   names only with a vessel word;
@@ -263,6 +264,7 @@ class ListNameMatcher:
         """The list names in `doc` that pass the match conditions, longest first among
         overlaps, in text order."""
         chosen: dict[tuple[int, int], tuple[str, str, _Entry]] = {}
+        named = [(ent.start_char, ent.end_char) for ent in doc.ents]
         views = [doc]
         folded = fold_apostrophes(doc.text)
         if folded != doc.text and self._tokenizer is not None:
@@ -279,7 +281,7 @@ class ListNameMatcher:
                 entry = self._entries.get(tuple(token.lower for token in span))
                 if entry is None:
                     continue
-                schema = self._accept(view, span, entry)
+                schema = self._accept(view, span, entry, named)
                 if schema is None:
                     continue
                 surface = doc.text[span.start_char : span.end_char]
@@ -339,7 +341,12 @@ class ListNameMatcher:
             spaces.extend([False] * len(pieces) + [bool(token.whitespace_)])
         return Doc(doc.vocab, words=words, spaces=spaces)
 
-    def _accept(self, doc: Doc, span: Span, entry: _Entry) -> str | None:
+    def _accept(
+        self, doc: Doc, span: Span, entry: _Entry, named: Sequence[tuple[int, int]] = ()
+    ) -> str | None:
+        """The schema `span` is matched as, or None. `named`: the character spans NER took for
+        entities of any kind; an organisation name of dictionary words written in title case
+        ("Islamic State", "Revolutionary Guards") is a match when NER sees a name there too."""
         words = [token.text for token in span]
         exact = tuple(words) in entry.spellings
         vessel_context = "Vessel" in entry.schemas and _vessel_context(doc, span)
@@ -360,7 +367,11 @@ class ListNameMatcher:
         if vessel_context:
             return "Vessel"
         if entry.dictionary_only and not (upper or quoted or exact):
-            return None
+            ner_agrees = "Organization" in entry.schemas and any(
+                start < span.end_char and span.start_char < end for start, end in named
+            )
+            if not ner_agrees:
+                return None
         for schema in ("Person", "Organization", "Aircraft"):
             if schema in entry.schemas:
                 return schema

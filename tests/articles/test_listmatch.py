@@ -84,8 +84,9 @@ def test_build_filters(matcher: ListNameMatcher) -> None:
         # all-capital and title-case company names, never lower case
         ("Flights by MAHAN AIR were grounded.", [("MAHAN AIR", "Organization")]),
         ("Payments via Promsvyazbank stopped.", [("Promsvyazbank", "Organization")]),
-        # "mahan" and "air" are both in WordNet: such names need capitals
-        ("Flights by Mahan Air were grounded.", []),
+        # "mahan" and "air" are both in WordNet: such names need capitals, or NER to see a
+        # name there too (it does here)
+        ("Flights by Mahan Air were grounded.", [("Mahan Air", "Organization")]),
         ("the mahan air flights", []),
         # the longest of overlapping names wins
         ("Flights by MAHAN AIR CO. were grounded.", [("MAHAN AIR CO.", "Organization")]),
@@ -255,6 +256,20 @@ def test_typographic_apostrophes_match_the_lists_straight_ones(nlp: Language) ->
     assert all(text[m.start : m.end] == m.text for m in found)
     assert found[1].names == ("Nabil AL-’UMARI",)  # the list's own spelling, for the reader
     assert fold_apostrophes("Shafi’i ‘x’") == "Shafi'i 'x'"
+
+
+def test_a_dictionary_word_organisation_in_title_case_needs_ner_to_agree(nlp: Language) -> None:
+    """ "Islamic State" and "Day Company" are both made of English words; NER sees a name in the
+    first sentence (it calls "State" an organisation) and none in the second."""
+    matcher = ListNameMatcher.from_pairs(
+        nlp, [("ISLAMIC STATE", "Organization"), ("DAY COMPANY", "Organization")]
+    )
+    doc = nlp("Fighters of the Islamic State group attacked the town.")
+    assert any(ent.text in "Islamic State" for ent in doc.ents)  # the model's reading
+    assert [m.text for m in matcher(doc)] == ["Islamic State"]
+    doc = nlp("The Day Company picnic was fun.")
+    assert not doc.ents and matcher(doc) == []
+    assert [m.text for m in matcher(nlp("He joined DAY COMPANY in May."))] == ["DAY COMPANY"]
 
 
 def test_english_words_come_from_the_model(nlp: Language) -> None:
