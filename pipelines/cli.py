@@ -17,19 +17,22 @@ sanctions train [--labelled FILE ...] [--facts FILE]
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
 from assets.common.tables import WarehouseBusy, connect_waiting, first_row
+from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
 DEFAULT_MODEL_DIR = "data/models"
@@ -76,7 +79,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 def print_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], as_json: bool) -> None:
     if as_json:
         for row in rows:
-            print(json.dumps(dict(zip(columns, row, strict=True)), default=str))
+            print(json_line(dict(zip(columns, row, strict=True))))
     else:
         print(format_table(columns, rows))
 
@@ -273,6 +276,10 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         cards[str(path)] = card.as_dict()
         if not args.json:
             print(format_scorecard(card, str(path)))
+        wanted = (args.min_precision, args.min_recall, args.min_candidate_recall, args.max_ece)
+        if card.gold_pairs == 0 and any(floor is not None for floor in wanted):
+            failures.append(f"nothing measured: {path} has no labelled (article, entity) pair")
+            continue
         floors = (
             ("precision at the match band", card.match["precision"], args.min_precision),
             ("recall at the match band", card.match["recall"], args.min_recall),
@@ -429,6 +436,47 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
     return 0
 
 
+def _probability(text: str) -> float:
+    """A probability given on the command line: a finite number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability from 0 to 1")
+    return value
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An integer from `low` to `high`, for argparse."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and 0.0 <= value <= 86_400):
+        raise argparse.ArgumentTypeError(f"{text!r} is not from 0 to 86400 seconds")
+    return value
+
+
+# A year of birth to screen: the earliest plausible one up to this year (the record reader's
+# rule for `screen-file`).
+_BIRTH_YEAR = _bounded_int(FIRST_PLAUSIBLE_BIRTH_YEAR, dt.date.today().year)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanctions", description="Sanctions screening for news.")
     parser.add_argument(
@@ -440,17 +488,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lock-wait",
-        type=float,
+        type=_seconds,
         help="seconds to wait while a run holds the warehouse (default: 5 to read, 60 to write)",
     )
     parser.add_argument(
         "--match-threshold",
-        type=float,
+        type=_probability,
         help="probability of the match band (default: 0.6; screen-file: 0.03)",
     )
     parser.add_argument(
         "--review-threshold",
-        type=float,
+        type=_probability,
         help="probability of the review band (default: 0.35; screen-file: 0.02)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -461,10 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("name")
     screen.add_argument("--type", choices=["person", "org", "vessel", "any"], default="any")
     screen.add_argument("--country", help="ISO 3166 alpha-2 code or country name")
-    screen.add_argument("--birth-year", type=int)
-    screen.add_argument("--top", type=int, default=10)
+    screen.add_argument("--birth-year", type=_BIRTH_YEAR)
+    screen.add_argument("--top", type=_bounded_int(1, 10_000), default=10)
     screen.add_argument(
-        "--min-probability", type=float, default=0.01, help="lowest candidate shown"
+        "--min-probability", type=_probability, default=0.01, help="lowest candidate shown"
     )
     screen.add_argument("--json", action="store_true")
     articles = sub.add_parser("screen-articles", help="screen documents without storing them")
@@ -488,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     screen_file.add_argument(
         "--birth-year-tolerance",
-        type=int,
+        type=_bounded_int(0, 100),
         default=1,
         help="years a record's year of birth may differ from a listed one and still agree",
     )
@@ -515,10 +563,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--json", action="store_true")
     for floor in ("precision", "recall", "candidate-recall"):
         evaluation.add_argument(
-            f"--min-{floor}", type=float, help=f"exit 1 when {floor.replace('-', ' ')} is lower"
+            f"--min-{floor}",
+            type=_probability,
+            help=f"exit 1 when {floor.replace('-', ' ')} is lower",
         )
     evaluation.add_argument(
-        "--max-ece", type=float, help="exit 1 when the expected calibration error is higher"
+        "--max-ece",
+        type=_probability,
+        help="exit 1 when the expected calibration error is higher",
     )
     training = sub.add_parser(
         "train", help="retrain the mention and cross-list models into the model folder"
@@ -540,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_bands(args: argparse.Namespace) -> None:
-    """Unset thresholds: record screening's bands for screen-file, news screening's else."""
+    """Unset thresholds: record screening's bands for screen-file, news screening's else.
+    Raises ValueError when the match band would start below the review band."""
     from assets.counterparties.screening import RECORD_BANDS
     from assets.linkage.scoring import Bands
 
@@ -549,14 +602,31 @@ def _default_bands(args: argparse.Namespace) -> None:
         args.match_threshold = defaults.match
     if args.review_threshold is None:
         args.review_threshold = defaults.review
+    if args.match_threshold < args.review_threshold:
+        raise ValueError(
+            f"--match-threshold {args.match_threshold} is below --review-threshold "
+            f"{args.review_threshold}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command's exit code: 0 done, 1 a floor missed or a query failed, 2 bad input."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`sanctions query ... | head -2`): stop quietly, as Unix tools
+        # do, and keep Python from reporting the pipe again when it flushes stdout on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    _default_bands(args)
     path = args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
     args.model_dir = args.model_dir or os.environ.get("SANCTIONS_MODEL_DIR") or DEFAULT_MODEL_DIR
     try:
+        _default_bands(args)
         if args.command == "run":
             return cmd_run(path)
         if args.command == "review":

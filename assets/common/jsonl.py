@@ -1,18 +1,29 @@
-"""Reading JSON lines files: one JSON object per non-blank line."""
+"""JSON lines files: reading one JSON object per non-blank line, and writing strict JSON."""
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 
 def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line number, object) for every non-blank line of `path`; a line that is not
-    valid JSON, or not a JSON object, raises ValueError naming the file and the line."""
-    with path.open(encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
+    text in `encoding`, valid JSON, or a JSON object raises ValueError naming the file and the
+    line."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"{path}: line {number}: not {encoding} text ({exc.reason} at byte "
+                    f"{exc.start} of the line)"
+                ) from None
             if not line.strip():
                 continue
             try:
@@ -22,3 +33,25 @@ def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dic
             if not isinstance(obj, dict):
                 raise ValueError(f"{path}: line {number}: expected a JSON object")
             yield number, obj
+
+
+def json_safe(value: Any) -> Any:
+    """`value` as strict JSON can hold it: a NaN or an infinity becomes null (strict parsers
+    reject ``NaN``), a decimal a number, bytes their base64 text, containers element by
+    element; anything else that is no JSON type its ``str``."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def json_line(obj: Any) -> str:
+    """`obj` as one line of strict JSON (`json_safe`), without the trailing newline."""
+    return json.dumps(json_safe(obj), ensure_ascii=False, allow_nan=False)

@@ -147,9 +147,9 @@ def records_from_rows(
     lowered: dict[str, str] = {}
     for column in columns:
         key = column.strip().lower()
-        if key in KNOWN_COLUMNS and key in lowered:
-            raise ValueError(f"{source}: column {key!r} appears twice")
-        lowered.setdefault(key, column)
+        if key in lowered:  # a second value under one name would silently replace the first
+            raise ValueError(f"{source}: column {key[:40]!r} appears twice")
+        lowered[key] = column
     if "name" not in lowered:
         # The header's words are not repeated: the file may be anything the user pointed at.
         raise ValueError(

@@ -37,6 +37,7 @@ from typing import Any, TextIO
 import duckdb
 
 from assets.articles.model import Mention
+from assets.common.jsonl import json_line
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
 from assets.linkage.scoring import NAME_FREQUENCY, Bands
@@ -270,13 +271,26 @@ def _with_level(
 
 
 def output_columns(extra_columns: Sequence[str]) -> list[str]:
-    """The stable columns, then the input's other columns (renamed `input_<name>` when the name
-    is one of the stable columns)."""
-    return [*HIT_COLUMNS, *(_extra_name(c) for c in extra_columns)]
+    """The stable columns, then the input's other columns (`extra_names`)."""
+    names = extra_names(extra_columns)
+    return [*HIT_COLUMNS, *(names[c] for c in extra_columns)]
 
 
-def _extra_name(column: str) -> str:
-    return f"input_{column}" if column in HIT_COLUMNS else column
+def extra_names(extra_columns: Sequence[str]) -> dict[str, str]:
+    """The output name of each of the input's other columns: its own, or `input_<name>` when
+    that is a stable column's ("query"), prefixed again until no other column has it (a file
+    with both "query" and "input_query" keeps both values)."""
+    taken = set(HIT_COLUMNS) | {c for c in extra_columns if c not in HIT_COLUMNS}
+    names: dict[str, str] = {}
+    for column in extra_columns:
+        name = column
+        if column in HIT_COLUMNS:
+            name = f"input_{column}"
+            while name in taken:
+                name = f"input_{name}"
+            taken.add(name)
+        names[column] = name
+    return names
 
 
 def hit_lines(
@@ -287,6 +301,7 @@ def hit_lines(
     """One dict per hit in the stable `screen-file` format; `band="match"` keeps only the match
     band."""
     by_row = {r.row: r for r in records}
+    names = extra_names([column for column, _ in records[0].extra] if records else [])
     for hit in hits:
         if band == "match" and hit["band"] != "match":
             continue
@@ -301,7 +316,7 @@ def hit_lines(
             "explanation": hit["explanation"],
         }
         for column, value in record.extra:
-            line[_extra_name(column)] = value
+            line[names.get(column) or extra_names([column])[column]] = value
         yield line
 
 
@@ -335,7 +350,6 @@ def write_hits(
             count += 1
     else:
         for line in lines:
-            ordered = {c: line.get(c) for c in columns}
-            handle.write(json.dumps(ordered, ensure_ascii=False, default=str) + "\n")
+            handle.write(json_line({c: line.get(c) for c in columns}) + "\n")
             count += 1
     return count

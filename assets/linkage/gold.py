@@ -5,15 +5,15 @@ they are."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from assets.articles.ingest import article_from_object
+from assets.articles.ingest import Reject, article_from_object
 from assets.articles.model import Article, Mention
+from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.linkage.names import normalise
 from assets.linkage.training import GoldLink
@@ -52,17 +52,14 @@ def read_labelled(path: Path) -> list[LabelledArticle]:
     """Parse a labelled JSONL file; raises ValueError naming the line on a malformed record."""
     labelled = []
     now = utc_now()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, obj in json_objects(path):
         try:
-            obj = json.loads(line)
             article = article_from_object(obj, ref=f"{path.name}:{number}", now=now)
             entities = [
                 GoldEntity(tuple(e["surface"]), str(e["type"]), tuple(e.get("links") or ()))
                 for e in obj.get("entities", [])
             ]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (Reject, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: line {number}: {exc}") from exc
         labelled.append(
             LabelledArticle(str(obj.get("doc_id") or article.article_id), article, entities)

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.articles.ingest import article_from_object, article_id, read_inbox
+from assets.articles.ingest import Reject, article_from_object, article_id, read_inbox
 from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
@@ -202,7 +202,7 @@ def read_documents(path: Path, max_bytes: int = 5 * 1024 * 1024) -> Iterator[Doc
         }
         try:
             article = article_from_object(fields, ref=f"{path.name}:{number}", now=now)
-        except ValueError as exc:
+        except (Reject, ValueError) as exc:
             raise ValueError(f"{path}: line {number}: {exc}") from exc
         # Two lines with the same text are still two documents to the caller.
         article = Article(

@@ -134,6 +134,21 @@ def save_crosslist_model(
     return save_model(folder, settings, meta, CROSSLIST_MODEL_FILE, CROSSLIST_META_FILE)
 
 
+# What every saved Splink model has; a file without them is no model (an empty or foreign JSON).
+_MODEL_KEYS = ("link_type", "comparisons", "probability_two_random_records_match")
+
+
+def _model_json(path: Path) -> dict[str, Any]:
+    """A model file's JSON object; ValueError naming the file when it is not one."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable model file ({exc})") from None
+    if not isinstance(found, dict):
+        raise ValueError(f"{path}: not a linkage model (not a JSON object)")
+    return found
+
+
 def load_model(folder: Path) -> StoredModel:
     path = folder / MODEL_FILE
     if not path.exists():
@@ -141,8 +156,11 @@ def load_model(folder: Path) -> StoredModel:
             f"no linkage model at {path}; materialize linkage/mention_model first"
         )
     meta_path = folder / MODEL_META_FILE
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    settings = json.loads(path.read_text())
+    meta = _model_json(meta_path) if meta_path.exists() else {}
+    settings = _model_json(path)
+    missing = [key for key in _MODEL_KEYS if key not in settings]
+    if missing:
+        raise ValueError(f"{path}: not a linkage model (no {', '.join(missing)})")
     from assets.linkage.training import model_version
 
     return StoredModel(settings, model_version(settings), meta)
