@@ -314,7 +314,8 @@ def _suffix_rule(word: str) -> str:
     "-skiy"/"-skii"/"-skij" and Ukrainian "-skyi"/"-skyy" -> "-sky"; Ukrainian "-ovych"/"-evych"
     and French "-ovitch"/"-evitch" -> "-ovich"/"-evich"; the patronymic
     "-yevich"/"-ievich"/"-iyevich" -> "-evich" (and "-evna"): "nikolayevich" is "nikolaevich",
-    "yuryevich" and "yurievich" "yurevich"."""
+    "yuryevich" and "yurievich" "yurevich"; the Arabic ending "-ah" of six letters or more
+    (not "-llah") -> "-a": "hanifah" is "hanifa"."""
     if len(word) >= 8 and word.endswith(("allah", "ollah", "ellah")):
         return word[:-5] + "ullah"
     if len(word) >= 7 and word.endswith(("skiy", "skii", "skij", "skyi", "skyy")):
@@ -326,6 +327,8 @@ def _suffix_rule(word: str) -> str:
     if len(word) >= 8 and word.endswith(("evich", "evna")):
         stem, ending = (word[:-5], "evich") if word.endswith("evich") else (word[:-4], "evna")
         return stem.rstrip("iy") + ending
+    if len(word) >= 6 and word.endswith("ah") and not word.endswith("llah"):
+        return word[:-1]  # Arabic final ta marbuta: "Hanifah" / "Hanifa", "Hamzah" / "Hamza"
     return word
 
 

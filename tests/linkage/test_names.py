@@ -575,6 +575,9 @@ def test_distinct_names_stay_distinct(first: str, second: str) -> None:
         ("nikolayevich yurievich valeriyevich", "nikolaevich yurevich valerevich"),
         ("ivanovych yanukovych", "ivanovich yanukovich"),
         ("viktorovitch andreevitch", "viktorovich andreevich"),
+        # the Arabic final "-ah" / "-a", but not in a name of God, nor in short words
+        ("hanifah hamzah fatimah", "hanifa hamza fatima"),
+        ("nasrallah sarah shah", "nasrullah sarah shah"),
         ("zelenskiy issledovatelskii vysotskyi", "zelensky issledovatelsky vysotsky"),
         ("asadollah", "asadullah"),
         # no general rule for "ou", final "i"/"y" or "ai": only the listed spellings change
