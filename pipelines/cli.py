@@ -32,6 +32,7 @@ import duckdb
 from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
 from assets.common.tables import WarehouseBusy, connect_waiting, first_row
+from assets.common.text import printable
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
 DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
@@ -68,7 +69,7 @@ def open_warehouse(
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("" if v is None else printable(str(v))) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -242,7 +243,10 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     if not path.exists():
         raise ValueError(f"{path} does not exist")
     out = checked_output(args.out, [checked_input(path)], force=args.force)
-    documents = list(read_documents(path))
+    skipped: list[str] = []
+    documents = list(read_documents(path, skipped=skipped))
+    for reason in skipped:
+        print(f"sanctions: skipped {printable(reason)}", file=sys.stderr)
     found = mentions_for([d.article for d in documents], args.nlp_model, con)
     screener = _screener(con, args)
     lines = hit_lines(documents, found, screener.screen(found))
@@ -250,6 +254,8 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
         for line in lines:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     summary = f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits"
+    if skipped:
+        summary += f" ({len(skipped)} files skipped)"
     print(f"{summary} -> {out or 'stdout'}", file=sys.stderr if out is None else sys.stdout)
     return 0
 
@@ -405,7 +411,7 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
     mention, matched, weight, probability, band, contributions, levels, explanation, version = row
     prior = load_model(Path(args.model_dir)).settings["probability_two_random_records_match"]
     prior_weight = math.log2(prior / (1 - prior))
-    print(f"{mention!r} vs {matched!r} ({args.entity_id}); model {version}")
+    print(printable(f"{mention!r} vs {matched!r} ({args.entity_id}); model {version}"))
     print(f"  {'prior (a random mention/name pair matches)':<58}{prior_weight:+8.2f}")
     running = prior_weight
     for name, value in contributions.items():
@@ -418,7 +424,7 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
         print(f"  {name + ': ' + level:<58}{value:+8.2f}   = {running:+.2f}")
     print(f"  {'match weight':<58}{weight:+8.2f}")
     print(f"  probability {probability:.4f} -> band {band}")
-    print(f"  {explanation}")
+    print(f"  {printable(explanation)}")
     return 0
 
 
@@ -432,7 +438,8 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
         )
     finally:
         con.close()
-    print(f"recorded {args.decision} for {args.mention_id} / {args.entity_id} by {args.reviewer}")
+    said = f"recorded {args.decision} for {args.mention_id} / {args.entity_id} by {args.reviewer}"
+    print(printable(said))
     return 0
 
 

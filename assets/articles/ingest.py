@@ -357,23 +357,35 @@ def read_inbox(
     return out.result
 
 
-def _walk(folder: Path, rel: PurePosixPath, out: Collector, files: list[tuple[str, Path]]) -> None:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        out.skip(str(rel) if rel.parts else ".", f"cannot list folder: {exc.strerror}")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
+# Folders nested deeper than this below the inbox are not read (each is reported): a real inbox
+# is a few levels deep, and a walk without a bound can be made to run out of stack or time.
+MAX_INBOX_DEPTH = 32
+
+
+def _walk(root: Path, rel: PurePosixPath, out: Collector, files: list[tuple[str, Path]]) -> None:
+    """The files under `root` (iteratively, `MAX_INBOX_DEPTH` folders deep at most)."""
+    pending = [(root, rel)]
+    while pending:
+        folder, rel = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            out.skip(str(rel) if rel.parts else ".", f"cannot list folder: {exc.strerror}")
             continue
-        path = folder / entry.name
-        ref = str(rel / entry.name)
-        if path.is_symlink():
-            out.skip(ref, "symlink refused")
-        elif entry.is_dir(follow_symlinks=False):
-            _walk(path, rel / entry.name, out, files)
-        elif path.suffix.lower() in INBOX_SUFFIXES:
-            files.append((ref, path))
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            ref = str(rel / entry.name)
+            if path.is_symlink():
+                out.skip(ref, "symlink refused")
+            elif entry.is_dir(follow_symlinks=False):
+                if len(rel.parts) + 1 >= MAX_INBOX_DEPTH:
+                    out.skip(ref, f"folder nested deeper than {MAX_INBOX_DEPTH} levels; not read")
+                else:
+                    pending.append((path, rel / entry.name))
+            elif path.suffix.lower() in INBOX_SUFFIXES:
+                files.append((ref, path))
 
 
 def _read_inbox_file(root: Path, path: Path, max_bytes: int) -> bytes:

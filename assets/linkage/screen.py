@@ -183,15 +183,19 @@ class Document:
     article: Article
 
 
-def read_documents(path: Path, max_bytes: int = 5 * 1024 * 1024) -> Iterator[Document]:
+def read_documents(
+    path: Path, max_bytes: int = 5 * 1024 * 1024, skipped: list[str] | None = None
+) -> Iterator[Document]:
     """A folder of article files (doc_id = path in the folder), or a JSONL file whose lines
     have `text` and optionally `doc_id`, `title`, `url`, `published` (doc_id defaults to the
-    line number). Unreadable inputs raise with the line or file named."""
+    line number). In a folder, an unusable file (binary, too large, a link...) is left out and
+    described in `skipped` ("<path>: <reason>"), as the inbox does; in a JSONL file, a bad line
+    raises with the line named."""
     now = utc_now()
     if path.is_dir():
         result = read_inbox(path, max_bytes=max_bytes, now=now)
-        for skipped in result.skipped:
-            raise ValueError(f"{path}/{skipped.ref}: {skipped.reason}")
+        if skipped is not None:
+            skipped.extend(f"{path}/{item.ref}: {item.reason}" for item in result.skipped)
         for article in result.articles:
             yield Document(article.source_ref, article)
         return

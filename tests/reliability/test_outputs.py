@@ -5,17 +5,23 @@ in the warehouse changes."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import stat
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from assets.articles.ingest import MAX_INBOX_DEPTH, read_inbox
+from assets.common.tables import LINKAGE_TABLES, ensure_tables
 from pipelines import cli
 from tests.conftest import bundled_warehouse
 from tests.reliability.harness import UN, Ledger, census, query, records_lost
 
 SECRET = "root:$6$SECRETHASH:19000:0:99999:7:::"
+MODELS = Path(__file__).resolve().parents[2] / "data" / "models"
 
 
 @pytest.fixture(scope="module")
@@ -179,5 +185,90 @@ def test_a_pipe_as_input_is_refused_not_read_forever(
         "files",
         "`screen-articles` and `screen-file` on a FIFO nobody writes to",
         "; ".join(said),
+        None,
+    )
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\nsecond line"
+
+
+def test_terminal_escapes_are_shown_not_obeyed(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        ensure_tables(con, LINKAGE_TABLES)
+        con.execute(
+            "INSERT INTO linkage.matches (mention_id, entity_id) VALUES ('m_1', 'un_sc:QDi.001')"
+        )
+    base = ["--warehouse", str(copy)]
+    review = ["review", "m_1", "un_sc:QDi.001", "--decision", "unsure", "--note", ESCAPES]
+    assert cli.main([*base, *review, "--reviewer", "eve" + ESCAPES]) == 0
+    said = capsys.readouterr().out
+    assert cli.main([*base, "query", "SELECT reviewer, note FROM outputs.review_decisions"]) == 0
+    table = capsys.readouterr().out
+    assert cli.main([*base, "query", "SELECT note FROM outputs.review_decisions", "--json"]) == 0
+    as_json = capsys.readouterr().out
+    for shown in (said, table, as_json):
+        assert not any(ch in shown for ch in "\x1b\x07\x9b\u202e"), shown
+    assert "\\x1b]0;pwned" in table and "\\n" in table and len(table.splitlines()) == 3
+    stored = query(copy, "SELECT reviewer, note FROM outputs.review_decisions")
+    assert stored == [("eve" + ESCAPES, ESCAPES)]  # kept as given
+    assert json.loads(as_json)["note"] == ESCAPES
+    ledger.record(
+        "terminal-escapes",
+        "security",
+        "a note and reviewer name with OSC/CSI escapes, a C1 CSI, a bidi override and a newline; "
+        "then `review`, `query` and `query --json`",
+        f"shown escaped ({table.splitlines()[-1].strip()[:60]}...), stored as given",
+        0,
+    )
+
+
+def test_a_folder_1200_levels_deep_is_walked_without_recursion(
+    tmp_path: Path, ledger: Ledger
+) -> None:
+    root = deep = tmp_path / "inbox"
+    root.mkdir()
+    for _ in range(1200):  # one level at a time: pathlib's own mkdir(parents=True) recurses
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "bottom.txt").write_text("Ayman al-Zawahiri was named.\n")
+    (root / "top.txt").write_text("Ayman al-Zawahiri was named again.\n")
+    result = read_inbox(root, max_bytes=1_000_000, now=dt.datetime(2026, 12, 6))
+    assert [a.source_ref for a in result.articles] == ["top.txt"]
+    (skipped,) = result.skipped
+    assert skipped.ref == "/".join(["d"] * MAX_INBOX_DEPTH) and "deeper" in skipped.reason
+    ledger.record(
+        "inbox-1200-levels-deep",
+        "files",
+        "an article folder nested 1,200 levels deep, one file at the top",
+        f"the top file read; the folder {MAX_INBOX_DEPTH} levels down reported: {skipped.reason}",
+        None,
+    )
+
+
+def test_one_bad_file_does_not_stop_screen_articles(
+    warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Ayman al-Zawahiri was named on Monday.\n")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (docs / "link.txt").symlink_to(docs / "good.txt")
+    out = tmp_path / "hits.jsonl"
+    base = ["--warehouse", str(warehouse), "--model-dir", str(MODELS)]
+    assert cli.main([*base, "screen-articles", str(docs), "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "binary.txt" in said.err and "link.txt" in said.err and "2 files skipped" in said.out
+    hits = [json.loads(line) for line in out.read_text().splitlines()]
+    assert hits and {hit["doc_id"] for hit in hits} == {"good.txt"}
+    ledger.record(
+        "screen-articles-bad-file",
+        "files",
+        "`screen-articles` on a folder with a good article, a binary .txt and a symlink",
+        f"{said.out.strip().split(' -> ')[0]}; on stderr: "
+        + "; ".join(line for line in said.err.strip().splitlines()),
         None,
     )
