@@ -17,12 +17,15 @@ sanctions train [--labelled FILE ...] [--facts FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
 import math
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,17 +49,24 @@ class WarehouseUnavailable(RuntimeError):
 
 
 def open_warehouse(
-    path: str, *, read_only: bool = True, lock_wait: float | None = None
+    path: str,
+    *,
+    read_only: bool = True,
+    lock_wait: float | None = None,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse; read-only ones also have file access outside the
-    warehouse disabled, so SQL given by a user can neither write nor read other files. While
-    a run holds the file, waits up to `lock_wait` seconds (5 to read, 60 to write by default),
-    then raises `WarehouseUnavailable` saying the warehouse is busy."""
+    warehouse disabled, so SQL given by a user can neither write nor read other files, and
+    DuckDB's memory capped at `memory_limit` when given. While a run holds the file, waits up
+    to `lock_wait` seconds (5 to read, 60 to write by default), then raises
+    `WarehouseUnavailable` saying the warehouse is busy."""
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
     config: dict[str, Any] = {}
     if read_only:
         config = {"enable_external_access": False, "lock_configuration": True}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
     try:
         return connect_waiting(
             path,
@@ -133,10 +143,74 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             raise ValueError(f"only read-only queries are allowed, not {kind}")
 
 
-def cmd_query(con: duckdb.DuckDBPyConnection, sql: str, as_json: bool) -> int:
+# `sanctions query` bounds: rows printed (--limit), seconds (--timeout), and the memory DuckDB
+# may use on its connection (a cross join or a huge range must not take the machine down).
+QUERY_LIMIT = 1_000
+QUERY_TIMEOUT = 60.0
+QUERY_MEMORY_LIMIT = "2GB"
+_BATCH = 1_000
+
+
+def cmd_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    as_json: bool,
+    *,
+    limit: int = QUERY_LIMIT,
+    timeout: float = QUERY_TIMEOUT,
+) -> int:
+    """Run a read-only query: at most `limit` rows printed (JSON lines streamed in batches),
+    stopped after `timeout` seconds or on Ctrl-C (exit 1), with a note on stderr when the
+    output was cut. The query runs in a worker thread: DuckDB holds the calling thread until
+    it returns, so only a thread left free can hear Ctrl-C and interrupt it."""
     check_read_only(con, sql)
-    result = con.execute(sql)
-    print_rows([d[0] for d in result.description or []], result.fetchall(), as_json)
+    outcome: dict[str, Any] = {}
+    # A cursor of its own (same database, same read-only limits): interrupting it leaves the
+    # command's connection free to close.
+    cursor = con.cursor()
+
+    def work() -> None:
+        try:
+            result = cursor.execute(sql)
+            columns = [d[0] for d in result.description or []]
+            rows: list[tuple[Any, ...]] = []
+            printed = 0
+            while printed < limit and (batch := result.fetchmany(min(_BATCH, limit - printed))):
+                printed += len(batch)
+                if as_json:
+                    print_rows(columns, batch, as_json=True)  # streamed: nothing kept
+                else:
+                    rows += batch
+            outcome.update(columns=columns, rows=rows, cut=bool(result.fetchmany(1)))
+        except BaseException as exc:  # handed to the main thread, which reports it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="sanctions-query", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    stopped = ""
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            if worker.is_alive() and time.monotonic() > deadline:
+                stopped = f"stopped after {timeout:g} s (--timeout)"
+                break
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    if stopped:
+        # Interrupt until the worker has let go of the connection (a Ctrl-C may land before
+        # DuckDB has started the query, and an interrupt then is lost).
+        while worker.is_alive():
+            cursor.interrupt()
+            worker.join(0.2)
+        print(f"sanctions query: {stopped}", file=sys.stderr)
+        return 1
+    if (error := outcome.get("error")) is not None:
+        raise error
+    if not as_json:
+        print_rows(outcome["columns"], outcome["rows"], as_json=False)
+    if outcome["cut"]:
+        print(f"sanctions query: output cut at {limit} rows (--limit)", file=sys.stderr)
     return 0
 
 
@@ -595,6 +669,18 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="one JSON object per row")
+    query.add_argument(
+        "--limit",
+        type=_bounded_int(1, 10_000_000),
+        default=QUERY_LIMIT,
+        help=f"rows printed at most (default {QUERY_LIMIT}; a note says when output was cut)",
+    )
+    query.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=QUERY_TIMEOUT,
+        help=f"seconds before the query is stopped (default {QUERY_TIMEOUT:g})",
+    )
     return parser
 
 
@@ -617,9 +703,13 @@ def _default_bands(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command's exit code: 0 done, 1 a floor missed or a query failed, 2 bad input."""
+    """The command's exit code: 0 done, 1 a floor missed or a query failed, 2 bad input,
+    130 interrupted."""
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        print("sanctions: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (`sanctions query ... | head -2`): stop quietly, as Unix tools
         # do, and keep Python from reporting the pipe again when it flushes stdout on exit.
@@ -642,7 +732,11 @@ def _main(argv: Sequence[str] | None) -> int:
             elif not args.reviewer.strip():
                 raise ValueError("--reviewer is empty: the audit trail needs who decided")
             return cmd_review(path, args)
-        con = open_warehouse(path, lock_wait=args.lock_wait)
+        con = open_warehouse(
+            path,
+            lock_wait=args.lock_wait,
+            memory_limit=QUERY_MEMORY_LIMIT if args.command == "query" else None,
+        )
     except (WarehouseUnavailable, ValueError, duckdb.Error) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)
         return 2
@@ -661,7 +755,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return cmd_eval(con, args)
         if args.command == "train":
             return cmd_train(con, args)
-        return cmd_query(con, args.sql, args.json)
+        return cmd_query(con, args.sql, args.json, limit=args.limit, timeout=args.timeout)
     except (ValueError, FileNotFoundError) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)
         return 2
@@ -669,7 +763,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"sanctions: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
-        con.close()
+        # A query interrupted mid-way may still hold the connection: the process ends anyway.
+        with contextlib.suppress(duckdb.Error):
+            con.close()
 
 
 if __name__ == "__main__":

@@ -236,7 +236,15 @@ def test_a_folder_1200_levels_deep_is_walked_without_recursion(
         deep.mkdir()
     (deep / "bottom.txt").write_text("Ayman al-Zawahiri was named.\n")
     (root / "top.txt").write_text("Ayman al-Zawahiri was named again.\n")
-    result = read_inbox(root, max_bytes=1_000_000, now=dt.datetime(2026, 12, 6))
+    try:
+        result = read_inbox(root, max_bytes=1_000_000, now=dt.datetime(2026, 12, 6))
+    finally:
+        # Removed bottom-up here: pytest's own clean-up of old temporary folders recurses
+        # and cannot remove a tree this deep.
+        (deep / "bottom.txt").unlink()
+        while deep != root:
+            deep.rmdir()
+            deep = deep.parent
     assert [a.source_ref for a in result.articles] == ["top.txt"]
     (skipped,) = result.skipped
     assert skipped.ref == "/".join(["d"] * MAX_INBOX_DEPTH) and "deeper" in skipped.reason
