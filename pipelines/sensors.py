@@ -8,6 +8,9 @@
   against those entities only.
 - `counterparty_folder_sensor`: a new, changed or removed counterparty file triggers
   `screen_counterparties` (which screens only the files that changed).
+
+The two screening sensors wait (skip, cursor unchanged) until the lists and the model exist
+(`screening_waits`): a first start launches no run bound to fail.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.articles.assets import article_batches
 from assets.articles.batches import (
@@ -29,10 +33,50 @@ from assets.articles.batches import (
 from assets.articles.ingest import read_url_list
 from assets.common.tables import utc_now
 from assets.counterparties.store import counterparty_files, file_digest
+from assets.linkage.store import MODEL_FILE
 from assets.sources.factory import list_asset_key
 from assets.sources.registry import LIST_SPECS
 from pipelines.jobs import rescreen_archive_job, screen_batch_job, screen_counterparties_job
-from pipelines.resources import ArticleSourcesResource, CounterpartySourcesResource
+from pipelines.resources import (
+    ArticleSourcesResource,
+    CounterpartySourcesResource,
+    LinkageResource,
+    WarehouseResource,
+)
+
+# What a screening run reads besides its input: the lists' linkage records and the model.
+SCREENING_TABLES = ("list_records", "token_frequencies")
+
+
+def screening_waits(warehouse: WarehouseResource, linkage: LinkageResource) -> str | None:
+    """Why a screening run cannot work yet (None when it can): on a first start the lists and
+    the model do not exist, and a run launched then fails, its files marked as seen. The
+    sensors skip with this reason, their cursor unchanged, and pick the files up once the
+    lists and the model are there."""
+    model = Path(linkage.model_dir) / MODEL_FILE
+    if not model.exists():
+        return f"waiting for the linkage model ({model}): materialize linkage/mention_model"
+    database = Path(warehouse.database)
+    if not database.exists():
+        return f"waiting for the warehouse ({database}): materialize the lists first"
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            found = {
+                table
+                for (table,) in con.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = 'linkage'"
+                ).fetchall()
+            }
+    except duckdb.Error:
+        return "the warehouse is busy (a run is writing it); looking again at the next tick"
+    missing = [table for table in SCREENING_TABLES if table not in found]
+    if missing:
+        return (
+            f"waiting for the lists' linkage records (linkage.{missing[0]}): materialize the "
+            "lists and linkage/list_records first"
+        )
+    return None
 
 
 def plan_inbox_batch(
@@ -93,8 +137,13 @@ def plan_url_batch(
     description="New or changed inbox files trigger a screening run on those files only.",
 )
 def article_inbox_sensor(
-    context: dg.SensorEvaluationContext, article_sources: ArticleSourcesResource
+    context: dg.SensorEvaluationContext,
+    article_sources: ArticleSourcesResource,
+    warehouse: WarehouseResource,
+    linkage: LinkageResource,
 ) -> dg.SensorResult:
+    if waiting := screening_waits(warehouse, linkage):
+        return dg.SensorResult(skip_reason=waiting)
     known: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     result, updated = plan_inbox_batch(article_sources, known)
     context.update_cursor(json.dumps(updated, sort_keys=True))
@@ -164,8 +213,13 @@ def counterparty_folder_state(folder: Path) -> dict[str, str]:
     description="A new, changed or removed counterparty file triggers screen_counterparties.",
 )
 def counterparty_folder_sensor(
-    context: dg.SensorEvaluationContext, counterparty_sources: CounterpartySourcesResource
+    context: dg.SensorEvaluationContext,
+    counterparty_sources: CounterpartySourcesResource,
+    warehouse: WarehouseResource,
+    linkage: LinkageResource,
 ) -> dg.SensorResult:
+    if waiting := screening_waits(warehouse, linkage):
+        return dg.SensorResult(skip_reason=waiting)
     state = counterparty_folder_state(Path(counterparty_sources.folder))
     cursor = json.dumps(state, sort_keys=True)
     if context.cursor == cursor or (context.cursor is None and not state):

@@ -19,14 +19,20 @@ from assets.sources import ofac_sdn, uk_ofsi, un_sc
 from assets.sources.factory import build_list_asset
 from pipelines.resources import (
     ArticleSourcesResource,
+    CounterpartySourcesResource,
     LinkageResource,
     ListFetcherResource,
     NlpResource,
     WarehouseResource,
 )
 from pipelines.schedules import crons, poll_feeds_schedule
-from pipelines.sensors import article_inbox_sensor, list_change_sensor, plan_inbox_batch
-from tests.conftest import FIXTURES, Reply, ScriptedServer, fixture_bytes
+from pipelines.sensors import (
+    article_inbox_sensor,
+    counterparty_folder_sensor,
+    list_change_sensor,
+    plan_inbox_batch,
+)
+from tests.conftest import FIXTURES, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +71,20 @@ def test_feed_schedule_plans_a_batch(tmp_path: Path) -> None:
     assert manifest["kind"] == "feeds" and manifest["feeds"] == ["http://127.0.0.1:9/rss"]
 
 
-def test_inbox_sensor_runs_only_new_or_changed_files(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def ready(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The resources a screening sensor reads: a warehouse with the UN list's linkage records,
+    and the committed model."""
+    database = bundled_warehouse(tmp_path_factory.mktemp("ready"), [un_sc.SPEC])
+    return {
+        "warehouse": WarehouseResource(database=str(database)),
+        "linkage": LinkageResource(model_dir=str(ROOT / "data" / "models")),
+    }
+
+
+def test_inbox_sensor_runs_only_new_or_changed_files(
+    tmp_path: Path, ready: dict[str, object]
+) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(FIXTURES / "articles" / "inbox", inbox)
     sources = ArticleSourcesResource(inbox_dirs=str(inbox), batches_dir=str(tmp_path / "b"))
@@ -73,7 +92,9 @@ def test_inbox_sensor_runs_only_new_or_changed_files(tmp_path: Path) -> None:
 
     def evaluate(cursor: str | None) -> tuple[dg.SensorResult, str | None]:
         with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"article_sources": sources}
+            instance=instance,
+            cursor=cursor,
+            resources={"article_sources": sources, **ready},
         ) as context:
             result = article_inbox_sensor(context)
             assert isinstance(result, dg.SensorResult)
@@ -89,6 +110,55 @@ def test_inbox_sensor_runs_only_new_or_changed_files(tmp_path: Path) -> None:
     key = third.run_requests[0].partition_key  # type: ignore[index]
     manifest = json.loads((tmp_path / "b" / f"{key}.json").read_text())
     assert [f["path"] for f in manifest["files"]] == ["late.txt"]
+
+
+def test_screening_sensors_wait_for_the_lists_and_the_model(
+    tmp_path: Path, ready: dict[str, object]
+) -> None:
+    """A first start: no model, then no warehouse, then a warehouse without linkage records.
+    Each time the sensors skip saying what they wait for and keep their cursor, so the files
+    are screened once everything is there."""
+    inbox, folder = tmp_path / "inbox", tmp_path / "counterparties"
+    shutil.copytree(FIXTURES / "articles" / "inbox", inbox)
+    folder.mkdir()
+    (folder / "a.csv").write_text("name\nAlpha Trading\n", encoding="utf-8")
+    sources = {
+        "article_sources": ArticleSourcesResource(
+            inbox_dirs=str(inbox), batches_dir=str(tmp_path / "b")
+        ),
+        "counterparty_sources": CounterpartySourcesResource(folder=str(folder)),
+    }
+    bare = tmp_path / "bare.duckdb"
+    duckdb.connect(str(bare)).close()  # a warehouse file the lists have not reached yet
+    models = str(ROOT / "data" / "models")
+    stages = {
+        "no model": {
+            "warehouse": ready["warehouse"],
+            "linkage": LinkageResource(model_dir=str(tmp_path / "none")),
+        },
+        "no warehouse": {
+            "warehouse": WarehouseResource(database=str(tmp_path / "none.duckdb")),
+            "linkage": LinkageResource(model_dir=models),
+        },
+        "no linkage records": {
+            "warehouse": WarehouseResource(database=str(bare)),
+            "linkage": LinkageResource(model_dir=models),
+        },
+        "ready": ready,
+    }
+    instance = dg.DagsterInstance.ephemeral()
+    for stage, resources in stages.items():
+        for sensor in (article_inbox_sensor, counterparty_folder_sensor):
+            with dg.build_sensor_context(
+                instance=instance, cursor=None, resources={**sources, **resources}
+            ) as context:
+                result = sensor(context)
+                assert isinstance(result, dg.SensorResult)
+                if stage == "ready":
+                    assert len(result.run_requests or []) == 1, sensor.name
+                else:
+                    assert not result.run_requests and context.cursor is None, (stage, sensor)
+                    assert "waiting for" in str(result.skip_reason), (stage, sensor)
 
 
 def _resources(tmp_path: Path, overrides: dict[str, str]) -> dict[str, object]:

@@ -28,7 +28,7 @@ from pipelines.resources import (
     WarehouseResource,
 )
 from pipelines.sensors import counterparty_folder_sensor
-from tests.conftest import Reply, ScriptedServer, fixture_bytes
+from tests.conftest import Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREEN = [counterparty_records, counterparty_matches, counterparty_hits]
@@ -149,12 +149,19 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
 
 
 def test_folder_sensor_runs_on_new_changed_or_removed_files(tmp_path: Path) -> None:
-    sources = CounterpartySourcesResource(folder=str(tmp_path))
+    warehouse = bundled_warehouse(tmp_path, [un_sc.SPEC])
+    folder = tmp_path / "counterparties"
+    folder.mkdir()
+    resources = {
+        "counterparty_sources": CounterpartySourcesResource(folder=str(folder)),
+        "warehouse": WarehouseResource(database=str(warehouse)),
+        "linkage": LinkageResource(model_dir=str(ROOT / "data" / "models")),
+    }
     instance = dg.DagsterInstance.ephemeral()
 
     def evaluate(cursor: str | None) -> tuple[int, str | None]:
         with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"counterparty_sources": sources}
+            instance=instance, cursor=cursor, resources=resources
         ) as context:
             result = counterparty_folder_sensor(context)
             assert isinstance(result, dg.SensorResult)
@@ -162,13 +169,13 @@ def test_folder_sensor_runs_on_new_changed_or_removed_files(tmp_path: Path) -> N
 
     runs, cursor = evaluate(None)
     assert runs == 0  # an empty folder
-    (tmp_path / "a.csv").write_text("name\nAlpha Trading\n", encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("not a counterparty file", encoding="utf-8")
+    (folder / "a.csv").write_text("name\nAlpha Trading\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a counterparty file", encoding="utf-8")
     runs, cursor = evaluate(cursor)
     assert runs == 1
     assert evaluate(cursor)[0] == 0
-    (tmp_path / "a.csv").write_text("name\nBeta Foods\n", encoding="utf-8")
+    (folder / "a.csv").write_text("name\nBeta Foods\n", encoding="utf-8")
     runs, cursor = evaluate(cursor)
     assert runs == 1
-    (tmp_path / "a.csv").unlink()
+    (folder / "a.csv").unlink()
     assert evaluate(cursor)[0] == 1
