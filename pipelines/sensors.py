@@ -9,6 +9,9 @@
 - `counterparty_folder_sensor`: a new, changed or removed counterparty file triggers
   `screen_counterparties` (which screens only the files that changed).
 
+`refresh_outputs_after_screening` runs `publish_outputs` after each screened batch, so the
+outputs' pages never show counts older than the last batch.
+
 The two screening sensors wait (skip, cursor unchanged) until the lists and the model exist
 (`screening_waits`): a first start launches no run bound to fail.
 """
@@ -36,7 +39,12 @@ from assets.counterparties.store import counterparty_files, file_digest
 from assets.linkage.store import MODEL_FILE
 from assets.sources.factory import list_asset_key
 from assets.sources.registry import LIST_SPECS
-from pipelines.jobs import rescreen_archive_job, screen_batch_job, screen_counterparties_job
+from pipelines.jobs import (
+    publish_outputs_job,
+    rescreen_archive_job,
+    screen_batch_job,
+    screen_counterparties_job,
+)
 from pipelines.resources import (
     ArticleSourcesResource,
     CounterpartySourcesResource,
@@ -230,4 +238,21 @@ def counterparty_folder_sensor(
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"counterparties:{digest}")])
 
 
-all_sensors = [article_inbox_sensor, list_change_sensor, counterparty_folder_sensor]
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[screen_batch_job],
+    request_job=publish_outputs_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a batch is screened, refresh the analysts' views "
+    "(outputs/screening_hits): a batch job is partitioned and cannot include them.",
+)
+def refresh_outputs_after_screening(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"outputs-after:{context.dagster_run.run_id}")
+
+
+all_sensors = [
+    article_inbox_sensor,
+    list_change_sensor,
+    counterparty_folder_sensor,
+    refresh_outputs_after_screening,
+]

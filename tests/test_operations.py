@@ -31,6 +31,7 @@ from pipelines.sensors import (
     counterparty_folder_sensor,
     list_change_sensor,
     plan_inbox_batch,
+    refresh_outputs_after_screening,
 )
 from tests.conftest import FIXTURES, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
@@ -159,6 +160,34 @@ def test_screening_sensors_wait_for_the_lists_and_the_model(
                 else:
                     assert not result.run_requests and context.cursor is None, (stage, sensor)
                     assert "waiting for" in str(result.skip_reason), (stage, sensor)
+
+
+def test_a_screened_batch_refreshes_the_outputs() -> None:
+    """`screen_batch` is partitioned and cannot include the unpartitioned outputs: after each
+    successful batch the run-status sensor asks for `publish_outputs`, once per batch run."""
+    assert refresh_outputs_after_screening.job_name == "publish_outputs"
+
+    @dg.op
+    def screened() -> None:
+        """Stands for a finished batch run: the sensor reads only the run that succeeded."""
+
+    @dg.job
+    def batch() -> None:
+        screened()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = batch.execute_in_process(instance=instance)
+    requests = []
+    for _ in range(2):
+        context = dg.build_run_status_sensor_context(
+            sensor_name=refresh_outputs_after_screening.name,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            dagster_event=result.get_run_success_event(),
+        )
+        requests.append(refresh_outputs_after_screening(context))
+    assert all(isinstance(r, dg.RunRequest) for r in requests)
+    assert {r.run_key for r in requests} == {f"outputs-after:{result.run_id}"}  # type: ignore[union-attr]
 
 
 def _resources(tmp_path: Path, overrides: dict[str, str]) -> dict[str, object]:
