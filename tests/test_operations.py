@@ -33,7 +33,7 @@ from pipelines.sensors import (
     plan_inbox_batch,
     refresh_outputs_after_screening,
 )
-from tests.conftest import FIXTURES, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
+from tests.conftest import FIXTURES, MODELS, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +79,7 @@ def ready(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     database = bundled_warehouse(tmp_path_factory.mktemp("ready"), [un_sc.SPEC])
     return {
         "warehouse": WarehouseResource(database=str(database)),
-        "linkage": LinkageResource(model_dir=str(ROOT / "data" / "models")),
+        "linkage": LinkageResource(model_dir=str(MODELS)),
     }
 
 
@@ -131,7 +131,7 @@ def test_screening_sensors_wait_for_the_lists_and_the_model(
     }
     bare = tmp_path / "bare.duckdb"
     duckdb.connect(str(bare)).close()  # a warehouse file the lists have not reached yet
-    models = str(ROOT / "data" / "models")
+    models = str(MODELS)
     stages = {
         "no model": {
             "warehouse": ready["warehouse"],

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from assets.common.text import TERMINAL_CONTROLS
 
 
 def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, Any]]]:
@@ -36,9 +37,6 @@ def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dic
             yield number, obj
 
 
-_UNSAFE_FOR_TERMINALS = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def json_safe(value: Any) -> Any:
     """`value` as strict JSON can hold it: a NaN or an infinity becomes null (strict parsers
     reject ``NaN``), a decimal a number, bytes their base64 text, containers element by
@@ -59,6 +57,6 @@ def json_safe(value: Any) -> Any:
 def json_line(obj: Any) -> str:
     """`obj` as one line of strict JSON (`json_safe`), without the trailing newline."""
     text = json.dumps(json_safe(obj), ensure_ascii=False, allow_nan=False)
-    # JSON escapes C0 controls; DEL, C1 controls and bidirectional overrides are escaped too,
-    # so that the line is safe on a terminal (still the same JSON value).
-    return _UNSAFE_FOR_TERMINALS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # JSON escapes C0 controls itself; DEL, C1 controls and bidirectional overrides are escaped
+    # too, so that the line is safe on a terminal (still the same JSON value).
+    return TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -37,7 +37,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def checked_input(path: Path, what: str = "input") -> Path:
+def checked_input(path: Path) -> Path:
     """`path` if it is a regular file or a directory, not a symbolic link: a link may lead out of
     the folder a user meant to share, and a device or pipe can block a read forever."""
     try:
@@ -45,9 +45,9 @@ def checked_input(path: Path, what: str = "input") -> Path:
     except FileNotFoundError:
         raise UnsafePath(f"{path}: no such file") from None
     if stat.S_ISLNK(mode):
-        raise UnsafePath(f"{path}: {what} is a symbolic link; give the file it points to")
+        raise UnsafePath(f"{path}: input is a symbolic link; give the file it points to")
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise UnsafePath(f"{path}: {what} is {_kind(mode)}, not a regular file")
+        raise UnsafePath(f"{path}: input is {_kind(mode)}, not a regular file")
     return path
 
 

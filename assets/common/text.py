@@ -350,10 +350,10 @@ COMMON_NAMES: frozenset[str] = frozenset(
 # Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts the sequences
 # that move the cursor, recolour or retitle the window), DEL, and the bidirectional overrides
 # that reorder what is shown.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
     """`text` safe to print to a terminal: each control character written as an escape
     (``"\\x1b"``, ``"\\n"``, ``"\\u202e"``); what is stored stays as given."""
-    return _TERMINAL_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    return TERMINAL_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)

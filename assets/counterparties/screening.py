@@ -301,6 +301,7 @@ def hit_lines(
     """One dict per hit in the stable `screen-file` format; `band="match"` keeps only the match
     band."""
     by_row = {r.row: r for r in records}
+    # Every record of a file carries the same other columns (`records_from_rows`).
     names = extra_names([column for column, _ in records[0].extra] if records else [])
     for hit in hits:
         if band == "match" and hit["band"] != "match":
@@ -316,7 +317,7 @@ def hit_lines(
             "explanation": hit["explanation"],
         }
         for column, value in record.extra:
-            line[names.get(column) or extra_names([column])[column]] = value
+            line[names[column]] = value
         yield line
 
 

@@ -28,7 +28,7 @@ from pipelines.resources import (
     WarehouseResource,
 )
 from pipelines.sensors import counterparty_folder_sensor
-from tests.conftest import Reply, ScriptedServer, bundled_warehouse, fixture_bytes
+from tests.conftest import MODELS, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREEN = [counterparty_records, counterparty_matches, counterparty_hits]
@@ -155,7 +155,7 @@ def test_folder_sensor_runs_on_new_changed_or_removed_files(tmp_path: Path) -> N
     resources = {
         "counterparty_sources": CounterpartySourcesResource(folder=str(folder)),
         "warehouse": WarehouseResource(database=str(warehouse)),
-        "linkage": LinkageResource(model_dir=str(ROOT / "data" / "models")),
+        "linkage": LinkageResource(model_dir=str(MODELS)),
     }
     instance = dg.DagsterInstance.ephemeral()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.common.tables import LINKAGE_TABLES, ensure_tables
 from assets.sources import ofac_sdn, un_sc
 from assets.sources.factory import build_list_asset
 from assets.sources.spec import ListSpec
@@ -196,6 +197,19 @@ def current_snapshot(path: Path, source: str) -> str | None:
 def copy_workspace(template: Path, target: Path) -> Path:
     shutil.copytree(template, target, dirs_exist_ok=True)
     return target
+
+
+def warehouse_with_a_match(warehouse: Path, folder: Path) -> Path:
+    """A copy of `warehouse` in `folder` holding one stored match (mention m_1 of the UN's
+    QDi.001), so that `sanctions review` has a hit to decide on."""
+    copy = folder / "w.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        ensure_tables(con, LINKAGE_TABLES)
+        con.execute(
+            "INSERT INTO linkage.matches (mention_id, entity_id) VALUES ('m_1', 'un_sc:QDi.001')"
+        )
+    return copy
 
 
 def closed_port() -> int:

@@ -12,10 +12,9 @@ import pytest
 
 from assets.sources import uk_ofsi
 from pipelines import cli
-from tests.conftest import bundled_warehouse
+from tests.conftest import MODELS, bundled_warehouse
 from tests.reliability.harness import UN, Ledger
 
-ROOT = Path(__file__).resolve().parents[2]
 GIVEN_NAMES = ["Mohammed", "Mohamed", "Muhammad", "Mohammad", "Ali", "Ahmed", "Kim", "Hassan"]
 ROWS = 200_000
 
@@ -35,7 +34,7 @@ def test_bare_given_names_raise_no_alert_flood(
         for row in range(ROWS):
             handle.write(f"r{row},{GIVEN_NAMES[row % len(GIVEN_NAMES)]}\n")
     out = tmp_path / "hits.jsonl"
-    base = ["--warehouse", str(warehouse), "--model-dir", str(ROOT / "data" / "models")]
+    base = ["--warehouse", str(warehouse), "--model-dir", str(MODELS)]
     assert cli.main([*base, "screen-file", str(source), "--out", str(out)]) == 0
     summary = capsys.readouterr().out.strip()
     hits = [json.loads(line) for line in out.read_text().splitlines()]

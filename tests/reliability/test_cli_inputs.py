@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli
-from tests.conftest import bundled_warehouse
+from tests.conftest import MODELS, bundled_warehouse
 from tests.reliability.harness import UN, Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = ROOT / "data" / "models"
 
 
 @pytest.fixture(scope="module")

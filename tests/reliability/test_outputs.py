@@ -11,17 +11,21 @@ import os
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from assets.articles.ingest import MAX_INBOX_DEPTH, read_inbox
-from assets.common.tables import LINKAGE_TABLES, ensure_tables
 from pipelines import cli
-from tests.conftest import bundled_warehouse
-from tests.reliability.harness import UN, Ledger, census, query, records_lost
+from tests.conftest import MODELS, bundled_warehouse
+from tests.reliability.harness import (
+    UN,
+    Ledger,
+    census,
+    query,
+    records_lost,
+    warehouse_with_a_match,
+)
 
 SECRET = "root:$6$SECRETHASH:19000:0:99999:7:::"
-MODELS = Path(__file__).resolve().parents[2] / "data" / "models"
 
 
 @pytest.fixture(scope="module")
@@ -195,13 +199,7 @@ ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil\nsecond line"
 def test_terminal_escapes_are_shown_not_obeyed(
     warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    copy = tmp_path / "w.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    with duckdb.connect(str(copy)) as con:
-        ensure_tables(con, LINKAGE_TABLES)
-        con.execute(
-            "INSERT INTO linkage.matches (mention_id, entity_id) VALUES ('m_1', 'un_sc:QDi.001')"
-        )
+    copy = warehouse_with_a_match(warehouse, tmp_path)
     base = ["--warehouse", str(copy)]
     review = ["review", "m_1", "un_sc:QDi.001", "--decision", "unsure", "--note", ESCAPES]
     assert cli.main([*base, *review, "--reviewer", "eve" + ESCAPES]) == 0

@@ -15,7 +15,6 @@ import pytest
 
 from assets.articles.batches import make_batch, scan_inbox, write_manifest
 from assets.articles.ingest import fetch_url_articles
-from assets.common.tables import LINKAGE_TABLES, ensure_tables
 from assets.sources.factory import build_list_asset
 from assets.sources.fetch import FetchError, HttpSettings, http_get
 from pipelines import cli
@@ -32,6 +31,7 @@ from tests.reliability.harness import (
     records_lost,
     run_articles,
     run_list,
+    warehouse_with_a_match,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,13 +311,7 @@ def test_injection_strings_in_articles_are_stored_verbatim(tmp_path: Path, ledge
 def test_injection_strings_in_cli_arguments(
     warehouse: Path, tmp_path: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    copy = tmp_path / "w.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    with duckdb.connect(str(copy)) as con:
-        ensure_tables(con, LINKAGE_TABLES)
-        con.execute(
-            "INSERT INTO linkage.matches (mention_id, entity_id) VALUES ('m_1', 'un_sc:QDi.001')"
-        )
+    copy = warehouse_with_a_match(warehouse, tmp_path)
     before = census(copy)
     base = ["--warehouse", str(copy)]
     assert cli.main([*base, "explain", "' OR '1'='1", "x'); DROP TABLE sources.entities; --"]) == 2
