@@ -260,6 +260,14 @@ class ListNameMatcher:
         given = listed_given_names(originals[i] for i, s in enumerate(schemas) if s == "Person")
         return cls(matcher, entries, skipped, tokenizer, frozenset(last_words), given)
 
+    def names_a_listed_person(self, name: str) -> bool:
+        """Whether `name`, written out whole, is the name (or a matched variant) of a listed
+        person."""
+        if self._tokenizer is None:
+            return False
+        entry = self._entries.get(tuple(token.lower for token in self._tokenizer(name)))
+        return entry is not None and "Person" in entry.schemas
+
     def __call__(self, doc: Doc) -> list[ListMatch]:
         """The list names in `doc` that pass the match conditions, longest first among
         overlaps, in text order."""

@@ -65,6 +65,7 @@ from assets.articles.context import (
     is_acronym,
     is_title,
     leading_country,
+    name_words,
     resolve_coreference,
     role_of,
     short_form_words,
@@ -318,6 +319,7 @@ def doc_mentions(
     acronyms = bracket_acronyms(text, [(d.start, d.end) for d in drafts])
     canonical = resolve_coreference(items, acronyms)
     _merge_clusters(drafts, canonical)
+    completed = _family_completions(items, canonical, matcher) if matcher is not None else {}
 
     article_countries = unique(code for _, code in sorted(places))
     ids = [mention_id(article.article_id, d.start, d.end) for d in drafts]
@@ -337,7 +339,7 @@ def doc_mentions(
                 sentence=text[sentence_start:sentence_end],
                 detector=draft.detector,
                 canonical_id=ids[target],
-                canonical_text=items[target].text,
+                canonical_text=completed.get(index, items[target].text),
                 sentence_countries=list(draft.countries),
                 attributed_countries=list(draft.attributed),
                 article_countries=list(article_countries),
@@ -650,6 +652,52 @@ def _attach_context(
     )
     for index, identifiers in attached.items():
         drafts[index].identifiers = identifiers
+
+
+def _family_completions(
+    items: Sequence[CorefItem], canonical: Sequence[int], matcher: ListNameMatcher
+) -> dict[int, str]:
+    """Relatives named by their given name alone ("Assad's wife Asma", "his son Igor") that
+    the article's family names complete into a listed person's name: index -> that name.
+
+    A person mention of one word that coreference found no full form for, and that the lists
+    use as a given name (`ListNameMatcher.given_names`), takes the family name of a person the
+    article names in full ("Bashar al-Assad" -> "Asma al-Assad") when that makes the name of a
+    listed person, and exactly one such name. The linkage still scores the completed name."""
+    # Each full name's family name: the words after the given name, or the last alone
+    # ("Nicolas Maduro Moros" -> "Maduro Moros", "Moros"); one entry per family.
+    families: dict[str, tuple[str, ...]] = {}
+    for index, item in enumerate(items):
+        words = name_words(item.text) if item.label == "PERSON" else []
+        if canonical[index] == index and len(words) >= 2:
+            family = " ".join(words[1:])
+            families.setdefault(family.lower(), tuple(dict.fromkeys([family, words[-1]])))
+    out: dict[int, str] = {}
+    if not families:
+        return out
+    for index, item in enumerate(items):
+        words = name_words(item.text)
+        if (
+            item.label != "PERSON"
+            or canonical[index] != index
+            or len(words) != 1
+            or _bare(words[0]) not in matcher.given_names
+        ):
+            continue
+        names = [
+            next(iter(listed))
+            for spellings in families.values()
+            if (
+                listed := [
+                    f"{words[0]} {family}"
+                    for family in spellings
+                    if matcher.names_a_listed_person(f"{words[0]} {family}")
+                ]
+            )
+        ]
+        if len(names) == 1:
+            out[index] = names[0]
+    return out
 
 
 def _merge_clusters(drafts: Sequence[_Draft], canonical: Sequence[int]) -> None:

@@ -332,10 +332,17 @@ def _suffix_rule(word: str) -> str:
     return word
 
 
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+
+
 @lru_cache(maxsize=1 << 17)
 def _canonical_word(word: str) -> str:
-    """The canonical spelling of one normalised word: `SPELLING_VARIANTS`, "Abd" glued to a name
-    of God (``"abderrahmane"`` -> ``"abdulrahman"``), then the suffix rules."""
+    """The canonical spelling of one normalised word: an ordinal number without its suffix
+    (``"33rd"`` -> ``"33"``: "33rd Light Infantry Division" is the lists' "33 LIGHT INFANTRY
+    DIVISION"), `SPELLING_VARIANTS`, "Abd" glued to a name of God (``"abderrahmane"`` ->
+    ``"abdulrahman"``), then the suffix rules."""
+    if word[:1].isdigit() and (ordinal := _ORDINAL.fullmatch(word)):
+        return ordinal.group(1)
     found = _SPELLINGS.get(word)
     if found is not None:
         return found

@@ -665,3 +665,31 @@ def test_an_organisation_shaped_like_a_person_has_an_unknown_type(nlp: Language)
 )
 def test_listed_given_names(names: list[str], expected: set[str]) -> None:
     assert listed_given_names(names) == expected
+
+
+def test_a_relative_named_by_given_name_takes_the_family_name_of_a_listed_person(
+    nlp: Language,
+) -> None:
+    # "his wife Selma" in an article about Tariq Varnell is Selma Varnell when the lists
+    # name her so; "Omar" is a listed given name but no "Omar Varnell" is listed.
+    matcher = ListNameMatcher.from_pairs(
+        nlp,
+        [
+            ("Tariq VARNELL", "Person"),
+            ("Selma VARNELL", "Person"),
+            ("Selma KORVAN", "Person"),
+            ("Omar HADDAD", "Person"),
+            ("Omar BEKRI", "Person"),
+        ],
+    )
+    text = (
+        "President Tariq Varnell left the capital on Monday. His wife Selma stayed behind "
+        "with their driver Omar, officials said."
+    )
+    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [_article(text)], matcher)}
+    assert found["Selma"] == "Selma Varnell"
+    assert found["Omar"] == "Omar"
+    # Two listed families the given name completes: no guess.
+    both = text + " Later Rami Korvan, a banker, joined them."
+    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [_article(both)], matcher)}
+    assert found["Selma"] == "Selma"

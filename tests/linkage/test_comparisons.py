@@ -146,6 +146,12 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
             "Khalid Kadhim Jasim ALSKENI",
             "the same words but one spelled nearly",
         ),
+        # an ordinal number written with its suffix or without
+        (
+            "33rd Light Infantry Division",
+            ("33 LIGHT INFANTRY DIVISION", "Organization"),
+            "Exact match on core",
+        ),
         ("Jafar Mahdavi", "Djafar MAHDAVY", "Jaro-Winkler >= 0.88, every word with a counterpart"),
         # Jaro-Winkler 0.88 on "logistics smirnov" / "logistics pit", but "smirnov" has no
         # counterpart.
