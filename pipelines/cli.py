@@ -34,7 +34,12 @@ import duckdb
 
 from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
-from assets.common.tables import WarehouseBusy, connect_waiting, first_row
+from assets.common.tables import (
+    WRITER_LOCK_WAIT_SECONDS,
+    WarehouseBusy,
+    connect_waiting,
+    first_row,
+)
 from assets.common.text import printable
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
@@ -147,6 +152,9 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 # may use on its connection (a cross join or a huge range must not take the machine down).
 QUERY_LIMIT = 1_000
 QUERY_TIMEOUT = 60.0
+# The longest a query may run: a read holds the warehouse's lock, and a run that wants to
+# write waits `WRITER_LOCK_WAIT_SECONDS` for it before failing as busy.
+QUERY_TIMEOUT_MAX = 0.8 * WRITER_LOCK_WAIT_SECONDS
 QUERY_MEMORY_LIMIT = "2GB"
 _BATCH = 1_000
 
@@ -310,7 +318,8 @@ def _captions(con: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> dict
 
 
 def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    from assets.articles.pipeline import mentions_for
+    from assets.articles.nlp import extract_mentions, load_pipeline
+    from assets.articles.pipeline import lists_loaded, matcher_for
     from assets.linkage.screen import hit_lines, read_documents
 
     path = Path(args.path)
@@ -321,8 +330,12 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     documents = list(read_documents(path, skipped=skipped))
     for reason in skipped:
         print(f"sanctions: skipped {printable(reason)}", file=sys.stderr)
-    found = mentions_for([d.article for d in documents], args.nlp_model, con)
+    nlp = load_pipeline(args.nlp_model)
+    matcher = matcher_for(nlp, args.nlp_model, con) if lists_loaded(con) else None
     screener = _screener(con, args)
+    # Everything read: the lock a reader holds would keep runs from writing during the work.
+    con.close()
+    found = extract_mentions(nlp, [d.article for d in documents], matcher)
     lines = hit_lines(documents, found, screener.screen(found))
     with output_handle(out) as handle:
         for line in lines:
@@ -447,6 +460,8 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     screener = CounterpartyScreener.from_warehouse(
         con, Path(args.model_dir), bands, args.birth_year_tolerance
     )
+    # Everything read: the lock a reader holds would keep runs from writing during the work.
+    con.close()
     hits = screener.screen(read.records)
     with output_handle(out, newline="") as handle:
         written = write_hits(
@@ -677,9 +692,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     query.add_argument(
         "--timeout",
-        type=_seconds,
+        type=_bounded_float(0.0, QUERY_TIMEOUT_MAX, "a number of seconds"),
         default=QUERY_TIMEOUT,
-        help=f"seconds before the query is stopped (default {QUERY_TIMEOUT:g})",
+        help=f"seconds before the query is stopped (default {QUERY_TIMEOUT:g}, at most "
+        f"{QUERY_TIMEOUT_MAX:g}: runs waiting to write the warehouse wait "
+        f"{WRITER_LOCK_WAIT_SECONDS:g} s)",
     )
     return parser
 

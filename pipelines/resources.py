@@ -16,7 +16,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.common.tables import WarehouseBusy, connect_waiting
+from assets.common.tables import WRITER_LOCK_WAIT_SECONDS, WarehouseBusy, connect_waiting
 from assets.linkage.scoring import Bands
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
@@ -31,7 +31,8 @@ class WarehouseResource(DuckDBResource):
     closed even when the work inside fails (the parent class leaks them on exceptions)."""
 
     lock_wait_seconds: float = Field(
-        default=300.0, description="how long to wait for another process's lock on the file"
+        default=WRITER_LOCK_WAIT_SECONDS,
+        description="how long to wait for another process's lock on the file",
     )
 
     @contextmanager

@@ -34,7 +34,7 @@ from assets.articles.batches import (
     write_manifest,
 )
 from assets.articles.ingest import read_url_list
-from assets.common.tables import utc_now
+from assets.common.tables import lock_holder, utc_now
 from assets.counterparties.store import counterparty_files, file_digest
 from assets.linkage.store import MODEL_FILE
 from assets.sources.factory import list_asset_key
@@ -76,8 +76,11 @@ def screening_waits(warehouse: WarehouseResource, linkage: LinkageResource) -> s
                     "WHERE table_schema = 'linkage'"
                 ).fetchall()
             }
-    except duckdb.Error:
-        return "the warehouse is busy (a run is writing it); looking again at the next tick"
+    except duckdb.Error as exc:
+        return (
+            f"the warehouse is busy (locked by {lock_holder(str(exc))}); looking again at the "
+            "next tick"
+        )
     missing = [table for table in SCREENING_TABLES if table not in found]
     if missing:
         return (

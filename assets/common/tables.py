@@ -10,13 +10,16 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from assets.common.model import Entity, ParsedList
+from assets.common.text import printable
 
 SCHEMAS = ("sources", "articles", "linkage", "outputs", "counterparties")
 
@@ -465,8 +468,41 @@ COUNTERPARTY_TABLES: dict[str, dict[str, str]] = {
 }
 
 
+# How long a run (a Dagster step) waits for the warehouse lock before it fails as busy. Readers
+# (`sanctions query`) are stopped well before it, so that no read holds a run up past its wait.
+WRITER_LOCK_WAIT_SECONDS = 300.0
+
+
 class WarehouseBusy(RuntimeError):
     """Another process held the warehouse file's lock for longer than the caller would wait."""
+
+
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+_COMMAND_SHOWN = 120  # characters of the holder's command line a message shows
+
+
+def lock_holder(message: str, proc: Path = Path("/proc")) -> str:
+    """Who holds the lock, from DuckDB's lock error `message` ("Conflicting lock is held in
+    /usr/bin/python3 (PID 4242)"): the process id and, where `proc` shows it, its command line
+    (``process 4242 (sanctions query select ...)``), so that the message names a long read
+    as such rather than blaming a run. "another process" when the message names none."""
+    found = _LOCK_PID.search(message)
+    if found is None:
+        return "another process"
+    pid = found.group(1)
+    try:
+        raw = (proc / pid / "cmdline").read_bytes()
+    except OSError:  # gone since, another user's, or no /proc (macOS)
+        return f"process {pid}"
+    words = [
+        Path(w).name if i == 0 else w
+        for i, w in enumerate(raw.decode(errors="replace").split("\0"))
+        if w
+    ]
+    command = printable(" ".join(words))
+    if len(command) > _COMMAND_SHOWN:
+        command = command[: _COMMAND_SHOWN - 3] + "..."
+    return f"process {pid} ({command})" if command else f"process {pid}"
 
 
 def connect_waiting(
@@ -491,8 +527,8 @@ def connect_waiting(
             left = deadline - time.monotonic()
             if left <= 0:
                 raise WarehouseBusy(
-                    f"warehouse busy: {path} is locked by another process (a run writing it); "
-                    f"gave up after {wait_seconds:g} s, retry when it has finished ({exc})"
+                    f"warehouse busy: {path} is locked by {lock_holder(str(exc))}; gave up "
+                    f"after {wait_seconds:g} s, retry when it has finished"
                 ) from exc
             time.sleep(min(delay, left) * (0.5 + random.random() / 2))  # noqa: S311 - jitter
             delay = min(delay * 2, 2.0)

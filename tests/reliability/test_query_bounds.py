@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from assets.common.tables import WarehouseBusy, connect_waiting
 from pipelines import cli
 from tests.conftest import bundled_warehouse
 from tests.reliability.harness import UN, Ledger
@@ -119,5 +120,56 @@ def test_rows_are_limited_and_memory_bounded(warehouse: Path, ledger: Ledger) ->
         f"1,000 rows and a note ({done.stderr.splitlines()[0]}), peak {peak_mb:.0f} MB; the list: "
         "exit 1, "
         f"{greedy.stderr.strip()[:120]}",
+        None,
+    )
+
+
+def _holds_lock(warehouse: Path) -> bool:
+    """Whether another process holds the warehouse (a writer cannot open it at once)."""
+    try:
+        connect_waiting(str(warehouse), read_only=False, wait_seconds=0).close()
+    except WarehouseBusy:
+        return True
+    return False
+
+
+def test_a_long_read_does_not_hold_a_run_past_its_lock_wait(
+    warehouse: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A query may not run longer than a run waits for the lock.
+    with pytest.raises(SystemExit) as too_long:
+        cli.main(["--warehouse", str(warehouse), "query", "SELECT 1", "--timeout", "3600"])
+    refused = capsys.readouterr().err.strip().splitlines()[-1]
+    assert too_long.value.code == 2 and f"to {cli.QUERY_TIMEOUT_MAX:g}" in refused
+    with subprocess.Popen(
+        _command(warehouse, "query", FOREVER, "--timeout", "4"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as reader:
+        deadline = time.monotonic() + 30
+        while not _holds_lock(warehouse):  # start-up, then the query holding the file
+            assert reader.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        # A writer that may not wait is told who holds the warehouse: the query, not a run.
+        with pytest.raises(WarehouseBusy) as busy:
+            connect_waiting(str(warehouse), read_only=False, wait_seconds=0.2)
+        # A writer with a run's patience gets the warehouse once the query's time is up.
+        started = time.monotonic()
+        connect_waiting(str(warehouse), read_only=False, wait_seconds=60).close()
+        waited = time.monotonic() - started
+        _, err = reader.communicate(timeout=60)
+    said = str(busy.value)
+    assert f"process {reader.pid}" in said and "query" in said and "a run" not in said
+    assert reader.returncode == 1 and b"stopped after 4 s" in err
+    assert waited < 10
+    ledger.record(
+        "query-holds-writers",
+        "crash",
+        "a writer while `sanctions query` runs a cross join of two 10^8-row ranges (--timeout "
+        "4); then `--timeout 3600`",
+        f"the impatient writer is told: {said.split(str(warehouse))[-1][:90].strip()}...; a "
+        f"writer with a run's wait got the warehouse {waited:.1f} s later, when the query "
+        f"stopped; --timeout above {cli.QUERY_TIMEOUT_MAX:g} s exits 2: {refused[-80:]}",
         None,
     )
