@@ -34,6 +34,7 @@ from assets.articles.batches import (
     write_manifest,
 )
 from assets.articles.ingest import read_url_list
+from assets.articles.store import known_inbox_files
 from assets.common.tables import lock_holder, utc_now
 from assets.counterparties.store import counterparty_files, file_digest
 from assets.linkage.store import MODEL_FILE
@@ -155,7 +156,19 @@ def article_inbox_sensor(
 ) -> dg.SensorResult:
     if waiting := screening_waits(warehouse, linkage):
         return dg.SensorResult(skip_reason=waiting)
-    known: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    if context.cursor:
+        known: dict[str, str] = json.loads(context.cursor)
+    else:
+        # A first tick starts from the files some batch already covered (`make run` or the
+        # `everything` job screened them), not from nothing, which would screen them again.
+        try:
+            with duckdb.connect(str(warehouse.database), read_only=True) as con:
+                known = known_inbox_files(con)
+        except duckdb.Error as exc:
+            return dg.SensorResult(
+                skip_reason=f"the warehouse is busy (locked by {lock_holder(str(exc))}); "
+                "looking again at the next tick"
+            )
     result, updated = plan_inbox_batch(article_sources, known)
     context.update_cursor(json.dumps(updated, sort_keys=True))
     return result

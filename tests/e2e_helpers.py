@@ -1,6 +1,5 @@
-"""Helpers of the browser test (`tests/test_ui_e2e.py`): a throw-away project environment, one
-ingestion batch planned the way the inbox sensor plans it, `dagster dev` in its own process
-group, its GraphQL API, and Debian's Chromium for Playwright.
+"""Helpers of the browser test (`tests/test_ui_e2e.py`): a throw-away project environment,
+`dagster dev` in its own process group, its GraphQL API, and Debian's Chromium for Playwright.
 
 Why `dagster dev` does not run in the project root: the Dagster CLI loads `./.env` and lets it
 *override* the process environment, for itself and every process it starts (webserver, daemon,
@@ -122,53 +121,6 @@ def prepare_workspace(folder: Path) -> Workspace:
         encoding="utf-8",
     )
     return Workspace(folder=folder, cwd=cwd, env=env)
-
-
-def plan_batch(workspace: Workspace) -> str:
-    """One inbox batch, as `article_inbox_sensor` plans it: the manifest is written and the
-    partition added to `article_batches` in the temporary instance. Returns the partition key.
-    (The caller has `DAGSTER_HOME` set to the workspace's.)"""
-    import dagster as dg
-
-    from pipelines.resources import ArticleSourcesResource
-    from pipelines.sensors import plan_inbox_batch
-
-    sources = ArticleSourcesResource(
-        inbox_dirs=workspace.env["SANCTIONS_INBOX_DIRS"],
-        batches_dir=workspace.env["SANCTIONS_BATCHES_DIR"],
-    )
-    result, _known = plan_inbox_batch(sources, {})
-    requests = result.dynamic_partitions_requests or []
-    keys = [key for request in requests for key in (request.partition_keys or [])]
-    assert len(keys) == 1, f"expected one batch, the sensor planned {keys}"
-    with dg.DagsterInstance.get() as instance:
-        for request in requests:
-            instance.add_dynamic_partitions(
-                request.partitions_def_name, list(request.partition_keys or [])
-            )
-    return keys[0]
-
-
-def stop_sensors(workspace: Workspace, log: Path) -> list[str]:
-    """Stop every sensor of the code location in the temporary instance before `dagster dev`
-    starts, so the only runs are the ones the UI launches: the inbox sensor would otherwise
-    plan a second batch of the same files at its first tick, and the list-change sensor would
-    re-screen after the lists load. Uses `dagster sensor stop`, one call per sensor."""
-    from pipelines.definitions import defs
-
-    names = sorted(sensor.name for sensor in defs.sensors or [])
-    with log.open("a") as out:
-        for name in names:
-            subprocess.run(
-                [str(VENV_BIN / "dagster"), "sensor", "stop", name, "-m", "pipelines.definitions"],
-                cwd=workspace.cwd,
-                env=workspace.process_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=True,
-                timeout=120,
-            )
-    return names
 
 
 def free_port() -> int:

@@ -13,6 +13,8 @@ import duckdb
 import pytest
 
 from assets.articles.assets import article_batches, articles, mentions
+from assets.articles.batches import scan_inbox
+from assets.common.tables import ARTICLE_TABLES, ensure_tables
 from assets.linkage.assets import list_change_matches, list_records, matches
 from assets.outputs.assets import screening_hits
 from assets.sources import ofac_sdn, uk_ofsi, un_sc
@@ -111,6 +113,42 @@ def test_inbox_sensor_runs_only_new_or_changed_files(
     key = third.run_requests[0].partition_key  # type: ignore[index]
     manifest = json.loads((tmp_path / "b" / f"{key}.json").read_text())
     assert [f["path"] for f in manifest["files"]] == ["late.txt"]
+
+
+def test_inbox_sensor_starts_from_the_files_the_warehouse_covers(
+    tmp_path: Path, ready: dict[str, object]
+) -> None:
+    """`make run` (or the `everything` job) screened the inbox before the UI's sensor first
+    looked: its first tick finds nothing new, then sees a file added later."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(FIXTURES / "articles" / "inbox", inbox)
+    database = tmp_path / "w.duckdb"
+    shutil.copy(str(ready["warehouse"].database), database)  # type: ignore[attr-defined]
+    with duckdb.connect(str(database)) as con:
+        ensure_tables(con, ARTICLE_TABLES)
+        con.executemany(
+            "INSERT INTO articles.inbox_files VALUES (?, ?, 'inbox-1', now())",
+            [[f.absolute, f.sha256] for f in scan_inbox(inbox)],
+        )
+    resources = {
+        "article_sources": ArticleSourcesResource(
+            inbox_dirs=str(inbox), batches_dir=str(tmp_path / "b")
+        ),
+        "warehouse": WarehouseResource(database=str(database)),
+        "linkage": ready["linkage"],
+    }
+    with dg.build_sensor_context(
+        instance=dg.DagsterInstance.ephemeral(), cursor=None, resources=resources
+    ) as context:
+        first = article_inbox_sensor(context)
+        cursor = context.cursor
+    assert isinstance(first, dg.SensorResult) and not first.run_requests
+    (inbox / "late.txt").write_text("Late report\n\nA new story arrived after the run.\n")
+    with dg.build_sensor_context(
+        instance=dg.DagsterInstance.ephemeral(), cursor=cursor, resources=resources
+    ) as context:
+        second = article_inbox_sensor(context)
+    assert isinstance(second, dg.SensorResult) and len(second.run_requests or []) == 1
 
 
 def test_screening_sensors_wait_for_the_lists_and_the_model(
