@@ -67,6 +67,10 @@ def open_warehouse(
     `WarehouseUnavailable` saying the warehouse is busy."""
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
+    if not path.isascii() and path != path.encode("utf-8", "ignore").decode():
+        # A name with bytes that are no UTF-8 (Python holds them as surrogate escapes): DuckDB
+        # would fail with a bare "std::bad_cast".
+        raise WarehouseUnavailable(f"cannot open the warehouse {path!r}: its name is not UTF-8")
     config: dict[str, Any] = {}
     if read_only:
         config = {"enable_external_access": False, "lock_configuration": True}
@@ -226,6 +230,7 @@ def cmd_run(warehouse: str) -> int:
     """Everything once, in this process, recorded in the Dagster instance ($DAGSTER_HOME)."""
     import dagster as dg
 
+    from pipelines.definitions import defs
     from pipelines.runner import run_all
 
     base = Path(warehouse).parent
@@ -241,8 +246,13 @@ def cmd_run(warehouse: str) -> int:
         instance = dg.DagsterInstance.get()
     else:
         instance = dg.DagsterInstance.ephemeral()
+    assert defs.resources is not None
+    configured = {name: defs.resources[name] for name in ("warehouse", "article_sources")}
     try:
-        summary = run_all(instance)
+        with dg.build_resources(configured) as resources:  # EnvVars resolved from here
+            summary = run_all(
+                instance, defs.resolve_job_def, resources.warehouse, resources.article_sources
+            )
     except RuntimeError as exc:
         print(f"sanctions run: {exc}", file=sys.stderr)
         return 1

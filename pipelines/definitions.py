@@ -18,6 +18,7 @@ from pipelines.resources import (
     NlpResource,
     WarehouseResource,
 )
+from pipelines.runner import everything_job
 from pipelines.schedules import all_schedules
 from pipelines.sensors import all_sensors
 
@@ -28,7 +29,7 @@ defs = dg.Definitions(
             [article_assets, linkage_assets, output_assets, counterparty_assets]
         ),
     ],
-    jobs=all_jobs,
+    jobs=[everything_job, *all_jobs],
     sensors=all_sensors,
     schedules=all_schedules,
     resources={

@@ -1,17 +1,11 @@
 """Jobs select assets by group or key, so a new list or asset joins its job with no change here.
 
 Partitioned (per ingestion batch) and unpartitioned assets live in separate jobs: a Dagster job
-has one partitioning. `everything` runs the others in turn, as `make run` does.
-"""
+has one partitioning."""
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import dagster as dg
-
-if TYPE_CHECKING:
-    from dagster._core.definitions.unresolved_asset_job_definition import (
-        UnresolvedAssetJobDefinition,
-    )
 
 refresh_lists_job = dg.define_asset_job(
     name="refresh_lists",
@@ -63,33 +57,7 @@ publish_outputs_job = dg.define_asset_job(
     description="Refresh the analysts' views.",
 )
 
-
-@dg.op(
-    description="Run each job in turn, the way `make run` and `sanctions run` do: refresh the "
-    "lists, prepare the linkage, screen the new inbox files, feeds and URLs (one batch each), "
-    "the counterparty folder, then refresh the outputs. Each job is a run of its own, listed "
-    "beside this one."
-)
-def run_every_job(context: dg.OpExecutionContext) -> None:
-    # Imported here: the runner reads the Definitions, which hold this job.
-    from pipelines.runner import run_all
-
-    summary = run_all(context.instance)
-    context.log.info("ran " + ", ".join(summary.jobs))
-
-
-@dg.job(
-    name="everything",
-    description="One click materializes everything, as `make run` does. The asset graph's "
-    '"Materialize all" asks which article batches to run (articles are partitioned by '
-    "batch); this job plans the batches itself.",
-)
-def everything_job() -> None:
-    run_every_job()
-
-
-all_jobs: "list[dg.JobDefinition | UnresolvedAssetJobDefinition]" = [
-    everything_job,
+all_jobs = [
     refresh_lists_job,
     prepare_linkage_job,
     screen_batch_job,
