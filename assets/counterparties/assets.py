@@ -8,6 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.counterparties.checks import (
+    COUNTERPARTY_CHECK_DESCRIPTIONS,
+    EVERY_ROW_CHECK,
+    every_row_screened_or_reported,
+)
 from assets.counterparties.screening import CounterpartyScreener
 from assets.counterparties.store import (
     RESCREENS,
@@ -20,12 +25,37 @@ from assets.counterparties.store import (
     unscreened_files,
 )
 from assets.linkage.store import load_model, pending_list_changes, record_rescreen
+from assets.outputs.checks import (
+    COUNTERPARTY_HITS_CHECK,
+    OUTPUT_CHECK_DESCRIPTIONS,
+    counterparty_hits_consistent,
+)
+from assets.sources.checks import check_result
 from pipelines.resources import CounterpartySourcesResource, LinkageResource, WarehouseResource
 
 RECORDS_KEY = dg.AssetKey(["counterparties", "records"])
 MATCHES_KEY = dg.AssetKey(["counterparties", "matches"])
 LIST_CHANGE_KEY = dg.AssetKey(["counterparties", "list_change_matches"])
+HITS_KEY = dg.AssetKey(["outputs", "counterparty_hits"])
 LINKAGE_DEPS = [dg.AssetKey(["linkage", "list_records"]), dg.AssetKey(["linkage", "mention_model"])]
+
+# An error that blocks: a counterparty row neither screened nor reported is one nobody looked
+# at, the worst failure of screening (a sanctioned party passes unseen, where a false alarm
+# only costs a review). The failed step fails `screen_counterparties` and `sanctions run`, with
+# the file and the record ids, instead of letting the hits view pass for a clean result.
+EVERY_ROW_SPEC = dg.AssetCheckSpec(
+    EVERY_ROW_CHECK,
+    asset=MATCHES_KEY,
+    description=COUNTERPARTY_CHECK_DESCRIPTIONS[EVERY_ROW_CHECK],
+    blocking=True,
+)
+# An error, not blocking, as `outputs/screening_hits`'s: the view is the last asset of its
+# jobs and is read live over the tables; the red check names the hits that differ.
+HITS_SPEC = dg.AssetCheckSpec(
+    COUNTERPARTY_HITS_CHECK,
+    asset=HITS_KEY,
+    description=OUTPUT_CHECK_DESCRIPTIONS[COUNTERPARTY_HITS_CHECK],
+)
 
 
 @dg.asset(key=RECORDS_KEY, group_name="counterparties", kinds={"duckdb"}, pool="warehouse")
@@ -62,6 +92,7 @@ def counterparty_records(
     key=MATCHES_KEY,
     group_name="counterparties",
     deps=[RECORDS_KEY, *LINKAGE_DEPS],
+    check_specs=[EVERY_ROW_SPEC],
     kinds={"duckdb", "splink"},
     pool="warehouse",
 )
@@ -89,7 +120,11 @@ def counterparty_matches(
             counts["records"] += len(records)
             counts["hits"] += len(hits)
             counts["match_band"] += sum(1 for h in hits if h["band"] == "match")
-    return dg.MaterializeResult(metadata={**counts, "model_version": model.version})
+        every_row = every_row_screened_or_reported(con)
+    return dg.MaterializeResult(
+        metadata={**counts, "model_version": model.version},
+        check_results=[check_result(every_row, dg.AssetCheckSeverity.ERROR)],
+    )
 
 
 @dg.asset(
@@ -145,9 +180,10 @@ def counterparty_list_change_matches(
 
 
 @dg.asset(
-    key=["outputs", "counterparty_hits"],
+    key=HITS_KEY,
     group_name="counterparties",
     deps=[MATCHES_KEY, LIST_CHANGE_KEY],
+    check_specs=[HITS_SPEC],
     kinds={"duckdb"},
     pool="warehouse",
 )
@@ -167,6 +203,7 @@ def counterparty_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # 
             "SELECT file, record_id, query, entity_id, probability, band, explanation "
             "FROM outputs.counterparty_hits ORDER BY probability DESC LIMIT 10"
         ).fetchall()
+        consistent = counterparty_hits_consistent(con)
     rows = "\n".join("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |" for row in top)
     return dg.MaterializeResult(
         metadata={
@@ -175,5 +212,6 @@ def counterparty_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # 
                 "| file | record | name | entity | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|---|\n" + rows
             ),
-        }
+        },
+        check_results=[check_result(consistent, dg.AssetCheckSeverity.ERROR)],
     )

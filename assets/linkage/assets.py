@@ -12,6 +12,13 @@ from assets.articles.assets import LIST_KEYS, article_batches
 from assets.articles.store import load_mentions
 from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
+from assets.linkage.checks import (
+    MATCH_CHECK_DESCRIPTIONS,
+    MATCHES_FOR_MENTIONS,
+    ONE_MODEL_VERSION,
+    batch_has_matches,
+    batch_model_versions,
+)
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import score, write_chart
 from assets.linkage.splink_run import match_weights_html
@@ -29,11 +36,36 @@ from assets.linkage.store import (
     store_matches,
     token_frequency_table,
 )
+from assets.sources.checks import check_result
 from pipelines.resources import LinkageResource, WarehouseResource
 
 LIST_RECORDS_KEY = dg.AssetKey(["linkage", "list_records"])
 MODEL_KEY = dg.AssetKey(["linkage", "mention_model"])
 CANONICAL_KEY = dg.AssetKey(["linkage", "canonical_entities"])
+MATCHES_KEY = dg.AssetKey(["linkage", "matches"])
+
+# The checks of one batch's matches, evaluated in the asset's step on the partition it scored
+# (each evaluation belongs to that partition's materialization), so they run wherever the asset
+# runs: `screen_batch` from the inbox sensor, the feed schedule, `sanctions run`.
+# - matches_for_mentions warns: a batch whose news names no listed entity rightly has no
+#   match, so failing it (or blocking) would stop healthy runs and the outputs refresh.
+# - one_model_version is an error and blocks: probabilities of two models in one batch are not
+#   comparable and the bands mean nothing; the failed step fails the run, so the outputs
+#   refresh (launched only after a successful `screen_batch`) does not publish it, and
+#   `sanctions run` stops saying which check failed.
+MATCH_CHECK_SEVERITY = {
+    MATCHES_FOR_MENTIONS: dg.AssetCheckSeverity.WARN,
+    ONE_MODEL_VERSION: dg.AssetCheckSeverity.ERROR,
+}
+MATCH_CHECKS = [
+    dg.AssetCheckSpec(
+        name,
+        asset=MATCHES_KEY,
+        description=text,
+        blocking=MATCH_CHECK_SEVERITY[name] == dg.AssetCheckSeverity.ERROR,
+    )
+    for name, text in MATCH_CHECK_DESCRIPTIONS.items()
+]
 
 
 @dg.asset(
@@ -97,10 +129,11 @@ def mention_model(
 
 
 @dg.asset(
-    key=["linkage", "matches"],
+    key=MATCHES_KEY,
     group_name="linkage",
     partitions_def=article_batches,
     deps=[dg.AssetKey(["articles", "mentions"]), LIST_RECORDS_KEY, MODEL_KEY],
+    check_specs=MATCH_CHECKS,
     kinds={"duckdb", "splink"},
     pool="warehouse",
 )
@@ -139,6 +172,10 @@ def matches(
             replace_where="batch_id = ? AND trigger = 'batch'",
             replace_params=[batch],
         )
+        outcomes = [
+            batch_has_matches(con, batch),
+            batch_model_versions(con, batch, model.version),
+        ]
     bands_count = {"match": 0, "review": 0}
     for band in scored.column("band").to_pylist():
         bands_count[band] += 1
@@ -159,7 +196,8 @@ def matches(
                 "| mention | entity | list name | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|\n" + preview
             ),
-        }
+        },
+        check_results=[check_result(o, MATCH_CHECK_SEVERITY[o.name]) for o in outcomes],
     )
 
 

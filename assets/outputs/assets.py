@@ -7,19 +7,38 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.outputs.checks import (
+    OUTPUT_CHECK_DESCRIPTIONS,
+    SCREENING_HITS_CHECK,
+    screening_hits_consistent,
+)
 from assets.outputs.exports import write_canonical_exports
 from assets.outputs.views import create_output_views
+from assets.sources.checks import check_result
 from pipelines.resources import WarehouseResource
+
+SCREENING_HITS_KEY = dg.AssetKey(["outputs", "screening_hits"])
+
+# An error, not blocking: a view that shows a match twice or hides one is wrong, and the check
+# turns red in the UI naming the matches that differ; but the view is the last asset of its
+# jobs (nothing downstream to hold back) and is read live over the tables, so failing the run
+# would protect nothing and only stop `sanctions run` before it reports.
+SCREENING_HITS_SPEC = dg.AssetCheckSpec(
+    SCREENING_HITS_CHECK,
+    asset=SCREENING_HITS_KEY,
+    description=OUTPUT_CHECK_DESCRIPTIONS[SCREENING_HITS_CHECK],
+)
 
 
 @dg.asset(
-    key=["outputs", "screening_hits"],
+    key=SCREENING_HITS_KEY,
     group_name="outputs",
     deps=[
         dg.AssetKey(["linkage", "matches"]),
         dg.AssetKey(["linkage", "list_change_matches"]),
         dg.AssetKey(["linkage", "canonical_entities"]),
     ],
+    check_specs=[SCREENING_HITS_SPEC],
     kinds={"duckdb"},
     pool="warehouse",
 )
@@ -38,6 +57,7 @@ def screening_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # typ
             "SELECT title, mention, entity_id, caption, probability, band, explanation "
             "FROM outputs.screening_hits ORDER BY probability DESC LIMIT 10"
         ).fetchall()
+        consistent = screening_hits_consistent(con)
     table = "\n".join(
         "| " + " | ".join(str(v).replace("|", "/") for v in row) + " |" for row in top
     )
@@ -48,7 +68,8 @@ def screening_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # typ
                 "| article | mention | entity | caption | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|---|\n" + table
             ),
-        }
+        },
+        check_results=[check_result(consistent, dg.AssetCheckSeverity.ERROR)],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import dagster as dg
 import duckdb
 
 from assets.common.model import ParsedList
@@ -30,6 +31,19 @@ class CheckOutcome:
     passed: bool
     description: str
     metadata: dict[str, int | float | str] = field(default_factory=dict)
+
+
+def check_result(
+    outcome: CheckOutcome, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+) -> dg.AssetCheckResult:
+    """A pure check's outcome as the Dagster check result of the asset being materialized."""
+    return dg.AssetCheckResult(
+        check_name=outcome.name,
+        passed=outcome.passed,
+        description=outcome.description,
+        metadata=dict(outcome.metadata),
+        severity=severity,
+    )
 
 
 def evaluate_publication(

@@ -17,6 +17,7 @@ from assets.common.tables import utc_now
 from assets.sources.checks import (
     CHECK_DESCRIPTIONS,
     CheckOutcome,
+    check_result,
     evaluate_publication,
     table_contract,
 )
@@ -205,15 +206,5 @@ def _result(
         metadata["warning"] = fetched.warning
     return dg.MaterializeResult(
         metadata=metadata,
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=o.name,
-                passed=o.passed,
-                description=o.description,
-                metadata=dict(o.metadata),
-                severity=dg.AssetCheckSeverity.ERROR,
-            )
-            for o in outcomes
-        ]
-        + [fresh],
+        check_results=[*map(check_result, outcomes), fresh],
     )
