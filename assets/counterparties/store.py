@@ -232,10 +232,14 @@ def _remove_file(con: duckdb.DuckDBPyConnection, rel: str) -> None:
 
 
 def unscreened_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Stored files whose records are not screened yet: accepted ones, and rejected ones that
+    keep the records of their last readable version (read, then replaced by a broken version
+    before the screening ran: those records are still the file's and nobody looked at them)."""
     ensure_tables(con, COUNTERPARTY_TABLES)
     rows = con.execute(
         "SELECT path FROM counterparties.files WHERE screened_at IS NULL "
-        "AND status = 'accepted' ORDER BY path"
+        "AND (status = 'accepted' OR path IN (SELECT path FROM counterparties.records)) "
+        "ORDER BY path"
     ).fetchall()
     return [str(p) for (p,) in rows]
 
