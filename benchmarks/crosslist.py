@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 
 from assets.linkage import crosslist
+from assets.linkage.resources import LinkageResource
 from assets.linkage.store import rebuild_list_records
 from assets.sources.registry import LIST_SPECS
 from benchmarks.lists import _materialize
 from benchmarks.report import table, write_section
-from pipelines.resources import LinkageResource
 
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9, 0.99)
 

@@ -28,10 +28,11 @@ FAMILY = ["Smith", "Garcia", "Chen", "Ivanova", "Haddad", "Okafor", "Rossi", "Ta
 def build_warehouse(folder: Path) -> Path:
     import dagster as dg
 
+    from assets.common.warehouse import WarehouseResource
     from assets.linkage.store import rebuild_list_records
     from assets.sources.factory import build_list_asset
     from assets.sources.registry import LIST_SPECS
-    from pipelines.resources import ListFetcherResource, WarehouseResource
+    from assets.sources.resources import ListFetcherResource
 
     database = folder / "w.duckdb"
     result = dg.materialize(

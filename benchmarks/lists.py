@@ -11,12 +11,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.common.warehouse import WarehouseResource
 from assets.sources import ofac_sdn
 from assets.sources.bundled import newest_bundled
 from assets.sources.factory import build_list_asset
 from assets.sources.registry import LIST_SPECS
+from assets.sources.resources import ListFetcherResource
 from benchmarks.report import table, write_section
-from pipelines.resources import ListFetcherResource, WarehouseResource
 
 SHARED_SDN = Path(__file__).resolve().parents[2] / "shared" / "data" / "sanctions" / "ofac_sdn"
 

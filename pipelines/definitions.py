@@ -5,19 +5,16 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.articles import assets as article_assets
+from assets.articles.resources import ArticleSourcesResource, NlpResource
+from assets.common.warehouse import WarehouseResource
 from assets.counterparties import assets as counterparty_assets
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.linkage import assets as linkage_assets
+from assets.linkage.resources import LinkageResource
 from assets.outputs import assets as output_assets
 from assets.sources.list_assets import list_assets
+from assets.sources.resources import ListFetcherResource
 from pipelines.jobs import all_jobs
-from pipelines.resources import (
-    ArticleSourcesResource,
-    CounterpartySourcesResource,
-    LinkageResource,
-    ListFetcherResource,
-    NlpResource,
-    WarehouseResource,
-)
 from pipelines.runner import everything_job
 from pipelines.schedules import all_schedules
 from pipelines.sensors import all_sensors

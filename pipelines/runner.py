@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from assets.articles.assets import article_batches
+from assets.articles.resources import ArticleSourcesResource
 from assets.articles.store import known_article_urls, known_inbox_files
-from pipelines.resources import ArticleSourcesResource, WarehouseResource
+from assets.common.warehouse import WarehouseResource
 from pipelines.sensors import plan_feed_batch, plan_inbox_batch, plan_url_batch
 
 # A job of the Definitions by name (`Definitions.resolve_job_def`, `RepositoryDefinition.get_job`).

@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.articles.assets import article_batches
+from assets.articles.resources import ArticleSourcesResource
 from pipelines.jobs import refresh_lists_job, screen_batch_job
-from pipelines.resources import ArticleSourcesResource
 from pipelines.sensors import plan_feed_batch
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "schedules.toml"

@@ -34,9 +34,13 @@ from assets.articles.batches import (
     write_manifest,
 )
 from assets.articles.ingest import read_url_list
+from assets.articles.resources import ArticleSourcesResource
 from assets.articles.store import known_inbox_files
 from assets.common.tables import lock_holder, utc_now
+from assets.common.warehouse import WarehouseResource
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.counterparties.store import counterparty_files, file_digest
+from assets.linkage.resources import LinkageResource
 from assets.linkage.store import MODEL_FILE
 from assets.sources.factory import list_asset_key
 from assets.sources.registry import LIST_SPECS
@@ -45,12 +49,6 @@ from pipelines.jobs import (
     rescreen_archive_job,
     screen_batch_job,
     screen_counterparties_job,
-)
-from pipelines.resources import (
-    ArticleSourcesResource,
-    CounterpartySourcesResource,
-    LinkageResource,
-    WarehouseResource,
 )
 
 # What a screening run reads besides its input: the lists' linkage records and the model.

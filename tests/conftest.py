@@ -136,9 +136,10 @@ def bundled_warehouse(
     import dagster as dg
     import duckdb
 
+    from assets.common.warehouse import WarehouseResource
     from assets.linkage.store import rebuild_list_records
     from assets.sources.factory import build_list_asset
-    from pipelines.resources import ListFetcherResource, WarehouseResource
+    from assets.sources.resources import ListFetcherResource
 
     database = folder / "w.duckdb"
     result = dg.materialize(

@@ -14,19 +14,16 @@ import pytest
 
 from assets.articles.assets import article_batches, articles, mentions
 from assets.articles.batches import scan_inbox
+from assets.articles.resources import ArticleSourcesResource, NlpResource
 from assets.common.tables import ARTICLE_TABLES, ensure_tables
+from assets.common.warehouse import WarehouseResource
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.linkage.assets import list_change_matches, list_records, matches
+from assets.linkage.resources import LinkageResource
 from assets.outputs.assets import screening_hits
 from assets.sources import ofac_sdn, uk_ofsi, un_sc
 from assets.sources.factory import build_list_asset
-from pipelines.resources import (
-    ArticleSourcesResource,
-    CounterpartySourcesResource,
-    LinkageResource,
-    ListFetcherResource,
-    NlpResource,
-    WarehouseResource,
-)
+from assets.sources.resources import ListFetcherResource
 from pipelines.schedules import crons, poll_feeds_schedule
 from pipelines.sensors import (
     article_inbox_sensor,

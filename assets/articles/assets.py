@@ -9,10 +9,11 @@ import dagster as dg
 
 from assets.articles.batches import ingest_batch, read_manifest
 from assets.articles.pipeline import mentions_for
+from assets.articles.resources import ArticleSourcesResource, NlpResource
 from assets.articles.store import batch_articles, mentions_table, store_articles, store_mentions
 from assets.common.tables import ARTICLE_TABLES, ensure_tables, utc_now
+from assets.common.warehouse import WarehouseResource
 from assets.sources.registry import LIST_SPECS
-from pipelines.resources import ArticleSourcesResource, NlpResource, WarehouseResource
 
 article_batches = dg.DynamicPartitionsDefinition(name="article_batches")
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.common.warehouse import WarehouseResource
 from assets.counterparties.checks import (
     COUNTERPARTY_CHECK_DESCRIPTIONS,
     EVERY_ROW_CHECK,
     every_row_screened_or_reported,
 )
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.counterparties.screening import CounterpartyScreener
 from assets.counterparties.store import (
     RESCREENS,
@@ -24,6 +26,7 @@ from assets.counterparties.store import (
     sync_folder,
     unscreened_files,
 )
+from assets.linkage.resources import LinkageResource
 from assets.linkage.store import load_model, pending_list_changes, record_rescreen
 from assets.outputs.checks import (
     COUNTERPARTY_HITS_CHECK,
@@ -31,7 +34,6 @@ from assets.outputs.checks import (
     counterparty_hits_consistent,
 )
 from assets.sources.checks import check_result
-from pipelines.resources import CounterpartySourcesResource, LinkageResource, WarehouseResource
 
 RECORDS_KEY = dg.AssetKey(["counterparties", "records"])
 MATCHES_KEY = dg.AssetKey(["counterparties", "matches"])

@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.articles.assets import LIST_KEYS, article_batches
 from assets.articles.store import load_mentions
+from assets.common.warehouse import WarehouseResource
 from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
 from assets.linkage.checks import (
@@ -20,6 +21,7 @@ from assets.linkage.checks import (
     batch_model_versions,
 )
 from assets.linkage.records import mention_records
+from assets.linkage.resources import LinkageResource
 from assets.linkage.scoring import score, write_chart
 from assets.linkage.splink_run import match_weights_html
 from assets.linkage.store import (
@@ -37,7 +39,6 @@ from assets.linkage.store import (
     token_frequency_table,
 )
 from assets.sources.checks import check_result
-from pipelines.resources import LinkageResource, WarehouseResource
 
 LIST_RECORDS_KEY = dg.AssetKey(["linkage", "list_records"])
 MODEL_KEY = dg.AssetKey(["linkage", "mention_model"])

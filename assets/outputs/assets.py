@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.common.warehouse import WarehouseResource
 from assets.outputs.checks import (
     OUTPUT_CHECK_DESCRIPTIONS,
     SCREENING_HITS_CHECK,
@@ -15,7 +16,6 @@ from assets.outputs.checks import (
 from assets.outputs.exports import write_canonical_exports
 from assets.outputs.views import create_output_views
 from assets.sources.checks import check_result
-from pipelines.resources import WarehouseResource
 
 SCREENING_HITS_KEY = dg.AssetKey(["outputs", "screening_hits"])
 

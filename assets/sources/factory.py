@@ -14,6 +14,7 @@ import dagster as dg
 
 from assets.common.model import ParseError
 from assets.common.tables import utc_now
+from assets.common.warehouse import WarehouseResource
 from assets.sources.checks import (
     CHECK_DESCRIPTIONS,
     CheckOutcome,
@@ -22,6 +23,7 @@ from assets.sources.checks import (
     table_contract,
 )
 from assets.sources.fetch import FetchedList, FetchError, RawCache
+from assets.sources.resources import ListFetcherResource
 from assets.sources.spec import ListSpec
 from assets.sources.store import (
     ChangeCounts,
@@ -30,7 +32,6 @@ from assets.sources.store import (
     last_accepted,
     record_snapshot,
 )
-from pipelines.resources import ListFetcherResource, WarehouseResource
 
 
 def list_asset_key(source_id: str) -> dg.AssetKey:

@@ -11,7 +11,8 @@ import duckdb
 
 from assets.articles.assets import article_batches, articles, mentions
 from assets.articles.batches import make_batch, write_manifest
-from pipelines.resources import ArticleSourcesResource, NlpResource, WarehouseResource
+from assets.articles.resources import ArticleSourcesResource, NlpResource
+from assets.common.warehouse import WarehouseResource
 from tests.conftest import FIXTURES, Reply, ScriptedServer
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)

@@ -12,21 +12,19 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.common.warehouse import WarehouseResource
 from assets.counterparties.assets import (
     counterparty_hits,
     counterparty_list_change_matches,
     counterparty_matches,
     counterparty_records,
 )
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.linkage.assets import list_records
+from assets.linkage.resources import LinkageResource
 from assets.sources import ofac_sdn, uk_ofsi, un_sc
 from assets.sources.factory import build_list_asset
-from pipelines.resources import (
-    CounterpartySourcesResource,
-    LinkageResource,
-    ListFetcherResource,
-    WarehouseResource,
-)
+from assets.sources.resources import ListFetcherResource
 from pipelines.sensors import counterparty_folder_sensor
 from tests.conftest import MODELS, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 

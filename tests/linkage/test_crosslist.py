@@ -12,13 +12,14 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from assets.common.warehouse import WarehouseResource
 from assets.linkage import crosslist
 from assets.linkage.assets import canonical_entities
 from assets.linkage.backend import duckdb_sql_to_spark, settings_for_dialect
+from assets.linkage.resources import LinkageResource
 from assets.linkage.store import CROSSLIST_MODEL_FILE
 from assets.outputs.assets import canonical_export
 from assets.sources import eu_fsf, uk_fcdo, uk_ofsi, un_sc
-from pipelines.resources import LinkageResource, WarehouseResource
 from tests.conftest import bundled_warehouse
 from tests.linkage.lists_warehouse import fixture_warehouse
 

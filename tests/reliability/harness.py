@@ -21,11 +21,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.articles.resources import ArticleSourcesResource
 from assets.common.tables import LINKAGE_TABLES, ensure_tables
+from assets.common.warehouse import WarehouseResource
 from assets.sources import ofac_sdn, un_sc
 from assets.sources.factory import build_list_asset
+from assets.sources.resources import ListFetcherResource
 from assets.sources.spec import ListSpec
-from pipelines.resources import ArticleSourcesResource, ListFetcherResource, WarehouseResource
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 

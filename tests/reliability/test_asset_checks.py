@@ -20,12 +20,15 @@ import pytest
 
 from assets.articles.assets import article_batches, articles, mentions
 from assets.articles.batches import make_batch, scan_inbox, write_manifest
+from assets.articles.resources import ArticleSourcesResource, NlpResource
+from assets.common.warehouse import WarehouseResource
 from assets.counterparties.assets import (
     counterparty_hits,
     counterparty_matches,
     counterparty_records,
 )
 from assets.counterparties.checks import EVERY_ROW_CHECK, every_row_screened_or_reported
+from assets.counterparties.resources import CounterpartySourcesResource
 from assets.linkage.assets import matches
 from assets.linkage.checks import (
     MATCHES_FOR_MENTIONS,
@@ -33,6 +36,7 @@ from assets.linkage.checks import (
     batch_has_matches,
     batch_model_versions,
 )
+from assets.linkage.resources import LinkageResource
 from assets.linkage.store import load_model
 from assets.outputs.assets import screening_hits
 from assets.outputs.checks import (
@@ -42,13 +46,6 @@ from assets.outputs.checks import (
     screening_hits_consistent,
 )
 from pipelines.definitions import defs
-from pipelines.resources import (
-    ArticleSourcesResource,
-    CounterpartySourcesResource,
-    LinkageResource,
-    NlpResource,
-    WarehouseResource,
-)
 from tests.conftest import MODELS, bundled_warehouse
 from tests.reliability.harness import UN, Ledger, failure_message
 

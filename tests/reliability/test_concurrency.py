@@ -17,10 +17,11 @@ import pytest
 import yaml
 
 from assets.common.tables import LINKAGE_TABLES, ensure_tables
+from assets.common.warehouse import WarehouseResource
 from assets.sources.factory import build_list_asset
+from assets.sources.resources import ListFetcherResource
 from pipelines import cli
 from pipelines.definitions import defs
-from pipelines.resources import ListFetcherResource, WarehouseResource
 from tests.conftest import Reply, ScriptedServer, fixture_bytes
 from tests.reliability.harness import (
     SDN,

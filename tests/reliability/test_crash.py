@@ -20,13 +20,10 @@ import pytest
 
 from assets.articles.assets import article_batches, articles, mentions
 from assets.articles.batches import make_batch, scan_inbox, write_manifest
+from assets.articles.resources import ArticleSourcesResource, NlpResource
+from assets.common.warehouse import WarehouseResource
 from assets.linkage.assets import list_records, matches
-from pipelines.resources import (
-    ArticleSourcesResource,
-    LinkageResource,
-    NlpResource,
-    WarehouseResource,
-)
+from assets.linkage.resources import LinkageResource
 from tests.conftest import FIXTURES, Reply, ScriptedServer, fixture_bytes
 from tests.reliability.harness import SDN, Ledger, copy_workspace, failure_message, run_list
 

@@ -15,10 +15,11 @@ import pytest
 
 from assets.articles.batches import make_batch, scan_inbox, write_manifest
 from assets.articles.ingest import fetch_url_articles
+from assets.common.warehouse import WarehouseResource
 from assets.sources.factory import build_list_asset
 from assets.sources.fetch import FetchError, HttpSettings, http_get
+from assets.sources.resources import ListFetcherResource
 from pipelines import cli
-from pipelines.resources import ListFetcherResource, WarehouseResource
 from tests.conftest import Reply, ScriptedServer, fixture_bytes
 from tests.reliability.harness import (
     SDN,

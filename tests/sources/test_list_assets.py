@@ -9,10 +9,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.common.warehouse import WarehouseResource
 from assets.sources import eu_fsf, ofac_sdn, un_sc
 from assets.sources.factory import build_list_asset
+from assets.sources.resources import ListFetcherResource
 from assets.sources.spec import ListSpec
-from pipelines.resources import ListFetcherResource, WarehouseResource
 from tests.conftest import Reply, ScriptedServer, fixture_bytes
 
 UN_FIXTURE = fixture_bytes("un_sc", "consolidated.xml")

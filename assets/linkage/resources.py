@@ -1,0 +1,86 @@
+"""The linkage stage's settings (score bands, model folder, backend), as a Dagster resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dagster as dg
+from pydantic import Field
+
+from assets.linkage.scoring import Bands
+
+if TYPE_CHECKING:
+    from assets.linkage.backend import BackendConfig
+
+
+class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Splink linkage settings: score bands, the model folder, and the backend."""
+
+    match_threshold: float = Field(default=0.6, description="probability for the match band")
+    review_threshold: float = Field(default=0.35, description="probability for the review band")
+    model_dir: str = Field(default="data/models", description="versioned model JSON files")
+    charts_dir: str = Field(
+        default="data/warehouse/charts", description="Splink charts (standalone HTML)"
+    )
+    backend: str = Field(
+        default="duckdb",
+        description="where Splink runs: duckdb (in process) | spark (SparkAPI on spark_master)",
+    )
+    spark_master: str = Field(
+        default="local[*]", description="Spark master URL: local[*], spark://host:7077, ..."
+    )
+    spark_work_dir: str = Field(
+        default="",
+        description="Parquet exchanged with Spark (inputs, results, checkpoints); empty: a "
+        "`spark` folder beside the warehouse. On a cluster: a path every executor can read",
+    )
+    spark_driver_memory: str = "4g"
+    crosslist_threshold: float = Field(
+        default=0.5,
+        description="cross-list resolution: listed entities linked at or above this "
+        "probability are one canonical entity",
+    )
+
+    record_match_threshold: float = Field(
+        default=0.03,
+        description="counterparty screening: probability for the match band (records flag "
+        "lower than news: a listed counterparty missed is a breach)",
+    )
+    record_review_threshold: float = Field(
+        default=0.02, description="counterparty screening: probability for the review band"
+    )
+    record_birth_year_tolerance: int = Field(
+        default=1,
+        description="counterparty screening: years a record's year of birth may differ from a "
+        "listed one and still agree",
+    )
+
+    def bands(self) -> Bands:
+        """The score bands these settings give."""
+        return Bands(match=self.match_threshold, review=self.review_threshold)
+
+    def record_bands(self) -> Bands:
+        """The score bands of counterparty screening."""
+        return Bands(match=self.record_match_threshold, review=self.record_review_threshold)
+
+    def backend_config(self, warehouse: str) -> BackendConfig:
+        """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""
+        from assets.linkage.backend import BackendConfig
+
+        if self.backend not in ("duckdb", "spark"):
+            raise dg.Failure(f"linkage backend must be duckdb or spark, not {self.backend!r}")
+        if self.spark_work_dir:
+            work_dir = Path(self.spark_work_dir)
+        elif warehouse != ":memory:":
+            work_dir = Path(warehouse).resolve().parent / "spark"
+        else:
+            work_dir = Path("data/warehouse/spark")
+        return BackendConfig(
+            kind=self.backend,
+            spark_master=self.spark_master,
+            work_dir=work_dir,
+            spark_driver_memory=self.spark_driver_memory,
+        )
+
+    num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
