@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from assets.counterparties.screening import RECORD_BANDS, CounterpartyScreener
-from assets.linkage.scoring import Bands
+from assets.counterparties.screening import CounterpartyScreener
+from assets.linkage.scoring import RECORD_BANDS, Bands
 from benchmarks import devset
 from benchmarks.linkage import build_warehouse
 from benchmarks.report import table, write_section

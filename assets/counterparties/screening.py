@@ -40,7 +40,7 @@ from assets.articles.model import Mention
 from assets.common.jsonl import json_line
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
-from assets.linkage.scoring import NAME_FREQUENCY, Bands
+from assets.linkage.scoring import NAME_FREQUENCY, RECORD_BANDS, Bands
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.settings import BIRTH_YEAR, NAME
 
@@ -58,8 +58,6 @@ HIT_COLUMNS = (
 CHUNK_RECORDS = 25_000
 # Years a record's year of birth may be off and still agree with a listed one.
 BIRTH_YEAR_TOLERANCE = 1
-# Bands of record screening (news screening: `Bands()`): see the module docstring.
-RECORD_BANDS = Bands(match=0.03, review=0.02)
 # The name comparison's level for names that share only a rare word.
 SHARED_RARE_WORD = "a shared rare word"
 # Where `assets.linkage.scoring.explain` writes each comparison the record rules change.

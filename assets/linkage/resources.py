@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import Field
 
-from assets.linkage.scoring import Bands
+from assets.linkage.scoring import RECORD_BANDS, Bands
 
 if TYPE_CHECKING:
     from assets.linkage.backend import BackendConfig
@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Splink linkage settings: score bands, the model folder, and the backend."""
 
-    match_threshold: float = Field(default=0.6, description="probability for the match band")
-    review_threshold: float = Field(default=0.35, description="probability for the review band")
+    match_threshold: float = Field(
+        default=Bands.match, description="probability for the match band"
+    )
+    review_threshold: float = Field(
+        default=Bands.review, description="probability for the review band"
+    )
     model_dir: str = Field(default="data/models", description="versioned model JSON files")
     charts_dir: str = Field(
         default="data/warehouse/charts", description="Splink charts (standalone HTML)"
@@ -43,12 +47,13 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
 
     record_match_threshold: float = Field(
-        default=0.03,
+        default=RECORD_BANDS.match,
         description="counterparty screening: probability for the match band (records flag "
         "lower than news: a listed counterparty missed is a breach)",
     )
     record_review_threshold: float = Field(
-        default=0.02, description="counterparty screening: probability for the review band"
+        default=RECORD_BANDS.review,
+        description="counterparty screening: probability for the review band",
     )
     record_birth_year_tolerance: int = Field(
         default=1,

@@ -47,6 +47,11 @@ class Bands:
         return None
 
 
+# The bands of counterparty screening (news screening: `Bands()`): a listed counterparty missed
+# is a breach, a false alarm costs an analyst a look (`assets.counterparties.screening`).
+RECORD_BANDS = Bands(match=0.03, review=0.02)
+
+
 # Match weights (log2 odds) within which two listed entities of one list are rivals for one
 # mention: a leader by more than this (odds 4:1) keeps the match band.
 RIVAL_MARGIN = 2.0

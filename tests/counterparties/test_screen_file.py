@@ -16,11 +16,10 @@ import pytest
 from assets.counterparties.records import CounterpartyRecord
 from assets.counterparties.screening import (
     HIT_COLUMNS,
-    RECORD_BANDS,
     CounterpartyScreener,
     birth_date_disagrees,
 )
-from assets.linkage.scoring import Bands
+from assets.linkage.scoring import RECORD_BANDS, Bands
 from assets.sources import uk_ofsi, un_sc
 from pipelines import cli
 from tests.conftest import bundled_warehouse
