@@ -36,7 +36,6 @@ def test_spec() -> None:
     assert [(f.name, f.url, f.kind) for f in SPEC.live_files] == [("eu_fsf.xml", URL, "xml")]
     assert URL.endswith("xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw")
     assert (SPEC.min_entities, SPEC.max_entities) == (3_000, 20_000)
-    assert SPEC.parse is parse
 
 
 def test_fixture_publication() -> None:

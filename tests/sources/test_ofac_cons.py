@@ -257,7 +257,6 @@ def test_bad_inputs_raise(files: dict[str, bytes], message: str) -> None:
 def test_spec() -> None:
     spec = ofac_cons.SPEC
     assert spec.source_id == "ofac_cons"
-    assert spec.parse is ofac_cons.parse
     assert [(f.name, f.kind, f.required) for f in spec.live_files] == [
         ("consolidated.xml", "xml", True)
     ]

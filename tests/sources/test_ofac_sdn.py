@@ -408,7 +408,6 @@ def test_xml_is_preferred_and_unknown_xml_type_names_the_record() -> None:
 def test_spec() -> None:
     spec = ofac_sdn.SPEC
     assert spec.source_id == "ofac_sdn"
-    assert spec.parse is ofac_sdn.parse
     assert [f.name for f in spec.live_files] == [
         "sdn.csv",
         "add.csv",

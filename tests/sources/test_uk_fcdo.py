@@ -37,7 +37,6 @@ def test_spec() -> None:
     assert [(f.name, f.kind) for f in SPEC.live_files] == [("uk_sanctions_list.xml", "xml")]
     assert SPEC.live_files[0].url == "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"
     assert (SPEC.min_entities, SPEC.max_entities) == (3_000, 15_000)
-    assert SPEC.parse is parse
     assert SPEC.retired_note == ""
 
 

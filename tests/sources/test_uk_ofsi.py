@@ -56,7 +56,6 @@ def test_spec() -> None:
         "https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv"
     )
     assert (SPEC.min_entities, SPEC.max_entities) == (2_000, 10_000)
-    assert SPEC.parse is parse
     assert "28 Jan 2026" in SPEC.retired_note and "uk_fcdo" in SPEC.retired_note
 
 

@@ -37,7 +37,6 @@ def test_spec() -> None:
     assert [(f.name, f.kind) for f in SPEC.live_files] == [("consolidated.xml", "xml")]
     assert SPEC.live_files[0].url == "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
     assert (SPEC.min_entities, SPEC.max_entities) == (700, 3_000)
-    assert SPEC.parse is parse
 
 
 def test_fixture_publication() -> None:
