@@ -13,7 +13,14 @@ import pyarrow as pa
 
 from assets.articles.batches import BatchManifest
 from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
-from assets.common.tables import MENTION_COLUMNS, column_exists, first_row, table_exists, utc_now
+from assets.common.tables import (
+    MENTION_COLUMNS,
+    column_exists,
+    first_row,
+    table_exists,
+    transaction,
+    utc_now,
+)
 
 
 @dataclass(frozen=True)
@@ -21,10 +28,6 @@ class StoredBatch:
     new_articles: int
     already_stored: int
     skipped: int
-
-
-def _transaction(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN TRANSACTION")
 
 
 def store_articles(
@@ -69,9 +72,7 @@ def store_articles(
             ]
         ),
     )
-    _transaction(con)
-    try:
-        con.register("batch_articles", rows)
+    with transaction(con, batch_articles=rows):
         before = _count(con, "SELECT count(*) FROM articles.articles")
         con.execute(
             "INSERT INTO articles.articles SELECT * FROM batch_articles b "
@@ -90,12 +91,6 @@ def store_articles(
                 "INSERT INTO articles.skipped_inputs VALUES (?, ?, ?, ?)",
                 [batch, skipped.ref, skipped.reason, now],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("batch_articles")
     return StoredBatch(inserted, len(unique) - inserted, len(result.skipped))
 
 
@@ -211,17 +206,9 @@ def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Tabl
     that column first (last in its column order, so rows go in by name)."""
     if not column_exists(con, "articles", "mentions", "attributed_countries"):
         con.execute("ALTER TABLE articles.mentions ADD COLUMN attributed_countries VARCHAR[]")
-    _transaction(con)
-    try:
-        con.register("batch_mentions", table)
+    with transaction(con, batch_mentions=table):
         con.execute("DELETE FROM articles.mentions WHERE batch_id = ?", [batch_id])
         con.execute("INSERT INTO articles.mentions BY NAME SELECT * FROM batch_mentions")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("batch_mentions")
 
 
 def load_mentions(

@@ -12,6 +12,8 @@ import json
 import random
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +304,26 @@ ARTICLE_TABLES: dict[str, dict[str, str]] = {
     "articles.skipped_inputs": SKIPPED_INPUT_COLUMNS,
     "articles.mentions": MENTION_COLUMNS,
 }
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    """One transaction over the block: committed when it ends, rolled back when it raises (the
+    error goes on), so a failed write leaves the tables as they were. `tables`: Arrow tables
+    the block reads, registered under these names for it and unregistered after."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        for name in tables:
+            con.unregister(name)
 
 
 def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:

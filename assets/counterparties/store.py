@@ -20,7 +20,13 @@ import duckdb
 import pyarrow as pa
 
 from assets.articles.model import MentionIdentifier
-from assets.common.tables import COUNTERPARTY_TABLES, ensure_tables, first_row, utc_now
+from assets.common.tables import (
+    COUNTERPARTY_TABLES,
+    ensure_tables,
+    first_row,
+    transaction,
+    utc_now,
+)
 from assets.counterparties.records import FORMATS, CounterpartyRecord, read_counterparties
 from assets.linkage.scoring import MATCH_ARROW
 
@@ -135,17 +141,6 @@ def sync_folder(con: duckdb.DuckDBPyConnection, folder: Path) -> FolderSync:
     return result
 
 
-def _transaction(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, list[Any]]]) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for sql, params in statements:
-            con.execute(sql, params)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
 def _mark_rejected(con: duckdb.DuckDBPyConnection, rel: str, sha: str, reason: str) -> None:
     """Record the rejection; keep whatever was accepted from this path before."""
     exists = first_row(
@@ -171,7 +166,6 @@ def _replace_file(
     records: Sequence[CounterpartyRecord],
     problems: Sequence[Any],
 ) -> None:
-    con.register("new_records", _record_rows(rel, records))
     problem_rows = pa.Table.from_pylist(
         [
             {
@@ -193,42 +187,29 @@ def _replace_file(
             ]
         ),
     )
-    con.register("new_problems", problem_rows)
-    try:
-        _transaction(
-            con,
-            [
-                ("DELETE FROM counterparties.hits WHERE path = ?", [rel]),
-                ("DELETE FROM counterparties.records WHERE path = ?", [rel]),
-                ("DELETE FROM counterparties.problems WHERE path = ?", [rel]),
-                ("DELETE FROM counterparties.files WHERE path = ?", [rel]),
-                ("INSERT INTO counterparties.records SELECT * FROM new_records", []),
-                ("INSERT INTO counterparties.problems SELECT * FROM new_problems", []),
-                (
-                    "INSERT INTO counterparties.files VALUES "
-                    "(?, ?, 'accepted', NULL, ?, ?, ?, NULL)",
-                    [rel, sha, len(records), len(problems), utc_now()],
-                ),
-            ],
+    with transaction(con, new_records=_record_rows(rel, records), new_problems=problem_rows):
+        _delete_file_rows(con, rel)
+        con.execute("INSERT INTO counterparties.records SELECT * FROM new_records")
+        con.execute("INSERT INTO counterparties.problems SELECT * FROM new_problems")
+        con.execute(
+            "INSERT INTO counterparties.files VALUES (?, ?, 'accepted', NULL, ?, ?, ?, NULL)",
+            [rel, sha, len(records), len(problems), utc_now()],
         )
-    finally:
-        con.unregister("new_records")
-        con.unregister("new_problems")
+
+
+def _delete_file_rows(con: duckdb.DuckDBPyConnection, rel: str) -> None:
+    for table in (
+        "counterparties.hits",
+        "counterparties.records",
+        "counterparties.problems",
+        "counterparties.files",
+    ):
+        con.execute(f"DELETE FROM {table} WHERE path = ?", [rel])
 
 
 def _remove_file(con: duckdb.DuckDBPyConnection, rel: str) -> None:
-    _transaction(
-        con,
-        [
-            (f"DELETE FROM {table} WHERE path = ?", [rel])
-            for table in (
-                "counterparties.hits",
-                "counterparties.records",
-                "counterparties.problems",
-                "counterparties.files",
-            )
-        ],
-    )
+    with transaction(con):
+        _delete_file_rows(con, rel)
 
 
 def unscreened_files(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -318,17 +299,15 @@ def store_hits(
         [{**{k: h.get(k) for k in HIT_ARROW.names}, "path": path} for h in hits], schema=HIT_ARROW
     )
     now = utc_now()
-    con.register("new_hits", table)
-    try:
-        delete: tuple[str, list[Any]]
+    with transaction(con, new_hits=table):
         if entities is None:
-            delete = ("DELETE FROM counterparties.hits WHERE path = ?", [path])
+            con.execute("DELETE FROM counterparties.hits WHERE path = ?", [path])
         else:
-            delete = (
+            con.execute(
                 "DELETE FROM counterparties.hits WHERE path = ? AND list_contains(?, entity_id)",
                 [path, list(entities)],
             )
-        insert: tuple[str, list[Any]] = (
+        con.execute(
             """
             INSERT INTO counterparties.hits
             SELECT n.path, n.row, n.record_id, n.query, n.entity_id, n.matched_name, n.name_kind,
@@ -338,14 +317,10 @@ def store_hits(
             """,
             [model_version, trigger, now],
         )
-        statements = [delete, insert]
         if entities is None:
-            statements.append(
-                ("UPDATE counterparties.files SET screened_at = ? WHERE path = ?", [now, path])
+            con.execute(
+                "UPDATE counterparties.files SET screened_at = ? WHERE path = ?", [now, path]
             )
-        _transaction(con, statements)
-    finally:
-        con.unregister("new_hits")
     return int(table.num_rows)
 
 

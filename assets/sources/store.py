@@ -22,6 +22,7 @@ from assets.common.tables import (
     entities_table,
     first_row,
     names_table,
+    transaction,
     utc_now,
 )
 from assets.sources.fetch import FetchedList
@@ -111,54 +112,46 @@ def accept_snapshot(
     now = utc_now()
     new_entities = entities_table(parsed)
     new_names = names_table(parsed)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.register("new_entities", new_entities)
-        con.register("new_names", new_names)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE old_entities AS SELECT entity_id, caption, "
-            "fingerprint, first_seen FROM sources.entities WHERE source = ?",
-            [source],
-        )
-        if previous is not None:
-            _insert_changes(con, source, sha, previous.sha256, now)
-        con.execute("DELETE FROM sources.entities WHERE source = ?", [source])
-        columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
-        con.execute(
-            f"""
-            INSERT INTO sources.entities ({columns})
-            SELECT n.*, coalesce(o.first_seen, $now), $now, $sha
-            FROM new_entities n LEFT JOIN old_entities o USING (entity_id)
-            """,
-            {"now": now, "sha": sha},
-        )
-        con.execute("DELETE FROM sources.names WHERE source = ?", [source])
-        con.execute("INSERT INTO sources.names SELECT *, ? FROM new_names", [sha])
-        record_snapshot(
-            con,
-            fetched,
-            "accepted",
-            parsed=parsed,
-            previous_sha=previous.sha256 if previous else None,
-            seen_at=now,
-        )
-        counts = first_row(
+        with transaction(con, new_entities=new_entities, new_names=new_names):
             con.execute(
-                """
-            SELECT count(*) FILTER (change = 'added'), count(*) FILTER (change = 'removed'),
-                   count(*) FILTER (change = 'modified')
-            FROM sources.changes WHERE source = ? AND snapshot_sha = ? AND detected_at = ?
-            """,
-                [source, sha, now],
+                "CREATE OR REPLACE TEMP TABLE old_entities AS SELECT entity_id, caption, "
+                "fingerprint, first_seen FROM sources.entities WHERE source = ?",
+                [source],
             )
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            if previous is not None:
+                _insert_changes(con, source, sha, previous.sha256, now)
+            con.execute("DELETE FROM sources.entities WHERE source = ?", [source])
+            columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
+            con.execute(
+                f"""
+                INSERT INTO sources.entities ({columns})
+                SELECT n.*, coalesce(o.first_seen, $now), $now, $sha
+                FROM new_entities n LEFT JOIN old_entities o USING (entity_id)
+                """,
+                {"now": now, "sha": sha},
+            )
+            con.execute("DELETE FROM sources.names WHERE source = ?", [source])
+            con.execute("INSERT INTO sources.names SELECT *, ? FROM new_names", [sha])
+            record_snapshot(
+                con,
+                fetched,
+                "accepted",
+                parsed=parsed,
+                previous_sha=previous.sha256 if previous else None,
+                seen_at=now,
+            )
+            counts = first_row(
+                con.execute(
+                    """
+                SELECT count(*) FILTER (change = 'added'), count(*) FILTER (change = 'removed'),
+                       count(*) FILTER (change = 'modified')
+                FROM sources.changes WHERE source = ? AND snapshot_sha = ? AND detected_at = ?
+                """,
+                    [source, sha, now],
+                )
+            )
     finally:
-        con.unregister("new_entities")
-        con.unregister("new_names")
         con.execute("DROP TABLE IF EXISTS old_entities")
     assert counts is not None
     return ChangeCounts(int(counts[0]), int(counts[1]), int(counts[2]))
