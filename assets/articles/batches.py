@@ -24,6 +24,7 @@ from typing import Literal
 from assets.articles.feeds import fetch_feed_articles
 from assets.articles.ingest import fetch_url_articles, read_inbox
 from assets.articles.model import IngestResult, SkippedInput
+from assets.common.atomic import write_text_atomically
 from assets.sources.fetch import FetchError, HttpSettings
 
 BatchKind = Literal["inbox", "feeds", "urls"]
@@ -129,11 +130,8 @@ def make_batch(
 
 def write_manifest(manifest: BatchManifest, folder: Path) -> Path:
     """Write atomically (a reader never sees half a manifest)."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{manifest.batch_id}.json"
-    tmp = target.with_suffix(".json.partial")
-    tmp.write_text(manifest.to_json())
-    tmp.replace(target)
+    write_text_atomically(target, manifest.to_json())
     return target
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.articles.model import Mention
+from assets.common.atomic import write_text_atomically
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
 from assets.linkage.records import (
     RECORD_COLUMNS,
@@ -269,10 +270,7 @@ PROFILE_COLUMNS = ", ".join(sorted(_PROFILED - {"unique_id", "article_id"}))
 
 def write_chart(html: str, path: Path) -> None:
     """Write a standalone chart (its JavaScript inline, so it opens offline) atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomically(path, html)
 
 
 # The prediction columns that scoring reads, named for the mention's or the list record's side

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.common.atomic import atomic_path
 from assets.common.tables import utc_now
 
 CANONICAL_EXPORT_SQL = """
@@ -114,14 +115,11 @@ def write_canonical_exports(con: duckdb.DuckDBPyConnection, folder: Path) -> dic
     table = canonical_export_table(con)
     parquet = folder / "canonical_entities.parquet"
     jsonl = folder / "canonical_entities.ftm.jsonl"
-    tmp_parquet = parquet.with_name(parquet.name + ".partial")
-    pq.write_table(table, tmp_parquet)
-    tmp_jsonl = jsonl.with_name(jsonl.name + ".partial")
-    with tmp_jsonl.open("w", encoding="utf-8") as out:
-        for row in table.to_pylist():
-            out.write(json.dumps(ftm_entity(row), ensure_ascii=False, default=str) + "\n")
-    tmp_parquet.replace(parquet)
-    tmp_jsonl.replace(jsonl)
+    with atomic_path(parquet) as partial_parquet, atomic_path(jsonl) as partial_jsonl:
+        pq.write_table(table, partial_parquet)
+        with partial_jsonl.open("w", encoding="utf-8") as out:
+            for row in table.to_pylist():
+                out.write(json.dumps(ftm_entity(row), ensure_ascii=False, default=str) + "\n")
     multi = sum(1 for size in table.column("cluster_size").to_pylist() if size > 1)
     return {
         "parquet": parquet,
