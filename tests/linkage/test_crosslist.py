@@ -19,6 +19,7 @@ from assets.linkage.backend import duckdb_sql_to_spark, settings_for_dialect
 from assets.linkage.resources import LinkageResource
 from assets.linkage.store import CROSSLIST_MODEL_FILE
 from assets.outputs.assets import canonical_export
+from assets.outputs.grouping import group_hits
 from assets.sources import eu_fsf, uk_fcdo, uk_ofsi, un_sc
 from tests.conftest import bundled_warehouse
 from tests.linkage.lists_warehouse import fixture_warehouse
@@ -98,7 +99,7 @@ def test_hits_are_grouped_by_canonical_entity() -> None:
         "uk_ofsi:1": ("canon:uk_ofsi:1", ["UK OFSI", "UN"]),
         "un_sc:QDi.1": ("canon:uk_ofsi:1", ["UK OFSI", "UN"]),
     }
-    grouped = crosslist.group_hits(hits, canonical)
+    grouped = group_hits(hits, canonical)
     assert [(g["canonical_id"], g["entity_id"], g["lists"], g["entity_ids"]) for g in grouped] == [
         ("canon:uk_ofsi:1", "un_sc:QDi.1", "UK OFSI, UN", ["un_sc:QDi.1", "uk_ofsi:1"]),
         ("ofac_sdn:5", "ofac_sdn:5", "OFAC SDN", ["ofac_sdn:5"]),
