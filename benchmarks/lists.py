@@ -17,13 +17,17 @@ from assets.sources.bundled import newest_bundled
 from assets.sources.factory import build_list_asset
 from assets.sources.registry import LIST_SPECS
 from assets.sources.resources import ListFetcherResource
+from assets.sources.spec import ListSpec
 from benchmarks.report import table, write_section
 
 SHARED_SDN = Path(__file__).resolve().parents[2] / "shared" / "data" / "sanctions" / "ofac_sdn"
 
 
 def _materialize(
-    specs: list, folder: Path, mode: str = "snapshot", overrides: dict | None = None
+    specs: list[ListSpec],
+    folder: Path,
+    mode: str = "snapshot",
+    overrides: dict[str, str] | None = None,
 ) -> float:
     started = time.perf_counter()
     result = dg.materialize(

