@@ -21,7 +21,7 @@ from typing import TypeAlias
 import pycountry
 
 from assets.articles.model import MentionIdentifier
-from assets.common.text import country_code, unique
+from assets.common.text import country_by_name, country_code, unique
 
 # --- countries ---------------------------------------------------------------------------------
 
@@ -107,38 +107,9 @@ CITIES: Mapping[str, str] = {
 }  # fmt: skip
 
 # Country names pycountry spells otherwise ("Russian Federation"), or does not have.
-COUNTRY_NAMES: Mapping[str, str] = {
-    "russia": "RU", "iran": "IR", "syria": "SY", "north korea": "KP", "south korea": "KR",
-    "korea": "KR", "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "united states": "US", "united states of america": "US",
-    "usa": "US", "u.s.": "US", "u.s": "US", "america": "US", "vietnam": "VN", "venezuela": "VE",
-    "bolivia": "BO", "tanzania": "TZ", "moldova": "MD", "taiwan": "TW", "turkey": "TR",
-    "turkiye": "TR", "türkiye": "TR", "laos": "LA", "czech republic": "CZ", "czechia": "CZ",
-    "ivory coast": "CI", "cote d'ivoire": "CI", "palestine": "PS", "gaza": "PS",
-    "gaza strip": "PS", "west bank": "PS", "burma": "MM", "myanmar": "MM",
-    "the netherlands": "NL", "netherlands": "NL", "holland": "NL", "kosovo": "XK",
-    "congo": "CD", "drc": "CD", "democratic republic of congo": "CD",
-    "democratic republic of the congo": "CD", "republic of congo": "CG", "uae": "AE",
-    "emirates": "AE", "brunei": "BN", "cape verde": "CV", "macedonia": "MK",
-    "north macedonia": "MK", "swaziland": "SZ", "east timor": "TL", "vatican": "VA",
-    "micronesia": "FM", "hong kong": "HK", "macau": "MO", "the gambia": "GM",
-    "gambia": "GM", "bahamas": "BS", "the bahamas": "BS", "philippines": "PH",
-    "the philippines": "PH", "u.k.": "GB", "kyrgyzstan": "KG",
-}  # fmt: skip
 
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-
-
-@lru_cache(maxsize=1)
-def _pycountry_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.setdefault(str(value).lower(), str(country.alpha_2))
-    return names
 
 
 def country_of(place: str, codes: bool = True) -> str | None:
@@ -159,12 +130,7 @@ def _country_of(place: str, codes: bool) -> str | None:
     key = " ".join(_ATTRIBUTIVE.sub("", key).split())  # "Liberian-flagged" -> "liberian"
     if not key:
         return None
-    found = (
-        DEMONYMS.get(key)
-        or CITIES.get(key)
-        or COUNTRY_NAMES.get(key)
-        or _pycountry_names().get(key)
-    )
+    found = DEMONYMS.get(key) or CITIES.get(key) or country_by_name(key)
     if found:
         return found
     if key.endswith("s") and (found := DEMONYMS.get(key[:-1])):
@@ -495,7 +461,7 @@ def _country_term(phrase: str) -> tuple[list[str], str] | None:
     if not phrase[:1].isupper():
         return None
     bare = _POSSESSIVE.sub("", phrase)
-    if bare.endswith(".") and bare.lower() not in COUNTRY_NAMES:
+    if bare.endswith(".") and country_by_name(bare.lower()) is None:
         bare = bare[:-1]  # the full stop of "... of Iran."
     core = _BORN.sub("", _ATTRIBUTIVE.sub("", bare))
     if bare != phrase:
@@ -573,7 +539,7 @@ def _countries_before(text: str, start: int, floor: int) -> list[str]:
         if words[index].lower().rstrip(".") in HONORIFICS:  # "Russian tycoon Mr. X"
             index -= 1
             continue
-        if words[index].endswith(".") and words[index].lower() not in COUNTRY_NAMES:
+        if words[index].endswith(".") and country_by_name(words[index].lower()) is None:
             return []  # "Russian." ends a sentence ("U.S." does not)
         for size in (3, 2, 1):
             term = _term_at(words, index - size + 1, index)

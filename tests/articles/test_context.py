@@ -650,3 +650,18 @@ def test_find_words_skips_taken_spans_and_keeps_possessives_out() -> None:
     taken = [(0, 14)]
     found = find_words(text, {"Blinken", "Xi"}, taken)
     assert [(text[s:e], word) for s, e, word in found] == [("Xi", "Xi"), ("Blinken", "Blinken")]
+
+
+def test_a_country_name_means_the_same_country_in_the_news_and_on_the_lists() -> None:
+    from assets.common.text import _COUNTRY_OVERRIDES, _pycountry_names, country_code
+
+    names = sorted({*_COUNTRY_OVERRIDES, *_pycountry_names()})
+    differ = {
+        name: (country_of(name.title()), country_code(name))
+        for name in names
+        if country_of(name.title()) not in (None, country_code(name))
+    }
+    assert not differ
+    # "Congo" alone: the Democratic Republic on both sides; the Republic when said so.
+    assert country_of("Congo") == country_code("Congo") == "CD"
+    assert country_of("Republic of Congo") == country_code("Republic of the Congo") == "CG"
