@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from assets.articles.model import Mention
 from assets.common.atomic import write_text_atomically
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
+from assets.linkage.model_json import level_labels
 from assets.linkage.records import (
     RECORD_COLUMNS,
     TOKEN_COLUMNS,
@@ -76,19 +77,6 @@ MATCH_ARROW = pa.schema(
         ("explanation", pa.string()),
     ]
 )
-
-
-def level_labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison -> gamma value -> label, from the model JSON (gamma: else=0, null=-1)."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in settings["comparisons"]:
-        levels = comparison["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        mapping = {-1: "no data"}
-        for i, level in enumerate(non_null):
-            mapping[len(non_null) - 1 - i] = str(level.get("label_for_charts", ""))
-        labels[comparison["output_column_name"]] = mapping
-    return labels
 
 
 def score(

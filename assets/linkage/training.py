@@ -22,8 +22,6 @@ Training is deterministic (fixed seeds), so retraining on the same inputs writes
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from assets.linkage.model_json import model_version
 from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import (
     LIST_RECORDS,
@@ -59,12 +58,6 @@ class TrainedModel:
     settings: dict[str, Any]
     version: str
     stats: dict[str, Any]
-
-
-def model_version(settings: Mapping[str, Any]) -> str:
-    """Content hash of the model JSON: the version stamped on every match."""
-    text = json.dumps(settings, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _best_name_labels(

@@ -13,12 +13,7 @@ Everything here is pure over Arrow tables and a DuckDB connection that holds
 """
 
 from assets.linkage.crosslist.evaluation import Quality, evaluate
-from assets.linkage.crosslist.model import (
-    CrossListModel,
-    NotEnoughCrossReferences,
-    model_version,
-    train,
-)
+from assets.linkage.crosslist.model import CrossListModel, NotEnoughCrossReferences, train
 from assets.linkage.crosslist.records import (
     LIST_LABELS,
     cross_references,
@@ -29,6 +24,7 @@ from assets.linkage.crosslist.records import (
     truth_groups,
 )
 from assets.linkage.crosslist.resolution import Resolution, canonical_entities, resolve
+from assets.linkage.model_json import model_version
 
 __all__ = [
     "LIST_LABELS",

@@ -3,8 +3,6 @@ lists' own cross-references."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -261,7 +259,3 @@ def smooth_m(settings: dict[str, Any], pairs: int) -> dict[str, Any]:
             m = float(level.get("m_probability") or 0.0)
             level["m_probability"] = (m * pairs + 1) / (pairs + len(levels))
     return settings
-
-
-def model_version(settings: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]

@@ -12,6 +12,7 @@ import pyarrow as pa
 from assets.linkage.backend import DUCKDB_ENGINE, LinkageEngine
 from assets.linkage.crosslist.model import COMPARISONS, linker_over
 from assets.linkage.crosslist.records import list_label, split_by_source
+from assets.linkage.model_json import level_labels
 
 # Candidate pairs below this are not kept at all; clustering uses its own, higher threshold.
 PREDICT_FLOOR = 0.5
@@ -36,17 +37,6 @@ class Resolution:
     clusters: dict[str, str]  # entity_id -> cluster id (Splink's: the smallest member id)
 
 
-def _labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in settings["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        mapping = {-1: "no data"}
-        for i, level in enumerate(levels):
-            mapping[len(levels) - 1 - i] = str(level.get("label_for_charts", ""))
-        labels[comparison["output_column_name"]] = mapping
-    return labels
-
-
 def resolve(
     records: pa.Table,
     settings: Mapping[str, Any],
@@ -58,7 +48,7 @@ def resolve(
     components), on the engine's backend (DuckDB in memory by default). Pairs below `floor`
     (or the threshold, if lower) are not kept."""
     engine = engine or DUCKDB_ENGINE
-    labels = _labels(settings)
+    labels = level_labels(settings)
     with engine.session() as backend:
         inputs = {s: backend.register(t, s) for s, t in split_by_source(records).items()}
         linker = linker_over(inputs, backend.settings(json.loads(json.dumps(settings))))
