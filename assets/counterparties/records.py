@@ -350,7 +350,8 @@ def _parquet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        with path.open("rb") as handle:  # pyarrow cannot open a name that is no UTF-8
+            table = pq.read_table(handle)
     except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
         raise ValueError(f"{path}: not a readable Parquet file ({exc})") from exc
 

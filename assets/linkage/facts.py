@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,24 @@ from assets.linkage.training import GoldLink, TrainedModel, train
 # Mention fields that are article text, not facts about the name: never written.
 _TEXT_FIELDS = frozenset({"sentence"})
 _FIELDS = tuple(f.name for f in dataclasses.fields(Mention) if f.name not in _TEXT_FIELDS)
+_TYPES = typing.get_type_hints(Mention)
+
+
+def _typed(value: Any, hint: Any) -> bool:
+    """Whether the JSON `value` is of the `Mention` field type `hint` (str, int, a Literal,
+    a list, an optional; identifiers are checked as they are built)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return value in args
+    if origin is types.UnionType:
+        return any(_typed(value, arg) for arg in args)
+    if origin is list:
+        return isinstance(value, list) and all(_typed(v, args[0]) for v in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is MentionIdentifier:
+        return isinstance(value.kind, str) and isinstance(value.value, str)
+    return isinstance(value, hint)
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,8 @@ def write_facts(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     count = 0
-    with tmp.open("w", encoding="utf-8") as handle:
+    # A lone surrogate (a labelled file's name with undecodable bytes) as its JSON escape.
+    with tmp.open("w", encoding="utf-8", errors="backslashreplace") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
@@ -83,7 +104,11 @@ def read_facts(path: Path) -> TrainingFacts:
     mentions: list[Mention] = []
     gold: list[GoldLink] = []
     corpora: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         row: Any = None
@@ -91,10 +116,17 @@ def read_facts(path: Path) -> TrainingFacts:
             row = json.loads(line)
             values = {name: row[name] for name in _FIELDS}
             values["identifiers"] = [MentionIdentifier(**i) for i in row["identifiers"]]
+            wrong = [name for name, value in values.items() if not _typed(value, _TYPES[name])]
+            if wrong:
+                hint = _TYPES[wrong[0]]
+                kind = hint.__name__ if isinstance(hint, type) else str(hint)
+                raise TypeError(f"{wrong[0]} is not {kind}: {values[wrong[0]]!r}")
             mention = Mention(sentence="", **values)
-            entity_ids = [str(e) for e in row["links"]]
+            if not _typed(row["links"], list[str]):
+                raise TypeError(f"links is not a list of entity ids: {row['links']!r}")
+            entity_ids = list(row["links"])
             corpus = str(row["corpus"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             ref = row.get("mention_id") if isinstance(row, dict) else None
             raise ValueError(f"{path}: line {number} (mention {ref}): {exc!r}") from exc
         mentions.append(mention)

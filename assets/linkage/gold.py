@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -48,6 +49,17 @@ def known_entity_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(e) for (e,) in con.execute("SELECT entity_id FROM sources.entities").fetchall()}
 
 
+def _gold_entity(obj: Any) -> GoldEntity:
+    """A labelled entity: `surface` a list of strings, `type`, and `links` (optional) a list of
+    entity ids; a string where a list belongs would be read letter by letter, so it raises."""
+    surfaces, links = obj["surface"], obj.get("links") or []
+    if not (isinstance(surfaces, list) and all(isinstance(s, str) for s in surfaces)):
+        raise ValueError('"surface" is not a list of strings')
+    if not (isinstance(links, list) and all(isinstance(x, str) for x in links)):
+        raise ValueError('"links" is not a list of entity ids')
+    return GoldEntity(tuple(surfaces), str(obj["type"]), tuple(links))
+
+
 def read_labelled(path: Path) -> list[LabelledArticle]:
     """Parse a labelled JSONL file; raises ValueError naming the line on a malformed record."""
     labelled = []
@@ -55,10 +67,7 @@ def read_labelled(path: Path) -> list[LabelledArticle]:
     for number, obj in json_objects(path):
         try:
             article = article_from_object(obj, ref=f"{path.name}:{number}", now=now)
-            entities = [
-                GoldEntity(tuple(e["surface"]), str(e["type"]), tuple(e.get("links") or ()))
-                for e in obj.get("entities", [])
-            ]
+            entities = [_gold_entity(e) for e in obj.get("entities", [])]
         except (Reject, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: line {number}: {exc}") from exc
         labelled.append(

@@ -16,13 +16,13 @@ from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
+from assets.linkage.model_json import level_labels
 from assets.linkage.records import RareTokens, mention_records
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
     Bands,
     MentionProfiles,
-    level_labels,
     matches,
     score,
 )
@@ -72,14 +72,23 @@ class Screener:
         blocking and Splink's scoring SQL, prepared once; 1-2 s for the bundled lists), made on
         first use."""
         if self._splink is None:
-            self._splink = ReusableSession(
-                self.list_records,
-                dict(self.model.settings),
-                self.tf_core,
-                self.mention_records([]),
-            )
-            # Generated now, with the rest of the session, rather than by the first batch.
-            self._splink.predict_sql(self.bands.review)
+            try:
+                session = ReusableSession(
+                    self.list_records,
+                    dict(self.model.settings),
+                    self.tf_core,
+                    self.mention_records([]),
+                )
+                # Generated now, with the rest of the session, rather than by the first batch.
+                session.predict_sql(self.bands.review)
+            except duckdb.Error:
+                raise
+            except Exception as exc:  # Splink raises many types on settings it cannot read
+                raise ValueError(
+                    f"{self.model.path or 'the linkage model'}: not a model Splink can use "
+                    f"({type(exc).__name__}: {exc})"
+                ) from exc
+            self._splink = session
         return self._splink
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:

@@ -108,6 +108,7 @@ class StoredModel:
     settings: dict[str, Any]
     version: str
     meta: dict[str, Any]
+    path: Path | None = None  # the file it was read from
 
 
 def save_model(
@@ -161,9 +162,15 @@ def load_model(folder: Path) -> StoredModel:
     missing = [key for key in _MODEL_KEYS if key not in settings]
     if missing:
         raise ValueError(f"{path}: not a linkage model (no {', '.join(missing)})")
-    from assets.linkage.training import model_version
+    prior = settings["probability_two_random_records_match"]
+    if isinstance(prior, bool) or not isinstance(prior, int | float) or not 0 < prior < 1:
+        raise ValueError(
+            f"{path}: not a linkage model (probability_two_random_records_match {prior!r} is "
+            "not a probability between 0 and 1)"
+        )
+    from assets.linkage.model_json import model_version
 
-    return StoredModel(settings, model_version(settings), meta)
+    return StoredModel(settings, model_version(settings), meta, path)
 
 
 def store_matches(
