@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from assets.articles.model import Mention, MentionIdentifier
+from assets.common.atomic import atomic_path
 from assets.linkage import crosslist
 from assets.linkage.gold import LabelledArticle, gold_links, known_entity_ids
 from assets.linkage.records import mention_records
@@ -86,15 +87,15 @@ def derive_facts(
 
 def write_facts(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     """Write fact rows as JSON lines, atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
     count = 0
     # A lone surrogate (a labelled file's name with undecodable bytes) as its JSON escape.
-    with tmp.open("w", encoding="utf-8", errors="backslashreplace") as handle:
+    with (
+        atomic_path(path) as partial,
+        partial.open("w", encoding="utf-8", errors="backslashreplace") as handle,
+    ):
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    tmp.replace(path)
     return count
 
 

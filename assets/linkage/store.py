@@ -11,7 +11,15 @@ import duckdb
 import pyarrow as pa
 
 from assets.common import tables as contracts
-from assets.common.tables import LINKAGE_TABLES, MATCH_COLUMNS, ensure_tables, first_row, utc_now
+from assets.common.atomic import write_text_atomically
+from assets.common.tables import (
+    LINKAGE_TABLES,
+    MATCH_COLUMNS,
+    ensure_tables,
+    first_row,
+    transaction,
+    utc_now,
+)
 from assets.linkage.records import (
     RECORD_COLUMNS,
     TOKEN_COLUMNS,
@@ -50,18 +58,10 @@ def rebuild_list_records(con: duckdb.DuckDBPyConnection) -> int:
         )
     finally:
         con.unregister("name_frequencies_arrow")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DROP TABLE IF EXISTS linkage.list_records")
-        con.execute("ALTER TABLE linkage.list_records_next RENAME TO list_records")
-        con.execute("DROP TABLE IF EXISTS linkage.token_frequencies")
-        con.execute("ALTER TABLE linkage.token_frequencies_next RENAME TO token_frequencies")
-        con.execute("DROP TABLE IF EXISTS linkage.name_frequencies")
-        con.execute("ALTER TABLE linkage.name_frequencies_next RENAME TO name_frequencies")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with transaction(con):
+        for table in ("list_records", "token_frequencies", "name_frequencies"):
+            con.execute(f"DROP TABLE IF EXISTS linkage.{table}")
+            con.execute(f"ALTER TABLE linkage.{table}_next RENAME TO {table}")
     return count
 
 
@@ -119,11 +119,8 @@ def save_model(
     meta_file: str = MODEL_META_FILE,
 ) -> Path:
     """Write the model JSON and its metadata atomically; returns the model path."""
-    folder.mkdir(parents=True, exist_ok=True)
     for name, content in ((model_file, settings), (meta_file, meta)):
-        tmp = folder / (name + ".partial")
-        tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
-        tmp.replace(folder / name)
+        write_text_atomically(folder / name, json.dumps(content, indent=2, sort_keys=True) + "\n")
     return folder / model_file
 
 
@@ -188,9 +185,7 @@ def store_matches(
     `batch_id`, each match carries its mention's batch."""
     ensure_tables(con, LINKAGE_TABLES)
     now = utc_now()
-    con.register("new_matches", matches)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, new_matches=matches):
         con.execute(f"DELETE FROM linkage.matches WHERE {replace_where}", replace_params)
         columns = ", ".join(f'"{c}"' for c in MATCH_COLUMNS)
         con.execute(
@@ -213,12 +208,6 @@ def store_matches(
                 [now, trigger],
             )
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("new_matches")
     return int(row[0]) if row else 0
 
 
@@ -233,10 +222,7 @@ def store_canonical_entities(
     """Replace `linkage.canonical_entities` and `linkage.canonical_links` in one transaction;
     returns the number of canonical entities."""
     ensure_tables(con, LINKAGE_TABLES)
-    con.register("new_canonical", canonical)
-    con.register("new_links", links)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, new_canonical=canonical, new_links=links):
         con.execute("DELETE FROM linkage.canonical_entities")
         con.execute("DELETE FROM linkage.canonical_links")
         columns = ", ".join(f'"{c}"' for c in contracts.CANONICAL_COLUMNS)
@@ -255,13 +241,6 @@ def store_canonical_entities(
             f"SELECT {link_columns} FROM new_links"
         )
         row = first_row(con.execute("SELECT count(DISTINCT canonical_id) FROM new_canonical"))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("new_canonical")
-        con.unregister("new_links")
     return int(row[0]) if row else 0
 
 
