@@ -1,9 +1,10 @@
 """Builds one Dagster asset per registered list, with its blocking data-quality checks.
 
-The asset fetches a publication, parses it strictly, evaluates the checks BEFORE writing, and
-only then replaces the list's rows (see `assets.sources.store`). A publication that fails a check
-is recorded as rejected in `sources.snapshots`, its raw files are kept for inspection, the last
-good publication stays in place, and the failed blocking check stops every downstream asset.
+The asset fetches a publication and hands it to `assets.sources.publication.ingest_publication`,
+which parses it strictly, evaluates the checks BEFORE writing, and only then replaces the list's
+rows. A publication that fails a check is recorded as rejected in `sources.snapshots`, its raw
+files are kept for inspection, the last good publication stays in place, and the failed blocking
+check stops every downstream asset.
 
 (No `from __future__ import annotations` here: Dagster reads the asset's annotations.)
 """
@@ -17,21 +18,12 @@ from assets.common.tables import utc_now
 from assets.common.warehouse import WarehouseResource
 from assets.sources.checks import (
     CHECK_DESCRIPTIONS,
-    CheckOutcome,
     check_result,
-    evaluate_publication,
-    table_contract,
 )
-from assets.sources.fetch import FetchedList, FetchError, RawCache
+from assets.sources.fetch import FetchedList, FetchError
+from assets.sources.publication import Ingested, ingest_publication
 from assets.sources.resources import ListFetcherResource
 from assets.sources.spec import ListSpec
-from assets.sources.store import (
-    ChangeCounts,
-    accept_snapshot,
-    ensure_source_tables,
-    last_accepted,
-    record_snapshot,
-)
 
 
 def list_asset_key(source_id: str) -> dg.AssetKey:
@@ -84,56 +76,21 @@ def build_list_asset(spec: ListSpec) -> dg.AssetsDefinition:
             context.log.warning(fetched.warning)
         fresh = freshness(fetched, list_fetcher.mode, list_fetcher.max_age_hours)
         with warehouse.get_connection() as con:
-            ensure_source_tables(con)
-            previous = last_accepted(con, spec.source_id)
-            if previous is not None and previous.sha256 == fetched.sha256:
-                record_snapshot(con, fetched, "unchanged", previous_sha=previous.sha256)
-                outcomes = [
-                    CheckOutcome(n, True, "publication unchanged") for n in CHECK_DESCRIPTIONS
-                ]
-                return _result(
-                    spec, fetched, "unchanged", outcomes, previous.entity_count, None, fresh=fresh
-                )
             try:
-                parsed = spec.parse(fetched.files)
+                ingested = ingest_publication(con, spec, fetched, fetcher.cache)
             except ParseError as exc:
-                record_snapshot(con, fetched, "rejected", reason=str(exc))
-                _keep_raw(fetcher.cache, fetched, "rejected")
                 raise dg.Failure(
                     description=f"{exc} — publication from {fetched.location} rejected; "
                     "the last good snapshot stays current",
                     allow_retries=False,  # the same file fails the same way
                 ) from exc
-            outcomes = evaluate_publication(spec, parsed, fetched, previous)
-            failed = [o for o in outcomes if not o.passed]
-            if failed:
-                reason = "; ".join(f"{o.name}: {o.description}" for o in failed)
-                record_snapshot(con, fetched, "rejected", parsed=parsed, reason=reason)
-                _keep_raw(fetcher.cache, fetched, "rejected")
-                context.log.error(f"{spec.source_id}: publication rejected: {reason}")
-                outcomes.append(CheckOutcome("table_contract", True, "nothing written"))
-                return _result(
-                    spec, fetched, "rejected", outcomes, len(parsed.entities), None, fresh=fresh
-                )
-            changes = accept_snapshot(con, fetched, parsed, previous)
-            _keep_raw(fetcher.cache, fetched, "accepted")
-            outcomes.append(table_contract(con))
-            for skipped in parsed.skipped[:20]:
-                context.log.warning(
-                    f"{spec.source_id}: skipped record {skipped.record_id}: {skipped.reason}"
-                )
-            return _result(
-                spec,
-                fetched,
-                "accepted",
-                outcomes,
-                len(parsed.entities),
-                changes,
-                parsed.name_count,
-                len(parsed.skipped),
-                parsed.published_on,
-                fresh=fresh,
+        if ingested.status == "rejected":
+            context.log.error(f"{spec.source_id}: publication rejected: {ingested.reason}")
+        for skipped in (ingested.skipped or [])[:20]:
+            context.log.warning(
+                f"{spec.source_id}: skipped record {skipped.record_id}: {skipped.reason}"
             )
+        return _result(fetched, ingested, fresh)
 
     return _list_asset
 
@@ -167,29 +124,13 @@ def freshness(fetched: FetchedList, mode: str, max_age_hours: float) -> dg.Asset
     )
 
 
-def _keep_raw(cache: RawCache, fetched: FetchedList, status: str) -> None:
-    """Keep live downloads under the raw cache; bundled and cached files are already on disk."""
-    if fetched.origin == "live":
-        cache.keep(fetched, status)
-
-
 def _result(
-    spec: ListSpec,
-    fetched: FetchedList,
-    status: str,
-    outcomes: list[CheckOutcome],
-    entity_count: int,
-    changes: ChangeCounts | None,
-    name_count: int | None = None,
-    skipped: int | None = None,
-    published_on: object = None,
-    *,
-    fresh: dg.AssetCheckResult,
+    fetched: FetchedList, ingested: Ingested, fresh: dg.AssetCheckResult
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-    published = published_on or fetched.published_on
+    published = ingested.published_on or fetched.published_on
     metadata: dict[str, Any] = {
-        "status": status,
-        "entities": entity_count,
+        "status": ingested.status,
+        "entities": ingested.entity_count,
         "origin": fetched.origin,
         "location": fetched.location,
         "sha256": fetched.sha256,
@@ -197,15 +138,15 @@ def _result(
         "published_on": str(published) if published else "unknown",
         "fetched_at": fetched.fetched_at.isoformat(),
     }
-    if name_count is not None:
-        metadata["names"] = name_count
-    if skipped is not None:
-        metadata["skipped_records"] = skipped
-    if changes is not None:
+    if ingested.name_count is not None:
+        metadata["names"] = ingested.name_count
+    if ingested.skipped is not None:
+        metadata["skipped_records"] = len(ingested.skipped)
+    if (changes := ingested.changes) is not None:
         metadata.update(added=changes.added, removed=changes.removed, modified=changes.modified)
     if fetched.warning:
         metadata["warning"] = fetched.warning
     return dg.MaterializeResult(
         metadata=metadata,
-        check_results=[*map(check_result, outcomes), fresh],
+        check_results=[*map(check_result, ingested.outcomes), fresh],
     )
