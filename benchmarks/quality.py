@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ from assets.outputs.evaluation import (
     ScoredPair,
     entity_facts,
     model_scores,
-    plot_precision_recall,
     scorecard,
 )
 from benchmarks import baselines
@@ -263,3 +262,30 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def plot_precision_recall(curves: Mapping[str, Scorecard], path: Path) -> Path:
+    """A PNG of precision against recall over the thresholds, one line per scorer (needs the
+    `bench` extra: matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5), dpi=120)
+    for name, card in curves.items():
+        recall = [r["recall"] for _, r in card.curve]
+        precision = [r["precision"] for _, r in card.curve]
+        axes.plot(recall, precision, marker=".", label=name)
+    axes.set_xlabel("recall")
+    axes.set_ylabel("precision")
+    axes.set_xlim(0, 1.02)
+    axes.set_ylim(0, 1.02)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left", fontsize=8)
+    axes.set_title("(article, listed entity) pairs over the score threshold")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path

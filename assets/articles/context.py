@@ -141,11 +141,6 @@ def _country_of(place: str, codes: bool) -> str | None:
     return None
 
 
-def countries_of(places: Iterable[str]) -> list[str]:
-    """Resolve several place names or demonyms; unknowns dropped, first-seen order kept."""
-    return unique(country_of(place) for place in places)
-
-
 def leading_country(name: str) -> str | None:
     """The country an organisation name opens with: ``"Chinese Foreign Ministry"`` -> CN,
     ``"Russian Defence Ministry"`` -> RU, ``"Iran Air"`` -> IR; None otherwise."""

@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -861,33 +860,3 @@ def _union(
         if identifier not in out:
             out.append(identifier)
     return out
-
-
-def words_per_second(
-    nlp: Language,
-    texts: Sequence[str],
-    matcher: ListNameMatcher | None = None,
-    batch_size: int = 64,
-    n_process: int = 1,
-) -> float:
-    """Benchmark `extract_mentions` end to end on `texts`: words per second of wall-clock time
-    (words are whitespace-separated; time includes NER, matching and context)."""
-    fetched = dt.datetime(2024, 1, 1)
-    articles = [
-        Article(
-            article_id=f"bench_{index}",
-            text=text,
-            title=None,
-            url=None,
-            published_at=None,
-            origin="inbox",
-            source_ref="benchmark",
-            fetched_at=fetched,
-        )
-        for index, text in enumerate(texts)
-    ]
-    words = sum(len(text.split()) for text in texts)
-    began = time.perf_counter()
-    extract_mentions(nlp, articles, matcher, batch_size=batch_size, n_process=n_process)
-    elapsed = time.perf_counter() - began
-    return words / elapsed if elapsed > 0 else float("inf")

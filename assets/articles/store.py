@@ -4,7 +4,6 @@ leaves the previous state."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -247,9 +246,3 @@ def load_mentions(
         )
         for r in rows
     ]
-
-
-def as_naive_utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(dt.UTC).replace(tzinfo=None)

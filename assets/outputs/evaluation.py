@@ -24,7 +24,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -391,30 +390,3 @@ def format_scorecard(card: Scorecard, title: str) -> str:
     for bin_label, pairs, mean, observed in card.calibration:
         lines.append(f"    {bin_label:<9}  {pairs:6d}  {mean:9.3f}  {observed:8.3f}")
     return "\n".join(lines)
-
-
-def plot_precision_recall(curves: Mapping[str, Scorecard], path: Path) -> Path:
-    """A PNG of precision against recall over the thresholds, one line per scorer (needs the
-    `bench` extra: matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 4.5), dpi=120)
-    for name, card in curves.items():
-        recall = [r["recall"] for _, r in card.curve]
-        precision = [r["precision"] for _, r in card.curve]
-        axes.plot(recall, precision, marker=".", label=name)
-    axes.set_xlabel("recall")
-    axes.set_ylabel("precision")
-    axes.set_xlim(0, 1.02)
-    axes.set_ylim(0, 1.02)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower left", fontsize=8)
-    axes.set_title("(article, listed entity) pairs over the score threshold")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-    return path

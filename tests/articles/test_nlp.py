@@ -20,8 +20,8 @@ from assets.articles.nlp import (
     load_pipeline,
     mention_id,
     sentence_bounds,
-    words_per_second,
 )
+from benchmarks.extraction import words_per_second
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 BLINKEN = (FIXTURES / "blinken.txt").read_text(encoding="utf-8")
