@@ -217,6 +217,7 @@ FORMATTED_SQL = {
     ("assets/sources/store.py", "columns"): "the contracted column names",
     ("assets/sources/checks.py", "ctype"): "the contracted column types",
     ("assets/counterparties/store.py", "table"): "the counterparty table names, a constant tuple",
+    ("assets/linkage/store.py", "table"): "the linkage table names, a constant tuple",
     ("assets/outputs/checks.py", "', '.join(key_names)"): "k0, k1...: made by the code",
     ("assets/outputs/checks.py", "EXAMPLES"): "an integer constant",
     ("assets/outputs/checks.py", "differing"): "SQL the check builds from its specs",
