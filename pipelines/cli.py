@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 
+from assets.common import defaults
 from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
 from assets.common.tables import (
@@ -44,10 +45,10 @@ from assets.common.tables import (
 from assets.common.text import printable
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
-DEFAULT_WAREHOUSE = "data/warehouse/sanctions.duckdb"
-DEFAULT_MODEL_DIR = "data/models"
-DEFAULT_LABELLED = "data/articles/samples/articles.jsonl"
-DEFAULT_FACTS = "data/training/news_mentions.jsonl"
+DEFAULT_WAREHOUSE = defaults.WAREHOUSE
+DEFAULT_MODEL_DIR = defaults.MODEL_DIR
+DEFAULT_LABELLED = defaults.LABELLED
+DEFAULT_FACTS = defaults.FACTS
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -239,12 +240,15 @@ def cmd_run(warehouse: str, model_dir: str) -> int:
     # variables only default: a variable set in the environment must not override them.
     os.environ["SANCTIONS_WAREHOUSE"] = warehouse
     os.environ["SANCTIONS_MODEL_DIR"] = model_dir
-    os.environ.setdefault("SANCTIONS_FETCH_MODE", "auto")
-    os.environ.setdefault("SANCTIONS_RAW_DIR", str(base / "raw"))
-    os.environ.setdefault("SANCTIONS_BATCHES_DIR", str(base / "batches"))
-    os.environ.setdefault("SANCTIONS_INBOX_DIRS", "data/articles/inbox,data/articles/samples")
-    os.environ.setdefault("SANCTIONS_COUNTERPARTY_DIR", "data/counterparties/inbox")
-    os.environ.setdefault("SANCTIONS_CHARTS_DIR", str(base / "charts"))
+    # The run's working folders default to beside the warehouse it was given; the rest to the
+    # project's defaults.
+    beside = {
+        "SANCTIONS_RAW_DIR": base / "raw",
+        "SANCTIONS_BATCHES_DIR": base / "batches",
+        "SANCTIONS_CHARTS_DIR": base / "charts",
+    }
+    for name, default in defaults.ENVIRONMENT.items():
+        os.environ.setdefault(name, str(beside.get(name, default)))
     if os.environ.get("DAGSTER_HOME"):
         instance = dg.DagsterInstance.get()
     else:

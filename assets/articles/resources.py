@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from assets.common import defaults
 from assets.sources.fetch import HttpSettings
 
 
@@ -16,12 +17,12 @@ class ArticleSourcesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     where batch manifests are kept."""
 
     inbox_dirs: str = Field(
-        default="data/articles/inbox,data/articles/samples",
+        default=defaults.INBOX_DIRS,
         description="comma-separated folders scanned for .txt .md .html .json .jsonl articles",
     )
     feeds: list[str] = Field(default_factory=list, description="RSS/Atom feed URLs")
-    url_list: str = Field(default="data/articles/urls.txt", description="one article URL a line")
-    batches_dir: str = Field(default="data/warehouse/batches")
+    url_list: str = Field(default=defaults.URL_LIST, description="one article URL a line")
+    batches_dir: str = Field(default=defaults.BATCHES_DIR)
     max_article_bytes: int = Field(default=5 * 1024 * 1024)
     connect_timeout: float = 10.0
     read_timeout: float = 30.0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import Field
 
+from assets.common import defaults
 from assets.linkage.scoring import RECORD_BANDS, Bands
 
 if TYPE_CHECKING:
@@ -23,9 +24,9 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     review_threshold: float = Field(
         default=Bands.review, description="probability for the review band"
     )
-    model_dir: str = Field(default="data/models", description="versioned model JSON files")
+    model_dir: str = Field(default=defaults.MODEL_DIR, description="versioned model JSON files")
     charts_dir: str = Field(
-        default="data/warehouse/charts", description="Splink charts (standalone HTML)"
+        default=defaults.CHARTS_DIR, description="Splink charts (standalone HTML)"
     )
     backend: str = Field(
         default="duckdb",

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from assets.common import defaults
 from assets.sources.fetch import HttpSettings, ListFetcher, RawCache
 
 
@@ -14,9 +15,9 @@ class ListFetcherResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """How list publications are obtained: `auto` (live, falling back to the last good
     snapshot), `live` (network only) or `snapshot` (no network: raw cache, then bundled)."""
 
-    mode: str = Field(default="auto", description="auto | live | snapshot")
+    mode: str = Field(default=defaults.FETCH_MODE, description="auto | live | snapshot")
     raw_dir: str = Field(
-        default="data/warehouse/raw", description="where live downloads are kept, per source"
+        default=defaults.RAW_DIR, description="where live downloads are kept, per source"
     )
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
