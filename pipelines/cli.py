@@ -42,7 +42,7 @@ from assets.common.tables import (
     connect_waiting,
     first_row,
 )
-from assets.common.text import printable
+from assets.common.text import is_utf8, printable
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
 DEFAULT_WAREHOUSE = defaults.WAREHOUSE
@@ -69,7 +69,7 @@ def open_warehouse(
     `WarehouseUnavailable` saying the warehouse is busy."""
     if not Path(path).exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
-    if not path.isascii() and path != path.encode("utf-8", "ignore").decode():
+    if not is_utf8(path):
         # A name with bytes that are no UTF-8 (Python holds them as surrogate escapes): DuckDB
         # would fail with a bare "std::bad_cast".
         raise WarehouseUnavailable(f"cannot open the warehouse {path!r}: its name is not UTF-8")
@@ -335,8 +335,7 @@ def _captions(con: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> dict
 
 
 def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    from assets.articles.nlp import extract_mentions, load_pipeline
-    from assets.articles.pipeline import lists_loaded, matcher_for
+    from assets.articles.pipeline import mention_extractor
     from assets.linkage.screen import hit_lines, read_documents
 
     path = Path(args.path)
@@ -347,12 +346,11 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     documents = list(read_documents(path, skipped=skipped))
     for reason in skipped:
         print(f"sanctions: skipped {printable(reason)}", file=sys.stderr)
-    nlp = load_pipeline(args.nlp_model)
-    matcher = matcher_for(nlp, args.nlp_model, con) if lists_loaded(con) else None
+    extract = mention_extractor(args.nlp_model, con)
     screener = _screener(con, args)
     # Everything read: the lock a reader holds would keep runs from writing during the work.
     con.close()
-    found = extract_mentions(nlp, [d.article for d in documents], matcher)
+    found = extract([d.article for d in documents])
     lines = hit_lines(documents, found, screener.screen(found))
     with output_handle(out) as handle:
         for line in lines:
@@ -612,11 +610,8 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
 def _text(text: str) -> str:
     """Text given on the command line, for argparse: refused when it holds bytes that are no
     UTF-8 (Python keeps them as surrogate escapes), which neither DuckDB nor JSON can hold."""
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not UTF-8 text") from None
+    if not is_utf8(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not UTF-8 text")
     return text
 
 

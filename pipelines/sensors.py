@@ -55,6 +55,14 @@ from pipelines.jobs import (
 SCREENING_TABLES = ("list_records", "token_frequencies")
 
 
+def _busy(error: duckdb.Error) -> str:
+    """A sensor's skip reason when another process holds the warehouse it reads."""
+    return (
+        f"the warehouse is busy (locked by {lock_holder(str(error))}); looking again at the "
+        "next tick"
+    )
+
+
 def screening_waits(warehouse: WarehouseResource, linkage: LinkageResource) -> str | None:
     """Why a screening run cannot work yet (None when it can): on a first start the lists and
     the model do not exist, and a run launched then fails, its files marked as seen. The
@@ -76,10 +84,7 @@ def screening_waits(warehouse: WarehouseResource, linkage: LinkageResource) -> s
                 ).fetchall()
             }
     except duckdb.Error as exc:
-        return (
-            f"the warehouse is busy (locked by {lock_holder(str(exc))}); looking again at the "
-            "next tick"
-        )
+        return _busy(exc)
     missing = [table for table in SCREENING_TABLES if table not in found]
     if missing:
         return (
@@ -163,10 +168,7 @@ def article_inbox_sensor(
             with duckdb.connect(str(warehouse.database), read_only=True) as con:
                 known = known_inbox_files(con)
         except duckdb.Error as exc:
-            return dg.SensorResult(
-                skip_reason=f"the warehouse is busy (locked by {lock_holder(str(exc))}); "
-                "looking again at the next tick"
-            )
+            return dg.SensorResult(skip_reason=_busy(exc))
     result, updated = plan_inbox_batch(article_sources, known)
     context.update_cursor(json.dumps(updated, sort_keys=True))
     return result

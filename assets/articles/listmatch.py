@@ -299,12 +299,12 @@ class ListNameMatcher:
         kept = [longest_first[i] for i in first_disjoint(longest_first)]
         out: list[ListMatch] = []
         for start, end in sorted(kept):
-            schema, text, entry = chosen[(start, end)]
+            schema, surface, entry = chosen[(start, end)]
             out.append(
                 ListMatch(
                     start=start,
                     end=end,
-                    text=text,
+                    text=surface,
                     schema=schema,  # type: ignore[arg-type]
                     names=tuple(entry.names),
                     schemas=tuple(sorted(entry.schemas)),  # type: ignore[arg-type]

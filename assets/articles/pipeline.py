@@ -4,7 +4,8 @@ list-aware matcher built from the warehouse's list names."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import duckdb
 import spacy
@@ -57,13 +58,22 @@ def matcher_for(
         return _MATCHERS[key]
 
 
+def mention_extractor(
+    model: str, con: duckdb.DuckDBPyConnection | None, batch_size: int = 64
+) -> Callable[[Sequence[Article]], list[Mention]]:
+    """NER + list-aware matching + context, ready to run on articles: the pipeline and the
+    matcher are loaded now (NER alone while no list is loaded), so that `con` may be closed
+    before the extraction."""
+    nlp = load_pipeline(model)
+    matcher = matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
+    return partial(extract_mentions, nlp, matcher=matcher, batch_size=batch_size)
+
+
 def mentions_for(
     articles: Sequence[Article],
     model: str,
     con: duckdb.DuckDBPyConnection | None,
     batch_size: int = 64,
 ) -> list[Mention]:
-    """NER + list-aware matching + context for `articles` (NER alone while no list is loaded)."""
-    nlp = load_pipeline(model)
-    matcher = matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
-    return extract_mentions(nlp, articles, matcher, batch_size=batch_size)
+    """`mention_extractor` run on `articles`."""
+    return mention_extractor(model, con, batch_size)(articles)

@@ -15,7 +15,7 @@ from assets.articles.model import Article, IngestResult, Mention, MentionIdentif
 from assets.common.tables import (
     MENTION_COLUMNS,
     column_exists,
-    first_row,
+    count_of,
     table_exists,
     transaction,
     utc_now,
@@ -72,12 +72,12 @@ def store_articles(
         ),
     )
     with transaction(con, batch_articles=rows):
-        before = _count(con, "SELECT count(*) FROM articles.articles")
+        before = count_of(con, "SELECT count(*) FROM articles.articles")
         con.execute(
             "INSERT INTO articles.articles SELECT * FROM batch_articles b "
             "WHERE NOT EXISTS (SELECT 1 FROM articles.articles a WHERE a.article_id = b.article_id)"
         )
-        inserted = _count(con, "SELECT count(*) FROM articles.articles") - before
+        inserted = count_of(con, "SELECT count(*) FROM articles.articles") - before
         con.execute("DELETE FROM articles.inbox_files WHERE batch_id = ?", [batch])
         for file in manifest.files:
             con.execute(
@@ -91,11 +91,6 @@ def store_articles(
                 [batch, skipped.ref, skipped.reason, now],
             )
     return StoredBatch(inserted, len(unique) - inserted, len(result.skipped))
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
-    row = first_row(con.execute(sql, list(params)))
-    return int(row[0]) if row else 0
 
 
 def known_inbox_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assets.common.text import TERMINAL_CONTROLS
+from assets.common.text import TERMINAL_CONTROLS, is_utf8
 
 
 def json_objects(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, Any]]]:
@@ -51,10 +51,8 @@ def _text(obj: Any) -> bool:
     stack = [obj]
     while stack:  # no recursion: json.loads reads nesting as deep as the stack allows
         item = stack.pop()
-        if isinstance(item, str) and not item.isascii():
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
+        if isinstance(item, str):
+            if not is_utf8(item):
                 return False
         elif isinstance(item, dict):
             stack += [*item.keys(), *item.values()]

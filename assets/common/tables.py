@@ -12,7 +12,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -331,6 +331,13 @@ def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     calls on a connection whose last result was left half-read (as `fetchone` leaves it)."""
     rows = result.fetchall()
     return rows[0] if rows else None
+
+
+def count_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    """The number a ``SELECT count(...)`` query gives (0 when it gives no row or NULL); callers
+    pass constant SQL and their values as `params`."""
+    row = first_row(con.execute(sql, list(params)))
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

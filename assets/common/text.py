@@ -394,6 +394,25 @@ COMMON_NAMES: frozenset[str] = frozenset(
 # Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts the sequences
 # that move the cursor, recolour or retitle the window), DEL, and the bidirectional overrides
 # that reorder what is shown.
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """``"1 match"``, ``"3 matches"``: `count` and the noun in its number (`many` defaults to
+    `one` + "s")."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def is_utf8(text: str) -> bool:
+    """Whether `text` can be written as UTF-8: it holds no lone surrogate, which is what Python
+    makes of undecodable bytes in a file name or an argument, and of a JSON escape of half a
+    surrogate pair; no file, database or terminal takes one."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 import duckdb
 
 from assets.common.tables import table_exists
+from assets.common.text import counted
 from assets.counterparties.records import FORMATS
 from assets.sources.checks import CheckOutcome
 
@@ -37,10 +38,6 @@ EXAMPLES = 10
 def _some(values: list[object], total: int) -> str:
     shown = ", ".join(str(v) for v in values[:EXAMPLES])
     return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _dense(path: str) -> bool:
@@ -126,7 +123,7 @@ def every_row_screened_or_reported(con: duckdb.DuckDBPyConnection) -> CheckOutco
             said.append(f"{read} records read from the file, {stored} stored")
         if known and read_problems is not None and int(read_problems) != int(stored_problems):
             said.append(
-                f"{_n(int(read_problems), 'row problem')} reported, {stored_problems} stored"
+                f"{counted(int(read_problems), 'row problem')} reported, {stored_problems} stored"
             )
         missing = [int(r) for r in gaps.get(path, [])]
         if missing and _dense(path):
@@ -138,8 +135,9 @@ def every_row_screened_or_reported(con: duckdb.DuckDBPyConnection) -> CheckOutco
         if said:
             problems.append(f"{path}: " + "; ".join(said))
     summary = (
-        f"{_n(len(files), 'counterparty file')}: {_n(screened_records, 'record')} screened, "
-        f"{_n(reported, 'row')} reported as not screenable"
+        f"{counted(len(files), 'counterparty file')}: "
+        f"{counted(screened_records, 'record')} screened, "
+        f"{counted(reported, 'row')} reported as not screenable"
     )
     return CheckOutcome(
         EVERY_ROW_CHECK,

@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.articles.assets import LIST_KEYS, article_batches
 from assets.articles.store import load_mentions
+from assets.common.atomic import write_text_atomically
 from assets.common.warehouse import WarehouseResource
 from assets.linkage import crosslist
 from assets.linkage.backend import linkage_engine
@@ -22,7 +23,7 @@ from assets.linkage.checks import (
 )
 from assets.linkage.records import mention_records
 from assets.linkage.resources import LinkageResource
-from assets.linkage.scoring import score, write_chart
+from assets.linkage.scoring import score
 from assets.linkage.splink_run import match_weights_html
 from assets.linkage.store import (
     CROSSLIST_MODEL_FILE,
@@ -115,7 +116,7 @@ def mention_model(
         # Raises when the records lack a column the model compares (built by an older version).
         list_records_table(con)
     chart = Path(linkage.charts_dir) / "match_weights.html"
-    write_chart(match_weights_html(model.settings), chart)
+    write_text_atomically(chart, match_weights_html(model.settings))
     stats = model.meta.get("stats", {})
     context.log.info(f"model {model.version} from {linkage.model_dir}")
     return dg.MaterializeResult(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.common.tables import first_row, table_exists
+from assets.common.tables import count_of, table_exists
+from assets.common.text import counted
 from assets.sources.checks import CheckOutcome
 
 MATCHES_FOR_MENTIONS = "matches_for_mentions"
@@ -24,34 +25,27 @@ MATCH_CHECK_DESCRIPTIONS = {
 }
 
 
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = first_row(con.execute(sql, params))
-    return int(row[0]) if row and row[0] is not None else 0
-
-
 def batch_has_matches(con: duckdb.DuckDBPyConnection, batch_id: str) -> CheckOutcome:
     """Passes when the batch has no mention, or at least one match (of any trigger)."""
     if not table_exists(con, "articles", "mentions"):
         return CheckOutcome(MATCHES_FOR_MENTIONS, True, f"batch {batch_id}: no mentions stored")
-    mentions = _count(con, "SELECT count(*) FROM articles.mentions WHERE batch_id = ?", [batch_id])
-    articles = _count(
+    mentions = count_of(
+        con, "SELECT count(*) FROM articles.mentions WHERE batch_id = ?", [batch_id]
+    )
+    articles = count_of(
         con,
         "SELECT count(DISTINCT article_id) FROM articles.mentions WHERE batch_id = ?",
         [batch_id],
     )
     found = (
-        _count(con, "SELECT count(*) FROM linkage.matches WHERE batch_id = ?", [batch_id])
+        count_of(con, "SELECT count(*) FROM linkage.matches WHERE batch_id = ?", [batch_id])
         if table_exists(con, "linkage", "matches")
         else 0
     )
     passed = mentions == 0 or found > 0
     description = (
-        f"batch {batch_id}: {_n(mentions, 'mention', 'mentions')} in "
-        f"{_n(articles, 'article', 'articles')}, {_n(found, 'match', 'matches')}"
+        f"batch {batch_id}: {counted(mentions, 'mention', 'mentions')} in "
+        f"{counted(articles, 'article', 'articles')}, {counted(found, 'match', 'matches')}"
     )
     if not passed:
         description += (
@@ -84,19 +78,19 @@ def batch_model_versions(
     passed = set(versions) <= allowed
     total = sum(versions.values())
     listed = ", ".join(
-        f"{version} ({_n(n, 'match', 'matches')})" for version, n in versions.items()
+        f"{version} ({counted(n, 'match', 'matches')})" for version, n in versions.items()
     )
     if not versions:
         description = f"batch {batch_id}: no matches to compare"
     elif passed:
         (version,) = versions
         description = (
-            f"batch {batch_id}: {_n(total, 'match', 'matches')}, all scored by model {version}"
+            f"batch {batch_id}: {counted(total, 'match', 'matches')}, all scored by model {version}"
         )
     else:
         description = (
-            f"batch {batch_id}: {_n(total, 'match', 'matches')} scored by "
-            f"{_n(len(versions), 'model version', 'model versions')}: {listed}"
+            f"batch {batch_id}: {counted(total, 'match', 'matches')} scored by "
+            f"{counted(len(versions), 'model version', 'model versions')}: {listed}"
         )
         if expected is not None:
             description += f"; this run scored with model {expected}"

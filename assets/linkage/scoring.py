@@ -136,7 +136,7 @@ def score_in_session(
         if rows:
             top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
             chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
-            write_chart(chart.to_html(inline=True), waterfall_html)
+            write_text_atomically(waterfall_html, chart.to_html(inline=True))
     if isinstance(session.backend, DuckDBBackend):
         return matches(session.con, predictions.physical_name, labels, bands)
     return _matches_of_arrow(session.read(predictions), labels, bands)
@@ -254,11 +254,6 @@ def _connection(con: duckdb.DuckDBPyConnection | None) -> Iterator[duckdb.DuckDB
 # `TOKEN_COLUMNS` that `mention_records` adds).
 _PROFILED = {*RECORD_COLUMNS, *TOKEN_COLUMNS}
 PROFILE_COLUMNS = ", ".join(sorted(_PROFILED - {"unique_id", "article_id"}))
-
-
-def write_chart(html: str, path: Path) -> None:
-    """Write a standalone chart (its JavaScript inline, so it opens offline) atomically."""
-    write_text_atomically(path, html)
 
 
 # The prediction columns that scoring reads, named for the mention's or the list record's side

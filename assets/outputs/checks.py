@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.common.tables import first_row, table_exists
+from assets.common.text import counted
 from assets.sources.checks import CheckOutcome
 
 SCREENING_HITS_CHECK = "one_row_per_match"
@@ -51,6 +52,10 @@ class HitsView:
     one: str  # what a row of the table is called
     noun: str  # and more than one
 
+    def counted(self, count: int) -> str:
+        """``"1 match"``, ``"3 matches"``: `count` rows of the table."""
+        return counted(count, self.one, self.noun)
+
 
 _ENTITY_GONE = "NOT EXISTS (SELECT 1 FROM sources.entities e WHERE e.entity_id = t.entity_id)"
 
@@ -86,10 +91,6 @@ COUNTERPARTY_HITS = HitsView(
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, name = qualified.split(".")
     return table_exists(con, schema, name)  # information_schema.tables lists views too
-
-
-def _n(count: int, spec: HitsView) -> str:
-    return f"{count} {spec.one if count == 1 else spec.noun}"
 
 
 def _hit(keys: tuple[str, ...], values: tuple[object, ...]) -> str:
@@ -158,17 +159,17 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
         expected = int(stored) - int(orph) - int(gone)
         if int(shown) != expected:
             problems.append(
-                f"band {band}: {shown} rows shown for {_n(expected, spec)} to show "
+                f"band {band}: {shown} rows shown for {spec.counted(expected)} to show "
                 f"({stored} stored, {orph + gone} left out)"
             )
     if orphaned:
         problems.append(
-            f"{_n(orphaned, spec)} missing because {spec.orphaned_what}, e.g. "
+            f"{spec.counted(orphaned)} missing because {spec.orphaned_what}, e.g. "
             + "; ".join(_hit(spec.table_keys, tuple(o[:-1])) for o in orphans)
         )
     if differ:
         problems.append(
-            f"{_n(differ, spec)} shown a different number of times than stored, e.g. "
+            f"{spec.counted(differ)} shown a different number of times than stored, e.g. "
             + "; ".join(
                 f"{_hit(spec.table_keys, tuple(d[:-3]))} ({d[-3]} band): "
                 f"{d[-2]} stored, {d[-1]} shown"
@@ -177,9 +178,9 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
         )
     by_band = ", ".join(f"{band} {shown}" for band, _, _, _, shown in bands) or "none"
     rows = f"{shown_total} row{'' if shown_total == 1 else 's'}"
-    summary = f"{spec.view}: {rows} ({by_band}) for {_n(stored_total, spec)} stored"
+    summary = f"{spec.view}: {rows} ({by_band}) for {spec.counted(stored_total)} stored"
     if delisted:
-        summary += f"; {_n(delisted, spec)} of entities no longer listed left out"
+        summary += f"; {spec.counted(delisted)} of entities no longer listed left out"
     return CheckOutcome(
         spec.check_name,
         not problems,

@@ -225,14 +225,13 @@ FORMATTED_SQL = {
     ("assets/outputs/checks.py", "spec.view"): "the view names of the two specs",
 }
 SQL_VARIABLES = {
-    ("assets/articles/store.py", "sql"): "_count's callers pass constants",
+    ("assets/common/tables.py", "sql"): "count_of's callers pass constants + params",
     ("assets/common/tables.py", "create_table_sql(table, columns)"): "the contracts",
     ("assets/outputs/views.py", "SCREENING_HITS_SQL"): "a constant",
     ("assets/counterparties/store.py", "COUNTERPARTY_HITS_SQL"): "a constant",
     ("assets/linkage/crosslist/records.py", "CROSS_REFERENCE_SQL"): "a constant",
     ("assets/linkage/crosslist/records.py", "ENTITY_RECORDS_SQL"): "a constant",
     ("assets/linkage/crosslist/model.py", "_PRIOR_RULE_SQL"): "a constant",
-    ("assets/linkage/checks.py", "sql"): "_count's callers pass constants + params",
     ("assets/outputs/exports.py", "CANONICAL_EXPORT_SQL"): "a constant",
     ("pipelines/cli.py", "LISTS_SQL"): "a constant",
     ("pipelines/cli.py", "sql"): "`sanctions query`: refused unless read-only, see above",
