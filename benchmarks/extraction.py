@@ -113,16 +113,7 @@ def measure_long_article(size: int) -> dict[str, float]:
     nlp = load_pipeline()
     matcher = ListNameMatcher.from_pairs(nlp, _list_pairs())
     text = long_article(size)
-    article = Article(
-        article_id="bench_long",
-        text=text,
-        title=None,
-        url=None,
-        published_at=None,
-        origin="inbox",
-        source_ref="benchmark",
-        fetched_at=dt.datetime(2024, 1, 1),
-    )
+    article = _article("bench_long", text)
     loaded = _memory_mb("VmRSS")
     began = time.perf_counter()
     mentions = extract_mentions(nlp, [article], matcher)
@@ -239,22 +230,23 @@ def words_per_second(
 ) -> float:
     """Benchmark `extract_mentions` end to end on `texts`: words per second of wall-clock time
     (words are whitespace-separated; time includes NER, matching and context)."""
-    fetched = dt.datetime(2024, 1, 1)
-    articles = [
-        Article(
-            article_id=f"bench_{index}",
-            text=text,
-            title=None,
-            url=None,
-            published_at=None,
-            origin="inbox",
-            source_ref="benchmark",
-            fetched_at=fetched,
-        )
-        for index, text in enumerate(texts)
-    ]
+    articles = [_article(f"bench_{index}", text) for index, text in enumerate(texts)]
     words = sum(len(text.split()) for text in texts)
     began = time.perf_counter()
     extract_mentions(nlp, articles, matcher, batch_size=batch_size, n_process=n_process)
     elapsed = time.perf_counter() - began
     return words / elapsed if elapsed > 0 else float("inf")
+
+
+def _article(article_id: str, text: str) -> Article:
+    """A benchmark article of `text`."""
+    return Article(
+        article_id=article_id,
+        text=text,
+        title=None,
+        url=None,
+        published_at=None,
+        origin="inbox",
+        source_ref="benchmark",
+        fetched_at=dt.datetime(2024, 1, 1),
+    )

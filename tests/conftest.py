@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import socket
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assets.articles.model import Article
 from assets.sources.spec import ListSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -118,6 +120,22 @@ def http_server() -> Iterator[ScriptedServer]:
     finally:
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+def text_article(
+    text: str, article_id: str = "a_test", published: dt.date | None = None
+) -> Article:
+    """An inbox article of `text` (fetched 2024-05-01 12:00, published on `published`)."""
+    return Article(
+        article_id=article_id,
+        text=text,
+        title=None,
+        url=None,
+        published_at=dt.datetime.combine(published, dt.time()) if published else None,
+        origin="inbox",
+        source_ref="test",
+        fetched_at=dt.datetime(2024, 5, 1, 12, 0),
+    )
 
 
 def fixture_bytes(*parts: str) -> bytes:

@@ -12,7 +12,7 @@ import spacy
 from spacy.language import Language
 
 from assets.articles.listmatch import ListNameMatcher, listed_given_names
-from assets.articles.model import Article, Mention, MentionIdentifier
+from assets.articles.model import Mention, MentionIdentifier
 from assets.articles.nlp import (
     DEFAULT_MODEL,
     clean_span,
@@ -22,22 +22,10 @@ from assets.articles.nlp import (
     sentence_bounds,
 )
 from benchmarks.extraction import words_per_second
+from tests.conftest import text_article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 BLINKEN = (FIXTURES / "blinken.txt").read_text(encoding="utf-8")
-
-
-def _article(text: str, article_id: str = "a_test", published: dt.date | None = None) -> Article:
-    return Article(
-        article_id=article_id,
-        text=text,
-        title=None,
-        url=None,
-        published_at=dt.datetime.combine(published, dt.time()) if published else None,
-        origin="inbox",
-        source_ref="test",
-        fetched_at=dt.datetime(2024, 5, 1, 12, 0),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +48,7 @@ def matcher(nlp: Language) -> ListNameMatcher:
 
 @pytest.fixture(scope="module")
 def blinken(nlp: Language) -> list[Mention]:
-    return extract_mentions(nlp, [_article(BLINKEN, "a_blinken", dt.date(2024, 4, 26))], None)
+    return extract_mentions(nlp, [text_article(BLINKEN, "a_blinken", dt.date(2024, 4, 26))], None)
 
 
 def _by_text(mentions: list[Mention], text: str) -> list[Mention]:
@@ -212,12 +200,12 @@ def test_blinken_offsets_ids_and_sentences(blinken: list[Mention]) -> None:
 
 
 def test_extraction_is_deterministic(nlp: Language, blinken: list[Mention]) -> None:
-    again = extract_mentions(nlp, [_article(BLINKEN, "a_blinken", dt.date(2024, 4, 26))], None)
+    again = extract_mentions(nlp, [text_article(BLINKEN, "a_blinken", dt.date(2024, 4, 26))], None)
     assert again == blinken
 
 
 def test_batch_size_does_not_change_the_result(nlp: Language) -> None:
-    articles = [_article(BLINKEN, "a_1"), _article("Mr Xi met Antony Blinken.", "a_2")]
+    articles = [text_article(BLINKEN, "a_1"), text_article("Mr Xi met Antony Blinken.", "a_2")]
     assert extract_mentions(nlp, articles, None, batch_size=1) == extract_mentions(
         nlp, articles, None, batch_size=64
     )
@@ -228,7 +216,9 @@ def test_batch_size_does_not_change_the_result(nlp: Language) -> None:
 
 def test_imo_with_a_name_gives_a_vessel(nlp: Language) -> None:
     text = "Iran seized the tanker Nova (IMO 9216298) in the Gulf of Oman on Friday."
-    (vessel,) = [m for m in extract_mentions(nlp, [_article(text)], None) if m.label == "VESSEL"]
+    (vessel,) = [
+        m for m in extract_mentions(nlp, [text_article(text)], None) if m.label == "VESSEL"
+    ]
     assert vessel.text == "Nova"
     assert vessel.schema_guess == "Vessel"
     assert vessel.detector == "pattern"
@@ -238,7 +228,7 @@ def test_imo_with_a_name_gives_a_vessel(nlp: Language) -> None:
 @pytest.mark.parametrize(("imo", "vessel"), [("9216298", True), ("9216297", False)])
 def test_only_a_valid_imo_makes_a_vessel(nlp: Language, imo: str, vessel: bool) -> None:
     text = f"Officials said Nova Spirit (IMO {imo}) was seized in the Gulf of Oman on Friday."
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     vessels = [(m.text, m.detector) for m in mentions if m.label == "VESSEL"]
     assert vessels == ([("Nova Spirit", "pattern")] if vessel else [])
     assert any(m.identifiers for m in mentions) is vessel
@@ -248,7 +238,7 @@ def test_imo_attaches_to_the_nearest_vessel_in_the_sentence(
     nlp: Language, matcher: ListNameMatcher
 ) -> None:
     text = "The vessel MAR AZUL, whose IMO number is 9074729, was loading oil in Havana."
-    mentions = extract_mentions(nlp, [_article(text)], matcher)
+    mentions = extract_mentions(nlp, [text_article(text)], matcher)
     vessel = _one(mentions, "MAR AZUL")
     assert vessel.label == "VESSEL"
     assert vessel.detector == "list"
@@ -260,7 +250,7 @@ def test_swift_and_passport_attach_to_bank_and_person(nlp: Language) -> None:
         "Ali Khan, a Pakistani banker, holds passport number AB1234567. "
         "Bank of China, SWIFT code BKCHCNBJ, denied it."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _one(mentions, "Ali Khan").identifiers == [MentionIdentifier("passport", "AB1234567")]
     assert _one(mentions, "Bank of China").identifiers == [
         MentionIdentifier("swift_bic", "BKCHCNBJ")
@@ -273,7 +263,7 @@ def test_ner_name_right_after_a_vessel_word_is_a_vessel(nlp: Language) -> None:
         "Finland said a Russian oil tanker, the Eagle S, damaged an undersea cable. "
         "Tanker operator Sovcomflot declined to comment."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     eagle = _one(mentions, "Eagle S")
     assert (eagle.label, eagle.schema_guess, eagle.detector) == ("VESSEL", "Vessel", "ner")
     assert all(m.label != "VESSEL" for m in mentions if m.text != "Eagle S")
@@ -284,7 +274,7 @@ def test_surname_ner_took_for_an_organisation_is_a_person(nlp: Language) -> None
         "Sanctions were imposed on Hezbollah financier Mohammad Qasir. "
         "The Treasury said Qasir used Syrian companies."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     qasir = _one(mentions, "Qasir")
     assert qasir.label == "PERSON"
     assert qasir.canonical_text == "Mohammad Qasir"
@@ -298,7 +288,7 @@ def test_list_match_equal_to_a_ner_span_takes_the_list_detector(
     nlp: Language, matcher: ListNameMatcher
 ) -> None:
     text = "Flights by MAHAN AIR and PROMSVYAZBANK payments were blocked, officials said."
-    mentions = extract_mentions(nlp, [_article(text)], matcher)
+    mentions = extract_mentions(nlp, [text_article(text)], matcher)
     assert [(m.text, m.detector, m.label) for m in mentions] == [
         ("MAHAN AIR", "list", "ORG"),
         ("PROMSVYAZBANK", "list", "ORG"),
@@ -311,7 +301,9 @@ def test_list_match_inside_a_ner_span_merges_into_it(nlp: Language) -> None:
     doc = nlp(text)
     ner = [e.text for e in doc.ents if e.label_ == "ORG"]
     assert ner == ["Acme Logistics Holdings Ltd"]
-    (mention,) = [m for m in extract_mentions(nlp, [_article(text)], matcher) if m.label == "ORG"]
+    (mention,) = [
+        m for m in extract_mentions(nlp, [text_article(text)], matcher) if m.label == "ORG"
+    ]
     assert (mention.text, mention.detector) == ("Acme Logistics Holdings Ltd", "ner")
 
 
@@ -355,7 +347,7 @@ def test_acronym_in_brackets(nlp: Language) -> None:
         "The Public Security Bureau (PSB) detained three men on Monday. "
         "A PSB spokesman later said the PSB had released them."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     full = _one(mentions, "Public Security Bureau")
     acronyms = _by_text(mentions, "PSB")
     assert len(acronyms) == 3
@@ -368,13 +360,13 @@ def test_acronym_of_initials(nlp: Language) -> None:
         "The Islamic Revolutionary Guard Corps seized a tanker on Friday. "
         "The IRGC said the ship was smuggling fuel."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _one(mentions, "IRGC").canonical_text == "Islamic Revolutionary Guard Corps"
 
 
 def test_age_gives_birth_years_from_the_published_date(nlp: Language) -> None:
     text = "The 52-year-old businessman Ivan Petrov was arrested in Moscow. Petrov denied it."
-    (article,) = [_article(text, published=dt.date(2024, 4, 26))]
+    (article,) = [text_article(text, published=dt.date(2024, 4, 26))]
     mentions = extract_mentions(nlp, [article], None)
     petrov = _one(mentions, "Ivan Petrov")
     assert (petrov.birth_year_min, petrov.birth_year_max) == (1971, 1972)
@@ -389,14 +381,14 @@ def test_age_gives_birth_years_from_the_published_date(nlp: Language) -> None:
 
 def test_age_uses_the_fetched_date_without_a_published_date(nlp: Language) -> None:
     text = "Ivan Petrov, 52, was arrested."
-    mentions = extract_mentions(nlp, [_article(text)], None)  # fetched 2024-05-01
+    mentions = extract_mentions(nlp, [text_article(text)], None)  # fetched 2024-05-01
     petrov = _one(mentions, "Ivan Petrov")
     assert (petrov.birth_year_min, petrov.birth_year_max) == (1971, 1972)
 
 
 def test_full_mention_takes_the_role_its_short_form_has(nlp: Language) -> None:
     text = "Antony Blinken arrived in Beijing. Secretary of State Blinken met officials."
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _one(mentions, "Antony Blinken").role == "Secretary of State"
 
 
@@ -406,7 +398,7 @@ def test_attributed_countries_of_mentions(nlp: Language) -> None:
         "Russian oligarch Oleg Deripaska met Chinese officials there. "
         "Deripaska denied any wrongdoing."
     )
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     putin = _one(mentions, "Vladimir Putin")
     assert putin.sentence_countries == ["CN"]
     assert putin.attributed_countries == []  # where he went says nothing about him
@@ -418,8 +410,8 @@ def test_attributed_countries_of_mentions(nlp: Language) -> None:
 
 def test_empty_inputs(nlp: Language) -> None:
     assert extract_mentions(nlp, [], None) == []
-    assert extract_mentions(nlp, [_article("")], None) == []
-    assert extract_mentions(nlp, [_article("nothing to see here.")], None) == []
+    assert extract_mentions(nlp, [text_article("")], None) == []
+    assert extract_mentions(nlp, [text_article("nothing to see here.")], None) == []
 
 
 def test_words_per_second_runs(nlp: Language, matcher: ListNameMatcher) -> None:
@@ -459,7 +451,7 @@ def _vessels(mentions: list[Mention]) -> list[tuple[str, str, str]]:
 def test_vessel_prefixes_give_a_vessel_without_the_prefix(
     nlp: Language, text: str, name: str
 ) -> None:
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _vessels(mentions) == [(name, "VESSEL", "Vessel")]
     prefixes = ("MV ", "M/V ", "MT ", "the ", "tanker", "vessel", "ship")
     assert all(not m.text.startswith(prefixes) for m in mentions)
@@ -476,7 +468,7 @@ def test_vessel_prefixes_give_a_vessel_without_the_prefix(
 def test_words_that_are_no_vessel_prefix(
     nlp: Language, text: str, name: str | None, label: str | None
 ) -> None:
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _vessels(mentions) == []
     if name is not None:
         assert _one(mentions, name).label == label
@@ -485,7 +477,7 @@ def test_words_that_are_no_vessel_prefix(
 def test_vessel_after_a_prefix_takes_the_list_schema_and_imo(nlp: Language) -> None:
     matcher = ListNameMatcher.from_pairs(nlp, [("SEALARK", "Vessel")])
     text = "Greek authorities detained M/V Sealark, IMO 9216298, off Crete on Tuesday."
-    (vessel,) = [m for m in extract_mentions(nlp, [_article(text)], matcher) if "Sea" in m.text]
+    (vessel,) = [m for m in extract_mentions(nlp, [text_article(text)], matcher) if "Sea" in m.text]
     assert (vessel.text, vessel.label, vessel.detector) == ("Sealark", "VESSEL", "pattern")
     assert vessel.identifiers == [MentionIdentifier("imo", "9216298")]
 
@@ -498,7 +490,7 @@ def test_vessel_after_a_prefix_takes_the_list_schema_and_imo(nlp: Language) -> N
     ],
 )
 def test_person_spans_with_an_organisation_word_are_organisations(nlp: Language, text: str) -> None:
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     for name in ("Kadrimo Lojistik", "Orsenko Petroleum"):
         mention = _one(mentions, name)
         assert (mention.label, mention.schema_guess) == ("ORG", "Organization")
@@ -506,7 +498,7 @@ def test_person_spans_with_an_organisation_word_are_organisations(nlp: Language,
 
 def test_organisation_words_leave_people_alone(nlp: Language) -> None:
     text = "Prosecutors say Arvid Lunden moved the money abroad for Selvane Bank."
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert _one(mentions, "Arvid Lunden").schema_guess == "Person"
     assert _one(mentions, "Selvane Bank").schema_guess == "Organization"
 
@@ -517,7 +509,7 @@ def test_an_unambiguous_list_name_overrides_the_ner_label(nlp: Language) -> None
     assert [(e.text, e.label_) for e in nlp(text).ents if e.label_ == "PERSON"] == [
         ("Sorvina Dalgaard", "PERSON")
     ]
-    mention = _one(extract_mentions(nlp, [_article(text)], matcher), "Sorvina Dalgaard")
+    mention = _one(extract_mentions(nlp, [text_article(text)], matcher), "Sorvina Dalgaard")
     assert (mention.label, mention.schema_guess, mention.detector) == (
         "ORG",
         "Organization",
@@ -540,7 +532,7 @@ def test_an_ambiguous_list_name_takes_the_ner_reading(
 ) -> None:
     pairs = [(name.upper(), "Person"), (name.upper(), "Organization")]
     matcher = ListNameMatcher.from_pairs(nlp, pairs)
-    mention = _one(extract_mentions(nlp, [_article(text)], matcher), name)
+    mention = _one(extract_mentions(nlp, [text_article(text)], matcher), name)
     assert (mention.label, mention.schema_guess, mention.detector) == (label, schema, "list")
 
 
@@ -553,14 +545,14 @@ def test_an_ambiguous_list_name_takes_the_ner_reading(
 )
 def test_a_possessive_organisation_does_not_swallow_the_next_name(nlp: Language, text: str) -> None:
     for matcher in (None, ListNameMatcher.from_pairs(nlp, [("QUDS FORCE", "Organization")])):
-        mentions = extract_mentions(nlp, [_article(text)], matcher)
+        mentions = extract_mentions(nlp, [text_article(text)], matcher)
         assert _one(mentions, "Quds Force").label == "ORG"
         assert all("Quds" not in m.text or m.text == "Quds Force" for m in mentions)
 
 
 def test_a_possessive_is_split_after_an_organisation_name(nlp: Language) -> None:
     text = "Analysts said the Islamic Revolutionary Guard Corps' Quds Force armed the group."
-    mentions = extract_mentions(nlp, [_article(text)], None)
+    mentions = extract_mentions(nlp, [text_article(text)], None)
     assert [(m.text, m.label) for m in mentions] == [
         ("Islamic Revolutionary Guard Corps", "ORG"),
         ("Quds Force", "ORG"),
@@ -575,7 +567,7 @@ def test_possessives_inside_a_name_are_kept(nlp: Language, name: str) -> None:
     text = f"Analysts at {name} were asked about it."
     doc = nlp(text)
     assert [e.text for e in doc.ents if e.label_ == "ORG"] == [name]
-    assert [m.text for m in extract_mentions(nlp, [_article(text)], None)] == [name]
+    assert [m.text for m in extract_mentions(nlp, [text_article(text)], None)] == [name]
 
 
 @pytest.mark.parametrize(
@@ -589,7 +581,7 @@ def test_possessives_inside_a_name_are_kept(nlp: Language, name: str) -> None:
 def test_a_company_next_to_its_namesake_vessel_stays_apart(nlp: Language, text: str) -> None:
     pairs = [("HALVAR", "Vessel"), ("HALVAR SHIPPING", "Organization")]
     for matcher in (None, ListNameMatcher.from_pairs(nlp, pairs)):
-        mentions = extract_mentions(nlp, [_article(text)], matcher)
+        mentions = extract_mentions(nlp, [text_article(text)], matcher)
         found = sorted((m.text, m.label) for m in mentions)
         assert found == [("Halvar", "VESSEL"), ("Halvar Shipping", "ORG")]
 
@@ -603,7 +595,7 @@ def test_exact_list_names_ner_misses_become_mentions(nlp: Language) -> None:
         "Court papers say Grant HUNTER and BISHOP Miles paid Abu Nasriq through a charity. "
         "The charity was closed in 2021."
     )
-    mentions = extract_mentions(nlp, [_article(text)], matcher)
+    mentions = extract_mentions(nlp, [text_article(text)], matcher)
     for name in ("Grant HUNTER", "BISHOP Miles", "Abu Nasriq"):
         mention = _one(mentions, name)
         assert (mention.label, mention.schema_guess, mention.detector) == (
@@ -624,7 +616,7 @@ def test_a_list_of_names_one_per_line_gives_each_name(nlp: Language) -> None:
         "  • Ramzan Kadyrov, the head of Chechnya\n"
         "  • Maung Maung Soe, a Burmese general.\n"
     )
-    names = {m.text for m in extract_mentions(nlp, [_article(text)], None)}
+    names = {m.text for m in extract_mentions(nlp, [text_article(text)], None)}
     assert {"Ramzan Kadyrov", "Maung Maung Soe"} <= names
     assert not any("\n" in name for name in names)
 
@@ -633,7 +625,7 @@ def test_an_organisation_shaped_like_a_person_has_an_unknown_type(nlp: Language)
     # The small English model takes both names for organisations in this sentence; a company
     # name of English or organisation words keeps its type.
     text = "The Treasury sanctioned Maksim Yakubets, leader of Evil Corp, and Agro Voice."
-    schemas = {m.text: m.schema_guess for m in extract_mentions(nlp, [_article(text)], None)}
+    schemas = {m.text: m.schema_guess for m in extract_mentions(nlp, [text_article(text)], None)}
     assert schemas["Maksim Yakubets"] == "Unknown"
     assert schemas["Evil Corp"] == "Organization"
     assert schemas["Agro Voice"] == "Organization"
@@ -645,7 +637,7 @@ def test_an_organisation_shaped_like_a_person_has_an_unknown_type(nlp: Language)
         [("Maksim Olegovich PETROV", "Person"), ("Maksim IVANOV", "Person")],
     )
     assert matcher.given_names == {"maksim"}  # "Olegovich" in one name only: no habit
-    found = extract_mentions(nlp, [_article(text)], matcher)
+    found = extract_mentions(nlp, [text_article(text)], matcher)
     mention = _one(found, "Maksim Yakubets")
     assert (mention.label, mention.schema_guess) == ("PERSON", "Person")
     assert {m.text: m.schema_guess for m in found}["Agro Voice"] == "Organization"
@@ -686,10 +678,10 @@ def test_a_relative_named_by_given_name_takes_the_family_name_of_a_listed_person
         "President Tariq Varnell left the capital on Monday. His wife Selma stayed behind "
         "with their driver Omar, officials said."
     )
-    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [_article(text)], matcher)}
+    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [text_article(text)], matcher)}
     assert found["Selma"] == "Selma Varnell"
     assert found["Omar"] == "Omar"
     # Two listed families the given name completes: no guess.
     both = text + " Later Rami Korvan, a banker, joined them."
-    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [_article(both)], matcher)}
+    found = {m.text: m.canonical_text for m in extract_mentions(nlp, [text_article(both)], matcher)}
     assert found["Selma"] == "Selma"

@@ -8,7 +8,6 @@ is spaCy's own ``Language.pipe`` (what it is given) and the memory of a child pr
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import random
 import re
@@ -24,7 +23,7 @@ from spacy.tokens import Doc
 
 from assets.articles.context import SpanIndex, first_disjoint, trie_pattern
 from assets.articles.listmatch import ListNameMatcher
-from assets.articles.model import Article, Mention
+from assets.articles.model import Mention
 from assets.articles.nlp import (
     BATCH_CHARS,
     CHUNK_CHARS,
@@ -33,22 +32,10 @@ from assets.articles.nlp import (
     load_pipeline,
 )
 from benchmarks.extraction import long_article
+from tests.conftest import text_article
 from tests.reliability.harness import Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _article(text: str, article_id: str = "a_long") -> Article:
-    return Article(
-        article_id=article_id,
-        text=text,
-        title=None,
-        url=None,
-        published_at=None,
-        origin="inbox",
-        source_ref="test",
-        fetched_at=dt.datetime(2024, 5, 1, 12, 0),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +135,7 @@ def test_a_long_article_goes_through_spacy_in_bounded_chunks(
     text = long_article(250_000)
     watch = _PipeWatch(nlp)
     monkeypatch.setattr(nlp, "pipe", watch)
-    mentions = extract_mentions(nlp, [_article(text)], matcher)
+    mentions = extract_mentions(nlp, [text_article(text, "a_long")], matcher)
     monkeypatch.undo()
     assert max(watch.lengths) <= CHUNK_CHARS
     assert len(watch.lengths) >= len(text) / CHUNK_CHARS
@@ -203,7 +190,7 @@ def test_chunked_mentions_are_those_of_the_whole_article(
     nlp: Language, matcher: ListNameMatcher, ledger: Ledger
 ) -> None:
     text = long_article(25_000)
-    article = _article(text)
+    article = text_article(text, "a_long")
     whole = extract_mentions(nlp, [article], matcher, chunk_chars=len(text))  # as before chunks
     limit = 2_000
     chunked = extract_mentions(nlp, [article], matcher, chunk_chars=limit)
@@ -227,14 +214,14 @@ def test_chunked_mentions_are_those_of_the_whole_article(
             assert after.sentence in before.sentence
     assert same >= len(whole) // 2  # not a vacuous check
     # an article no longer than the chunk size is read exactly as before: one doc of its text
-    short = _article(text[: text.index("\n\n", 5_000)], "a_short")
+    short = text_article(text[: text.index("\n\n", 5_000)], "a_short")
     assert extract_mentions(nlp, [short], matcher) == extract_mentions(
         nlp, [short], matcher, chunk_chars=len(text)
     )
     # a list name cut in two by a join (a run of capitalised words, no better cut) is found
     capitals = "SANCTIONS ON MAHAN AIR WERE EXTENDED"
     assert _pieces(capitals, 20)[:2] == ["SANCTIONS ON MAHAN ", "AIR WERE EXTENDED"]
-    across = extract_mentions(nlp, [_article(capitals, "a_caps")], matcher, chunk_chars=20)
+    across = extract_mentions(nlp, [text_article(capitals, "a_caps")], matcher, chunk_chars=20)
     assert ("MAHAN AIR", "list") in {(m.text, m.detector) for m in across}
     ledger.record(
         "long-article-same-mentions",
