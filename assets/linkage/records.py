@@ -41,6 +41,9 @@ RECORD_COLUMNS: dict[str, str] = {
     "core": "VARCHAR",
     "legal_form": "VARCHAR",
     "tokens": "VARCHAR[]",  # the core words: no legal form, no particles ("al", "bin")
+    # list side: a listed person's given-name words, where the list's case says which they
+    # are ("Jeffrey John James ASHFIELD": jeffrey, john, james); `given_name_words`
+    "given_tokens": "VARCHAR[]",
     "sorted_core_key": "VARCHAR",
     "given_family_key": "VARCHAR",
     "phonetic": "VARCHAR",
@@ -90,6 +93,12 @@ _BRACKETED_TAIL = r"^(.*[[:alpha:]].*?)\s*\([^()]*\)\s*$"
 _REFERENCE_TAIL = r"\(\s*[A-Za-z]{2}[EeIi]\.[0-9]+\s*\)\s*$"
 
 
+def listed_given_names(name: str, schema: str | None) -> list[str]:
+    """A list record's `given_tokens`: a listed person's given-name words where the list's case
+    marks them (`given_name_words`), else none."""
+    return given_name_words(name) if schema == "Person" else []
+
+
 def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
     """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count.
     A name ending in a bracketed part is also a record without it (`_BRACKETED_TAIL`), of
@@ -127,9 +136,18 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
             "reference": _REFERENCE_TAIL,
         },
     ).to_arrow_table()
-    analysed = analyse_frame(base.column("name").to_pylist())
+    names = base.column("name").to_pylist()
+    analysed = analyse_frame(names)
+    given = pa.array(
+        [
+            listed_given_names(name, schema)
+            for name, schema in zip(names, base.column("schema").to_pylist(), strict=True)
+        ],
+        pa.list_(pa.string()),
+    )
     combined = pa.Table.from_arrays(
-        base.columns + analysed.columns, names=base.column_names + analysed.column_names
+        [*base.columns, *analysed.columns, given],
+        names=[*base.column_names, *analysed.column_names, "given_tokens"],
     )
     return write_records(con, combined, table)
 
@@ -297,6 +315,7 @@ def mention_records(
         "core": analysed.column("core"),
         "legal_form": analysed.column("legal_form"),
         "tokens": analysed.column("core_tokens"),
+        "given_tokens": [()] * count,
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
@@ -339,6 +358,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             CREATE OR REPLACE TABLE {table} AS
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
+                   given_tokens,
                    sorted_core_key, given_family_key, phonetic, initials, token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,

@@ -31,7 +31,13 @@ from assets.linkage.records import (
     mention_records,
 )
 from assets.linkage.settings import COMPARISON_NAMES, SCHEMA_AGREES_GAMMA
-from assets.linkage.splink_run import MENTIONS, SplinkSession, splink_session
+from assets.linkage.splink_run import (
+    MENTIONS,
+    SplinkSession,
+    list_word_frequency,
+    splink_session,
+    with_mention_names,
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ def score(
     (standalone HTML). `engine` selects the backend (DuckDB in memory by default)."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
+    # Before the filter: a mention name's frequency is among all list names.
+    tf_core = with_mention_names(tf_core, mentions, list_word_frequency(list_records))
     if entity_filter is not None:
         wanted = pa.array(sorted(set(entity_filter)), pa.string())
         list_records = list_records.filter(pc.is_in(list_records.column("entity_id"), wanted))

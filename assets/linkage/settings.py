@@ -103,6 +103,13 @@ ONE_SIDE_WITHOUT_PATRONYMIC = (
     "(len(tokens_l) = len(string_split(given_family_key_l, ' ')) "
     "OR len(tokens_r) = len(string_split(given_family_key_r, ' ')))"
 )
+# The shorter name is only given names of the listed person ("James Jeffrey" of "Jeffrey John
+# James ASHFIELD"): without the family name it names someone else, however rare the words are
+# on the lists. Known where the list's case marks the family name (`given_tokens`).
+ONLY_GIVEN_NAMES = _both(
+    "len(given_tokens_r) > 0 AND len(list_filter(tokens_l, "
+    "lambda w: NOT list_contains(given_tokens_r, w))) = 0"
+)
 # A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
 # "State", "Ministry"): "all words of the shorter name" says much more with one than without.
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
@@ -145,14 +152,19 @@ ONE_WORD_INSIDE = (
 
 def name_comparison() -> cl.CustomComparison:
     """Exact core name (term-frequency adjusted: common names weigh less), the same words in
-    another order, the same given and family names with a patronymic dropped (these three
-    weighted by how common the name is: `assets.linkage.frequency`), the same words but one
-    spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the shorter name
-    present in the longer one (a dropped middle name; a rare word among them and, for a person,
-    no word left out before the shorter one's, or not), Jaro-Winkler >= 0.88 when every word
-    has a counterpart, a rare family name alone, a one-word name (a surname, an acronym) inside
-    the other, same sound, a shared rare word that is not a given name, else.
-    Each level's weight is learned separately.
+    another order, the same given and family names with a patronymic dropped, the same words
+    but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the
+    shorter name present in the longer one (a dropped middle name; a rare word among them and,
+    for a person, no word left out before the shorter one's and not only given names, or not),
+    Jaro-Winkler >= 0.88 when every word has a counterpart, a rare family name alone, a one-word
+    name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
+    given name, else. Each level's weight is learned separately.
+
+    The levels that say "this is the person's name, written in full, shortened or misspelt"
+    (exact, same words, without patronymic, one spelled nearly, a person's shorter name, a
+    family name alone) are weighted by how common the shorter name is
+    (`assets.linkage.frequency`; a mention's own name frequency, `with_mention_names`):
+    "Nicolas Maduro" and "Putin" weigh more than "Mohammed Ali" and "Ivanov".
 
     The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to
     which word differs: a typo in a first letter re-sorts the words, and a shared first word
@@ -180,7 +192,7 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 ONE_WORD_SPELLED_DIFFERENTLY,
                 label_for_charts="the same words but one spelled nearly",
-            ),
+            ).configure(tf_adjustment_column="core"),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
             # Split by type: a person's name shortened by a middle name or two ("Nicolas
             # Maduro") is far more often the listed person than an organisation's shortened
@@ -188,12 +200,13 @@ def name_comparison() -> cl.CustomComparison:
             # Party of Korea") is the listed organisation.
             cll.CustomLevel(
                 f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
-                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND {LISTED_PERSON}",
+                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND NOT {ONLY_GIVEN_NAMES} "
+                f"AND {LISTED_PERSON}",
                 label_for_charts="all words of the shorter name, a rare one among them (person)",
-            ),
+            ).configure(tf_adjustment_column="core"),
             cll.CustomLevel(
                 f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
-                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD}",
+                f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND NOT {ONLY_GIVEN_NAMES}",
                 label_for_charts="all words of the shorter name, a rare one among them",
             ),
             cll.CustomLevel(

@@ -206,6 +206,7 @@ class ReusableSession:
     _MENTION_SIDE = "__screening_mentions"
     PREDICTIONS = "__screening_predictions"
     _MEMBERS = "__screening_list_profiles"
+    _TF_LOOKUP = "tf_core_lookup"
 
     def __init__(
         self,
@@ -235,8 +236,11 @@ class ReusableSession:
             log_level=logging.WARNING,
         )
         linker.table_management.register_term_frequency_lookup(
-            backend.register(tf_core, "tf_core_lookup"), "core"
+            backend.register(tf_core, self._TF_LOOKUP), "core"
         )
+        # Each batch's mention names are added to the lookup (`with_mention_names`).
+        self._tf_core = tf_core
+        self._list_words = list_word_frequency(list_records)
         # List records that differ only in columns Splink carries but never compares (the
         # entity, the name as written, its kind...) score alike against any mention: only one
         # of them, the profile's representative, is blocked and scored, and the predictions are
@@ -333,8 +337,13 @@ class ReusableSession:
     def blocked_pairs(self, mentions: pa.Table) -> pa.Table:
         """Register `mentions` as the session's mentions; their blocked pairs with the list
         profiles' representatives (`ListSideBlocking.pairs`)."""
-        # The views over the mentions read them through this name; re-registering swaps the rows.
+        # The views over the mentions read them (and the lookup of their names' frequencies)
+        # through these names; re-registering swaps the rows. The list side was made from the
+        # lookup of the list names alone, which is all it looks up.
         self.con.register(MENTIONS, mentions)
+        self.con.register(
+            self._TF_LOOKUP, with_mention_names(self._tf_core, mentions, self._list_words)
+        )
         return self._blocking.pairs()
 
     def blocked_record_pairs(self, mentions: pa.Table) -> pa.Table:
@@ -381,6 +390,26 @@ class ReusableSession:
         self.con.close()
 
 
+def list_word_frequency(list_records: pa.Table) -> NameFrequency:
+    """`NameFrequency` of the list records' words (how many list names carry each)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("records", list_records)
+        return NameFrequency(_list_words(con), list_records.num_rows)
+    finally:
+        con.close()
+
+
+def _list_words(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """(token, names) of the list records registered as `records` in `con`."""
+    return _arrow(
+        con.sql(
+            "SELECT token, count(DISTINCT unique_id) AS names "
+            "FROM (SELECT unique_id, unnest(tokens) AS token FROM records) GROUP BY token"
+        ).to_arrow_table()
+    )
+
+
 def term_frequencies(list_records: pa.Table) -> pa.Table:
     """How common each core name is (`tf_core`): the probability that a name in the news that
     is not this listed entity is this name, which an exact name's weight divides by. It does
@@ -397,10 +426,7 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
     try:
         con.register("records", list_records)
         total = max(1, con.execute("SELECT count(*) FROM records").fetchall()[0][0])
-        words = con.sql(
-            "SELECT token, count(DISTINCT unique_id) AS names "
-            "FROM (SELECT unique_id, unnest(tokens) AS token FROM records) GROUP BY token"
-        ).to_arrow_table()
+        words = _list_words(con)
         cores = con.execute(
             """
             SELECT core, max(entities)
@@ -416,7 +442,7 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
         ).fetchall()
     finally:
         con.close()
-    frequency = NameFrequency(_arrow(words), total)
+    frequency = NameFrequency(words, total)
     return pa.table(
         {
             "core": pa.array([core for core, _ in cores], pa.string()),
@@ -429,6 +455,28 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
             ),
         }
     )
+
+
+def with_mention_names(tf_core: pa.Table, mentions: pa.Table, frequency: NameFrequency) -> pa.Table:
+    """`tf_core` (the list names' frequencies) with the frequency of each mention name that no
+    list name has (`NameFrequency.name` of its words: no listed entity carries it).
+
+    A partial name ("Nicolas Maduro" of "Nicolas MADURO MOROS", "Putin" alone) weighs by how
+    common the shorter name is; Splink takes the larger frequency of the pair's two names, so
+    without the mention's own it would weigh the partial name by the full list name's rarity.
+    It depends on the mention's name only, not on the batch."""
+    listed = tf_core.select(["core", "tf_core"])
+    known = set(listed.column("core").to_pylist())
+    cores = sorted({c for c in mentions.column("core").to_pylist() if c and c not in known})
+    if not cores:
+        return listed
+    found = pa.table(
+        {
+            "core": pa.array(cores, pa.string()),
+            "tf_core": pa.array([frequency.name(core_tokens(c)) for c in cores], pa.float64()),
+        }
+    )
+    return pa.concat_tables([listed, found.cast(listed.schema)])
 
 
 def to_arrow(result: Any) -> pa.Table:

@@ -143,9 +143,10 @@ def _alias_pairs(
                 """
                 SELECT 'alias:' || r.unique_id AS unique_id, NULL::VARCHAR AS entity_id,
                        r.* EXCLUDE (unique_id, entity_id, countries, birth_years,
-                                    identifiers, identifier_kinds),
+                                    identifiers, identifier_kinds, given_tokens),
                        []::VARCHAR[] AS countries, []::INTEGER[] AS birth_years,
-                       []::VARCHAR[] AS identifiers, []::VARCHAR[] AS identifier_kinds
+                       []::VARCHAR[] AS identifiers, []::VARCHAR[] AS identifier_kinds,
+                       []::VARCHAR[] AS given_tokens
                 FROM r WHERE r.unique_id IN (SELECT left_id FROM p)
                 """
             ).to_arrow_table()

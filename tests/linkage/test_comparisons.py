@@ -9,7 +9,11 @@ import pyarrow as pa
 import pytest
 
 from assets.articles.model import Mention, MentionIdentifier
-from assets.linkage.records import mention_records, with_related_jurisdictions
+from assets.linkage.records import (
+    listed_given_names,
+    mention_records,
+    with_related_jurisdictions,
+)
 from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import splink_session, term_frequencies, to_arrow
 
@@ -69,8 +73,9 @@ def record(
             """
             SELECT 'r1' AS unique_id, 'test:1' AS entity_id,
                    * EXCLUDE (unique_id, entity_id, source, schema, name_kind, countries,
-                              birth_years, identifiers, identifier_kinds),
+                              birth_years, identifiers, identifier_kinds, given_tokens),
                    'test' AS source, 'primary' AS name_kind, $schema AS schema,
+                   $given::VARCHAR[] AS given_tokens,
                    $countries::VARCHAR[] AS countries,
                    $years::INTEGER[] AS birth_years, $ids::VARCHAR[] AS identifiers,
                    $kinds::VARCHAR[] AS identifier_kinds
@@ -78,6 +83,7 @@ def record(
             """,
             params={
                 "schema": schema,
+                "given": listed_given_names(name, schema),
                 "countries": list(countries),
                 "years": list(years),
                 "ids": [f"imo:{imo}"] if imo else [],
@@ -332,11 +338,13 @@ def test_list_countries_gain_related_jurisdictions(
 # "muhammad" are given names of many listed people.
 FREQUENCIES = pa.table(
     {
-        "token": ["putin", "qadhafi", "hannibal", "zawahiri", "ayman", "vladimir", "muammar"],
-        "names": [3, 12, 2, 9, 20, 400, 15],
-        "given_name_entities": [0, 0, 1, 0, 12, 300, 4],
+        "token": ["putin", "qadhafi", "hannibal", "zawahiri", "ayman", "vladimir", "muammar",
+                  "jeffrey", "james", "ashfield"],
+        "names": [3, 12, 2, 9, 20, 400, 15, 1, 26, 1],
+        "given_name_entities": [0, 0, 1, 0, 12, 300, 4, 1, 8, 0],
     }
-)
+)  # fmt: skip
+PERSON_SHORTER = "all words of the shorter name, a rare one among them (person)"
 
 
 @pytest.mark.parametrize(
@@ -365,6 +373,10 @@ FREQUENCIES = pa.table(
             "all words of the shorter name, a rare one among them (person)",
             "Person",
         ),
+        # Only given names of the listed person, however rare on the lists: without the family
+        # name it names someone else.
+        ("James Jeffrey", "Jeffrey John James ASHFIELD", "all words of the shorter name", "Person"),
+        ("Jeffrey Ashfield", "Jeffrey John James ASHFIELD", PERSON_SHORTER, "Person"),
         # The son's name holds the father's: the word before it is missing.
         ("Muammar Gaddafi", "Hannibal Muammar GADDAFI", "all words of the shorter name", "Person"),
         # An organisation's shortened name has a level of its own: it names the listed

@@ -18,7 +18,7 @@ from assets.linkage.frequency import (
     short_word_share,
 )
 from assets.linkage.names import analyse
-from assets.linkage.splink_run import term_frequencies
+from assets.linkage.splink_run import list_word_frequency, term_frequencies, with_mention_names
 
 
 def frequency(counts: dict[str, int], names: int = 100_000) -> NameFrequency:
@@ -149,3 +149,34 @@ def test_two_glued_syllables_are_as_common_as_two_syllables() -> None:
     assert words.word("xinghua") == pytest.approx(SYLLABLE_SHARE**2)
     assert words.name(["xinghua"]) == pytest.approx(SYLLABLE_SHARE**2)
     assert words.word("hezbollah") == MIN_WORD
+
+
+def test_a_mention_name_no_list_has_gets_the_frequency_of_its_words() -> None:
+    """A partial name ("Nicolas Maduro" of "Nicolas MADURO MOROS") is weighed by its own
+    frequency, not the full list name's: the lookup gains the mention names no list has."""
+    table = records(
+        [
+            ("a:1", "a", "Nicolas MADURO MOROS"),
+            ("a:2", "a", "Nicolas Ernesto MADURO GUERRA"),
+            ("a:3", "a", "Mohammed Ali HASSAN"),
+            # other list names, so that the words above are as rare as on real lists
+            *((f"b:{i}", "b", f"COMPANY NUMBER {i}") for i in range(10_000)),
+        ]
+    )
+    listed = term_frequencies(table)
+    mentions = pa.table(
+        {"core": ["nicolas maduro", "mohammed ali", "nicolas maduro moros", None, "maduro"]}
+    )
+    words = list_word_frequency(table)
+    found = with_mention_names(listed, mentions, words)
+    tf = dict(
+        zip(found.column("core").to_pylist(), found.column("tf_core").to_pylist(), strict=True)
+    )
+    assert found.num_rows == listed.num_rows + 3  # each new name once; listed names unchanged
+    assert found.slice(0, listed.num_rows).equals(listed)
+    assert tf["nicolas maduro"] == words.name(["nicolas", "maduro"])
+    # Two of the world's most common given names are far more common than a rare family name.
+    assert tf["mohammed ali"] == pytest.approx(COMMON_NAME_SHARE**2)
+    assert tf["maduro"] == MIN_NAME  # a one-word name: as common as the names that are it
+    assert tf["mohammed ali"] > 10 * tf["nicolas maduro"]
+    assert with_mention_names(listed, mentions.slice(2, 2), words).equals(listed)
