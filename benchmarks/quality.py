@@ -260,10 +260,6 @@ def main() -> None:
     write_section("quality", body)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def plot_precision_recall(curves: Mapping[str, Scorecard], path: Path) -> Path:
     """A PNG of precision against recall over the thresholds, one line per scorer (needs the
     `bench` extra: matplotlib)."""
@@ -289,3 +285,7 @@ def plot_precision_recall(curves: Mapping[str, Scorecard], path: Path) -> Path:
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+if __name__ == "__main__":
+    main()
