@@ -699,17 +699,28 @@ def _describes(words: Sequence[str]) -> bool:
     return True
 
 
-def birth_years_from_age(age: int, reference: dt.date) -> tuple[int, int]:
+# An article without a publication date may have been written years before it was fetched: its
+# ages are read as of any date in the this many years before the fetch. (Reading them as of the
+# fetch put a person of 39 in an article of 2022 three years too young.)
+UNDATED_ARTICLE_YEARS = 5
+
+
+def birth_years_from_age(age: int, reference: dt.date, years_before: int = 0) -> tuple[int, int]:
     """Someone aged `age` on `reference` was born in one of two years: 52 in 2024 -> 1971..1972
-    (1972 if the birthday has passed)."""
-    return reference.year - age - 1, reference.year - age
+    (1972 if the birthday has passed); aged so on a date up to `years_before` years before
+    `reference`, as many years earlier at most."""
+    return reference.year - age - 1 - years_before, reference.year - age
 
 
-def birth_years(text: str, start: int, end: int, reference: dt.date) -> tuple[int, int] | None:
+def birth_years(
+    text: str, start: int, end: int, reference: dt.date, years_before: int = 0
+) -> tuple[int, int] | None:
     """The birth-year range for the person named at ``text[start:end]`` from an age or birth
     year written next to it: ``"the 52-year-old X"``, ``"X, 52,"``, ``"X (52)"``, ``"X, aged
     52"``, ``"X, a 52-year-old ..."``, ``"X, born in 1962"``, ``"X (born 1962)"``. Ages are
-    relative to `reference`, the article's publication date. None when nothing is written."""
+    relative to `reference`, the article's publication date, or to any date up to
+    `years_before` years before it (an undated article: `UNDATED_ARTICLE_YEARS`). None when
+    nothing is written."""
     after = text[end : end + 80]
     born = _BORN_AFTER.match(after)
     if born is None and (apposition := _SKIP_APPOSITION.match(text[end : end + 160])):
@@ -727,7 +738,7 @@ def birth_years(text: str, start: int, end: int, reference: dt.date) -> tuple[in
         age = int(match.group("age"))
     if age is None or not 10 <= age <= 110:
         return None
-    return birth_years_from_age(age, reference)
+    return birth_years_from_age(age, reference, years_before)
 
 
 # --- identifiers -------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from thinc.types import Ints2d
 
 from assets.articles.context import (
     ROLE_INSTITUTIONS,
+    UNDATED_ARTICLE_YEARS,
     CorefItem,
     IdentifierHit,
     SpanIndex,
@@ -443,7 +444,8 @@ def doc_mentions(
         return []
 
     reference = (article.published_at or article.fetched_at).date()
-    _attach_context(text, drafts, sentences, sentence_of, places, hits, reference)
+    years_before = 0 if article.published_at else UNDATED_ARTICLE_YEARS
+    _attach_context(text, drafts, sentences, sentence_of, places, hits, reference, years_before)
     items = [CorefItem(text[d.start : d.end], d.label, d.start, d.end) for d in drafts]
     acronyms = bracket_acronyms(text, [(d.start, d.end) for d in drafts])
     canonical = resolve_coreference(items, acronyms)
@@ -754,6 +756,7 @@ def _attach_context(
     places: Sequence[tuple[int, str]],
     hits: Sequence[IdentifierHit],
     reference: dt.date,
+    years_before: int,
 ) -> None:
     by_sentence: dict[int, list[str]] = {}
     for offset, code in sorted(places):
@@ -769,7 +772,9 @@ def _attach_context(
             continue
         draft.role = draft.title_role or role_of(text, draft.start, draft.end, floor)
         sentence = text[floor:ceiling]
-        draft.birth = birth_years(sentence, draft.start - floor, draft.end - floor, reference)
+        draft.birth = birth_years(
+            sentence, draft.start - floor, draft.end - floor, reference, years_before
+        )
     attached = attach_identifiers(
         hits,
         [(d.start, d.end) for d in drafts],

@@ -93,7 +93,7 @@ _BRACKETED_TAIL = r"^(.*[[:alpha:]].*?)\s*\([^()]*\)\s*$"
 _REFERENCE_TAIL = r"\(\s*[A-Za-z]{2}[EeIi]\.[0-9]+\s*\)\s*$"
 
 
-def listed_given_names(name: str, schema: str | None) -> list[str]:
+def record_given_tokens(name: str, schema: str | None) -> list[str]:
     """A list record's `given_tokens`: a listed person's given-name words where the list's case
     marks them (`given_name_words`), else none."""
     return given_name_words(name) if schema == "Person" else []
@@ -140,7 +140,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     analysed = analyse_frame(names)
     given = pa.array(
         [
-            listed_given_names(name, schema)
+            record_given_tokens(name, schema)
             for name, schema in zip(names, base.column("schema").to_pylist(), strict=True)
         ],
         pa.list_(pa.string()),

@@ -11,6 +11,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
+from assets.articles.context import UNDATED_ARTICLE_YEARS
 from assets.articles.listmatch import ListNameMatcher, listed_given_names
 from assets.articles.model import Mention, MentionIdentifier
 from assets.articles.nlp import (
@@ -379,11 +380,13 @@ def test_age_gives_birth_years_from_the_published_date(nlp: Language) -> None:
     assert short.sentence_countries == ["RU"]
 
 
-def test_age_uses_the_fetched_date_without_a_published_date(nlp: Language) -> None:
+def test_age_in_an_undated_article_reaches_back_years_before_the_fetch(nlp: Language) -> None:
+    """Without a publication date the article may be years older than its fetch: 52 on
+    2024-05-01 or on any date in the five years before."""
     text = "Ivan Petrov, 52, was arrested."
     mentions = extract_mentions(nlp, [text_article(text)], None)  # fetched 2024-05-01
     petrov = _one(mentions, "Ivan Petrov")
-    assert (petrov.birth_year_min, petrov.birth_year_max) == (1971, 1972)
+    assert (petrov.birth_year_min, petrov.birth_year_max) == (1971 - UNDATED_ARTICLE_YEARS, 1972)
 
 
 def test_full_mention_takes_the_role_its_short_form_has(nlp: Language) -> None:

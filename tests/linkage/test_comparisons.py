@@ -10,8 +10,8 @@ import pytest
 
 from assets.articles.model import Mention, MentionIdentifier
 from assets.linkage.records import (
-    listed_given_names,
     mention_records,
+    record_given_tokens,
     with_related_jurisdictions,
 )
 from assets.linkage.settings import settings_creator
@@ -83,7 +83,7 @@ def record(
             """,
             params={
                 "schema": schema,
-                "given": listed_given_names(name, schema),
+                "given": record_given_tokens(name, schema),
                 "countries": list(countries),
                 "years": list(years),
                 "ids": [f"imo:{imo}"] if imo else [],
