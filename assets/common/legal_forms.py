@@ -85,6 +85,9 @@ _LEGAL_FORM_SPEC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pjsc", "both", ("pjsc", "public joint stock company|co")),
     ("ojsc", "both", ("ojsc", "open joint stock company|co")),
     ("cjsc", "both", ("cjsc", "closed joint stock company|co")),
+    # a private military company (Russian "chastnaya voennaya kompaniya", ChVK): "PMC Wagner"
+    ("pmc", "both", ("pmc", "private military company", "chvk",
+                     "chastnaya voennaya|voyennaya kompaniya|kompania")),
     ("fgup", "prefix", ("fgup", "federal state unitary enterprise",
                         "federalnoe gosudarstvennoe unitarnoe predpriyatie|predpriyatiye")),
     # Central Asian LLCs: Kyrgyz OsOO, Uzbek MChJ (Kazakh TOO is left out: "too" is English)

@@ -254,6 +254,10 @@ def test_normalise_idempotent_any_text(raw: str) -> None:
         ("OPEN JOINT STOCK COPMANY KHIMPROM", "khimprom", "ojsc"),
         ("CO OPERATIVE BANK", "co operative bank", None),
         ("SA LEADING", "sa leading", None),
+        # a private military company, in English and in Russian
+        ("PRIVATE MILITARY COMPANY 'WAGNER'", "wagner", "pmc"),
+        ("CHVK WAGNER", "wagner", "pmc"),
+        ("PMC Redut", "redut", "pmc"),
         # names without a form
         ("MAHAN AIR", "mahan air", None),
         ("BANCO NACIONAL DE CUBA", "banco nacional de cuba", None),
