@@ -10,8 +10,10 @@ sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note T
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
 sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...] [--max-ece E]
                                          the scorecard on labelled articles
-sanctions train [--labelled FILE ...] [--facts FILE]
-                                         retrain the models from the training facts
+sanctions train [--labelled FILE ...] [--facts FILE] [--candidates DIR]
+                                         train candidate models, evaluated against the
+                                         committed ones (beside the warehouse: models/)
+sanctions train --promote [VERSION]      copy a candidate into the model folder
 """
 
 from __future__ import annotations
@@ -430,19 +432,45 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    """Retrain both models into the model folder: the mention model on the training facts
-    (re-derived first from `--labelled` files when given) and the cross-list model on the
-    lists' cross-references."""
-    from assets.articles.pipeline import mentions_for
-    from assets.linkage import crosslist
-    from assets.linkage.facts import derive_facts, read_facts, train_news_model, write_facts
-    from assets.linkage.gold import known_entity_ids, read_labelled
-    from assets.linkage.store import save_crosslist_model, save_model
+def _writable_folder(path: Path, option: str) -> None:
+    """Make the folder `path` a command writes into, or say why it cannot be one."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {path}: not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: cannot make the folder ({exc.strerror})") from None
 
+
+def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
+    """Train a candidate of both models beside the warehouse, with its evaluation against the
+    committed models (`assets.outputs.candidates`): the mention model on the training facts
+    (re-derived first from `--labelled` files when given), the cross-list model on the lists'
+    cross-references. With `--promote`, copy a candidate into the model folder instead."""
+    from assets.articles.pipeline import mentions_for
+    from assets.linkage.facts import derive_facts, read_facts, write_facts
+    from assets.linkage.gold import known_entity_ids, read_labelled
+    from assets.outputs.candidates import (
+        EvaluationSet,
+        candidates_folder,
+        promote,
+        train_candidate,
+    )
+
+    candidates = Path(args.candidates) if args.candidates else candidates_folder(args.warehouse)
+    model_dir = Path(args.model_dir)
+    if args.promote is not None:
+        if args.labelled:
+            raise ValueError("--promote copies a trained candidate; train with --labelled first")
+        _writable_folder(model_dir, "--model-dir")
+        folder = promote(candidates, args.promote or None, model_dir)
+        print(f"candidate {folder.name} -> {model_dir} (commit it to keep it)")
+        return 0
     facts_path = Path(args.facts)
     if facts_path.exists() and not facts_path.is_file():
         raise ValueError(f"--facts {facts_path}: not a regular file; give a JSONL file's path")
+    _writable_folder(candidates, "--candidates")
+    sets = []
     if args.labelled:
         known = known_entity_ids(con)
         rows = []
@@ -451,25 +479,31 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
             labelled = read_labelled(path)
             found = mentions_for([item.article for item in labelled], args.nlp_model, con)
             rows += derive_facts(labelled, found, known, f"{path.parent.name}/{path.name}")
+            sets.append(EvaluationSet(str(path), labelled, found))
         written = write_facts(facts_path, rows)
         print(f"{written} mentions of {len(args.labelled)} labelled files -> {facts_path}")
     if not facts_path.exists():
         raise ValueError(f"no training facts at {facts_path}; give --labelled files")
     facts = read_facts(facts_path)
-    model, counts = train_news_model(con, facts)
-    stats = {**model.stats, **counts, "corpora": facts.corpora}
-    model_dir = Path(args.model_dir)
-    path = save_model(model_dir, model.settings, {"version": model.version, "stats": stats})
-    print(f"mention model {model.version} -> {path}")
-    records, keys = crosslist.entity_records(con), crosslist.cross_references(con)
-    try:
-        cross = crosslist.train(records, keys)
-    except crosslist.NotEnoughCrossReferences as exc:
-        print(f"cross-list model not retrained ({exc}); the one in {model_dir} stays")
-        return 0
-    version = crosslist.model_version(cross.settings)
-    path = save_crosslist_model(model_dir, cross.settings, version, cross.stats)
-    print(f"cross-list model {version} -> {path}")
+    if not sets:
+        labelled = read_labelled(_labelled_file(DEFAULT_LABELLED))
+        found = mentions_for([item.article for item in labelled], args.nlp_model, con)
+        sets.append(EvaluationSet(DEFAULT_LABELLED, labelled, found))
+    candidate = train_candidate(con, facts, candidates, model_dir, sets)
+    print(f"mention model {candidate.version} -> {candidate.folder}")
+    if candidate.crosslist_version is None:
+        print(f"cross-list model not retrained ({candidate.crosslist_note})")
+    else:
+        print(f"cross-list model {candidate.crosslist_version} -> {candidate.folder}")
+    print("evaluation (match band P / R, match+review R, ECE):")
+    for name, cards in candidate.evaluation.items():
+        for role, card in cards.items():
+            match, either = card["match"], card["match_or_review"]
+            print(
+                f"  {name}: {role:<9}  P {match['precision']:.3f}  R {match['recall']:.3f}  "
+                f"R(m+r) {either['recall']:.3f}  ECE {card['ece']:.3f}"
+            )
+    print(f"promote it with: sanctions --model-dir {model_dir} train --promote {candidate.version}")
     return 0
 
 
@@ -721,7 +755,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when the expected calibration error is higher",
     )
     training = sub.add_parser(
-        "train", help="retrain the mention and cross-list models into the model folder"
+        "train",
+        help="train candidate mention and cross-list models beside the warehouse, evaluated "
+        "against the committed ones; --promote copies one into the model folder",
+    )
+    training.add_argument(
+        "--candidates",
+        help="folder of the candidates (default: models/ beside the warehouse)",
+    )
+    training.add_argument(
+        "--promote",
+        nargs="?",
+        const="",
+        metavar="VERSION",
+        help="copy candidate VERSION (default: the newest) into the model folder; no training",
     )
     training.add_argument(
         "--facts", default=str(DEFAULT_FACTS), help=f"training facts (default: {DEFAULT_FACTS})"
@@ -792,7 +839,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    path = args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
+    path = args.warehouse = (
+        args.warehouse or os.environ.get("SANCTIONS_WAREHOUSE") or DEFAULT_WAREHOUSE
+    )
     args.model_dir = args.model_dir or os.environ.get("SANCTIONS_MODEL_DIR") or DEFAULT_MODEL_DIR
     try:
         _default_bands(args)

@@ -18,6 +18,7 @@ from pipelines.jobs import all_jobs
 from pipelines.runner import everything_job
 from pipelines.schedules import all_schedules
 from pipelines.sensors import all_sensors
+from pipelines.training import train_models
 
 defs = dg.Definitions(
     assets=[
@@ -26,7 +27,7 @@ defs = dg.Definitions(
             [article_assets, linkage_assets, output_assets, counterparty_assets]
         ),
     ],
-    jobs=[everything_job, *all_jobs],
+    jobs=[everything_job, *all_jobs, train_models],
     sensors=all_sensors,
     schedules=all_schedules,
     resources={

@@ -68,6 +68,7 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     from assets.articles.pipeline import mentions_for
     from assets.linkage.facts import derive_facts, read_facts, train_news_model, write_facts
     from assets.linkage.gold import read_labelled
+    from assets.outputs.candidates import candidate_folder, candidates_folder
     from pipelines import cli
 
     database = bundled_warehouse(tmp_path, [un_sc.SPEC])
@@ -84,10 +85,10 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     assert first.settings == second.settings
     assert counts["gold_links"] > 10
 
-    models = tmp_path / "models"
+    models = tmp_path / "committed"
     args = ["--warehouse", str(database), "--model-dir", str(models), "train"]
     assert cli.main([*args, "--facts", str(tmp_path / "facts.jsonl")]) == 0
-    written = load_model(models)
+    written = load_model(candidate_folder(candidates_folder(database), first.version))
     assert written.version == first.version
     assert written.meta["stats"]["corpora"] == {"samples": len(facts.mentions)}
     # Without a facts file and without labelled files to derive one from: a clear refusal.

@@ -598,6 +598,11 @@ COMMAND_VALUES: dict[tuple[str, str], Values] = {
     ("train", "model_dir"): Values(
         st.just(Made("models")), st.one_of(made("folder", [""]), BAD_WAREHOUSES)
     ),
+    ("train", "candidates"): Values(
+        st.one_of(made("absent", [""]), made("folder", [""])),
+        st.one_of(made("file", [""]), made("link", [""]), BAD_WAREHOUSES),
+    ),
+    ("train", "promote"): Values(st.sampled_from(["", "0123456789ab"]), ARG_TEXT),
     ("run", "warehouse"): Values(UNUSABLE_WAREHOUSES, UNUSABLE_WAREHOUSES),
     # The stored matches, half the time a pair that is stored.
     **{
@@ -610,11 +615,11 @@ COMMAND_VALUES: dict[tuple[str, str], Values] = {
     },
 }
 # Never left out where the default would read or write the project's own files.
-ALWAYS = {("train", "model_dir"), ("train", "facts"), ("run", "warehouse")}
+ALWAYS = {("train", "model_dir"), ("train", "facts"), ("train", "candidates"), ("run", "warehouse")}
 # Paths the command writes.
-OUTPUT_DESTS = {("*", "out"), ("train", "facts"), ("train", "model_dir")}
+OUTPUT_DESTS = {("*", "out"), ("train", "facts"), ("train", "model_dir"), ("train", "candidates")}
 # Options given one time in four (each is one more chance for argparse to stop the command).
-SELDOM = {"lock_wait", "match_threshold", "review_threshold"}
+SELDOM = {"lock_wait", "match_threshold", "review_threshold", "promote"}
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -886,7 +891,7 @@ def _case(*tokens: Token) -> Case:
     outputs = {
         i + 1
         for i, t in enumerate(tokens)
-        if t == "--out" or (command == "train" and t in ("--facts", "--model-dir"))
+        if t == "--out" or (command == "train" and t in ("--facts", "--model-dir", "--candidates"))
     }
     return Case(list(tokens), frozenset(outputs), given)
 

@@ -1,0 +1,160 @@
+"""Models trained on demand: a candidate is trained into a folder of its own beside the
+warehouse, evaluated against the committed model on labelled articles, and promoted (copied
+into the committed model folder, to be committed) only when asked. `make run`, the UI and the
+tests read the committed models and never write them.
+
+A candidate folder, `<candidates>/<mention model version>/`, holds the four model files of the
+committed folder (the cross-list model's only when it could be retrained) and
+`evaluation.json`: per labelled file, the scorecards (`assets.outputs.evaluation`) of the
+candidate and of the committed model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from assets.articles.model import Mention
+from assets.common.atomic import write_text_atomically
+from assets.linkage import crosslist
+from assets.linkage.facts import TrainingFacts, train_news_model
+from assets.linkage.gold import LabelledArticle, known_entity_ids
+from assets.linkage.scoring import Bands
+from assets.linkage.screen import Screener
+from assets.linkage.store import (
+    CROSSLIST_META_FILE,
+    CROSSLIST_MODEL_FILE,
+    MODEL_FILE,
+    MODEL_META_FILE,
+    save_crosslist_model,
+    save_model,
+)
+from assets.outputs.evaluation import entity_facts, evaluate
+
+MODEL_FILES = (MODEL_FILE, MODEL_META_FILE, CROSSLIST_MODEL_FILE, CROSSLIST_META_FILE)
+EVALUATION_FILE = "evaluation.json"
+# Candidates live beside the warehouse, in this folder (`data/warehouse/models` by default):
+# generated files, never committed.
+CANDIDATES_FOLDER = "models"
+
+
+def candidates_folder(warehouse: str | Path) -> Path:
+    """Where candidates of the warehouse `warehouse` are trained: `models/` beside it."""
+    return Path(warehouse).resolve().parent / CANDIDATES_FOLDER
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """Labelled articles and the mentions extraction found in them."""
+
+    name: str
+    labelled: Sequence[LabelledArticle]
+    mentions: Sequence[Mention]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    folder: Path
+    version: str
+    crosslist_version: str | None  # None: the cross-list model could not be retrained
+    crosslist_note: str | None
+    evaluation: dict[str, dict[str, Any]]  # set -> {"candidate": card, "committed": card}
+    stats: dict[str, Any]
+
+
+def train_candidate(
+    con: duckdb.DuckDBPyConnection,
+    facts: TrainingFacts,
+    candidates: Path,
+    committed: Path,
+    sets: Sequence[EvaluationSet],
+) -> Candidate:
+    """Train both models on the warehouse's lists (the mention model on `facts`, the cross-list
+    model on the lists' cross-references) into `candidates/<version>/`, evaluate them and the
+    committed models in `committed` on `sets`, and write the evaluation beside them. The folder
+    is written whole or not at all (a partial folder is renamed into place at the end)."""
+    model, counts = train_news_model(con, facts)
+    stats = {**model.stats, **counts, "corpora": facts.corpora}
+    final = candidates / model.version
+    partial = candidates / f"{model.version}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    save_model(partial, model.settings, {"version": model.version, "stats": stats})
+    cross_version: str | None = None
+    cross_note: str | None = None
+    try:
+        cross = crosslist.train(crosslist.entity_records(con), crosslist.cross_references(con))
+    except crosslist.NotEnoughCrossReferences as exc:
+        cross_note = str(exc)
+    else:
+        cross_version = crosslist.model_version(cross.settings)
+        save_crosslist_model(partial, cross.settings, cross_version, cross.stats)
+    evaluation = _evaluation(con, partial, committed, sets)
+    write_text_atomically(
+        partial / EVALUATION_FILE, json.dumps(evaluation, indent=2, sort_keys=True) + "\n"
+    )
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    return Candidate(final, model.version, cross_version, cross_note, evaluation, stats)
+
+
+def _evaluation(
+    con: duckdb.DuckDBPyConnection,
+    candidate: Path,
+    committed: Path,
+    sets: Sequence[EvaluationSet],
+) -> dict[str, dict[str, Any]]:
+    """Per set, the scorecards of the candidate's and the committed mention model (the
+    committed one left out when its folder has no model)."""
+    known = known_entity_ids(con)
+    facts = entity_facts(con)
+    models = {"candidate": candidate}
+    if (committed / MODEL_FILE).exists():
+        models["committed"] = committed
+    found: dict[str, dict[str, Any]] = {s.name: {} for s in sets}
+    for role, folder in models.items():
+        screener = Screener.from_warehouse(con, folder, Bands())
+        try:
+            for item in sets:
+                card = evaluate(item.labelled, item.mentions, screener, known, facts)
+                found[item.name][role] = card.as_dict()
+        finally:
+            screener.close()
+    return found
+
+
+def promote(candidates: Path, version: str | None, committed: Path) -> Path:
+    """Copy the model files of candidate `version` (the newest candidate when None) into
+    `committed`; returns the candidate's folder. Each file is replaced atomically."""
+    folder = candidate_folder(candidates, version)
+    present = [name for name in MODEL_FILES if (folder / name).is_file()]
+    if MODEL_FILE not in present:
+        raise ValueError(f"{folder}: no {MODEL_FILE}; not a candidate")
+    committed.mkdir(parents=True, exist_ok=True)
+    for name in present:
+        write_text_atomically(committed / name, (folder / name).read_text(encoding="utf-8"))
+    return folder
+
+
+def candidate_folder(candidates: Path, version: str | None) -> Path:
+    """The folder of candidate `version`, or of the newest candidate when None; ValueError
+    naming what there is when there is no such candidate."""
+    found = sorted(
+        (p for p in candidates.glob("*") if p.is_dir() and (p / MODEL_FILE).is_file()),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    if not found:
+        raise ValueError(f"no candidate model in {candidates}; train one with `sanctions train`")
+    if version is None:
+        return found[-1]
+    for folder in found:
+        if folder.name == version:
+            return folder
+    names = ", ".join(p.name for p in found)
+    raise ValueError(f"no candidate {version!r} in {candidates} (there are: {names})")
