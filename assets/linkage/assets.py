@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from assets.articles.assets import LIST_KEYS, article_batches
 from assets.articles.store import load_mentions
 from assets.common.atomic import write_text_atomically
 from assets.common.warehouse import WarehouseResource
 from assets.linkage import crosslist
-from assets.linkage.backend import linkage_engine
+from assets.linkage.backend import LinkageEngine, linkage_engine
 from assets.linkage.checks import (
     MATCH_CHECK_DESCRIPTIONS,
     MATCHES_FOR_MENTIONS,
@@ -21,23 +22,20 @@ from assets.linkage.checks import (
     batch_has_matches,
     batch_model_versions,
 )
-from assets.linkage.records import mention_records
 from assets.linkage.resources import LinkageResource
-from assets.linkage.scoring import score
+from assets.linkage.screen import Screener
 from assets.linkage.splink_run import match_weights_html
 from assets.linkage.store import (
     CROSSLIST_MODEL_FILE,
     MODEL_FILE,
     list_records_table,
     load_model,
-    name_frequency_table,
     pending_list_changes,
     rebuild_list_records,
     record_rescreen,
     save_crosslist_model,
     store_canonical_entities,
     store_matches,
-    token_frequency_table,
 )
 from assets.sources.checks import check_result
 
@@ -45,6 +43,20 @@ LIST_RECORDS_KEY = dg.AssetKey(["linkage", "list_records"])
 MODEL_KEY = dg.AssetKey(["linkage", "mention_model"])
 CANONICAL_KEY = dg.AssetKey(["linkage", "canonical_entities"])
 MATCHES_KEY = dg.AssetKey(["linkage", "matches"])
+
+
+def _screener(
+    con: duckdb.DuckDBPyConnection, linkage: LinkageResource, engine: LinkageEngine
+) -> Screener:
+    """The one scorer over the warehouse's lists with the committed model, on `engine`."""
+    return Screener.from_warehouse(
+        con,
+        Path(linkage.model_dir),
+        linkage.bands(),
+        engine=engine,
+        num_chunks_right=linkage.num_chunks_right,
+    )
+
 
 # The checks of one batch's matches, evaluated in the asset's step on the partition it scored
 # (each evaluation belongs to that partition's materialization), so they run wherever the asset
@@ -147,24 +159,16 @@ def matches(
     with match weight, probability, each comparison's contribution, the band and a one-line
     explanation."""
     batch = context.partition_key
-    model = load_model(Path(linkage.model_dir))
-    bands = linkage.bands()
     with warehouse.get_connection() as con:
         found = load_mentions(con, "batch_id = ?", [batch])
-        mention_table = mention_records(found, token_frequency_table(con))
-        records = list_records_table(con)
         waterfall = Path(linkage.charts_dir) / f"waterfall_{batch}.html"
         with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
-            scored = score(
-                mention_table,
-                records,
-                model.settings,
-                name_frequency_table(con),
-                bands,
-                num_chunks_right=linkage.num_chunks_right,
-                waterfall_html=waterfall,
-                engine=engine,
-            )
+            screener = _screener(con, linkage, engine)
+            model = screener.model
+            try:
+                scored = screener.score(screener.mention_records(found), waterfall_html=waterfall)
+            finally:
+                screener.close()
         written = store_matches(
             con,
             scored,
@@ -219,28 +223,18 @@ def list_change_matches(
     publication they came from. A designation made today that matches a mention in last
     month's news shows up in `outputs.screening_hits`. Each publication is re-screened once
     (`linkage.rescreens`)."""
-    model = load_model(Path(linkage.model_dir))
-    bands = linkage.bands()
     with warehouse.get_connection() as con:
         pending = pending_list_changes(con)
         if not pending:
             return dg.MaterializeResult(metadata={"publications": 0, "hits": 0})
         found = load_mentions(con, "true", [])
-        mention_table = mention_records(found, token_frequency_table(con))
-        records = list_records_table(con)
-        tf = name_frequency_table(con)
         total = 0
         with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
+            screener = _screener(con, linkage, engine)
+            model = screener.model
+            mention_table = screener.mention_records(found)
             for (source, sha), entities in pending.items():
-                scored = score(
-                    mention_table,
-                    records,
-                    model.settings,
-                    tf,
-                    bands,
-                    entity_filter=entities,
-                    engine=engine,
-                )
+                scored = screener.score(mention_table, entity_filter=entities)
                 hits = store_matches(
                     con,
                     scored,
@@ -255,6 +249,7 @@ def list_change_matches(
                     f"{source} {sha[:12]}: {len(entities)} changed entities, {hits} hits"
                 )
                 total += hits
+            screener.close()
     return dg.MaterializeResult(
         metadata={"publications": len(pending), "mentions": len(found), "hits": total}
     )

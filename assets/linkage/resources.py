@@ -89,4 +89,6 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             spark_driver_memory=self.spark_driver_memory,
         )
 
-    num_chunks_right: int = Field(default=1, description="split the list side to bound memory")
+    num_chunks_right: int = Field(
+        default=1, description="Spark: split the list side in this many chunks to bound memory"
+    )

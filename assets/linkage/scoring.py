@@ -93,23 +93,19 @@ def score(
     bands: Bands,
     *,
     num_chunks_right: int | None = None,
-    entity_filter: Sequence[str] | None = None,
     waterfall_html: Path | None = None,
     engine: LinkageEngine | None = None,
 ) -> pa.Table:
-    """Score every mention against every list name the blocking rules pair it with; keep the
-    best name per (mention, entity) at or above the review band (`matches`). With
-    `waterfall_html`, Splink's waterfall chart of the ten best pairs is written there
-    (standalone HTML). `engine` selects the backend (DuckDB in memory by default)."""
+    """Score every mention against every list name the blocking rules pair it with, with
+    Splink's own `predict` on a fresh Linker; keep the best name per (mention, entity) at or
+    above the review band (`matches`). With `waterfall_html`, Splink's waterfall chart of the
+    ten best pairs is written there (standalone HTML). `engine` selects the backend (DuckDB in
+    memory by default). The Spark path of the one scorer (`assets.linkage.screen.Screener`)
+    and the prior's calibration in training; every other caller scores through a
+    `Screener`."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
-    # Before the filter: a mention name's frequency is among all list names.
     tf_core = with_mention_names(tf_core, mentions, list_word_frequency(list_records))
-    if entity_filter is not None:
-        wanted = pa.array(sorted(set(entity_filter)), pa.string())
-        list_records = list_records.filter(pc.is_in(list_records.column("entity_id"), wanted))
-        if list_records.num_rows == 0:
-            return MATCH_ARROW.empty_table()
     profiles = MentionProfiles.of(mentions)
     with splink_session(
         profiles.distinct, list_records, dict(settings), tf_core, engine=engine
@@ -140,14 +136,54 @@ def score_in_session(
         warning_mode="never",
     )
     if waterfall_html is not None:
-        rows = session.read(predictions).to_pylist()
-        if rows:
-            top = sorted(rows, key=lambda r: -float(r["match_weight"]))[:10]
-            chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
-            write_text_atomically(waterfall_html, chart.to_html(inline=True))
+        _write_waterfall(session, session.read(predictions).to_pylist(), waterfall_html)
     if isinstance(session.backend, DuckDBBackend):
         return matches(session.con, predictions.physical_name, labels, bands)
     return _matches_of_arrow(session.read(predictions), labels, bands)
+
+
+# The pairs a waterfall chart shows: the best-weighted ones.
+WATERFALL_PAIRS = 10
+
+
+def _write_waterfall(session: SplinkSession, predictions: list[dict[str, Any]], path: Path) -> None:
+    """Splink's waterfall chart of the `WATERFALL_PAIRS` best-weighted of Splink's
+    `predictions` rows, as standalone HTML at `path`; nothing without a row."""
+    if predictions:
+        top = sorted(predictions, key=lambda r: -float(r["match_weight"]))[:WATERFALL_PAIRS]
+        chart = session.linker.visualisations.waterfall_chart(top, filter_nulls=False)
+        write_text_atomically(path, chart.to_html(inline=True))
+
+
+def write_waterfall(
+    mentions: pa.Table,
+    list_records: pa.Table,
+    settings: Mapping[str, Any],
+    tf_core: pa.Table,
+    found: pa.Table,
+    path: Path,
+) -> None:
+    """Splink's waterfall chart of the best-weighted matches in `found` (`MATCH_ARROW`, scored
+    from `mentions` against `list_records`): their pairs scored again by Splink's own `predict`
+    in a session holding only their records (a few milliseconds), written to `path`."""
+    rows = sorted(found.to_pylist(), key=lambda r: -float(r["match_weight"]))[:WATERFALL_PAIRS]
+    pairs = {(r["mention_id"], r["record_id"]) for r in rows}
+    if not pairs:
+        return
+    left = mentions.filter(pc.is_in(mentions.column("unique_id"), pa.array([m for m, _ in pairs])))
+    right = list_records.filter(
+        pc.is_in(list_records.column("unique_id"), pa.array([r for _, r in pairs]))
+    )
+    tf = with_mention_names(tf_core, left, list_word_frequency(list_records))
+    with splink_session(left, right, dict(settings), tf) as session:
+        predictions = session.linker.inference.predict(warning_mode="never")
+        chosen = [
+            row
+            for row in session.read(predictions).to_pylist()
+            if (row["unique_id_l"], row["unique_id_r"]) in pairs
+            or (row["unique_id_r"], row["unique_id_l"]) in pairs
+        ]
+        _write_waterfall(session, chosen, path)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
-"""Screening without storing: names, documents or records against the warehouse's lists with
-the trained model. Used by the CLI (`sanctions screen`, `screen-articles`) and benchmarks."""
+"""The one scorer: mentions, names, documents or counterparty records against the warehouse's
+lists with the trained model. Every caller scores through a `Screener`: the matches asset, list
+change re-screening, the CLI (`sanctions screen`, `screen-articles`, `eval`), counterparty
+screening and the benchmarks. On DuckDB it scores in the prepared screening session
+(`assets.linkage.splink_run.ReusableSession`); on Spark with Splink's own `predict`
+(`assets.linkage.scoring.score`). tests/linkage/test_screening_session.py holds the two equal."""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.articles.ingest import Reject, article_from_object, article_id, read_inbox
 from assets.articles.model import Article, Mention, MentionIdentifier
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
+from assets.linkage.backend import LinkageEngine
 from assets.linkage.model_json import level_labels
 from assets.linkage.records import RareTokens, mention_records
 from assets.linkage.scoring import (
@@ -25,6 +31,7 @@ from assets.linkage.scoring import (
     MentionProfiles,
     matches,
     score,
+    write_waterfall,
 )
 from assets.linkage.splink_run import ReusableSession
 from assets.linkage.store import (
@@ -47,14 +54,23 @@ class Screener:
     tf_core: pa.Table
     model: StoredModel
     bands: Bands
+    # Where Splink runs: None (or a DuckDB engine) scores in the prepared session; a Spark
+    # engine with Splink's `predict`, the list side split in `num_chunks_right` chunks.
+    engine: LinkageEngine | None = None
+    num_chunks_right: int | None = None
 
     @classmethod
     def from_warehouse(
-        cls, con: duckdb.DuckDBPyConnection, model_dir: Path, bands: Bands
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        model_dir: Path,
+        bands: Bands,
+        engine: LinkageEngine | None = None,
+        num_chunks_right: int | None = None,
     ) -> Screener:
         """The warehouse's list records and the model in `model_dir`. The screening session
-        over them (`session`) is made by the first screening without an entity filter, or
-        beforehand by calling `session()`."""
+        over them (`session`) is made by the first screening, or beforehand by calling
+        `session()`."""
         records = list_records_table(con)
         return cls(
             records,
@@ -62,6 +78,8 @@ class Screener:
             name_frequency_table(con),
             load_model(model_dir),
             bands,
+            engine,
+            num_chunks_right,
         )
 
     _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
@@ -113,22 +131,48 @@ class Screener:
         bands: Bands | None = None,
         *,
         entity_filter: Sequence[str] | None = None,
+        waterfall_html: Path | None = None,
     ) -> pa.Table:
-        """`assets.linkage.scoring.score` of mention records (`mention_records`) against the
-        lists. Without an entity filter, calls share the screener's session."""
+        """The matches (`MATCH_ARROW`) of mention records (`mention_records`) against the
+        lists: the best list name per (mention, entity) at or above the review band. With
+        `entity_filter`, only the matches of those entities, banded as a full screening bands
+        them (another listed entity of the same list scoring as high sends a match to review
+        whether or not it is in the filter). With `waterfall_html`, Splink's waterfall chart
+        of the best matches is written there."""
         bands = bands or self.bands
-        if entity_filter is not None:
-            return score(
+        if self._splink_predicts():
+            found = score(
                 mention_table,
                 self.list_records,
                 self.model.settings,
                 self.tf_core,
                 bands,
-                entity_filter=entity_filter,
+                waterfall_html=waterfall_html,
+                engine=self.engine,
+                num_chunks_right=self.num_chunks_right,
             )
-        if mention_table.num_rows == 0 or self.list_records.num_rows == 0:
+        elif mention_table.num_rows == 0 or self.list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
-        return self._score_profiles(MentionProfiles.of(mention_table, self.session().con), bands)
+        else:
+            session = self.session()
+            found = self._score_profiles(MentionProfiles.of(mention_table, session.con), bands)
+            if waterfall_html is not None:
+                write_waterfall(
+                    mention_table,
+                    self.list_records,
+                    self.model.settings,
+                    self.tf_core,
+                    found,
+                    waterfall_html,
+                )
+        if entity_filter is None:
+            return found
+        wanted = pa.array(sorted(set(entity_filter)), pa.string())
+        return found.filter(pc.is_in(found.column("entity_id"), wanted))
+
+    def _splink_predicts(self) -> bool:
+        """Whether scoring runs Splink's `predict` on another backend than the session's."""
+        return self.engine is not None and self.engine.kind != "duckdb"
 
     def _score_profiles(self, profiles: MentionProfiles, bands: Bands | None) -> pa.Table:
         """Score one mention of each profile in the screening session; spread the matches."""

@@ -96,3 +96,19 @@ def test_batch_after_batch_each_is_scored_on_its_own(
     assert set(between.column("mention_id").to_pylist()) == {"q_1"}
     assert screener.screen(mentions, EVERY_PAIR).equals(first)
     assert screener.screen([], EVERY_PAIR).num_rows == 0
+
+
+def test_an_entity_filter_keeps_those_entities_matches_as_a_full_screening_bands_them(
+    screened: tuple[Screener, list[Mention]], tmp_path: Path
+) -> None:
+    """Re-screening for a list change asks for some entities' matches: the same rows, bands
+    and probabilities as screening against every entity gives them."""
+    screener, mentions = screened
+    records = screener.mention_records(mentions)
+    full = screener.score(records, waterfall_html=tmp_path / "waterfall.html")
+    assert "waterfall" in (tmp_path / "waterfall.html").read_text()
+    wanted = sorted(set(full.column("entity_id").to_pylist()))[::3]
+    some = screener.score(records, entity_filter=[*wanted, "un_sc:not-listed"])
+    expected = [r for r in full.to_pylist() if r["entity_id"] in set(wanted)]
+    assert some.num_rows == len(expected) > 10
+    assert sorted(some.to_pylist(), key=str) == sorted(expected, key=str)

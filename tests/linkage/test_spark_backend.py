@@ -21,15 +21,9 @@ import pytest
 from assets.linkage import crosslist
 from assets.linkage.backend import BackendConfig, LinkageEngine, linkage_engine
 from assets.linkage.records import mention_records
-from assets.linkage.scoring import Bands, score
-from assets.linkage.screen import name_query
-from assets.linkage.splink_run import term_frequencies
-from assets.linkage.store import (
-    CROSSLIST_MODEL_FILE,
-    list_records_table,
-    load_model,
-    token_frequency_table,
-)
+from assets.linkage.scoring import Bands
+from assets.linkage.screen import Screener, name_query
+from assets.linkage.store import CROSSLIST_MODEL_FILE, token_frequency_table
 from tests.linkage.lists_warehouse import fixture_warehouse
 
 pytestmark = [
@@ -118,12 +112,13 @@ def assert_same(duck: pa.Table, spark: pa.Table, keys: tuple[str, str], band: st
 def test_mention_linkage_is_the_same_on_spark(
     warehouse: duckdb.DuckDBPyConnection, spark_engine: LinkageEngine
 ) -> None:
-    model = load_model(MODELS)
-    records = list_records_table(warehouse)
-    tf = term_frequencies(records)
+    """The one scorer (`Screener`): its prepared session on DuckDB, Splink's `predict` on
+    Spark, the same matches."""
     table = mentions(warehouse)
-    duck = score(table, records, model.settings, tf, BANDS)
-    spark = score(table, records, model.settings, tf, BANDS, engine=spark_engine)
+    duck = Screener.from_warehouse(warehouse, MODELS, BANDS).score(table)
+    on_spark = Screener.from_warehouse(warehouse, MODELS, BANDS, engine=spark_engine)
+    assert on_spark._splink_predicts()
+    spark = on_spark.score(table)
     assert duck.num_rows >= 10 and "match" in duck.column("band").to_pylist()
     name_levels = {dict(r["levels"])["name"] for r in duck.to_pylist()}
     assert any("Jaro-Winkler" in level for level in name_levels)  # the UDF is exercised
