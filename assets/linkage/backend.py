@@ -27,15 +27,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
 from splink import DuckDBAPI
-from splink.internals.splink_dataframe import SplinkDataFrame
 from sqlglot import exp
+
+if TYPE_CHECKING:
+    # The one Splink-internal name outside `assets.linkage.splink_run`, for types only.
+    from splink.internals.splink_dataframe import SplinkDataFrame
 
 BACKENDS = ("duckdb", "spark")
 

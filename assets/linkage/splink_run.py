@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,6 +51,10 @@ class SplinkSession:
             raise RuntimeError(f"a {self.backend.dialect} Splink session has no DuckDB connection")
         return self.backend.con
 
+    def register(self, table: pa.Table, name: str) -> SplinkDataFrame:
+        """`table` as a Splink table of this session's backend, named `name`."""
+        return self.backend.register(table, name)
+
     def read(self, result: SplinkDataFrame) -> pa.Table:
         """A Splink result (predictions, clusters...) as an Arrow table."""
         return self.backend.read(result)
@@ -85,6 +89,20 @@ def splink_session(
                 backend.register(tf_core, "tf_core_lookup"), "core"
             )
         yield SplinkSession(backend, linker)
+
+
+def copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:
+    """Put the u probabilities estimated in one session into another linker's comparisons."""
+    by_name = {c["output_column_name"]: c for c in u_settings["comparisons"]}
+    for comparison in linker._settings_obj.comparisons:
+        levels = by_name[comparison.output_column_name]["comparison_levels"]
+        for level, source in zip(comparison.comparison_levels, levels, strict=True):
+            if level.is_null_level:
+                continue
+            value = source.get("u_probability")
+            if value is not None:
+                level._add_trained_u_probability(value, description)
+    linker._populate_m_u_from_trained_values()
 
 
 # Splink's composite record key: "<source dataset>-__-<unique id>".

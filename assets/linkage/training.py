@@ -35,6 +35,8 @@ from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import (
     LIST_RECORDS,
     MENTIONS,
+    SplinkSession,
+    copy_u,
     splink_session,
     term_frequencies,
     to_arrow,
@@ -224,17 +226,16 @@ def train(
         u_sessions.append(("random pairs of sample mentions and list names", mentions))
     with splink_session(all_left, list_records, settings_creator(prior), tf) as session:
         linker = session.linker
-        db_api = linker._db_api
         for description, left in u_sessions:
             with splink_session(left, list_records, settings_creator(prior), tf) as u_session:
                 u_session.linker.training.estimate_u_using_random_sampling(
                     max_pairs=U_MAX_PAIRS, seed=SEED
                 )
-                _copy_u(u_session.linker.misc.save_model_to_json(), linker, description)
+                copy_u(u_session.linker.misc.save_model_to_json(), linker, description)
         # Splink estimates m from the list's own alias pairs; the labelled sample pairs are
         # counted level by level below and combined with it.
         linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
-            db_api.register(alias_labels, table_name="alias_labels")
+            session.register(alias_labels, "alias_labels")
         )
         settings = linker.misc.save_model_to_json()
         counts = _gold_level_counts(session, mentions, list_records, gold_labels)
@@ -307,7 +308,7 @@ def calibrate_prior(
 
 
 def _gold_level_counts(
-    session: Any, mentions: pa.Table, list_records: pa.Table, gold_labels: pa.Table
+    session: SplinkSession, mentions: pa.Table, list_records: pa.Table, gold_labels: pa.Table
 ) -> dict[str, dict[int, int]]:
     """comparison -> gamma -> number of labelled (gold) pairs at that level, with the model's
     own comparison SQL (Splink scores the labelled pairs directly)."""
@@ -326,10 +327,8 @@ def _gold_level_counts(
     right = list_records.filter(
         pc.is_in(list_records.column("unique_id"), pa.array(sorted(right_ids)))
     )
-    db_api = session.linker._db_api
     scored = session.linker.inference.score_pairs(
-        db_api.register(left, table_name="gold_left"),
-        db_api.register(right, table_name="gold_right"),
+        session.register(left, "gold_left"), session.register(right, "gold_right")
     )
     rows = to_arrow(session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table())
     counts: dict[str, dict[int, int]] = {}
@@ -364,20 +363,6 @@ def _smooth_m(settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]])
                 alias_m = level.get("m_probability")
                 prior = k * alias_m if isinstance(alias_m, int | float) else 1.0
             level["m_probability"] = (by_gamma.get(gamma, 0) + prior) / (n + k * weight)
-
-
-def _copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None:
-    """Put the u probabilities estimated in one session into another linker's comparisons."""
-    by_name = {c["output_column_name"]: c for c in u_settings["comparisons"]}
-    for comparison in linker._settings_obj.comparisons:
-        levels = by_name[comparison.output_column_name]["comparison_levels"]
-        for level, source in zip(comparison.comparison_levels, levels, strict=True):
-            if level.is_null_level:
-                continue
-            value = source.get("u_probability")
-            if value is not None:
-                level._add_trained_u_probability(value, description)
-    linker._populate_m_u_from_trained_values()
 
 
 # A level no labelled pair reached keeps this m, and one no random pair reached this u (less
