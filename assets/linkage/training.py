@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.linkage.model_json import model_version
+from assets.linkage.model_json import model_version, smooth_m
 from assets.linkage.settings import settings_creator
 from assets.linkage.splink_run import (
     LIST_RECORDS,
@@ -239,7 +239,7 @@ def train(
         )
         settings = linker.misc.save_model_to_json()
         counts = _gold_level_counts(session, mentions, list_records, gold_labels)
-    _smooth_m(settings, counts)
+    _smooth_mention_m(settings, counts)
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
@@ -343,26 +343,29 @@ def _gold_level_counts(
     return counts
 
 
-def _smooth_m(settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]]) -> None:
+def _smooth_mention_m(settings: dict[str, Any], counts: Mapping[str, Mapping[int, int]]) -> None:
     """m from the labelled sample pairs, counted level by level, with a prior of one pseudo-pair
     per level (Laplace smoothing): a level no labelled pair reached gets 1/(n + levels), not
     zero, so a single birth year off by one cannot veto a match. For the name comparison the
     prior is shaped like the list's own alias pairs (Splink's estimate from them) instead of
     flat, so the ways names of one entity vary on the lists inform the rarely seen levels."""
-    for comparison in settings["comparisons"]:
-        name = comparison["output_column_name"]
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        k = len(levels)
-        by_gamma = counts.get(name, {})
-        n = sum(by_gamma.values())
-        weight = 1.0 if name not in CONTEXT_COMPARISONS else CONTEXT_PSEUDO_PAIRS
-        for i, level in enumerate(levels):
-            gamma = k - 1 - i
-            prior = weight
-            if name not in CONTEXT_COMPARISONS:
-                alias_m = level.get("m_probability")
-                prior = k * alias_m if isinstance(alias_m, int | float) else 1.0
-            level["m_probability"] = (by_gamma.get(gamma, 0) + prior) / (n + k * weight)
+
+    def weight(name: str) -> float:
+        return 1.0 if name not in CONTEXT_COMPARISONS else CONTEXT_PSEUDO_PAIRS
+
+    def pseudo(name: str, level: Mapping[str, Any], k: int) -> float:
+        if name in CONTEXT_COMPARISONS:
+            return weight(name)
+        alias_m = level.get("m_probability")
+        return k * alias_m if isinstance(alias_m, int | float) else 1.0
+
+    smooth_m(
+        settings,
+        count=lambda name, gamma, _level: counts.get(name, {}).get(gamma, 0),
+        total=lambda name: sum(counts.get(name, {}).values()),
+        pseudo=pseudo,
+        pseudo_total=lambda name, k: k * weight(name),
+    )
 
 
 # A level no labelled pair reached keeps this m, and one no random pair reached this u (less

@@ -21,6 +21,7 @@ from assets.linkage.crosslist.records import (
     training_half,
     truth_groups,
 )
+from assets.linkage.model_json import smooth_m
 
 COMPARISONS = ("name", "schema", "country", "birth", "identifier")
 SEED = 42
@@ -237,7 +238,7 @@ def train(records: pa.Table, keys: Mapping[str, frozenset[str]]) -> CrossListMod
         linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
             backend.register(label_table, "crosslist_labels")
         )
-        settings = smooth_m(linker.misc.save_model_to_json(), len(labels))
+        settings = smooth_cross_list_m(linker.misc.save_model_to_json(), len(labels))
     stats = {
         "entities": records.num_rows,
         "cross_reference_groups": len(groups),
@@ -249,13 +250,14 @@ def train(records: pa.Table, keys: Mapping[str, frozenset[str]]) -> CrossListMod
     return CrossListModel(settings=settings, stats=stats)
 
 
-def smooth_m(settings: dict[str, Any], pairs: int) -> dict[str, Any]:
-    """Add one pseudo-pair to every level of each comparison (Laplace): a level that no
-    cross-referenced pair reached (e.g. similar but not equal names) gets a small m rather
-    than m = 0, which would veto every pair at that level whatever the other evidence."""
-    for comparison in settings["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        for level in levels:
-            m = float(level.get("m_probability") or 0.0)
-            level["m_probability"] = (m * pairs + 1) / (pairs + len(levels))
+def smooth_cross_list_m(settings: dict[str, Any], pairs: int) -> dict[str, Any]:
+    """One pseudo-pair added to every level of each comparison (`smooth_m`): a level that no
+    cross-referenced pair reached (e.g. similar but not equal names) keeps a small m."""
+    smooth_m(
+        settings,
+        count=lambda _name, _gamma, level: float(level.get("m_probability") or 0.0) * pairs,
+        total=lambda _name: pairs,
+        pseudo=lambda _name, _level, _k: 1,
+        pseudo_total=lambda _name, k: k,
+    )
     return settings
