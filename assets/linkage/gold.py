@@ -5,6 +5,7 @@ they are."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,10 +61,12 @@ def _gold_entity(obj: Any) -> GoldEntity:
     return GoldEntity(tuple(surfaces), str(obj["type"]), tuple(links))
 
 
-def read_labelled(path: Path) -> list[LabelledArticle]:
-    """Parse a labelled JSONL file; raises ValueError naming the line on a malformed record."""
+def read_labelled(path: Path, now: dt.datetime | None = None) -> list[LabelledArticle]:
+    """Parse a labelled JSONL file; raises ValueError naming the line on a malformed record.
+    Its articles are fetched `now` (the current time by default): an undated article's ages
+    are read as of then."""
     labelled = []
-    now = utc_now()
+    now = now or utc_now()
     for number, obj in json_objects(path):
         try:
             article = article_from_object(obj, ref=f"{path.name}:{number}", now=now)
