@@ -22,7 +22,7 @@ Every list name (`sources.names.name`) and every news mention goes through the *
    ``General``, ``Dr``: `TITLES`) are dropped from the core, when two name words are left and
    the rest does not look like an organisation (``Imam Khomeini Relief Foundation`` keeps its
    ``imam``).
-5. Keys: `tokens`, `sorted_key` (order-free), `core_tokens` (without particles such as ``al``,
+5. Keys: `words_of`, `sorted_key` (order-free), `core_tokens` (without particles such as ``al``,
    ``bin``, ``de``, ``the``), `initials`, `phonetic_key` (metaphone).
 
 Transliteration is a *romanisation*, not the spelling the news uses. Cyrillic and Greek come out
@@ -76,9 +76,9 @@ __all__ = [
     "phonetic_key",
     "sorted_key",
     "split_legal_form",
-    "tokens",
     "without_patronymic",
     "without_titles",
+    "words_of",
 ]
 
 # --- normalisation -----------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def normalise(name: str) -> str:
     return " ".join(name.translate(_ASCII_FOLD).split())
 
 
-def tokens(normalised: str) -> list[str]:
+def words_of(normalised: str) -> list[str]:
     """The words of a normalised name in their canonical spelling (`canonical_words`), in
     order."""
     return canonical_words(normalised.split())
@@ -688,8 +688,9 @@ class AnalysedName:
       and without the titles that open a person's name (`without_titles`); particles kept.
       ``"Ayatollah Sayyed Ali KHAMENEI"`` and ``"Ali Khamene'i"`` give ``"ali khamenei"``.
     - ``legal_form``: canonical legal form cut from ``core``, or None.
-    - ``tokens``: the canonical words of ``normalised``, in order (titles and form included).
-    - ``sorted_key``: ``tokens`` sorted (order-free exact key).
+    - ``words``: the canonical words of ``normalised``, in order (titles and form included;
+      a record's ``tokens`` are its core words instead: `assets.linkage.records`).
+    - ``sorted_key``: ``words`` sorted (order-free exact key).
     - ``sorted_core_key``: the words of ``core`` without particles, sorted: the order-free key
       that ignores legal form and particles (``"AL-ZAWAHIRI, Ayman"``, ``"Ayman al-Zawahiri"``
       and ``"zawahiri ayman"`` all give ``"ayman zawahiri"``).
@@ -697,13 +698,13 @@ class AnalysedName:
       FRADKOV"`` gives ``"fradkov mikhail"``, as news writes him).
     - ``phonetic``: `phonetic_key` of ``core`` (particles dropped, sorted).
     - ``initials``: `initials` of ``core`` (particles dropped, name order).
-    - ``token_count``: ``len(tokens)``.
+    - ``token_count``: ``len(words)``.
     """
 
     normalised: str
     core: str
     legal_form: str | None
-    tokens: tuple[str, ...]
+    words: tuple[str, ...]
     sorted_key: str
     sorted_core_key: str
     given_family_key: str
@@ -768,7 +769,7 @@ NAME_ARROW_SCHEMA = pa.schema(
         ("normalised", pa.string()),
         ("core", pa.string()),
         ("legal_form", pa.string()),
-        ("tokens", pa.list_(pa.string())),
+        ("words", pa.list_(pa.string())),
         ("sorted_key", pa.string()),
         ("sorted_core_key", pa.string()),
         ("given_family_key", pa.string()),

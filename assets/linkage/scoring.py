@@ -98,11 +98,11 @@ def score(
 ) -> pa.Table:
     """Score every mention against every list name the blocking rules pair it with, with
     Splink's own `predict` on a fresh Linker; keep the best name per (mention, entity) at or
-    above the review band (`matches`). With `waterfall_html`, Splink's waterfall chart of the
-    ten best pairs is written there (standalone HTML). `engine` selects the backend (DuckDB in
-    memory by default). The Spark path of the one scorer (`assets.linkage.screen.Screener`)
-    and the prior's calibration in training; every other caller scores through a
-    `Screener`."""
+    above the review band (`matches_of_predictions`). With `waterfall_html`, Splink's
+    waterfall chart of the ten best pairs is written there (standalone HTML). `engine` selects
+    the backend (DuckDB in memory by default). The Spark path of the one scorer
+    (`assets.linkage.screen.Screener`) and the prior's calibration in training; every other
+    caller scores through a `Screener`."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
     tf_core = with_mention_names(tf_core, mentions, list_word_frequency(list_records))
@@ -138,7 +138,7 @@ def score_in_session(
     if waterfall_html is not None:
         _write_waterfall(session, session.read(predictions).to_pylist(), waterfall_html)
     if isinstance(session.backend, DuckDBBackend):
-        return matches(session.con, predictions.physical_name, labels, bands)
+        return matches_of_predictions(session.con, predictions.physical_name, labels, bands)
     return _matches_of_arrow(session.read(predictions), labels, bands)
 
 
@@ -248,8 +248,8 @@ class MentionProfiles:
         return cls(mention_records(firsts.values(), token_frequencies), members)
 
     def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
-        """`matches` of the distinct mentions, copied to every mention of each profile, in
-        `matches` order (mention, falling weight, entity); ordered in `con` (a private
+        """`matches_of_predictions` of the distinct mentions, copied to every mention of each
+        profile, in its order (mention, falling weight, entity); ordered in `con` (a private
         connection without one)."""
         if matches.num_rows == 0 or self.distinct.num_rows == self.members.num_rows:
             return matches
@@ -331,7 +331,7 @@ def _mirror(column: str) -> str:
     return column[:-2] + ("_r" if column.endswith("_l") else "_l")
 
 
-# Every column of Splink's predictions that `matches` reads.
+# Every column of Splink's predictions that `matches_of_predictions` reads.
 PREDICTION_COLUMNS = sorted(
     {"source_dataset_l", *_SYMMETRIC, *_ORIENTED.values(), *map(_mirror, _ORIENTED.values())}
 )
@@ -403,7 +403,7 @@ EXPLANATION_SQL = f"""concat_ws('; ',
         ELSE lower({_label("identifier", "gamma_identifier")}) || {_signed("mw_identifier")} END
 )"""
 # The columns of the `contributions` and `levels` maps (built in Arrow: building a MAP per row
-# in DuckDB costs more than all the rest of `matches`).
+# in DuckDB costs more than all the rest of `matches_of_predictions`).
 _CONTRIBUTIONS = {
     **{c: f"mw_{c}" for c in COMPARISON_NAMES},
     NAME_FREQUENCY: "coalesce(mw_tf_adj_name, 0.0)",
@@ -429,7 +429,7 @@ def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArra
     return pa.MapArray.from_arrays(offsets, names, values.take(pa.array(order)))
 
 
-def matches(
+def matches_of_predictions(
     con: duckdb.DuckDBPyConnection,
     table: str,
     labels: Mapping[str, Mapping[int, str]],
@@ -522,7 +522,7 @@ def matches(
 def _matches_of_arrow(
     predictions: pa.Table, labels: Mapping[str, Mapping[int, str]], bands: Bands
 ) -> pa.Table:
-    """`matches` of predictions read back from another backend (Spark)."""
+    """`matches_of_predictions` of predictions read back from another backend (Spark)."""
     with _connection(None) as con:
         con.register("predictions", predictions)
-        return matches(con, "predictions", labels, bands)
+        return matches_of_predictions(con, "predictions", labels, bands)

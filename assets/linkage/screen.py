@@ -2,7 +2,7 @@
 lists with the trained model. Every caller scores through a `Screener`: the matches asset, list
 change re-screening, the CLI (`sanctions screen`, `screen-articles`, `eval`), counterparty
 screening and the benchmarks. On DuckDB it scores in the prepared screening session
-(`assets.linkage.splink_run.ReusableSession`); on Spark with Splink's own `predict`
+(`assets.linkage.splink_run.ScreeningSession`); on Spark with Splink's own `predict`
 (`assets.linkage.scoring.score`). tests/linkage/test_screening_session.py holds the two equal."""
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from assets.linkage.scoring import (
     PREDICTION_COLUMNS,
     Bands,
     MentionProfiles,
-    matches,
+    matches_of_predictions,
     score,
     write_waterfall,
 )
-from assets.linkage.splink_run import ReusableSession
+from assets.linkage.splink_run import ScreeningSession
 from assets.linkage.store import (
     StoredModel,
     list_records_table,
@@ -82,16 +82,16 @@ class Screener:
             num_chunks_right,
         )
 
-    _splink: ReusableSession | None = field(default=None, init=False, repr=False, compare=False)
+    _splink: ScreeningSession | None = field(default=None, init=False, repr=False, compare=False)
     _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
 
-    def session(self) -> ReusableSession:
-        """The screening session over the list records (`ReusableSession`: the list side of
+    def session(self) -> ScreeningSession:
+        """The screening session over the list records (`ScreeningSession`: the list side of
         blocking and Splink's scoring SQL, prepared once; 1-2 s for the bundled lists), made on
         first use."""
         if self._splink is None:
             try:
-                session = ReusableSession(
+                session = ScreeningSession(
                     self.list_records,
                     dict(self.model.settings),
                     self.tf_core,
@@ -181,7 +181,9 @@ class Screener:
             return MATCH_ARROW.empty_table()
         session = self.session()
         predictions = session.predict(profiles.distinct, bands.review, PREDICTION_COLUMNS)
-        found = matches(session.con, predictions, level_labels(self.model.settings), bands)
+        found = matches_of_predictions(
+            session.con, predictions, level_labels(self.model.settings), bands
+        )
         return profiles.spread(found, session.con)
 
     def close(self) -> None:

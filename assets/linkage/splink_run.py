@@ -202,7 +202,7 @@ _PAIRS_SCHEMA = pa.schema([(c, pa.string()) for c in ("match_key", "join_key_l",
 _PAIRS_BATCH = 8192
 
 
-class ReusableSession:
+class ScreeningSession:
     """Scoring batch after batch of mentions against a fixed list side, with the model's Splink
     SQL generated once.
 

@@ -74,7 +74,7 @@ def records(names: list[tuple[str, str, str]], schemas: list[str] | None = None)
             "source": [s for _, s, _ in names],
             "schema": schemas or ["Person"] * len(names),
             "core": [a.core for a in analysed],
-            "tokens": [list(a.tokens) for a in analysed],
+            "tokens": [a.sorted_core_key.split() for a in analysed],
         }
     )
 

@@ -33,9 +33,9 @@ from assets.linkage.names import (
     phonetic_key,
     sorted_key,
     split_legal_form,
-    tokens,
     without_patronymic,
     without_titles,
+    words_of,
 )
 
 # --- normalise ---------------------------------------------------------------------------------
@@ -316,8 +316,8 @@ def test_legal_form_family(form: str | None, family: str | None) -> None:
 
 
 def test_tokens_and_sorted_key() -> None:
-    assert tokens("ayman al zawahiri") == ["ayman", "al", "zawahiri"]
-    assert tokens("") == []
+    assert words_of("ayman al zawahiri") == ["ayman", "al", "zawahiri"]
+    assert words_of("") == []
     assert sorted_key("zawahiri ayman") == sorted_key("ayman zawahiri") == "ayman zawahiri"
     assert sorted_key("mohammed mohammed ali") == "ali mohammed mohammed"
 
@@ -694,7 +694,7 @@ def test_analyse_keeps_the_written_spelling_in_normalised_only() -> None:
         normalised="shaykh abd al rahman yusuf al qaradawi",
         core="abdulrahman yusuf al qaradawi",
         legal_form=None,
-        tokens=("sheikh", "abdulrahman", "yusuf", "al", "qaradawi"),
+        words=("sheikh", "abdulrahman", "yusuf", "al", "qaradawi"),
         sorted_key="abdulrahman al qaradawi sheikh yusuf",
         sorted_core_key="abdulrahman qaradawi yusuf",
         given_family_key="abdulrahman qaradawi yusuf",
@@ -712,7 +712,7 @@ def test_analyse_all_fields() -> None:
         normalised="anglo caribbean co ltd",
         core="anglo caribbean",
         legal_form="ltd",
-        tokens=("anglo", "caribbean", "co", "ltd"),
+        words=("anglo", "caribbean", "co", "ltd"),
         sorted_key="anglo caribbean co ltd",
         sorted_core_key="anglo caribbean",
         given_family_key="anglo caribbean",
@@ -724,7 +724,7 @@ def test_analyse_all_fields() -> None:
         normalised="abu bakr al baghdadi",
         core="abu bakr al baghdadi",
         legal_form=None,
-        tokens=("abu", "bakr", "al", "baghdadi"),
+        words=("abu", "bakr", "al", "baghdadi"),
         sorted_key="abu al baghdadi bakr",
         sorted_core_key="baghdadi bakr",
         given_family_key="baghdadi bakr",
@@ -748,7 +748,7 @@ def test_analyse_frame() -> None:
         "normalised",
         "core",
         "legal_form",
-        "tokens",
+        "words",
         "sorted_key",
         "sorted_core_key",
         "given_family_key",
@@ -756,18 +756,18 @@ def test_analyse_frame() -> None:
         "initials",
         "token_count",
     ]
-    assert table.schema.field("tokens").type == pa.list_(pa.string())
+    assert table.schema.field("words").type == pa.list_(pa.string())
     rows = table.to_pylist()
     assert rows[0] == rows[3]
-    assert rows[0]["tokens"] == ["ayman", "al", "zawahiri"]
+    assert rows[0]["words"] == ["ayman", "al", "zawahiri"]
     assert rows[1]["core"] == "promsvyazbank"
     assert rows[1]["legal_form"] == "pjsc"
     assert rows[2] == dict.fromkeys(table.column_names)
-    assert rows[4]["normalised"] == "" and rows[4]["tokens"] == []
+    assert rows[4]["normalised"] == "" and rows[4]["words"] == []
     for row, name in zip(rows, names, strict=True):
         if name is not None:
             expected = asdict(analyse(name))
-            assert row == {**expected, "tokens": list(expected["tokens"])}
+            assert row == {**expected, "words": list(expected["words"])}
 
 
 def test_analyse_frame_empty() -> None:

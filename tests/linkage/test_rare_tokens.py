@@ -34,7 +34,7 @@ def _records(con: duckdb.DuckDBPyConnection) -> None:
     for i, (entity, schema, name) in enumerate(NAMES):
         con.execute(
             "INSERT INTO records VALUES (?, ?, ?, ?, ?)",
-            [f"r{i}", entity, schema, name, list(analyse(name).tokens)],
+            [f"r{i}", entity, schema, name, analyse(name).sorted_core_key.split()],
         )
 
 

@@ -1,4 +1,4 @@
-"""The screening session (`ReusableSession`, behind `Screener`) computes blocking and scoring
+"""The screening session (`ScreeningSession`, behind `Screener`) computes blocking and scoring
 its own way for speed; it must give exactly what Splink's own `predict` gives on the same
 mentions and lists: the same blocked pairs, the same matches with the same explanations."""
 
