@@ -163,12 +163,12 @@ def quality(database: Path, bands: Bands, seed: int = devset.SEED) -> dict[str, 
 
 def write_speed_file(database: Path, path: Path, count: int) -> None:
     """`count` records: one in ten from the lists (perturbed), the rest generated names."""
-    per_slice = count // 10 // len(devset.SLICES)
+    per_slice = count // 10 // len(devset.ALL_SLICES)
     with duckdb.connect(str(database), read_only=True) as con:
         dev = devset.build(
             con,
             positives_per_slice=per_slice,
-            negatives=count - per_slice * len(devset.SLICES),
+            negatives=count - per_slice * len(devset.ALL_SLICES),
             namesakes=0,
         )
     with path.open("w", encoding="utf-8", newline="") as handle:

@@ -9,7 +9,12 @@ Positives: listed entities as a counterparty file would carry them, each under o
 - `transliteration`: another romanisation of one word (kh/h, ou/u, y/i, ev/yev, mohammed/...),
 - `cyrillic`: a person's Latin name written in Cyrillic (the way a Russian-language register
   would), which the name analysis transliterates back,
-- `birth_year_pm1`: a person's name with a listed birth year off by one.
+- `birth_year_pm1`: a person's name with a listed birth year off by one,
+and, drawn after everything else with a generator of their own (so the records above stay the
+same), the query styles of a screening desk (#19):
+- `glued`: a name of two or three words run together ("GennadyTimchenko", "viktorvekselberg"),
+- `digits`: one or two letters typed as the digits they look like ("Rams4n Kadyr0v"),
+- `glued_legal_form`: an organisation's opening legal form run into its name ("OOOROSTEKH").
 Each positive carries the entity's type (90 %), one of its countries (80 % when it has one) and,
 for a person with a listed year, that year (60 %; always, off by one, in `birth_year_pm1`).
 
@@ -46,6 +51,12 @@ SLICES = (
     "cyrillic",
     "birth_year_pm1",
 )
+STYLE_SLICES = ("glued", "digits", "glued_legal_form")
+ALL_SLICES = SLICES + STYLE_SLICES
+# Letters typed as the digits they look like (the `digits` slice).
+LETTER_DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5"}
+# One-word legal forms that open organisation names on the lists (the `glued_legal_form` slice).
+OPENING_FORMS = ("ooo", "oao", "zao", "pao", "ao", "tov", "jsc", "pjsc", "ojsc", "cjsc", "llc")
 
 # Common given names (mixed genders) and family names by country, written for this benchmark.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -320,6 +331,37 @@ def _transliterate(rng: random.Random, name: str) -> str | None:
     return name[:at] + (b.upper() if name[at : at + len(a)].isupper() else b) + name[at + len(a) :]
 
 
+def _styled(rng: random.Random, style: str, name: str) -> str | None:
+    """`name` in a query style of `STYLE_SLICES`; None when the style does not apply to it."""
+    words = name.split()
+    if not script_latin(name) or not all(w.isalpha() for w in words):
+        return None
+    if style == "glued":
+        if not 2 <= len(words) <= 3:
+            return None
+        if rng.random() < 0.5:
+            return "".join(w.capitalize() for w in words)
+        return "".join(words).lower()
+    if style == "digits":
+        spots = [
+            (i, j)
+            for i, w in enumerate(words)
+            for j in range(2, len(w))
+            if w[j].lower() in LETTER_DIGITS
+        ]
+        if not spots:
+            return None
+        typed = [list(w) for w in words]
+        for i, j in rng.sample(spots, min(len(spots), rng.choice((1, 2)))):
+            typed[i][j] = LETTER_DIGITS[typed[i][j].lower()]
+        return " ".join("".join(w) for w in typed)
+    if style == "glued_legal_form":
+        if len(words) < 2 or words[0].lower() not in OPENING_FORMS:
+            return None
+        return " ".join([words[0] + words[1], *words[2:]])
+    raise ValueError(f"unknown style {style!r}")
+
+
 def _kind(schema: str) -> RecordType:
     return {"Person": "person", "Organization": "org", "Vessel": "vessel"}.get(schema, "any")  # type: ignore[return-value]
 
@@ -446,6 +488,25 @@ def build(
             continue
         add(name, kind, country, year, set="negative", slice=slice_name)  # type: ignore[arg-type]
         made += 1
+
+    style_rng = random.Random(seed + 1)  # noqa: S311 - reproducible synthetic data
+    for slice_name in STYLE_SLICES:
+        made, tries = 0, 0
+        while made < positives_per_slice and tries < positives_per_slice * 50:
+            tries += 1
+            entity_id, schema, entity_countries, years, primary, _ = style_rng.choice(listed)
+            name = _styled(style_rng, slice_name, primary)
+            if name is None:
+                continue
+            country = (
+                style_rng.choice(entity_countries)
+                if entity_countries and style_rng.random() < 0.8
+                else None
+            )
+            kind = _kind(schema)
+            year = style_rng.choice(years) if years and kind == "person" else None
+            add(name, kind, country, year, set="positive", slice=slice_name, expected=entity_id)
+            made += 1
 
     dated = [e for e in people if e[3] and e[2]]
     made = 0

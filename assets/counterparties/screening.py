@@ -30,7 +30,7 @@ import csv
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,6 +38,7 @@ import duckdb
 
 from assets.articles.model import Mention
 from assets.common.jsonl import json_line
+from assets.counterparties.queries import query_readings
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
 from assets.linkage.scoring import NAME_FREQUENCY, RECORD_BANDS, Bands
@@ -145,6 +146,8 @@ class CounterpartyScreener:
     screener: Screener
     listed: ListedFacts
     birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE
+    # The lists' words, which words run together are read back into (`query_readings`).
+    known_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_warehouse(
@@ -156,10 +159,12 @@ class CounterpartyScreener:
     ) -> CounterpartyScreener:
         if birth_year_tolerance < 0:
             raise ValueError(f"birth year tolerance must be 0 or more, not {birth_year_tolerance}")
+        screener = Screener.from_warehouse(con, model_dir, bands)
         return cls(
-            Screener.from_warehouse(con, model_dir, bands),
+            screener,
             listed_facts(con),
             birth_year_tolerance,
+            frozenset(screener.token_frequencies.column("token").to_pylist()),
         )
 
     @property
@@ -174,29 +179,50 @@ class CounterpartyScreener:
         chunk_records: int = CHUNK_RECORDS,
     ) -> list[dict[str, Any]]:
         """Every (record, listed entity) pair at or above the review band, best list name per
-        entity, ordered by row then falling probability. Each dict has the columns of
-        `assets.linkage.scoring.MATCH_ARROW` plus `row`, `record_id` (the record's) and
-        `query` (the name screened)."""
-        hits: list[dict[str, Any]] = []
+        entity, ordered by row then falling probability. A record whose name looks like a query
+        style (`assets.counterparties.queries`) is also screened as the name it stands for, and
+        each entity keeps its better hit, saying how the name was read. Each dict has the
+        columns of `assets.linkage.scoring.MATCH_ARROW` plus `row`, `record_id` (the record's)
+        and `query` (the name screened)."""
+        hits: dict[tuple[int, str], dict[str, Any]] = {}
         for start in range(0, len(records), chunk_records):
             chunk = records[start : start + chunk_records]
-            by_mention = {mention_id(r.row): r for r in chunk}
-            mentions = [record_mention(r, self.birth_year_tolerance) for r in chunk]
+            by_mention: dict[str, tuple[CounterpartyRecord, str | None]] = {}
+            mentions = []
+            for record in chunk:
+                by_mention[mention_id(record.row)] = (record, None)
+                mentions.append(record_mention(record, self.birth_year_tolerance))
+                for k, spelling in enumerate(query_readings(record.name, self.known_words)):
+                    read = replace(record, name=spelling)
+                    mention = record_mention(read, self.birth_year_tolerance)
+                    alias = f"{mention.mention_id}~{k}"
+                    mention = replace(mention, mention_id=alias, canonical_id=alias)
+                    by_mention[mention.mention_id] = (record, spelling)
+                    mentions.append(mention)
             table = self.screener.mention_records(mentions)
             scored = self.screener.score(table, entity_filter=entity_filter)
             for row in scored.to_pylist():
-                record = by_mention[row["mention_id"]]
-                refined = self._refine(row, record)
-                if refined is not None:
-                    hits.append(refined)
-        hits.sort(key=lambda h: (h["row"], -h["match_probability"], h["entity_id"]))
-        return hits
+                record, reading = by_mention[row["mention_id"]]
+                refined = self._refine(row, record, reading)
+                if refined is None:
+                    continue
+                key = (record.row, str(refined["entity_id"]))
+                kept = hits.get(key)
+                if kept is None or refined["match_probability"] > kept["match_probability"]:
+                    hits[key] = refined
+        return sorted(
+            hits.values(), key=lambda h: (h["row"], -h["match_probability"], h["entity_id"])
+        )
 
-    def _refine(self, hit: dict[str, Any], record: CounterpartyRecord) -> dict[str, Any] | None:
-        """The hit after the record rules of the module docstring; None when it falls below
-        the review band."""
+    def _refine(
+        self, hit: dict[str, Any], record: CounterpartyRecord, reading: str | None = None
+    ) -> dict[str, Any] | None:
+        """The hit after the record rules of the module docstring, with the record's name read
+        as `reading` when it was; None when it falls below the review band."""
         settings = self.screener.model.settings
         hit = {**hit, "row": record.row, "record_id": record.record_id, "query": record.name}
+        if reading is not None:
+            hit["explanation"] = f"query read as '{reading}'; {hit['explanation']}"
         levels = dict(hit["levels"])
         listed_dates = self.listed.birth_dates.get(hit["entity_id"], [])
         if birth_date_disagrees(record.birth_date, listed_dates, self.birth_year_tolerance):

@@ -1,0 +1,118 @@
+"""Query styles a screening desk meets, read back to the name they stand for (#19).
+
+Counterparty files are typed by people and exported by systems that lose spaces or swap
+letters for digits. A record's name is screened as written and, when it looks like one of these
+styles, also as the name it stands for; the better hit of each listed entity is kept
+(`assets.counterparties.screening`). Written as it is, nothing is lost: a reading only adds
+candidates.
+
+- Words run together: "GennadyTimchenko" (a capital inside a word), "viktorvekselberg" or
+  "OOOROSTEKH" (one word that the lists' own words, or a legal form and a list word, spell).
+- Digits typed for letters: "Rams4n Kadyr0v".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+from assets.linkage.names import LEGAL_FORMS, PARTICLES, canonical_words, normalise
+
+# Digits that stand for the letters they look like.
+DIGIT_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+# A glued word is read as at most this many words, each of at least `MIN_PART` letters.
+MAX_PARTS = 3
+MIN_PART = 3
+# Only a word this long is read as words run together (shorter ones are names of their own).
+MIN_GLUED = 8
+_INNER_CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# One-word legal forms that may open a name ("ooo", "oao", "jsc", ...), lower case.
+_OPENING_FORMS = frozenset(
+    variant for variant, form in LEGAL_FORMS.items() if form.prefix and " " not in variant
+)
+
+
+def digits_read_as_letters(name: str) -> str | None:
+    """`name` with each digit that follows two letters of its word read as the letter it looks
+    like ("Rams4n Kadyr0v" -> "Ramsan Kadyrov"); None when no digit is so read. A word that
+    opens with a digit ("99th", "3G") keeps its digits: it is a number."""
+    changed = False
+    words = []
+    for word in name.split():
+        letters = list(word)
+        for i, char in enumerate(word):
+            if char in DIGIT_LETTERS and i >= 2 and word[i - 1].isalpha() and word[i - 2].isalpha():
+                letters[i] = DIGIT_LETTERS[char]
+                changed = True
+        words.append("".join(letters))
+    return " ".join(words) if changed else None
+
+
+def _known(part: str, known: Set[str]) -> bool:
+    found = canonical_words(normalise(part).split())
+    return len(found) == 1 and found[0] in known
+
+
+def _splits(word: str, known: Set[str], parts: int) -> list[list[str]]:
+    """The ways `word` is `parts` words or fewer, each a list word (`known`) of `MIN_PART`
+    letters or more or a particle ("al", "bin"); the first may be a legal form that opens
+    names."""
+    found: list[list[str]] = [[word]] if _known(word, known) else []
+    if parts == 1:
+        return found
+    for cut in range(2, len(word) - MIN_PART + 1):
+        head, rest = word[:cut], word[cut:]
+        lower = head.lower()
+        if (
+            lower in PARTICLES
+            or lower in _OPENING_FORMS
+            or (len(head) >= MIN_PART and _known(head, known))
+        ):
+            found.extend([head, *tail] for tail in _splits(rest, known, parts - 1))
+    return found
+
+
+def _form_and_word(word: str, known: Set[str]) -> list[str] | None:
+    """`word` as an opening legal form and a list word ("OOOROSTEKH"), or None."""
+    for form in sorted(_OPENING_FORMS, key=len, reverse=True):
+        rest = word[len(form) :]
+        if word.lower().startswith(form) and len(rest) >= MIN_PART and _known(rest, known):
+            return [word[: len(form)], rest]
+    return None
+
+
+def words_run_together(name: str, known: Set[str]) -> str | None:
+    """`name` with its words set apart, or None when it shows none run together:
+    at a capital inside a word ("GennadyTimchenko"); for a name of one long word, where list
+    words spell it ("viktorvekselberg", "OOOROSTEKH": a legal form and a list word); in a
+    longer name, a legal form run into its first word ("OOOROSTEKH TRADING"). Of
+    several ways to cut a word, the one with the fewest words wins, then the longest first
+    word. A word the lists have as it is ("Sberbank") is left whole."""
+    words = name.split()
+    split = [_INNER_CAPITAL.sub(" ", w) if len(w) >= MIN_GLUED - 2 else w for w in words]
+    if split != words:
+        return " ".join(split)
+    if len(words) > 1:  # a legal form run into the first word: "OOOROSTEKH TRADING"
+        first = _form_and_word(words[0], known)
+        return " ".join([*first, *words[1:]]) if first else None
+    if len(words[0]) < MIN_GLUED or not words[0].isalpha():
+        return None
+    if _known(words[0], known):  # a list word itself ("Sberbank")
+        return None
+    ways = [w for w in _splits(words[0], known, MAX_PARTS) if len(w) > 1]
+    if not ways:
+        return None
+    best = min(ways, key=lambda w: (len(w), -len(w[0])))
+    return " ".join(best)
+
+
+def query_readings(name: str, known: Set[str]) -> list[str]:
+    """The names a record's `name` may stand for besides itself, in a fixed order (none for most
+    names): its digits read as letters, then its words set apart (in the name so read).
+    `known`: the lists' words (`linkage.token_frequencies`)."""
+    digits = digits_read_as_letters(name)
+    readings = [digits] if digits else []
+    apart = words_run_together(digits or name, known)
+    if apart is not None and apart not in readings:
+        readings.append(apart)
+    return readings
