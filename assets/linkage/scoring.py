@@ -31,13 +31,7 @@ from assets.linkage.records import (
     mention_records,
 )
 from assets.linkage.settings import COMPARISON_NAMES, SCHEMA_AGREES_GAMMA
-from assets.linkage.splink_run import (
-    MENTIONS,
-    SplinkSession,
-    list_word_frequency,
-    splink_session,
-    with_mention_names,
-)
+from assets.linkage.splink_run import MENTIONS, NameFrequencyLookup, SplinkSession, splink_session
 
 
 @dataclass(frozen=True)
@@ -108,7 +102,7 @@ def score(
     caller scores through a `Screener`."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return MATCH_ARROW.empty_table()
-    tf_core = with_mention_names(tf_core, mentions, list_word_frequency(list_records))
+    tf_core = NameFrequencyLookup(tf_core, list_records).with_mentions(mentions)
     profiles = MentionProfiles.of(mentions)
     with splink_session(
         profiles.distinct, list_records, dict(settings), tf_core, engine=engine
@@ -162,13 +156,14 @@ def write_waterfall(
     mentions: pa.Table,
     list_records: pa.Table,
     settings: Mapping[str, Any],
-    tf_core: pa.Table,
+    name_frequencies: NameFrequencyLookup,
     found: pa.Table,
     path: Path,
 ) -> None:
     """Splink's waterfall chart of the best-weighted matches in `found` (`MATCH_ARROW`, scored
-    from `mentions` against `list_records`): their pairs scored again by Splink's own `predict`
-    in a session holding only their records (a few milliseconds), written to `path`."""
+    from `mentions` against `list_records` with `name_frequencies`): their pairs scored again
+    by Splink's own `predict` in a session holding only their records (a few milliseconds),
+    written to `path`."""
     rows = sorted(found.to_pylist(), key=lambda r: -float(r["match_weight"]))[:WATERFALL_PAIRS]
     pairs = {(r["mention_id"], r["record_id"]) for r in rows}
     if not pairs:
@@ -177,7 +172,7 @@ def write_waterfall(
     right = list_records.filter(
         pc.is_in(list_records.column("unique_id"), pa.array([r for _, r in pairs]))
     )
-    tf = with_mention_names(tf_core, left, list_word_frequency(list_records))
+    tf = name_frequencies.with_mentions(left)
     with splink_session(left, right, dict(settings), tf) as session:
         predictions = session.linker.inference.predict(warning_mode="never")
         chosen = [

@@ -161,7 +161,7 @@ class Screener:
                     mention_table,
                     self.list_records,
                     self.model.settings,
-                    self.tf_core,
+                    session.name_frequencies,
                     found,
                     waterfall_html,
                 )

@@ -163,7 +163,7 @@ def name_comparison() -> cl.CustomComparison:
     The levels that say "this is the person's name, written in full, shortened or misspelt"
     (exact, same words, without patronymic, one spelled nearly, a person's shorter name, a
     family name alone) are weighted by how common the shorter name is
-    (`assets.linkage.frequency`; a mention's own name frequency, `with_mention_names`):
+    (`assets.linkage.frequency`; a mention's own name frequency, `NameFrequencyLookup`):
     "Nicolas Maduro" and "Putin" weigh more than "Mohammed Ali" and "Ivanov".
 
     The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to

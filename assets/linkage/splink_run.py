@@ -256,9 +256,8 @@ class ScreeningSession:
         linker.table_management.register_term_frequency_lookup(
             backend.register(tf_core, self._TF_LOOKUP), "core"
         )
-        # Each batch's mention names are added to the lookup (`with_mention_names`).
-        self._tf_core = tf_core
-        self._list_words = list_word_frequency(list_records)
+        # Each batch's mention names are added to the lookup.
+        self.name_frequencies = NameFrequencyLookup(tf_core, list_records)
         # List records that differ only in columns Splink carries but never compares (the
         # entity, the name as written, its kind...) score alike against any mention: only one
         # of them, the profile's representative, is blocked and scored, and the predictions are
@@ -359,9 +358,7 @@ class ScreeningSession:
         # through these names; re-registering swaps the rows. The list side was made from the
         # lookup of the list names alone, which is all it looks up.
         self.con.register(MENTIONS, mentions)
-        self.con.register(
-            self._TF_LOOKUP, with_mention_names(self._tf_core, mentions, self._list_words)
-        )
+        self.con.register(self._TF_LOOKUP, self.name_frequencies.with_mentions(mentions))
         return self._blocking.pairs()
 
     def blocked_record_pairs(self, mentions: pa.Table) -> pa.Table:
@@ -475,26 +472,38 @@ def term_frequencies(list_records: pa.Table) -> pa.Table:
     )
 
 
-def with_mention_names(tf_core: pa.Table, mentions: pa.Table, frequency: NameFrequency) -> pa.Table:
-    """`tf_core` (the list names' frequencies) with the frequency of each mention name that no
-    list name has (`NameFrequency.name` of its words: no listed entity carries it).
+class NameFrequencyLookup:
+    """The term-frequency lookup of core names (`tf_core`, the list names' frequencies), and
+    the same with the names of some mentions that no list name has, each as common as its
+    words (`NameFrequency` of the list words; no listed entity carries it).
 
     A partial name ("Nicolas Maduro" of "Nicolas MADURO MOROS", "Putin" alone) weighs by how
     common the shorter name is; Splink takes the larger frequency of the pair's two names, so
     without the mention's own it would weigh the partial name by the full list name's rarity.
-    It depends on the mention's name only, not on the batch."""
-    listed = tf_core.select(["core", "tf_core"])
-    known = set(listed.column("core").to_pylist())
-    cores = sorted({c for c in mentions.column("core").to_pylist() if c and c not in known})
-    if not cores:
-        return listed
-    found = pa.table(
-        {
-            "core": pa.array(cores, pa.string()),
-            "tf_core": pa.array([frequency.name(core_tokens(c)) for c in cores], pa.float64()),
-        }
-    )
-    return pa.concat_tables([listed, found.cast(listed.schema)])
+    A mention name's frequency depends on the name only, not on the batch. The list side is
+    read once: batches add only their mention names."""
+
+    def __init__(self, tf_core: pa.Table, list_records: pa.Table) -> None:
+        self.listed = tf_core.select(["core", "tf_core"])
+        self._known = frozenset(self.listed.column("core").to_pylist())
+        self._words = list_word_frequency(list_records)
+
+    def with_mentions(self, mentions: pa.Table) -> pa.Table:
+        """The lookup with the core names of `mentions` (records) that no list name has."""
+        cores = sorted(
+            {c for c in mentions.column("core").to_pylist() if c and c not in self._known}
+        )
+        if not cores:
+            return self.listed
+        found = pa.table(
+            {
+                "core": pa.array(cores, pa.string()),
+                "tf_core": pa.array(
+                    [self._words.name(core_tokens(c)) for c in cores], pa.float64()
+                ),
+            }
+        )
+        return pa.concat_tables([self.listed, found.cast(self.listed.schema)])
 
 
 def to_arrow(result: Any) -> pa.Table:

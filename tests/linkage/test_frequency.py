@@ -18,7 +18,7 @@ from assets.linkage.frequency import (
     short_word_share,
 )
 from assets.linkage.names import analyse
-from assets.linkage.splink_run import list_word_frequency, term_frequencies, with_mention_names
+from assets.linkage.splink_run import NameFrequencyLookup, list_word_frequency, term_frequencies
 
 
 def frequency(counts: dict[str, int], names: int = 100_000) -> NameFrequency:
@@ -168,7 +168,8 @@ def test_a_mention_name_no_list_has_gets_the_frequency_of_its_words() -> None:
         {"core": ["nicolas maduro", "mohammed ali", "nicolas maduro moros", None, "maduro"]}
     )
     words = list_word_frequency(table)
-    found = with_mention_names(listed, mentions, words)
+    lookup = NameFrequencyLookup(listed, table)
+    found = lookup.with_mentions(mentions)
     tf = dict(
         zip(found.column("core").to_pylist(), found.column("tf_core").to_pylist(), strict=True)
     )
@@ -179,4 +180,4 @@ def test_a_mention_name_no_list_has_gets_the_frequency_of_its_words() -> None:
     assert tf["mohammed ali"] == pytest.approx(COMMON_NAME_SHARE**2)
     assert tf["maduro"] == MIN_NAME  # a one-word name: as common as the names that are it
     assert tf["mohammed ali"] > 10 * tf["nicolas maduro"]
-    assert with_mention_names(listed, mentions.slice(2, 2), words).equals(listed)
+    assert lookup.with_mentions(mentions.slice(2, 2)).equals(listed)
