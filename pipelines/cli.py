@@ -389,9 +389,13 @@ def _labelled_file(name: str) -> Path:
 def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """The scorecard of each labelled file; exit 1 when a figure is below its floor or the
     calibration error above its ceiling."""
-    from assets.articles.pipeline import mentions_for
-    from assets.linkage.gold import known_entity_ids, read_labelled
-    from assets.outputs.evaluation import entity_facts, evaluate, format_scorecard
+    from assets.linkage.gold import known_entity_ids
+    from assets.outputs.evaluation import (
+        EvaluationSet,
+        entity_facts,
+        evaluate,
+        format_scorecard,
+    )
 
     screener = _screener(con, args)
     known = known_entity_ids(con)
@@ -400,9 +404,8 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     cards = {}
     for name in args.labelled or [DEFAULT_LABELLED]:
         path = _labelled_file(name)
-        labelled = read_labelled(path)
-        found = mentions_for([item.article for item in labelled], args.nlp_model, con)
-        card = evaluate(labelled, found, screener, known, facts)
+        item = EvaluationSet.read(con, path, args.nlp_model)
+        card = evaluate(item.labelled, item.mentions, screener, known, facts)
         cards[str(path)] = card.as_dict()
         if not args.json:
             print(format_scorecard(card, str(path)))
@@ -447,15 +450,10 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     committed models (`assets.outputs.candidates`): the mention model on the training facts
     (re-derived first from `--labelled` files when given), the cross-list model on the lists'
     cross-references. With `--promote`, copy a candidate into the model folder instead."""
-    from assets.articles.pipeline import mentions_for
     from assets.linkage.facts import derive_facts, read_facts, write_facts
-    from assets.linkage.gold import known_entity_ids, read_labelled
-    from assets.outputs.candidates import (
-        EvaluationSet,
-        candidates_folder,
-        promote,
-        train_candidate,
-    )
+    from assets.linkage.gold import known_entity_ids
+    from assets.outputs.candidates import candidates_folder, promote, train_candidate
+    from assets.outputs.evaluation import EvaluationSet
 
     candidates = Path(args.candidates) if args.candidates else candidates_folder(args.warehouse)
     model_dir = Path(args.model_dir)
@@ -476,19 +474,18 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         rows = []
         for name in args.labelled:
             path = _labelled_file(name)
-            labelled = read_labelled(path)
-            found = mentions_for([item.article for item in labelled], args.nlp_model, con)
-            rows += derive_facts(labelled, found, known, f"{path.parent.name}/{path.name}")
-            sets.append(EvaluationSet(str(path), labelled, found))
+            item = EvaluationSet.read(con, path, args.nlp_model)
+            rows += derive_facts(
+                item.labelled, item.mentions, known, f"{path.parent.name}/{path.name}"
+            )
+            sets.append(item)
         written = write_facts(facts_path, rows)
         print(f"{written} mentions of {len(args.labelled)} labelled files -> {facts_path}")
     if not facts_path.exists():
         raise ValueError(f"no training facts at {facts_path}; give --labelled files")
     facts = read_facts(facts_path)
     if not sets:
-        labelled = read_labelled(_labelled_file(DEFAULT_LABELLED))
-        found = mentions_for([item.article for item in labelled], args.nlp_model, con)
-        sets.append(EvaluationSet(DEFAULT_LABELLED, labelled, found))
+        sets.append(EvaluationSet.read(con, _labelled_file(DEFAULT_LABELLED), args.nlp_model))
     candidate = train_candidate(con, facts, candidates, model_dir, sets)
     print(f"mention model {candidate.version} -> {candidate.folder}")
     if candidate.crosslist_version is None:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.articles.pipeline import mentions_for
 from assets.articles.resources import NlpResource
 from assets.common import defaults
 from assets.common.warehouse import WarehouseResource
 from assets.linkage.facts import read_facts
-from assets.linkage.gold import read_labelled
 from assets.linkage.resources import LinkageResource
-from assets.outputs.candidates import EvaluationSet, candidates_folder, train_candidate
+from assets.outputs.candidates import candidates_folder, train_candidate
+from assets.outputs.evaluation import EvaluationSet
 
 
 class TrainingConfig(dg.Config):
@@ -38,15 +37,10 @@ def train_candidate_models(
     cross-references into `models/<version>/` beside the warehouse, and evaluate them and the
     committed models on the labelled samples."""
     facts = read_facts(Path(config.facts))
-    labelled = read_labelled(Path(config.labelled))
     with warehouse.get_connection() as con:
-        found = mentions_for([item.article for item in labelled], nlp.model, con)
+        samples = EvaluationSet.read(con, Path(config.labelled), nlp.model)
         candidate = train_candidate(
-            con,
-            facts,
-            candidates_folder(warehouse.database),
-            Path(linkage.model_dir),
-            [EvaluationSet(config.labelled, labelled, found)],
+            con, facts, candidates_folder(warehouse.database), Path(linkage.model_dir), [samples]
         )
     metadata: dict[str, dg.RawMetadataValue] = {
         "folder": str(candidate.folder),
@@ -54,7 +48,7 @@ def train_candidate_models(
         or f"not retrained: {candidate.crosslist_note}",
         "promote": f"sanctions train --promote {candidate.version}",
     }
-    for role, card in candidate.evaluation[config.labelled].items():
+    for role, card in candidate.evaluation[samples.name].items():
         metadata[f"{role}_precision"] = card["match"]["precision"]
         metadata[f"{role}_recall"] = card["match"]["recall"]
     context.log.info(f"candidate {candidate.version} -> {candidate.folder}")

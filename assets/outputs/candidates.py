@@ -20,11 +20,10 @@ from typing import Any
 
 import duckdb
 
-from assets.articles.model import Mention
 from assets.common.atomic import write_text_atomically
 from assets.linkage import crosslist
 from assets.linkage.facts import TrainingFacts, train_news_model
-from assets.linkage.gold import LabelledArticle, known_entity_ids
+from assets.linkage.gold import known_entity_ids
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
 from assets.linkage.store import (
@@ -35,7 +34,7 @@ from assets.linkage.store import (
     save_crosslist_model,
     save_model,
 )
-from assets.outputs.evaluation import entity_facts, evaluate
+from assets.outputs.evaluation import EvaluationSet, entity_facts, evaluate
 
 MODEL_FILES = (MODEL_FILE, MODEL_META_FILE, CROSSLIST_MODEL_FILE, CROSSLIST_META_FILE)
 EVALUATION_FILE = "evaluation.json"
@@ -47,15 +46,6 @@ CANDIDATES_FOLDER = "models"
 def candidates_folder(warehouse: str | Path) -> Path:
     """Where candidates of the warehouse `warehouse` are trained: `models/` beside it."""
     return Path(warehouse).resolve().parent / CANDIDATES_FOLDER
-
-
-@dataclass(frozen=True)
-class EvaluationSet:
-    """Labelled articles and the mentions extraction found in them."""
-
-    name: str
-    labelled: Sequence[LabelledArticle]
-    mentions: Sequence[Mention]
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from assets.articles.model import Mention
+from assets.articles.pipeline import mentions_for
 from assets.common.text import script_of
-from assets.linkage.gold import LabelledArticle, expected_pairs, score_pairs
+from assets.linkage.gold import LabelledArticle, expected_pairs, read_labelled, score_pairs
 from assets.linkage.names import normalise
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
@@ -351,6 +353,23 @@ def entity_facts(con: duckdb.DuckDBPyConnection) -> dict[str, EntityFacts]:
             str(source), str(schema), scripts[0] if scripts else "Latin"
         )
     return facts
+
+
+@dataclass(frozen=True)
+class EvaluationSet:
+    """Labelled articles and the mentions extraction found in them."""
+
+    name: str
+    labelled: Sequence[LabelledArticle]
+    mentions: Sequence[Mention]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, path: Path, nlp_model: str) -> EvaluationSet:
+        """The labelled file `path` (named by its path) and the mentions the spaCy pipeline
+        `nlp_model` finds in its articles against the warehouse's lists."""
+        labelled = read_labelled(path)
+        found = mentions_for([item.article for item in labelled], nlp_model, con)
+        return cls(str(path), labelled, found)
 
 
 def evaluate(
