@@ -14,7 +14,13 @@ and, drawn after everything else with a generator of their own (so the records a
 same), the query styles of a screening desk (#19):
 - `glued`: a name of two or three words run together ("GennadyTimchenko", "viktorvekselberg"),
 - `digits`: one or two letters typed as the digits they look like ("Rams4n Kadyr0v"),
-- `glued_legal_form`: an organisation's opening legal form run into its name ("OOOROSTEKH").
+- `glued_legal_form`: an organisation's opening legal form run into its name ("OOOROSTEKH"),
+- `other_language`: a person of a Cyrillic-script country written as a French, German, Czech,
+  Latvian or Polish register would romanise the Cyrillic name ("Evguenii Viktorovitch
+  Prigojine", "Jewgeni Prigoschin", "Sergej Šojgu", "Dmitrijs Medvedevs"): the list's own
+  Cyrillic alias where it has one, else the Latin name written in Cyrillic (`to_cyrillic`),
+  through the tables of `FOREIGN_ROMANISATIONS`, written for this benchmark from each
+  language's usual romanisation of Russian.
 Each positive carries the entity's type (90 %), one of its countries (80 % when it has one) and,
 for a person with a listed year, that year (60 %; always, off by one, in `birth_year_pm1`).
 
@@ -51,7 +57,7 @@ SLICES = (
     "cyrillic",
     "birth_year_pm1",
 )
-STYLE_SLICES = ("glued", "digits", "glued_legal_form")
+STYLE_SLICES = ("glued", "digits", "glued_legal_form", "other_language")
 ALL_SLICES = SLICES + STYLE_SLICES
 # Letters typed as the digits they look like (the `digits` slice).
 LETTER_DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5"}
@@ -260,6 +266,86 @@ _LATIN_TO_CYRILLIC = (
 _CYRILLIC_LETTERS = dict(zip("abvgdezijklmnoprstufhcwqy", "абвгдезийклмнопрстуфхцвкы", strict=True))
 CYRILLIC_COUNTRIES = {"RU", "UA", "BY", "KZ", "KG", "TJ", "UZ", "MD", "AM", "AZ", "GE", "TM"}
 
+# Each language's romanisation of Russian Cyrillic (the `other_language` slice): one spelling per
+# letter, "ий" at the end of a word as one, and "е" at the start of a word or after a vowel as
+# the language writes an iotated e.
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_ROMANISATION_TABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # language: (spelling of each letter of _CYRILLIC, final "ий", iotated "е")
+    "French": (
+        ("a", "b", "v", "g", "d", "e", "io", "j", "z", "i", "ï", "k", "l", "m", "n", "o", "p",
+         "r", "s", "t", "ou", "f", "kh", "ts", "tch", "ch", "chtch", "", "y", "", "e", "iou",
+         "ia"),
+        "i", "ie",
+    ),
+    "German": (
+        ("a", "b", "w", "g", "d", "e", "jo", "sch", "s", "i", "i", "k", "l", "m", "n", "o", "p",
+         "r", "s", "t", "u", "f", "ch", "z", "tsch", "sch", "schtsch", "", "y", "", "e", "ju",
+         "ja"),
+        "i", "je",
+    ),
+    "Czech": (
+        ("a", "b", "v", "g", "d", "e", "jo", "ž", "z", "i", "j", "k", "l", "m", "n", "o", "p",
+         "r", "s", "t", "u", "f", "ch", "c", "č", "š", "šč", "", "y", "", "e", "ju", "ja"),
+        "ij", "je",
+    ),
+    "Latvian": (
+        ("a", "b", "v", "g", "d", "e", "jo", "ž", "z", "i", "j", "k", "l", "m", "n", "o", "p",
+         "r", "s", "t", "u", "f", "h", "c", "č", "š", "šč", "", "i", "", "e", "ju", "ja"),
+        "ijs", "je",
+    ),
+    "Polish": (
+        ("a", "b", "w", "g", "d", "e", "io", "ż", "z", "i", "j", "k", "ł", "m", "n", "o", "p",
+         "r", "s", "t", "u", "f", "ch", "c", "cz", "sz", "szcz", "", "y", "", "e", "ju", "ja"),
+        "ij", "je",
+    ),
+}  # fmt: skip
+FOREIGN_ROMANISATIONS = tuple(_ROMANISATION_TABLES)
+_CYRILLIC_WORD = re.compile(f"[{_CYRILLIC}]+")
+# Only names in these letters are romanised (Ukrainian and Belarusian letters have tables of
+# their own): a listed Cyrillic alias with others is replaced by `to_cyrillic` of the name.
+_RUSSIAN_NAME = re.compile(f"[{_CYRILLIC} -]+", re.IGNORECASE)
+# Polish writes a soft l as "l" and the vowel after it without its "j": "ле" is "le", "лю" "lu".
+_POLISH_AFTER_SOFT_L = {"е": "e", "ё": "o", "ю": "u", "я": "a"}
+_POLISH_SOFTENING = set("еёиюяь")
+_VOWELS = set("аеёиоуыэюя")
+
+
+def romanise_foreign(cyrillic: str, language: str) -> str:
+    """A Cyrillic name as `language` (one of `FOREIGN_ROMANISATIONS`) romanises it, each word
+    capitalised; a Latvian man's name ending in a consonant takes the nominative "-s"."""
+    letters, final_ii, iotated_e = _ROMANISATION_TABLES[language]
+    table = dict(zip(_CYRILLIC, letters, strict=True))
+    words = []
+    for word in _CYRILLIC_WORD.findall(cyrillic.lower()):
+        if word.endswith("ий"):
+            stem, ending = word[:-2], final_ii
+        else:
+            stem, ending = word, ""
+        out = []
+        for i, letter in enumerate(stem):
+            before = stem[i - 1] if i else ""
+            after = stem[i + 1 : i + 2]
+            if letter == "е" and (not before or before in _VOWELS | {"ь", "ъ"}):
+                out.append(iotated_e)
+            elif language == "French" and letter == "г" and after in ("е", "и", "ы", "ё"):
+                out.append("gu")  # "Sergueï", "Evgueni": a hard g before e and i
+            elif language == "Polish" and before == "л" and letter in _POLISH_AFTER_SOFT_L:
+                out.append(_POLISH_AFTER_SOFT_L[letter])  # "Leonid", "Lubow": soft l
+            elif language == "Polish" and letter == "л" and after in _POLISH_SOFTENING:
+                out.append("l")
+            elif language == "Polish" and letter == "е" and before not in "жцчшщ":
+                out.append("ie")  # "Siergiej": e softens the consonant before it
+            else:
+                out.append(table[letter])
+        text = "".join(out) + ending
+        if language == "French" and text.endswith("in") and not ending:
+            text += "e"  # "Poutine", "Prigojine": the final -in said as in Russian
+        if language == "Latvian" and not ending and text[-1:] not in "aeiouy":
+            text += "s"
+        words.append(text[:1].upper() + text[1:])
+    return " ".join(words)
+
 
 @dataclass(frozen=True)
 class DevRecord:
@@ -331,8 +417,23 @@ def _transliterate(rng: random.Random, name: str) -> str | None:
     return name[:at] + (b.upper() if name[at : at + len(a)].isupper() else b) + name[at + len(a) :]
 
 
+def _other_language(
+    rng: random.Random, primary: str, aliases: list[str], countries: list[str]
+) -> str | None:
+    """A person of a Cyrillic-script country as another language romanises the Cyrillic name
+    (its listed Cyrillic alias, else `to_cyrillic` of the primary name); None for the others."""
+    if not set(countries) & CYRILLIC_COUNTRIES:
+        return None
+    cyrillic = [a for a in aliases if _RUSSIAN_NAME.fullmatch(a)]
+    source = rng.choice(cyrillic) if cyrillic else to_cyrillic(primary)
+    if len(_CYRILLIC_WORD.findall(source.lower())) < 2:
+        return None
+    return romanise_foreign(source, rng.choice(FOREIGN_ROMANISATIONS))
+
+
 def _styled(rng: random.Random, style: str, name: str) -> str | None:
-    """`name` in a query style of `STYLE_SLICES`; None when the style does not apply to it."""
+    """`name` in a query style of `STYLE_SLICES` but `other_language`; None when the style does
+    not apply to it."""
     words = name.split()
     if not script_latin(name) or not all(w.isalpha() for w in words):
         return None
@@ -494,8 +595,13 @@ def build(
         made, tries = 0, 0
         while made < positives_per_slice and tries < positives_per_slice * 50:
             tries += 1
-            entity_id, schema, entity_countries, years, primary, _ = style_rng.choice(listed)
-            name = _styled(style_rng, slice_name, primary)
+            entity_id, schema, entity_countries, years, primary, aliases = style_rng.choice(
+                people if slice_name == "other_language" else listed
+            )
+            if slice_name == "other_language":
+                name = _other_language(style_rng, primary, aliases, entity_countries)
+            else:
+                name = _styled(style_rng, slice_name, primary)
             if name is None:
                 continue
             country = (

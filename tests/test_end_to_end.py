@@ -211,5 +211,5 @@ def test_the_scorecard_on_real_news_meets_its_floors(ran: Path) -> None:
     """The real-news development split (never fitted): floors just under the figures measured
     when the model was last trained (docs/benchmarks.md), so a regression fails CI."""
     base = ["--warehouse", str(ran / "w.duckdb"), "--model-dir", str(ran / "models")]
-    floors = ["--min-precision", "0.94", "--min-recall", "0.87", "--max-ece", "0.05"]
+    floors = ["--min-precision", "0.94", "--min-recall", "0.91", "--max-ece", "0.05"]
     assert cli.main([*base, "eval", "--labelled", str(SHARED_EVAL), *floors]) == 0

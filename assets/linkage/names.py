@@ -56,6 +56,7 @@ from anyascii import anyascii
 
 from assets.common.legal_forms import LEGAL_FORMS, LegalForm
 from assets.common.name_words import SPELLING_VARIANTS, without_patronymic
+from assets.linkage.romanisations import romanised_keys, with_digraphs
 
 __all__ = [
     "LEGAL_FORMS",
@@ -74,6 +75,7 @@ __all__ = [
     "legal_form_family",
     "normalise",
     "phonetic_key",
+    "romanised",
     "sorted_key",
     "split_legal_form",
     "without_patronymic",
@@ -739,6 +741,29 @@ def analyse(name: str) -> AnalysedName:
 
 # The fields of an `AnalysedName`, in field order.
 _AnalysedValues = tuple[str, str, str | None, tuple[str, ...], str, str, str, str, str, int]
+
+
+def _key_words(words: Sequence[str]) -> list[str]:
+    """The comparable words of a name's core words: canonical spelling, no opening title, no
+    particles (what `_analysed_values` makes of them)."""
+    canonical = canonical_words(words)
+    if canonical and canonical[0] in _TITLE_OPENERS:
+        canonical = without_titles(canonical)
+    return _without_particles(canonical)
+
+
+@lru_cache(maxsize=1 << 16)
+def romanised(name: str) -> tuple[str, ...]:
+    """The sound keys of `name` as written and as other languages' romanisations of Cyrillic
+    read back into English (`assets.linkage.romanisations.romanised_keys`): ``"Evgueni
+    Prigojine"`` and ``"Evgeny PRIGOZHIN"`` share one. The same function serves list names and
+    news mentions; the record builders ask it for people's names only."""
+    core = split_legal_form(normalise(name))[0]
+    digraphs = with_digraphs(name)
+    digraph_words = None
+    if digraphs != name:
+        digraph_words = split_legal_form(normalise(digraphs))[0].split()
+    return romanised_keys(core.split(), _key_words, digraph_words)
 
 
 def _analysed_values(name: str) -> _AnalysedValues:

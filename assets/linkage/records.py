@@ -16,7 +16,7 @@ import pyarrow as pa
 from assets.articles.model import Mention
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
-from assets.linkage.names import analyse_frame, given_name_words
+from assets.linkage.names import analyse_frame, given_name_words, romanised
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
 # finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
@@ -47,6 +47,8 @@ RECORD_COLUMNS: dict[str, str] = {
     "sorted_core_key": "VARCHAR",
     "given_family_key": "VARCHAR",
     "phonetic": "VARCHAR",
+    # the sound keys of the name in its own and other languages' romanisations of Cyrillic
+    "romanised": "VARCHAR[]",
     "initials": "VARCHAR",
     "token_count": "INTEGER",
     "countries": "VARCHAR[]",  # list side: the entity's countries
@@ -138,6 +140,9 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     ).to_arrow_table()
     names = base.column("name").to_pylist()
     analysed = analyse_frame(names)
+    analysed = analysed.append_column(
+        "romanised", romanised_of_people(names, base.column("schema").to_pylist())
+    )
     given = pa.array(
         [
             record_given_tokens(name, schema)
@@ -298,6 +303,12 @@ def mention_records(
     legal_forms = analysed.column("legal_form").to_pylist()
     identifiers = [_comparable_identifiers(m) for m in kept]
     schema_of = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
+    # A name with a legal form ("Progress Lider LLC") is an organisation, whatever NER took it
+    # for.
+    schemas = [
+        "Organization" if form else schema_of.get(m.schema_guess)
+        for m, form in zip(kept, legal_forms, strict=True)
+    ]
     columns = {
         "unique_id": [m.mention_id for m in kept],
         "entity_id": [None] * count,
@@ -305,12 +316,7 @@ def mention_records(
         "source": ["mention"] * count,
         "name": [m.canonical_text or m.text for m in kept],
         "name_kind": ["mention"] * count,
-        # A name with a legal form ("Progress Lider LLC") is an organisation, whatever NER
-        # took it for.
-        "schema": [
-            "Organization" if form else schema_of.get(m.schema_guess)
-            for m, form in zip(kept, legal_forms, strict=True)
-        ],
+        "schema": schemas,
         "normalised": analysed.column("normalised"),
         "core": analysed.column("core"),
         "legal_form": analysed.column("legal_form"),
@@ -319,6 +325,7 @@ def mention_records(
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
+        "romanised": romanised_of_people([m.canonical_text or m.text for m in kept], schemas),
         "initials": analysed.column("initials"),
         "token_count": analysed.column("token_count"),
         # A mention has no listed countries or birth years of its own.
@@ -348,6 +355,19 @@ def mention_records(
     )
 
 
+def romanised_of_people(names: Sequence[str], schemas: Sequence[str | None]) -> pa.Array:
+    """The `romanised` keys of the names of people and of names of no known type; none for
+    organisations, vessels and aircraft, whose English words read the German or Polish way
+    make noise (`assets.linkage.romanisations`)."""
+    return pa.array(
+        [
+            romanised(name) if schema in (None, "Person") else ()
+            for name, schema in zip(names, schemas, strict=True)
+        ],
+        pa.list_(pa.string()),
+    )
+
+
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
     """Write list records (with their analysed columns) into `table` in the column order of
     `RECORD_COLUMNS`; returns the row count."""
@@ -359,7 +379,8 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    given_tokens,
-                   sorted_core_key, given_family_key, phonetic, initials, token_count,
+                   sorted_core_key, given_family_key, phonetic, romanised, initials,
+                   token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,
                    birth_year_min, birth_year_max, identifiers,

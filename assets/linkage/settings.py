@@ -18,6 +18,7 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from assets.common.text import OPEN_REGISTRIES
+from assets.linkage.romanisations import FULL_KEY
 
 NAME = "name"
 SCHEMA = "schema"
@@ -110,6 +111,16 @@ ONLY_GIVEN_NAMES = _both(
     "len(given_tokens_r) > 0 AND len(list_filter(tokens_l, "
     "lambda w: NOT list_contains(given_tokens_r, w))) = 0"
 )
+# A sound key in common (`assets.linkage.romanisations`: the name as French, German, Czech,
+# Baltic or Polish romanisations of Cyrillic write it), patronymics aside only when one name
+# has none: otherwise the keys with the patronymic (`FULL_KEY`) must agree too.
+_FULL_KEYS = f"list_filter(romanised_{{side}}, lambda k: starts_with(k, '{FULL_KEY}'))"
+SAME_NAME_IN_ANOTHER_ROMANISATION = (
+    "CASE WHEN list_has_any(romanised_l, romanised_r) THEN "
+    f"{ONE_SIDE_WITHOUT_PATRONYMIC} OR "
+    f"list_has_any({_FULL_KEYS.format(side='l')}, {_FULL_KEYS.format(side='r')}) "
+    "ELSE false END"
+)
 # A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
 # "State", "Ministry"): "all words of the shorter name" says much more with one than without.
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
@@ -194,6 +205,10 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="the same words but one spelled nearly",
             ).configure(tf_adjustment_column="core"),
             cll.JaroWinklerLevel("sorted_core_key", 0.95),
+            cll.CustomLevel(
+                SAME_NAME_IN_ANOTHER_ROMANISATION,
+                label_for_charts="the same name in another romanisation",
+            ).configure(tf_adjustment_column="core"),
             # Split by type: a person's name shortened by a middle name or two ("Nicolas
             # Maduro") is far more often the listed person than an organisation's shortened
             # by some words ("Workers' Party" of "Central Military Commission of the Workers'
@@ -372,6 +387,7 @@ def blocking_rules() -> list[Any]:
         block_on("core"),
         block_on("sorted_core_key"),
         block_on("phonetic"),
+        block_on("romanised", arrays_to_explode=["romanised"]),
         block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
         block_on("identifiers", arrays_to_explode=["identifiers"]),
         block_on("substr(sorted_core_key, 1, 4)", "initials"),

@@ -95,6 +95,9 @@ def record(
     return table.select(as_mention.column_names)
 
 
+ROMANISATION = "the same name in another romanisation"
+
+
 def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -> dict[str, str]:
     """comparison -> label of the level the pair lands in (`frequencies`: the lists' token
     frequencies, which make words rare or not)."""
@@ -169,7 +172,8 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
             "Exact match on core",
         ),
         ("Ayman Zawahiri", "Ayman Muhammad Rabi AL-ZAWAHIRI", "all words of the shorter name"),
-        ("Hachem Beydoun", "Hashim BAYDUN", "same sound"),
+        # French "ch" for "sh"
+        ("Hachem Beydoun", "Hashim BAYDUN", ROMANISATION),
         ("Antony Blinken", "Anthony BLINKEN", "the same words but one spelled nearly"),
         ("NATO", "NAFTOGAZ", "All other comparisons"),
         ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
@@ -180,11 +184,25 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
             "Roman Arkadyevich ABRAMOVICH",
             "same words apart from a patronymic",
         ),
+        # Russian names as French, German, Czech and Polish romanise them
+        ("Evgueni Prigojine", "Evgeny PRIGOZHIN", ROMANISATION),
+        ("Jewgeni Prigoschin", "Yevgeniy Viktorovich PRIGOZHIN", ROMANISATION),
+        ("Ievgueni Viktorovitch Prigojine", "Yevgeniy Viktorovich PRIGOZHIN", ROMANISATION),
+        ("Sergej Šojgu", "Sergei Kuzhugetovich SHOIGU", ROMANISATION),
+        ("Siergiej Ławrow", "Sergey Viktorovich LAVROV", ROMANISATION),
     ],
 )
 def test_name_levels(mention_name: str, list_name: str | tuple[str, str], expected: str) -> None:
     listed = record(list_name) if isinstance(list_name, str) else record(*list_name)
     assert levels(mention(mention_name), listed)["name"] == expected
+
+
+def test_another_patronymic_is_not_the_same_name_in_another_romanisation() -> None:
+    # Without their patronymics the two share a key; with them they name two fathers' sons.
+    label = levels(
+        mention("Ievgueni Ivanovitch Prigojine"), record("Yevgeniy Viktorovich PRIGOZHIN")
+    )["name"]
+    assert label != ROMANISATION
 
 
 @pytest.mark.parametrize(

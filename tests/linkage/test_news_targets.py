@@ -57,6 +57,26 @@ def test_a_common_name_alone_is_not(screener: Screener, name: str) -> None:
     assert best_band(screener, name) != "match"
 
 
+@pytest.mark.parametrize(
+    ("name", "entity_id"),
+    [
+        ("Evgueni Prigojine", "ofac_sdn:21171"),  # French
+        ("Jewgeni Prigoschin", "ofac_sdn:21171"),  # German
+        ("Sergej Šojgu", "ofac_sdn:35173"),  # Czech
+        ("Siergiej Ławrow", "ofac_sdn:35233"),  # Polish
+    ],
+)
+def test_a_russian_name_in_another_romanisation_is_found(
+    screener: Screener, name: str, entity_id: str
+) -> None:
+    # With nothing but the name, another spelling is for an analyst to confirm: review at least.
+    hits = [
+        h for h in screener.screen([name_query(name)]).to_pylist() if h["entity_id"] == entity_id
+    ]
+    assert hits and hits[0]["band"] in ("review", "match")
+    assert "another romanisation" in hits[0]["explanation"]
+
+
 def test_two_listed_people_of_one_name_go_to_review(screener: Screener) -> None:
     # OFAC lists two Russians of this given and family name; which one a bare name with a
     # Russian context means is for an analyst to say.
