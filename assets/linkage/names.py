@@ -4,10 +4,10 @@ Every list name (`sources.names.name`) and every news mention goes through the *
 `analyse`, so that the keys of the two sides are comparable by construction. The steps are:
 
 1. `normalise`: NFKC, transliteration of any script to Latin with ``anyascii`` (Cyrillic, Arabic,
-   Han, Greek, Hangul, ...), diacritics removed, dotted abbreviations joined (``S.A.`` -> ``sa``),
-   apostrophes and quotes dropped, every other punctuation mark folded to a space, lower case,
-   single spaces. Pure lower-case ASCII letters, digits and single spaces come out, and
-   ``normalise(normalise(x)) == normalise(x)``.
+   Han, Greek, ...; Hangul the North Korean way), diacritics removed, dotted abbreviations
+   joined (``S.A.`` -> ``sa``), apostrophes and quotes dropped, every other punctuation mark
+   folded to a space, lower case, single spaces. Pure lower-case ASCII letters, digits and
+   single spaces come out, and ``normalise(normalise(x)) == normalise(x)``.
 2. `split_legal_form`: an organisation's legal form (``ooo``, ``pjsc``, ``ltd``, ...) is cut from
    the *start or the end* of the name, never from the middle, and only when a real name is left.
 3. `canonical_words`: spellings of one name word in different romanisations map to one
@@ -30,11 +30,14 @@ close to the usual English spelling (``Владимир Путин`` -> ``vladim
 written without short vowels and anyascii drops alif, so ``أيمن الظواهري`` becomes ``ymn
 ldhwhry``, the article glued to the noun: such names will not match a Latin spelling and serve
 only for exact matches between lists. Han characters give one pinyin syllable each, which are
-kept as separate words (``金正恩`` -> ``jin zheng en``, ``習近平`` -> ``xi jin ping``), as are
-Korean Hangul syllables (``김영복`` -> ``gim yeong bog``); a mention written ``Xi Jinping`` has the
-words ``xi jinping``, so for such names only the space-free natural-order form
-(``normalised.replace(" ", "")``) agrees. NFKC runs before anyascii as it makes Arabic
-presentation forms agree with the ordinary letters; it costs Thai ``ำ`` its anyascii spelling.
+kept as separate words (``金正恩`` -> ``jin zheng en``, ``習近平`` -> ``xi jin ping``); a mention
+written ``Xi Jinping`` has the words ``xi jinping``, so for such names only the space-free
+natural-order form (``normalised.replace(" ", "")``) agrees. Korean Hangul syllables are words
+of their own too, romanised the way North Korea and the lists write Korean names rather than
+anyascii's South Korean way (``김영복`` -> ``kim yong pok``, listed as "KIM Yong Bok", not ``gim
+yeong bog``: `assets.linkage.romanisations.korean_syllable`). NFKC runs before anyascii as it
+makes Arabic presentation forms agree with the ordinary letters; it costs Thai ``ำ`` its
+anyascii spelling.
 
 Legal forms are cut whatever the entity type, on both sides alike: the list has person names
 starting or ending with a form-like word (surname ``PAO``, ``KHUN SA``), 15 of 32,505, and the
@@ -56,7 +59,7 @@ from anyascii import anyascii
 
 from assets.common.legal_forms import LEGAL_FORMS, LegalForm
 from assets.common.name_words import SPELLING_VARIANTS, without_patronymic
-from assets.linkage.romanisations import romanised_keys, with_digraphs
+from assets.linkage.romanisations import korean_syllable, romanised_keys, with_digraphs
 
 __all__ = [
     "LEGAL_FORMS",
@@ -117,10 +120,13 @@ def _glued_syllable(char: str) -> bool:
 
 
 def _transliterate(text: str) -> str:
-    """`text` in ASCII, each Han or Hangul syllable a word of its own. anyascii runs on the whole
-    text rather than character by character because some scripts (Thai) need the context."""
+    """`text` in ASCII, each Han or Hangul syllable a word of its own, Hangul in North Korea's
+    romanisation (`korean_syllable`). anyascii runs on the whole text rather than character by
+    character because some scripts (Thai) need the context."""
     if any(_glued_syllable(char) for char in text):
-        text = "".join(f" {char} " if _glued_syllable(char) else char for char in text)
+        text = "".join(
+            f" {korean_syllable(char) or char} " if _glued_syllable(char) else char for char in text
+        )
     return anyascii(text)
 
 

@@ -181,3 +181,29 @@ def romanised_keys(
         if len(shorter) < len(reading):
             keys.append(FULL_KEY + sound_key(reading))
     return tuple(dict.fromkeys(key for key in keys if " " in key))
+
+
+# --- Korean ------------------------------------------------------------------------------------
+
+# The letters of a Hangul syllable as North Korea's romanisation (McCune-Reischauer without its
+# breves and apostrophes) writes them, the spelling the lists use for Korean names: 김여정 is
+# "Kim Yo Jong", 최룡해 "Choe Ryong Hae", 박봉주 "Pak Pong Ju". anyascii writes South Korea's
+# Revised Romanisation ("gim yeo jeong"), which no list name is spelt in.
+_KOREAN_INITIALS = ("k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj",
+                    "ch", "kh", "th", "ph", "h")  # fmt: skip
+_KOREAN_MEDIALS = ("a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo",
+                   "u", "wo", "we", "wi", "yu", "u", "ui", "i")  # fmt: skip
+_KOREAN_FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l",
+                  "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t")  # fmt: skip
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+def korean_syllable(char: str) -> str | None:
+    """A Hangul syllable in North Korea's romanisation (``"김"`` -> ``"kim"``); None for any
+    other character."""
+    code = ord(char) - _HANGUL_FIRST
+    if not 0 <= code <= _HANGUL_LAST - _HANGUL_FIRST:
+        return None
+    initial, rest = divmod(code, 21 * 28)
+    medial, final = divmod(rest, 28)
+    return _KOREAN_INITIALS[initial] + _KOREAN_MEDIALS[medial] + _KOREAN_FINALS[final]

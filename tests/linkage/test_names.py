@@ -96,7 +96,13 @@ from assets.linkage.names import (
         ("金正恩", "jin zheng en"),
         ("習近平", "xi jin ping"),
         ("阿不都·哈克", "a bu dou ha ke"),
-        ("김영복", "gim yeong bog"),
+        # Hangul as North Korea and the lists write Korean names (listed as "KIM Yong Bok",
+        # "CHOE Ryong Hae", "PAK Pong Ju", "RI Pyong Chol", "THAE Yong Ho")
+        ("김영복", "kim yong pok"),
+        ("최룡해", "choe ryong hae"),
+        ("박봉주", "pak pong ju"),
+        ("리병철", "ri pyong chol"),
+        ("태영호", "thae yong ho"),
         ("東京Tower", "dong jing tower"),
         # case changes inside Latin words are not split
         ("McDonald", "mcdonald"),

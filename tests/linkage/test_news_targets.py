@@ -77,6 +77,18 @@ def test_a_russian_name_in_another_romanisation_is_found(
     assert "another romanisation" in hits[0]["explanation"]
 
 
+@pytest.mark.parametrize(
+    ("name", "entity_id"),
+    [("김여정", "ofac_sdn:21444"), ("최룡해", "ofac_sdn:23213")],  # Kim Yo Jong, Choe Ryong Hae
+)
+def test_a_korean_name_in_hangul_is_a_match(screener: Screener, name: str, entity_id: str) -> None:
+    # romanised as North Korea and the lists write it ("Kim Yo Jong"), not "gim yeo jeong"
+    hits = [
+        h for h in screener.screen([name_query(name)]).to_pylist() if h["entity_id"] == entity_id
+    ]
+    assert hits and hits[0]["band"] == "match"
+
+
 def test_two_listed_people_of_one_name_go_to_review(screener: Screener) -> None:
     # OFAC lists two Russians of this given and family name; which one a bare name with a
     # Russian context means is for an analyst to say.
