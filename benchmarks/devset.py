@@ -31,20 +31,32 @@ key of a list name is a namesake, not a non-listed name: it is dropped (and coun
 
 Namesakes: listed people's names with a country the entity does not have and a birth year at
 least ten years from every listed one: the same name, another person.
+
+Near-misses (#19): a listed name changed so that it names someone else, with the entity's type
+and (80 %) one of its countries, drawn last with a generator of their own; a near-miss that hits
+its listed entity at the match band is a false alarm:
+- `extra_part`: a listed person's name with a given or family part the record lacks ("Omar
+  Yusuf" listed, "Omar Yusuf Al-Harbi" queried),
+- `other_patronymic`: a listed person's patronymic replaced by another ("Ivan Petrovich Y"
+  queried, "Ivan Sergeyevich Y" listed),
+- `other_distinctive_word`: a listed organisation's rarest word replaced by another,
+- `given_name_alone`: a listed person's given name alone ("Mohammed", "Kim"); a false alarm is
+  any match-band hit.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import duckdb
 from anyascii import anyascii
 
+from assets.common.name_words import is_patronymic
 from assets.counterparties.records import CounterpartyRecord, RecordType
-from assets.linkage.names import analyse, core_tokens, normalise
+from assets.linkage.names import analyse, core_tokens, given_name_words, normalise, words_of
 
 SEED = 20261126
 
@@ -59,6 +71,7 @@ SLICES = (
 )
 STYLE_SLICES = ("glued", "digits", "glued_legal_form", "other_language")
 ALL_SLICES = SLICES + STYLE_SLICES
+NEAR_MISS_SLICES = ("extra_part", "other_patronymic", "other_distinctive_word", "given_name_alone")
 # Letters typed as the digits they look like (the `digits` slice).
 LETTER_DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5"}
 # One-word legal forms that open organisation names on the lists (the `glued_legal_form` slice).
@@ -222,6 +235,13 @@ LEGAL_FORMS = {
     "VN": "JSC",
 }
 VESSEL_WORDS = ("Star", "Wave", "Spirit", "Pride", "Horizon", "Breeze", "Glory", "Dawn")
+# Family and tribal names a near-miss adds to a listed person's name (with the family names of
+# `NAMES`), and patronymics it puts in place of the listed one.
+EXTRA_FAMILY_NAMES = ("Al-Harbi", "Al-Qahtani", "Al-Mutairi", "Al-Dosari", "Al-Zahrani",
+                      "Al-Ghamdi", "Al-Shehri", "Al-Anazi", "Haddad", "Khoury")  # fmt: skip
+PATRONYMICS = ("Ivanovich", "Petrovich", "Sergeyevich", "Nikolayevich", "Alexandrovich",
+               "Vladimirovich", "Mikhailovich", "Andreyevich", "Yuryevich", "Olegovich",
+               "Dmitriyevich", "Viktorovich")  # fmt: skip
 
 # Romanisation variants: one occurrence of the left side becomes the right side.
 TRANSLITERATIONS = (
@@ -350,7 +370,7 @@ def romanise_foreign(cyrillic: str, language: str) -> str:
 @dataclass(frozen=True)
 class DevRecord:
     record: CounterpartyRecord
-    kind: str  # positive | negative | namesake
+    kind: str  # positive | negative | namesake | near_miss
     slice: str  # the positives' slice; person / org / vessel for the others
     expected: str | None = None  # the entity a positive comes from
 
@@ -614,6 +634,9 @@ def build(
             add(name, kind, country, year, set="positive", slice=slice_name, expected=entity_id)
             made += 1
 
+    near_rng = random.Random(seed + 3)  # noqa: S311 - reproducible synthetic data
+    _add_near_misses(dev, add, listed, list_keys, con, near_rng, positives_per_slice)
+
     dated = [e for e in people if e[3] and e[2]]
     made = 0
     while made < namesakes and dated:
@@ -623,6 +646,86 @@ def build(
         add(primary, "person", country, year, set="namesake", slice="person", expected=entity_id)
         made += 1
     return dev
+
+
+def _near_miss(
+    rng: random.Random, slice_name: str, primary: str, rarest: dict[str, str]
+) -> str | None:
+    """`primary` (a listed name) changed into someone else's per `slice_name`; None when the
+    change does not apply to it."""
+    words = primary.split()
+    if slice_name == "extra_part":
+        if len(words) < 2:
+            return None
+        if rng.random() < 0.5:
+            family = [f for names in NAMES.values() for f in names[1]] + list(EXTRA_FAMILY_NAMES)
+            return " ".join([*words, rng.choice(family)])
+        added = rng.choice([g for names in NAMES.values() for g in names[0]])
+        return " ".join([words[0], added, *words[1:]])
+    if slice_name == "other_patronymic":
+        spots = [i for i, w in enumerate(words) if i and is_patronymic(normalise(w))]
+        if not spots:
+            return None
+        i = spots[0]
+        own = words_of(normalise(words[i]))
+        other = rng.choice([p for p in PATRONYMICS if words_of(normalise(p)) != own])
+        words[i] = other.upper() if words[i].isupper() else other
+        return " ".join(words)
+    if slice_name == "other_distinctive_word":
+        word = rarest.get(primary)
+        spots = [i for i, w in enumerate(words) if normalise(w) == word]
+        if not spots or len(core_tokens(normalise(primary))) < 2:
+            return None
+        other = rng.choice([w for w in BUSINESS_WORDS + VESSEL_WORDS if " " not in w])
+        words[spots[0]] = other.upper() if words[spots[0]].isupper() else other
+        return " ".join(words)
+    if slice_name == "given_name_alone":
+        given = given_name_words(primary)
+        return words[0] if given and normalise(words[0]) == given[0] else None
+    raise ValueError(f"unknown near-miss {slice_name!r}")
+
+
+def _rarest_words(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, str]:
+    """Each name's core word that the fewest list names carry."""
+    counts = dict(con.execute("SELECT token, names FROM linkage.token_frequencies").fetchall())
+    rarest = {}
+    for name in names:
+        core = [w for w in normalise(name).split() if w in set(core_tokens(normalise(name)))]
+        if core:
+            rarest[name] = min(core, key=lambda w: (counts.get(w, 0), w))
+    return rarest
+
+
+def _add_near_misses(
+    dev: DevSet,
+    add: Callable[..., None],
+    listed: list[tuple[str, str, list[str], list[int], str, list[str]]],
+    list_keys: set[str],
+    con: duckdb.DuckDBPyConnection,
+    rng: random.Random,
+    per_slice: int,
+) -> None:
+    """The near-miss slices (`NEAR_MISS_SLICES`), `per_slice` records each at most."""
+    people = [e for e in listed if e[1] == "Person"]
+    organisations = [e for e in listed if e[1] == "Organization"]
+    rarest = _rarest_words(con, [e[4] for e in organisations])
+    for slice_name in NEAR_MISS_SLICES:
+        pool = organisations if slice_name == "other_distinctive_word" else people
+        made, tries = 0, 0
+        while made < per_slice and tries < per_slice * 50:
+            tries += 1
+            entity_id, schema, countries, _, primary, _ = rng.choice(pool)
+            name = _near_miss(rng, slice_name, primary, rarest)
+            if name is None:
+                continue
+            if slice_name != "given_name_alone" and analyse(name).sorted_core_key in list_keys:
+                continue  # the change made another list name
+            country = rng.choice(countries) if countries and rng.random() < 0.8 else None
+            tags = {"set": "near_miss", "slice": slice_name}
+            if slice_name != "given_name_alone":  # any hit of a given name alone is false
+                tags["expected"] = entity_id
+            add(name, _kind(schema), country, None, **tags)
+            made += 1
 
 
 def records(dev: DevSet, kinds: Iterable[str] | None = None) -> list[CounterpartyRecord]:

@@ -59,7 +59,12 @@ from anyascii import anyascii
 
 from assets.common.legal_forms import LEGAL_FORMS, LegalForm
 from assets.common.name_words import SPELLING_VARIANTS, without_patronymic
-from assets.linkage.romanisations import korean_syllable, romanised_keys, with_digraphs
+from assets.linkage.romanisations import (
+    korean_syllable,
+    patronymic_sounds,
+    romanised_keys,
+    with_digraphs,
+)
 
 __all__ = [
     "LEGAL_FORMS",
@@ -77,6 +82,7 @@ __all__ = [
     "initials",
     "legal_form_family",
     "normalise",
+    "patronymics",
     "phonetic_key",
     "romanised",
     "sorted_key",
@@ -756,6 +762,16 @@ def _key_words(words: Sequence[str]) -> list[str]:
     if canonical and canonical[0] in _TITLE_OPENERS:
         canonical = without_titles(canonical)
     return _without_particles(canonical)
+
+
+@lru_cache(maxsize=1 << 16)
+def patronymics(name: str) -> tuple[str, ...]:
+    """The sounds of the patronymics in `name` (`assets.linkage.romanisations.patronymic_sounds`):
+    ``"Vladimir Mikhaylovich BOGDANOV"`` -> ``("MHLFX",)``; ``()`` for a name without one."""
+    words = split_legal_form(normalise(name))[0].split()
+    if len(words) < 3:  # a patronymic follows a given name and comes before or after a family
+        return ()  # name: two words are a given and a family name (`without_patronymic`)
+    return patronymic_sounds(words[1:], _key_words)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -16,7 +16,7 @@ import pyarrow as pa
 from assets.articles.model import Mention
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
-from assets.linkage.names import analyse_frame, given_name_words, romanised
+from assets.linkage.names import analyse_frame, given_name_words, patronymics, romanised
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
 # finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
@@ -49,6 +49,8 @@ RECORD_COLUMNS: dict[str, str] = {
     "phonetic": "VARCHAR",
     # the sound keys of the name in its own and other languages' romanisations of Cyrillic
     "romanised": "VARCHAR[]",
+    # the sounds of the patronymics: a mention's own; every name's of a listed entity
+    "patronymics": "VARCHAR[]",
     "initials": "VARCHAR",
     "token_count": "INTEGER",
     "countries": "VARCHAR[]",  # list side: the entity's countries
@@ -142,7 +144,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     analysed = analyse_frame(names)
     analysed = analysed.append_column(
         "romanised", romanised_of_people(names, base.column("schema").to_pylist())
-    )
+    ).append_column("patronymics", entity_patronymics(base.column("entity_id").to_pylist(), names))
     given = pa.array(
         [
             record_given_tokens(name, schema)
@@ -326,6 +328,7 @@ def mention_records(
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
         "romanised": romanised_of_people([m.canonical_text or m.text for m in kept], schemas),
+        "patronymics": [patronymics(m.canonical_text or m.text) for m in kept],
         "initials": analysed.column("initials"),
         "token_count": analysed.column("token_count"),
         # A mention has no listed countries or birth years of its own.
@@ -368,6 +371,17 @@ def romanised_of_people(names: Sequence[str], schemas: Sequence[str | None]) -> 
     )
 
 
+def entity_patronymics(entity_ids: Sequence[str], names: Sequence[str]) -> pa.Array:
+    """For each list name, the patronymics (`patronymics`) of every name of its entity: the
+    alias "Vladimir BOGDANOV" of "Vladimir Leonidovich BOGDANOV" says "Leonidovich" too."""
+    of_entity: dict[str, set[str]] = {}
+    for entity_id, name in zip(entity_ids, names, strict=True):
+        of_entity.setdefault(entity_id, set()).update(patronymics(name))
+    return pa.array(
+        [sorted(of_entity[entity_id]) for entity_id in entity_ids], pa.list_(pa.string())
+    )
+
+
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
     """Write list records (with their analysed columns) into `table` in the column order of
     `RECORD_COLUMNS`; returns the row count."""
@@ -379,8 +393,8 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    given_tokens,
-                   sorted_core_key, given_family_key, phonetic, romanised, initials,
-                   token_count,
+                   sorted_core_key, given_family_key, phonetic, romanised, patronymics,
+                   initials, token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,
                    birth_year_min, birth_year_max, identifiers,

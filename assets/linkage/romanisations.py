@@ -141,6 +141,22 @@ def sound_key(words: Sequence[str]) -> str:
     return " ".join(sorted(code for code in map(_sound, words) if code))
 
 
+def patronymic_sounds(
+    words: Sequence[str], key_words: Callable[[Sequence[str]], list[str]]
+) -> tuple[str, ...]:
+    """The sounds (`_sound`) of the patronymics among a name's normalised core words, as written
+    and as each convention reads them back into English: ``"Sergueievitch"`` (French) sounds
+    like ``"Sergeyevich"``, and the spellings "Mikhailovich" and "Mikhaylovich" alike.
+    `key_words` is `romanised_keys`'."""
+    sounds: set[str] = set()
+    for word in words:
+        for reading in (word, *_read(word)):
+            canonical = key_words([reading])
+            if len(canonical) == 1 and is_patronymic(canonical[0]):
+                sounds.add(_sound(canonical[0]))
+    return tuple(sorted(sounds))
+
+
 FULL_KEY = "="
 """Marks the key of a name with its patronymic (`romanised_keys`)."""
 

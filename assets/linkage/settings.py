@@ -104,6 +104,16 @@ ONE_SIDE_WITHOUT_PATRONYMIC = (
     "(len(tokens_l) = len(string_split(given_family_key_l, ' ')) "
     "OR len(tokens_r) = len(string_split(given_family_key_r, ' ')))"
 )
+# Nor is "Vladimir Mikhailovich Bogdanov" the listed "Vladimir BOGDANOV" whose other names say
+# "Leonidovich": a list name carries the patronymics of every name of its entity
+# (`assets.linkage.records`), and a mention's patronymic that none of them sounds like names
+# another person, however the rest of the name agrees.
+# Sounds one edit apart agree: a typo ("Vladimirovih") is the same patronymic.
+ANOTHER_PATRONYMIC = (
+    "CASE WHEN len(patronymics_l) > 0 AND len(patronymics_r) > 0 THEN "
+    "len(list_filter(patronymics_l, lambda p: len(list_filter(patronymics_r, "
+    "lambda q: levenshtein(p, q) <= 1)) > 0)) = 0 ELSE false END"
+)
 # The shorter name is only given names of the listed person ("James Jeffrey" of "Jeffrey John
 # James ASHFIELD"): without the family name it names someone else, however rare the words are
 # on the lists. Known where the list's case marks the family name (`given_tokens`).
@@ -154,6 +164,19 @@ FAMILY_NAME_ALONE = _both(
     "AND list_contains(distinctive_tokens_l, tokens_l[1]) "
     "AND list_contains(tokens_r, tokens_l[1]) AND tokens_l[1] <> " + _first_word("r")
 )
+# The same one-word name of a person, written alone on one side at least: "Osama" and "OSAMA",
+# and "Osama" and the alias "Abu USAMA" ("Abu", father of, is a particle), but not "Abu Abbas"
+# and "Abu ABBAS", the same name in full.
+ONE_WORD_NAME_OF_A_PERSON = (
+    "len(tokens_l) = 1 AND tokens_l = tokens_r AND 'Person' IN (schema_l, schema_r) "
+    "AND (NOT contains(core_l, ' ') OR NOT contains(core_r, ' '))"
+)
+# A listed person's given name alone ("Boris", "Mohammed", "Anna"): the first word of the
+# person's name or a given name the list's case marks (`given_tokens`). It names many people.
+GIVEN_NAME_ALONE = _both(
+    "len(tokens_l) = 1 AND len(tokens_r) >= 2 AND schema_r = 'Person' "
+    f"AND (tokens_l[1] = {_first_word('r')} OR list_contains(given_tokens_r, tokens_l[1]))"
+)
 # A one-word name (a surname, an acronym) that is a word of the other.
 ONE_WORD_INSIDE = (
     "CASE WHEN least(len(tokens_l), len(tokens_r)) = 1 "
@@ -186,10 +209,9 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel("core_l IS NULL OR core_r IS NULL").configure(
                 is_null_level=True, label_for_charts="no name"
             ),
+            cll.CustomLevel(ANOTHER_PATRONYMIC, label_for_charts="another patronymic"),
             cll.CustomLevel(
-                "core_l = core_r AND NOT contains(core_l, ' ') "
-                "AND 'Person' IN (schema_l, schema_r)",
-                label_for_charts="the same one-word name of a person",
+                ONE_WORD_NAME_OF_A_PERSON, label_for_charts="the same one-word name of a person"
             ),
             cll.ExactMatchLevel("core").configure(tf_adjustment_column="core"),
             cll.ExactMatchLevel("sorted_core_key").configure(
@@ -232,6 +254,7 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
             ),
             cll.CustomLevel(FAMILY_NAME_ALONE, label_for_charts="a rare family name alone"),
+            cll.CustomLevel(GIVEN_NAME_ALONE, label_for_charts="a given name alone"),
             cll.CustomLevel(ONE_WORD_INSIDE, label_for_charts="a one-word name inside the other"),
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"

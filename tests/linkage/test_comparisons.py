@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from assets.articles.model import Mention, MentionIdentifier
+from assets.linkage.names import patronymics
 from assets.linkage.records import (
     mention_records,
     record_given_tokens,
@@ -184,6 +185,11 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
             "Roman Arkadyevich ABRAMOVICH",
             "same words apart from a patronymic",
         ),
+        # a given name alone names many people, however the listed person is called
+        ("Boris", "Boris Romanovich ROTENBERG", "a given name alone"),
+        # a one-word name alone on one side: "Abu" (father of) is a particle of the kunya
+        ("Osama", "Abu USAMA", "the same one-word name of a person"),
+        ("Abu Abbas", "Abu ABBAS", "Exact match on core"),
         # Russian names as French, German, Czech and Polish romanise them
         ("Evgueni Prigojine", "Evgeny PRIGOZHIN", ROMANISATION),
         ("Jewgeni Prigoschin", "Yevgeniy Viktorovich PRIGOZHIN", ROMANISATION),
@@ -195,6 +201,23 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
 def test_name_levels(mention_name: str, list_name: str | tuple[str, str], expected: str) -> None:
     listed = record(list_name) if isinstance(list_name, str) else record(*list_name)
     assert levels(mention(mention_name), listed)["name"] == expected
+
+
+def test_a_patronymic_none_of_the_entitys_names_has_is_another_patronymic() -> None:
+    # The listed alias has no patronymic, but its entity's other names say "Leonidovich":
+    # a list name carries every patronymic of its entity.
+    listed = record("Vladimir BOGDANOV")
+    listed = listed.set_column(
+        listed.schema.get_field_index("patronymics"),
+        "patronymics",
+        pa.array([list(patronymics("Vladimir Leonidovich BOGDANOV"))], pa.list_(pa.string())),
+    )
+    assert levels(mention("Vladimir Mikhailovich Bogdanov"), listed)["name"] == (
+        "another patronymic"
+    )
+    # the same patronymic spelt otherwise, or with a typo, is no other patronymic
+    for spelling in ("Vladimir Leonidowitsch Bogdanov", "Vladimir Leonidovih Bogdanov"):
+        assert levels(mention(spelling), listed)["name"] != "another patronymic", spelling
 
 
 def test_another_patronymic_is_not_the_same_name_in_another_romanisation() -> None:
@@ -370,8 +393,8 @@ PERSON_SHORTER = "all words of the shorter name, a rare one among them (person)"
     [
         ("Putin", "Vladimir Vladimirovich PUTIN", "a rare family name alone", "Person"),
         # A given name alone is no family name; nor is a common word.
-        ("Vladimir", "Vladimir Vladimirovich PUTIN", "a one-word name inside the other", "Person"),
-        ("Ayman", "Ayman AL-ZAWAHIRI", "a one-word name inside the other", "Person"),
+        ("Vladimir", "Vladimir Vladimirovich PUTIN", "a given name alone", "Person"),
+        ("Ayman", "Ayman AL-ZAWAHIRI", "a given name alone", "Person"),
         # The longer name opens with a word of the shorter: a dropped middle name.
         (
             "Ayman al-Zawahiri",
