@@ -768,10 +768,16 @@ def _key_words(words: Sequence[str]) -> list[str]:
 def patronymics(name: str) -> tuple[str, ...]:
     """The sounds of the patronymics in `name` (`assets.linkage.romanisations.patronymic_sounds`):
     ``"Vladimir Mikhaylovich BOGDANOV"`` -> ``("MHLFX",)``; ``()`` for a name without one."""
-    words = split_legal_form(normalise(name))[0].split()
+    words = _core_words(name)
     if len(words) < 3:  # a patronymic follows a given name and comes before or after a family
         return ()  # name: two words are a given and a family name (`without_patronymic`)
     return patronymic_sounds(words[1:], _key_words)
+
+
+@lru_cache(maxsize=1 << 16)
+def _core_words(name: str) -> tuple[str, ...]:
+    """The normalised words of `name` without its legal form (`split_legal_form`)."""
+    return tuple(split_legal_form(normalise(name))[0].split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -780,12 +786,12 @@ def romanised(name: str) -> tuple[str, ...]:
     read back into English (`assets.linkage.romanisations.romanised_keys`): ``"Evgueni
     Prigojine"`` and ``"Evgeny PRIGOZHIN"`` share one. The same function serves list names and
     news mentions; the record builders ask it for people's names only."""
-    core = split_legal_form(normalise(name))[0]
+    words = _core_words(name)
+    if len(words) < 2:
+        return ()
     digraphs = with_digraphs(name)
-    digraph_words = None
-    if digraphs != name:
-        digraph_words = split_legal_form(normalise(digraphs))[0].split()
-    return romanised_keys(core.split(), _key_words, digraph_words)
+    digraph_words = None if digraphs == name else _core_words(digraphs)
+    return romanised_keys(words, _key_words, digraph_words)
 
 
 def _analysed_values(name: str) -> _AnalysedValues:

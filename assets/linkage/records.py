@@ -51,6 +51,9 @@ RECORD_COLUMNS: dict[str, str] = {
     "romanised": "VARCHAR[]",
     # the sounds of the patronymics: a mention's own; every name's of a listed entity
     "patronymics": "VARCHAR[]",
+    # list side: the words of every name of the entity, legal forms and titles included; a
+    # mention has none
+    "entity_tokens": "VARCHAR[]",
     "initials": "VARCHAR",
     "token_count": "INTEGER",
     "countries": "VARCHAR[]",  # list side: the entity's countries
@@ -329,6 +332,7 @@ def mention_records(
         "phonetic": analysed.column("phonetic"),
         "romanised": romanised_of_people([m.canonical_text or m.text for m in kept], schemas),
         "patronymics": [patronymics(m.canonical_text or m.text) for m in kept],
+        "entity_tokens": [()] * count,
         "initials": analysed.column("initials"),
         "token_count": analysed.column("token_count"),
         # A mention has no listed countries or birth years of its own.
@@ -394,6 +398,8 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    given_tokens,
                    sorted_core_key, given_family_key, phonetic, romanised, patronymics,
+                   list_sort(list_distinct(flatten(list(words) OVER (PARTITION BY entity_id))))
+                       AS entity_tokens,
                    initials, token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,

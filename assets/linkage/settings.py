@@ -131,6 +131,19 @@ SAME_NAME_IN_ANOTHER_ROMANISATION = (
     f"list_has_any({_FULL_KEYS.format(side='l')}, {_FULL_KEYS.format(side='r')}) "
     "ELSE false END"
 )
+# All words of the listed name in the mention, and a word of the mention that no name of the
+# listed entity has (`entity_tokens`, its names' words): "Omar Yusuf Al-Harbi" is not the
+# listed "Omar Yusuf", but "Ayman Mohammed al-Zawahiri" is the listed "Ayman AL-ZAWAHIRI" whose
+# full name has the "Mohammed".
+# A word of the mention spelled nearly like one of the entity's ("Sezyed" for "Seyyed") or
+# that is one of its legal-form words ("Joint Stock Company" inside the name) is no new part.
+NAME_PART_THE_ENTITY_LACKS = _both(
+    "CASE WHEN len(entity_tokens_r) > 0 AND len(tokens_l) > len(tokens_r) "
+    "AND len(list_intersect(tokens_l, tokens_r)) = len(tokens_r) "
+    f"THEN len(list_filter({_others('tokens_l', 'entity_tokens_r')}, "
+    "lambda w: len(list_filter(entity_tokens_r, "
+    f"lambda v: levenshtein(w, v) <= {_allowed_edits('w')})) = 0)) > 0 ELSE false END"
+)
 # A word both names carry that few list names carry ("Rangel", "Vedyakhin"; not "Party",
 # "State", "Ministry"): "all words of the shorter name" says much more with one than without.
 RARE_WORD_IN_BOTH = "list_has_any(rare_tokens_l, rare_tokens_r)"
@@ -231,6 +244,10 @@ def name_comparison() -> cl.CustomComparison:
                 SAME_NAME_IN_ANOTHER_ROMANISATION,
                 label_for_charts="the same name in another romanisation",
             ).configure(tf_adjustment_column="core"),
+            cll.CustomLevel(
+                NAME_PART_THE_ENTITY_LACKS,
+                label_for_charts="a name part the listed entity lacks",
+            ),
             # Split by type: a person's name shortened by a middle name or two ("Nicolas
             # Maduro") is far more often the listed person than an organisation's shortened
             # by some words ("Workers' Party" of "Central Military Commission of the Workers'

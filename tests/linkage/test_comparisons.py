@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from assets.articles.model import Mention, MentionIdentifier
-from assets.linkage.names import patronymics
+from assets.linkage.names import analyse, patronymics
 from assets.linkage.records import (
     mention_records,
     record_given_tokens,
@@ -218,6 +218,29 @@ def test_a_patronymic_none_of_the_entitys_names_has_is_another_patronymic() -> N
     # the same patronymic spelt otherwise, or with a typo, is no other patronymic
     for spelling in ("Vladimir Leonidowitsch Bogdanov", "Vladimir Leonidovih Bogdanov"):
         assert levels(mention(spelling), listed)["name"] != "another patronymic", spelling
+
+
+def with_entity_words(listed: pa.Table, *entity_names: str) -> pa.Table:
+    """`listed` (one list name) as a list record whose entity also has `entity_names`."""
+    words = sorted({w for n in entity_names for w in analyse(n).words})
+    return listed.set_column(
+        listed.schema.get_field_index("entity_tokens"),
+        "entity_tokens",
+        pa.array([words], pa.list_(pa.string())),
+    )
+
+
+def test_a_name_part_the_listed_entity_lacks() -> None:
+    listed = with_entity_words(record("Omar YUSUF"), "Omar YUSUF")
+    assert levels(mention("Omar Yusuf Al-Harbi"), listed)["name"] == (
+        "a name part the listed entity lacks"
+    )
+    # The entity's full name has the middle name the mention gives, spelled nearly.
+    listed = with_entity_words(
+        record("Ayman AL-ZAWAHIRI"), "Ayman AL-ZAWAHIRI", "Ayman Muhammad Rabi AL-ZAWAHIRI"
+    )
+    for name in ("Ayman Mohammed al-Zawahiri", "Ayman Rabie al-Zawahiri"):
+        assert levels(mention(name), listed)["name"] != "a name part the listed entity lacks"
 
 
 def test_another_patronymic_is_not_the_same_name_in_another_romanisation() -> None:
