@@ -15,6 +15,10 @@ same), the query styles of a screening desk (#19):
 - `glued`: a name of two or three words run together ("GennadyTimchenko", "viktorvekselberg"),
 - `digits`: one or two letters typed as the digits they look like ("Rams4n Kadyr0v"),
 - `glued_legal_form`: an organisation's opening legal form run into its name ("OOOROSTEKH"),
+- `other_legal_form`: a company under another legal form than its listed one ("ROSTEKH LLC"
+  for "JSC ROSTEKH"),
+- `cut_last_name`: a person's family name cut short by two to four letters ("Viktor
+  Feliksovich VEKSEL" for "... VEKSELBERG"),
 - `other_language`: a person of a Cyrillic-script country written as a French, German, Czech,
   Latvian or Polish register would romanise the Cyrillic name ("Evguenii Viktorovitch
   Prigojine", "Jewgeni Prigoschin", "Sergej Šojgu", "Dmitrijs Medvedevs"): the list's own
@@ -56,7 +60,14 @@ from anyascii import anyascii
 
 from assets.common.name_words import is_patronymic
 from assets.counterparties.records import CounterpartyRecord, RecordType
-from assets.linkage.names import analyse, core_tokens, given_name_words, normalise, words_of
+from assets.linkage.names import (
+    analyse,
+    core_tokens,
+    given_name_words,
+    normalise,
+    split_legal_form,
+    words_of,
+)
 
 SEED = 20261126
 
@@ -69,7 +80,18 @@ SLICES = (
     "cyrillic",
     "birth_year_pm1",
 )
-STYLE_SLICES = ("glued", "digits", "glued_legal_form", "other_language")
+STYLE_SLICES = (
+    "glued",
+    "digits",
+    "glued_legal_form",
+    "other_language",
+    "other_legal_form",
+    "cut_last_name",
+)
+# The slices of `STYLE_SLICES` drawn from listed people only.
+PEOPLE_STYLES = ("other_language", "cut_last_name")
+# Legal forms a register may give a listed company instead of its own (`other_legal_form`).
+OTHER_LEGAL_FORMS = ("LLC", "JSC", "Ltd", "GmbH", "SA", "OOO", "PJSC", "Co Ltd", "FZE", "Inc")
 ALL_SLICES = SLICES + STYLE_SLICES
 NEAR_MISS_SLICES = ("extra_part", "other_patronymic", "other_distinctive_word", "given_name_alone")
 # Letters typed as the digits they look like (the `digits` slice).
@@ -455,8 +477,21 @@ def _styled(rng: random.Random, style: str, name: str) -> str | None:
     """`name` in a query style of `STYLE_SLICES` but `other_language`; None when the style does
     not apply to it."""
     words = name.split()
+    if style == "other_legal_form":
+        core, form = split_legal_form(normalise(name))
+        if form is None or not script_latin(name):
+            return None
+        others = [f for f in OTHER_LEGAL_FORMS if split_legal_form(normalise(f"X {f}"))[1] != form]
+        return f"{core.upper()} {rng.choice(others)}"
     if not script_latin(name) or not all(w.isalpha() for w in words):
         return None
+    if style == "cut_last_name":
+        family = [i for i, w in enumerate(words) if w.isupper() and len(w) >= 7]
+        if not family or len(words) < 2:
+            return None
+        i = family[-1]
+        words[i] = words[i][: -rng.randint(2, min(4, len(words[i]) - 5))]
+        return " ".join(words)
     if style == "glued":
         if not 2 <= len(words) <= 3:
             return None
@@ -616,7 +651,7 @@ def build(
         while made < positives_per_slice and tries < positives_per_slice * 50:
             tries += 1
             entity_id, schema, entity_countries, years, primary, aliases = style_rng.choice(
-                people if slice_name == "other_language" else listed
+                people if slice_name in PEOPLE_STYLES else listed
             )
             if slice_name == "other_language":
                 name = _other_language(style_rng, primary, aliases, entity_countries)

@@ -276,7 +276,10 @@ def country_code(name: str | None) -> str | None:
     """ISO 3166 alpha-2 for a country name, code or common list spelling; None when unknown.
 
     Free-text country fields are not a closed category, so an unknown spelling is not an error;
-    callers keep the raw text elsewhere (addresses, remarks)."""
+    callers keep the raw text elsewhere (addresses, remarks). "NA" in capitals is Namibia's code
+    (the warehouse stores it, and a query repeats it); "n/a" and "na" say "no value"."""
+    if name is not None and name.strip() == "NA":
+        return "NA"
     value = clean(name)
     if value is None:
         return None

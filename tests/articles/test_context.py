@@ -665,3 +665,12 @@ def test_a_country_name_means_the_same_country_in_the_news_and_on_the_lists() ->
     # "Congo" alone: the Democratic Republic on both sides; the Republic when said so.
     assert country_of("Congo") == country_code("Congo") == "CD"
     assert country_of("Republic of Congo") == country_code("Republic of the Congo") == "CG"
+
+
+def test_namibias_code_is_a_country_and_n_a_is_no_value() -> None:
+    # The warehouse stores Namibia as "NA", and a counterparty query repeats it.
+    from assets.common.text import country_code
+
+    assert country_code("NA") == country_code("Namibia") == "NA"
+    assert country_code("n/a") is None
+    assert country_code("na") is None
