@@ -198,18 +198,21 @@ ONE_WORD_INSIDE = (
 
 
 def name_comparison() -> cl.CustomComparison:
-    """Exact core name (term-frequency adjusted: common names weigh less), the same words in
-    another order, the same given and family names with a patronymic dropped, the same words
-    but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key, all words of the
-    shorter name present in the longer one (a dropped middle name; a rare word among them and,
-    for a person, no word left out before the shorter one's and not only given names, or not),
-    Jaro-Winkler >= 0.88 when every word has a counterpart, a rare family name alone, a one-word
-    name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
-    given name, else. Each level's weight is learned separately.
+    """A patronymic none of the listed entity's names has (another person, first), the same
+    one-word name of a person, exact core name (term-frequency adjusted: common names weigh
+    less), the same words in another order, the same given and family names with a patronymic
+    dropped, the same words but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key,
+    the same person's name in another romanisation, the listed name with a part none of the
+    entity's names has, all words of the shorter name present in the longer one (a dropped
+    middle name; a rare word among them and, for a person, no word left out before the shorter
+    one's and not only given names, or not), Jaro-Winkler >= 0.88 when every word has a
+    counterpart, a rare family name alone, a given name alone, a one-word name (a surname, an
+    acronym) inside the other, same sound, a shared rare word that is not a given name, else.
+    Each level's weight is learned separately.
 
     The levels that say "this is the person's name, written in full, shortened or misspelt"
-    (exact, same words, without patronymic, one spelled nearly, a person's shorter name, a
-    family name alone) are weighted by how common the shorter name is
+    (exact, same words, without patronymic, one spelled nearly, another romanisation, a
+    person's shorter name) are weighted by how common the shorter name is
     (`assets.linkage.frequency`; a mention's own name frequency, `NameFrequencyLookup`):
     "Nicolas Maduro" and "Putin" weigh more than "Mohammed Ali" and "Ivanov".
 
