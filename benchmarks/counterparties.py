@@ -78,29 +78,19 @@ def quality(database: Path, bands: Bands, seed: int = devset.SEED) -> dict[str, 
             counts["match"] += any(h["band"] == "match" for h in found)
             counts["review"] += bool(found)
 
-    # Recall, false alarms and namesake hits by threshold, from one pass with a low floor.
-    low: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for hit in floor.screen(records):
-        low[hit["row"]].append(hit)
+    # Recall, false alarms, near-miss and namesake hits by threshold, from one pass with a low
+    # floor.
+    low = {(h["row"], h["entity_id"]): h["match_probability"] for h in floor.screen(records)}
     sweep = []
     for threshold in THRESHOLDS:
-        tally: Counter[str] = Counter()
-        for item in dev.records:
-            above = [h for h in low[item.record.row] if h["match_probability"] >= threshold]
-            tally[item.kind] += 1
-            if item.kind == "negative":
-                tally["negative_hit"] += bool(above)
-            else:
-                tally[item.kind + "_hit"] += any(
-                    item.expected in (None, h["entity_id"]) for h in above
-                )
+        rates = rates_at(dev, low, threshold)
         sweep.append(
             [
                 threshold,
-                _rate(tally["positive_hit"], tally["positive"]),
-                _rate(tally["negative_hit"], tally["negative"]),
-                _rate(tally["near_miss_hit"], tally["near_miss"]),
-                _rate(tally["namesake_hit"], tally["namesake"]),
+                *(
+                    f"{rates[kind]:.3f}" if kind in rates else "-"
+                    for kind in ("positive", "negative", "near_miss", "namesake")
+                ),
             ]
         )
 

@@ -147,7 +147,9 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     analysed = analyse_frame(names)
     analysed = analysed.append_column(
         "romanised", romanised_of_people(names, base.column("schema").to_pylist())
-    ).append_column("patronymics", entity_patronymics(base.column("entity_id").to_pylist(), names))
+    ).append_column(
+        "patronymics", pa.array([patronymics(name) for name in names], pa.list_(pa.string()))
+    )
     given = pa.array(
         [
             record_given_tokens(name, schema)
@@ -314,12 +316,13 @@ def mention_records(
         "Organization" if form else schema_of.get(m.schema_guess)
         for m, form in zip(kept, legal_forms, strict=True)
     ]
+    names = [m.canonical_text or m.text for m in kept]
     columns = {
         "unique_id": [m.mention_id for m in kept],
         "entity_id": [None] * count,
         "article_id": [m.article_id for m in kept],
         "source": ["mention"] * count,
-        "name": [m.canonical_text or m.text for m in kept],
+        "name": names,
         "name_kind": ["mention"] * count,
         "schema": schemas,
         "normalised": analysed.column("normalised"),
@@ -330,8 +333,8 @@ def mention_records(
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
-        "romanised": romanised_of_people([m.canonical_text or m.text for m in kept], schemas),
-        "patronymics": [patronymics(m.canonical_text or m.text) for m in kept],
+        "romanised": romanised_of_people(names, schemas),
+        "patronymics": [patronymics(name) for name in names],
         "entity_tokens": [()] * count,
         "initials": analysed.column("initials"),
         "token_count": analysed.column("token_count"),
@@ -375,17 +378,6 @@ def romanised_of_people(names: Sequence[str], schemas: Sequence[str | None]) -> 
     )
 
 
-def entity_patronymics(entity_ids: Sequence[str], names: Sequence[str]) -> pa.Array:
-    """For each list name, the patronymics (`patronymics`) of every name of its entity: the
-    alias "Vladimir BOGDANOV" of "Vladimir Leonidovich BOGDANOV" says "Leonidovich" too."""
-    of_entity: dict[str, set[str]] = {}
-    for entity_id, name in zip(entity_ids, names, strict=True):
-        of_entity.setdefault(entity_id, set()).update(patronymics(name))
-    return pa.array(
-        [sorted(of_entity[entity_id]) for entity_id in entity_ids], pa.list_(pa.string())
-    )
-
-
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
     """Write list records (with their analysed columns) into `table` in the column order of
     `RECORD_COLUMNS`; returns the row count."""
@@ -397,9 +389,13 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    given_tokens,
-                   sorted_core_key, given_family_key, phonetic, romanised, patronymics,
-                   list_sort(list_distinct(flatten(list(words) OVER (PARTITION BY entity_id))))
-                       AS entity_tokens,
+                   sorted_core_key, given_family_key, phonetic, romanised,
+                   -- a list name speaks for its entity: the patronymics and the words of every
+                   -- name of it (the alias "Vladimir BOGDANOV" of "Vladimir Leonidovich
+                   -- BOGDANOV" says "Leonidovich" too)
+                   list_sort(list_distinct(flatten(list(patronymics) OVER entity)))
+                       AS patronymics,
+                   list_sort(list_distinct(flatten(list(words) OVER entity))) AS entity_tokens,
                    initials, token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,
@@ -408,6 +404,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
                        AS identifier_kinds
             FROM records_arrow
             WHERE core IS NOT NULL AND core <> ''
+            WINDOW entity AS (PARTITION BY entity_id)
             """
         )
     finally:

@@ -43,7 +43,8 @@ from assets.linkage.frequency import SYLLABLES
 
 # Letters whose difference transliteration to ASCII erases (``š`` and ``s``), spelled as the
 # English digraph they stand for. ``č`` becomes ``tsh`` (no Slavic romanisation writes "tsh")
-# so that Czech ``ch`` (х) stays apart from it; `_SOFT` turns it back into ``ch``.
+# so that Czech ``ch`` (х) stays apart from it; the readings and `_english` turn it back into
+# ``ch``.
 _BEFORE_ASCII = str.maketrans(
     {"š": "sh", "Š": "Sh", "ž": "zh", "Ž": "Zh", "ż": "zh", "Ż": "Zh", "č": "tsh", "Č": "Tsh",
      "ł": "l", "Ł": "L"}
