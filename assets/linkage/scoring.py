@@ -30,7 +30,7 @@ from assets.linkage.records import (
     mention_facts,
     mention_records,
 )
-from assets.linkage.settings import COMPARISON_NAMES, SCHEMA_AGREES_GAMMA
+from assets.linkage.settings import COMPARISON_NAMES, EXACT_NAME_LEVELS, SCHEMA_AGREES_GAMMA
 from assets.linkage.splink_run import MENTIONS, NameFrequencyLookup, SplinkSession, splink_session
 
 
@@ -427,6 +427,15 @@ def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArra
     return pa.MapArray.from_arrays(offsets, names, values.take(pa.array(order)))
 
 
+# A list name that may reach the match band (SQL over a match row): no weak alias. OFAC and
+# the UN mark their broad, low-quality a.k.a.s weak: an acronym ("FSB", "AO VSK"), a name
+# other groups carry too ("Ansar Allah" of Hizballah, the Houthis' name), a description
+# ("External Security Organization"). Matched exactly they are for an analyst to confirm;
+# the entity's other names can still reach the match band ("Abu Bakr al-Baghdadi", weak on
+# OFAC, is a shorter form of an alias there).
+NOT_WEAK = "name_kind IS DISTINCT FROM 'weak_alias'"
+
+
 def matches_of_predictions(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -436,11 +445,12 @@ def matches_of_predictions(
     """From Splink's predictions `table`, the matches (`MATCH_ARROW`): the best-weighted list
     name per (mention, entity) at or above the review band, with its band, each comparison's
     contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
-    a.k.a.s) count only where the name matches exactly. Two or more entities of one list in the
-    match band for one mention within `RIVAL_MARGIN` of each other are sent to review, saying
-    so. Ties in weight go to the lowest record id, so the same inputs always name the same list
-    name; rows are ordered by mention, falling weight, entity. In DuckDB SQL and Arrow: no
-    Python loop over the rows."""
+    a.k.a.s: "FSB", "AO VSK") count only where the name matches exactly, and then for review
+    at most (`NOT_WEAK`); a match-band row of another name of the entity is preferred. Two or
+    more entities of one list in the match band for one mention within `RIVAL_MARGIN` of each
+    other are sent to review, saying so. Ties in weight go to the lowest record id, so the same
+    inputs always name the same list name; rows are ordered by mention, falling weight, entity.
+    In DuckDB SQL and Arrow: no Python loop over the rows."""
     label_lists = {
         f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
         for comparison, levels in labels.items()
@@ -456,13 +466,15 @@ def matches_of_predictions(
             best AS (
                 SELECT * FROM oriented
                 WHERE match_probability >= $review AND NOT isnan(match_probability)
-                  AND (name_kind IS DISTINCT FROM 'weak_alias' OR gamma_name >= $exact_name)
+                  AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
                 QUALIFY row_number() OVER (
-                    PARTITION BY mention_id, entity_id ORDER BY match_weight DESC, record_id) = 1
+                    PARTITION BY mention_id, entity_id
+                    ORDER BY match_probability >= $match AND {NOT_WEAK} DESC,
+                             match_weight DESC, record_id) = 1
             ),
             listed AS (
                 SELECT mention_id, entity_id, match_weight, split_part(entity_id, ':', 1) AS list
-                FROM best WHERE match_probability >= $match
+                FROM best WHERE match_probability >= $match AND {NOT_WEAK}
             ),
             -- Listed entities of one list matching the mention in the match band at nearly the
             -- same weight or more: one list names a person once, so two are two people of one
@@ -482,10 +494,12 @@ def matches_of_predictions(
                    match_weight,
                    CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END
                        AS match_probability,
-                   CASE WHEN match_probability >= $match AND rivals = 0 THEN 'match'
-                        ELSE 'review' END AS band,
+                   CASE WHEN match_probability >= $match AND rivals = 0 AND {NOT_WEAK}
+                        THEN 'match' ELSE 'review' END AS band,
                    concat_ws('; ', {EXPLANATION_SQL},
-                       CASE WHEN match_probability >= $match AND rivals > 0
+                       CASE WHEN match_probability >= $match AND NOT {NOT_WEAK}
+                            THEN 'review: a weak alias of the list'
+                            WHEN match_probability >= $match AND rivals > 0
                             THEN 'review: ' || rivals || ' other listed '
                                  || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
                                  || ' of this list score as high' END) AS explanation,
@@ -501,9 +515,9 @@ def matches_of_predictions(
             "review": bands.review,
             "match": bands.match,
             "rival_margin": RIVAL_MARGIN,
-            # The name comparison's first two levels are its exact agreements (a one-word
-            # name of a person, any other name).
-            "exact_name": max(labels["name"]) - 1,
+            # Found by label, not position: a level added before them once shifted them, and
+            # weak aliases ("FSB") silently stopped matching even exactly.
+            "exact_names": [g for g, label in labels["name"].items() if label in EXACT_NAME_LEVELS],
             **label_lists,
         },
     ).to_arrow_table()

@@ -197,6 +197,11 @@ ONE_WORD_INSIDE = (
 )
 
 
+# The name comparison's levels that are exact agreements of the two names (the one-word name
+# of a person, any other name): a weak alias counts only at these (`scoring`).
+EXACT_NAME_LEVELS = ("the same one-word name of a person", "Exact match on core")
+
+
 def name_comparison() -> cl.CustomComparison:
     """A patronymic none of the listed entity's names has (another person, first), the same
     one-word name of a person, exact core name (term-frequency adjusted: common names weigh
@@ -226,10 +231,10 @@ def name_comparison() -> cl.CustomComparison:
                 is_null_level=True, label_for_charts="no name"
             ),
             cll.CustomLevel(ANOTHER_PATRONYMIC, label_for_charts="another patronymic"),
-            cll.CustomLevel(
-                ONE_WORD_NAME_OF_A_PERSON, label_for_charts="the same one-word name of a person"
+            cll.CustomLevel(ONE_WORD_NAME_OF_A_PERSON, label_for_charts=EXACT_NAME_LEVELS[0]),
+            cll.ExactMatchLevel("core").configure(
+                label_for_charts=EXACT_NAME_LEVELS[1], tf_adjustment_column="core"
             ),
-            cll.ExactMatchLevel("core").configure(tf_adjustment_column="core"),
             cll.ExactMatchLevel("sorted_core_key").configure(
                 label_for_charts="same words", tf_adjustment_column="core"
             ),

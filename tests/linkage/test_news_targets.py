@@ -89,6 +89,28 @@ def test_a_korean_name_in_hangul_is_a_match(screener: Screener, name: str, entit
     assert hits and hits[0]["band"] == "match"
 
 
+def test_a_weak_alias_matched_exactly_is_for_review(screener: Screener) -> None:
+    # OFAC marks "FSB" a weak alias of the Federal Security Service: found when the name is
+    # exactly it, and for an analyst to confirm, however high it scores.
+    query = name_query("FSB", kind="org", country="RU")
+    hits = {h["entity_id"]: h for h in screener.screen([query]).to_pylist()}
+    assert hits["ofac_sdn:21344"]["band"] == "review"
+    assert "exact match" in hits["ofac_sdn:21344"]["explanation"]
+    assert "review: a weak alias" in hits["ofac_sdn:21344"]["explanation"]
+
+
+def test_a_weak_alias_leaves_the_entitys_other_names_in_the_match_band(
+    screener: Screener,
+) -> None:
+    # "ABU BAKR AL-BAGHDADI" is a weak alias on OFAC; a shorter form of another alias of the
+    # same entity still is a match.
+    hits = {
+        h["entity_id"]: h for h in screener.screen([name_query("Abu Bakr al-Baghdadi")]).to_pylist()
+    }
+    assert hits["ofac_sdn:12926"]["band"] == "match"
+    assert "weak alias" not in hits["ofac_sdn:12926"]["explanation"]
+
+
 def test_two_listed_people_of_one_name_go_to_review(screener: Screener) -> None:
     # OFAC lists two Russians of this given and family name; which one a bare name with a
     # Russian context means is for an analyst to say.
