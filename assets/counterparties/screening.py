@@ -21,7 +21,8 @@ explanation:
 The bands differ too (`RECORD_BANDS`): a counterparty missed is a breach, a false alarm costs an
 analyst a look, so record screening flags at lower probabilities than news screening; the
 thresholds were chosen on the development set of `benchmarks/devset.py` and measured on a second
-one built with another seed (docs/benchmarks.md).
+one built with another seed (docs/benchmarks.md). A record of one word of a listed person's name
+goes to review at most, and two listed entities of one name both stay matches (`record_bands`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.names import core_tokens, normalise
 from assets.linkage.scoring import NAME_FREQUENCY, RECORD_BANDS, Bands
 from assets.linkage.screen import Screener, name_query
-from assets.linkage.settings import BIRTH_YEAR, NAME
+from assets.linkage.settings import (
+    BIRTH_YEAR,
+    EXACT_NAME_LEVELS,
+    NAME,
+    ONE_WORD_OF_THE_OTHER_LEVELS,
+)
 
 # The stable output of `sanctions screen-file`: evaluations read these columns.
 HIT_COLUMNS = (
@@ -139,6 +145,23 @@ def else_level(settings: Mapping[str, Any], comparison: str) -> tuple[str, float
     raise ValueError(f"the model has no {comparison!r} comparison")
 
 
+def record_bands(bands: Bands) -> Bands:
+    """`bands` as record screening applies them:
+    - the pairs where one name is a single word of the other (`ONE_WORD_OF_THE_OTHER_LEVELS`)
+      or the same one-word name of a person go to review at most: a record of a bare given name
+      ("Mohammed", "Ali", "Kim") or family name names no one person, even where a list carries
+      the word as a one-word alias;
+    - two listed entities of one list matching a record equally stay in the match band: the
+      record names a listed party either way (news screening sends them to review, as which of
+      two people an article means is what its link says)."""
+    levels = (EXACT_NAME_LEVELS[0], *ONE_WORD_OF_THE_OTHER_LEVELS)
+    return replace(
+        bands,
+        review_only=tuple(dict.fromkeys((*bands.review_only, *levels))),
+        rivals_to_review=False,
+    )
+
+
 @dataclass
 class CounterpartyScreener:
     """The lists, the model and the listed facts the record rules read, loaded once."""
@@ -159,7 +182,7 @@ class CounterpartyScreener:
     ) -> CounterpartyScreener:
         if birth_year_tolerance < 0:
             raise ValueError(f"birth year tolerance must be 0 or more, not {birth_year_tolerance}")
-        screener = Screener.from_warehouse(con, model_dir, bands)
+        screener = Screener.from_warehouse(con, model_dir, record_bands(bands))
         return cls(
             screener,
             listed_facts(con),
@@ -250,7 +273,10 @@ class CounterpartyScreener:
                 f"name '{hit['matched_name']}' shares only a rare word with a person named "
                 "in full: other names differ",
             )
-        hit["band"] = self.bands.band(float(hit["match_probability"]))
+        band = self.bands.band(float(hit["match_probability"]))
+        # A rule may lower the probability, never lift a pair the scoring kept for review (a
+        # weak alias, one word of a name, rival entities) into the match band.
+        hit["band"] = "review" if band == "match" and hit["band"] == "review" else band
         return hit if hit["band"] is not None else None
 
 

@@ -36,10 +36,15 @@ from assets.linkage.splink_run import MENTIONS, NameFrequencyLookup, SplinkSessi
 
 @dataclass(frozen=True)
 class Bands:
-    """`match` at or above `match`; `review` at or above `review`; below is not stored."""
+    """`match` at or above `match`; `review` at or above `review`; below is not stored. A pair
+    whose name comparison is at one of the levels `review_only` (their labels) goes to review
+    however high it scores; so do rival entities of one list (`RIVAL_MARGIN`) with
+    `rivals_to_review`."""
 
     match: float = 0.6
     review: float = 0.35
+    review_only: tuple[str, ...] = ()
+    rivals_to_review: bool = True
 
     def band(self, probability: float) -> str | None:
         if probability >= self.match:
@@ -434,6 +439,8 @@ def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArra
 # the entity's other names can still reach the match band ("Abu Bakr al-Baghdadi", weak on
 # OFAC, is a shorter form of an alias there).
 NOT_WEAK = "name_kind IS DISTINCT FROM 'weak_alias'"
+# ... nor a name level the bands keep for review (`Bands.review_only`).
+MAY_MATCH = f"{NOT_WEAK} AND NOT list_contains($review_only::INTEGER[], gamma_name)"
 
 
 def matches_of_predictions(
@@ -469,12 +476,12 @@ def matches_of_predictions(
                   AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
                 QUALIFY row_number() OVER (
                     PARTITION BY mention_id, entity_id
-                    ORDER BY match_probability >= $match AND {NOT_WEAK} DESC,
+                    ORDER BY match_probability >= $match AND {MAY_MATCH} DESC,
                              match_weight DESC, record_id) = 1
             ),
             listed AS (
                 SELECT mention_id, entity_id, match_weight, split_part(entity_id, ':', 1) AS list
-                FROM best WHERE match_probability >= $match AND {NOT_WEAK}
+                FROM best WHERE match_probability >= $match AND {MAY_MATCH}
             ),
             -- Listed entities of one list matching the mention in the match band at nearly the
             -- same weight or more: one list names a person once, so two are two people of one
@@ -494,12 +501,16 @@ def matches_of_predictions(
                    match_weight,
                    CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END
                        AS match_probability,
-                   CASE WHEN match_probability >= $match AND rivals = 0 AND {NOT_WEAK}
+                   CASE WHEN match_probability >= $match AND {MAY_MATCH}
+                             AND (rivals = 0 OR NOT $rivals_to_review)
                         THEN 'match' ELSE 'review' END AS band,
                    concat_ws('; ', {EXPLANATION_SQL},
                        CASE WHEN match_probability >= $match AND NOT {NOT_WEAK}
                             THEN 'review: a weak alias of the list'
-                            WHEN match_probability >= $match AND rivals > 0
+                            WHEN match_probability >= $match
+                                 AND list_contains($review_only::INTEGER[], gamma_name)
+                            THEN 'review: ' || lower($name_labels[gamma_name + 2])
+                            WHEN match_probability >= $match AND rivals > 0 AND $rivals_to_review
                             THEN 'review: ' || rivals || ' other listed '
                                  || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
                                  || ' of this list score as high' END) AS explanation,
@@ -515,9 +526,11 @@ def matches_of_predictions(
             "review": bands.review,
             "match": bands.match,
             "rival_margin": RIVAL_MARGIN,
+            "rivals_to_review": bands.rivals_to_review,
             # Found by label, not position: a level added before them once shifted them, and
             # weak aliases ("FSB") silently stopped matching even exactly.
             "exact_names": [g for g, label in labels["name"].items() if label in EXACT_NAME_LEVELS],
+            "review_only": [g for g, label in labels["name"].items() if label in bands.review_only],
             **label_lists,
         },
     ).to_arrow_table()

@@ -200,6 +200,13 @@ ONE_WORD_INSIDE = (
 # The name comparison's levels that are exact agreements of the two names (the one-word name
 # of a person, any other name): a weak alias counts only at these (`scoring`).
 EXACT_NAME_LEVELS = ("the same one-word name of a person", "Exact match on core")
+# The levels where one name is a single word of the other: a family name alone, a given name
+# alone, any other one word inside the other.
+ONE_WORD_OF_THE_OTHER_LEVELS = (
+    "a rare family name alone",
+    "a given name alone",
+    "a one-word name inside the other",
+)
 
 
 def name_comparison() -> cl.CustomComparison:
@@ -278,9 +285,9 @@ def name_comparison() -> cl.CustomComparison:
                 JARO_WINKLER_NO_STRANGER,
                 label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
             ),
-            cll.CustomLevel(FAMILY_NAME_ALONE, label_for_charts="a rare family name alone"),
-            cll.CustomLevel(GIVEN_NAME_ALONE, label_for_charts="a given name alone"),
-            cll.CustomLevel(ONE_WORD_INSIDE, label_for_charts="a one-word name inside the other"),
+            cll.CustomLevel(FAMILY_NAME_ALONE, label_for_charts=ONE_WORD_OF_THE_OTHER_LEVELS[0]),
+            cll.CustomLevel(GIVEN_NAME_ALONE, label_for_charts=ONE_WORD_OF_THE_OTHER_LEVELS[1]),
+            cll.CustomLevel(ONE_WORD_INSIDE, label_for_charts=ONE_WORD_OF_THE_OTHER_LEVELS[2]),
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"
             ),

@@ -143,6 +143,28 @@ def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyS
     assert dict(surname["levels"])["name"] == "a rare family name alone"  # type: ignore[call-overload]
 
 
+def test_a_bare_given_or_family_name_reaches_review_at_most(
+    screener: CounterpartyScreener,
+) -> None:
+    # "Roza" is a word of the UK's Cyrillic name of Roza Basirovna CHEMERIS: a record of that
+    # word alone names no one person, however rare the word is on the lists.
+    hits = screener.screen([_record(1, "Roza", kind="person")])
+    assert hits, "the one word must still be found"
+    assert all(h["band"] == "review" for h in hits)
+    assert any("review: a rare family name alone" in h["explanation"] for h in hits)
+
+
+def test_two_listed_entities_of_one_name_are_both_matches_of_a_record(
+    screener: CounterpartyScreener,
+) -> None:
+    # The UN lists two Qasim Soleimanis (IRi.039 and IRi.040): a record so named is a listed
+    # party either way, so both stay in the match band (news screening sends them to review).
+    hits = {h["entity_id"]: h for h in screener.screen([_record(1, "Qasim Soleimani")])}
+    rivals = [hits["un_sc:IRi.039"], hits["un_sc:IRi.040"]]
+    assert all(h["band"] == "match" for h in rivals)
+    assert not any("other listed" in h["explanation"] for h in rivals)
+
+
 @pytest.mark.parametrize(
     ("argv", "match", "review"),
     [

@@ -90,13 +90,20 @@ def test_a_korean_name_in_hangul_is_a_match(screener: Screener, name: str, entit
 
 
 def test_a_weak_alias_matched_exactly_is_for_review(screener: Screener) -> None:
-    # OFAC marks "FSB" a weak alias of the Federal Security Service: found when the name is
-    # exactly it, and for an analyst to confirm, however high it scores.
-    query = name_query("FSB", kind="org", country="RU")
-    hits = {h["entity_id"]: h for h in screener.screen([query]).to_pylist()}
-    assert hits["ofac_sdn:21344"]["band"] == "review"
-    assert "exact match" in hits["ofac_sdn:21344"]["explanation"]
-    assert "review: a weak alias" in hits["ofac_sdn:21344"]["explanation"]
+    # OFAC marks "FSB" a weak alias of the Federal Security Service, and "Ivan MARQUEZ" one of
+    # a FARC commander: found when the name is exactly it, and for an analyst to confirm,
+    # however high it scores.
+    fsb = {
+        h["entity_id"]: h
+        for h in screener.screen([name_query("FSB", kind="org", country="RU")]).to_pylist()
+    }
+    assert fsb["ofac_sdn:21344"]["band"] == "review"
+    assert "exact match" in fsb["ofac_sdn:21344"]["explanation"]
+    query = name_query("Ivan Marquez", kind="person", country="CO")
+    marquez = {h["entity_id"]: h for h in screener.screen([query]).to_pylist()}
+    assert marquez["ofac_sdn:8159"]["match_probability"] >= screener.bands.match
+    assert marquez["ofac_sdn:8159"]["band"] == "review"
+    assert "review: a weak alias of the list" in marquez["ofac_sdn:8159"]["explanation"]
 
 
 def test_a_weak_alias_leaves_the_entitys_other_names_in_the_match_band(
