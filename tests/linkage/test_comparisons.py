@@ -403,9 +403,10 @@ def test_list_countries_gain_related_jurisdictions(
 FREQUENCIES = pa.table(
     {
         "token": ["putin", "qadhafi", "hannibal", "zawahiri", "ayman", "vladimir", "muammar",
-                  "jeffrey", "james", "ashfield"],
-        "names": [3, 12, 2, 9, 20, 400, 15, 1, 26, 1],
-        "given_name_entities": [0, 0, 1, 0, 12, 300, 4, 1, 8, 0],
+                  "jeffrey", "james", "ashfield", "jose", "jesus", "mendez", "vargas", "nicolas",
+                  "maduro", "moros"],
+        "names": [3, 12, 2, 9, 20, 400, 15, 1, 26, 1, 300, 80, 12, 30, 90, 2, 2],
+        "given_name_entities": [0, 0, 1, 0, 12, 300, 4, 1, 8, 0, 250, 60, 0, 1, 70, 0, 0],
     }
 )  # fmt: skip
 PERSON_SHORTER = "all words of the shorter name, a rare one among them (person)"
@@ -441,6 +442,11 @@ PERSON_SHORTER = "all words of the shorter name, a rare one among them (person)"
         # name it names someone else.
         ("James Jeffrey", "Jeffrey John James ASHFIELD", "all words of the shorter name", "Person"),
         ("Jeffrey Ashfield", "Jeffrey John James ASHFIELD", PERSON_SHORTER, "Person"),
+        # A family name of two words (Spanish paternal and maternal surnames): a person is
+        # called by the first; the second alone with a given name names someone else.
+        ("Jose Mendez", "Jose de Jesus MENDEZ VARGAS", PERSON_SHORTER, "Person"),
+        ("Jose Vargas", "Jose de Jesus MENDEZ VARGAS", "all words of the shorter name", "Person"),
+        ("Nicolas Maduro", "Nicolas MADURO MOROS", PERSON_SHORTER, "Person"),
         # The son's name holds the father's: the word before it is missing.
         ("Muammar Gaddafi", "Hannibal Muammar GADDAFI", "all words of the shorter name", "Person"),
         # An organisation's shortened name has a level of its own: it names the listed
