@@ -123,9 +123,12 @@ def _read(word: str) -> tuple[str, ...]:
 
 # What English spellings of Cyrillic disagree on among themselves, and what the readings above
 # cannot tell apart: ж and ш (German writes both "sch"), "kh" and "h" for х, "ye"/"ie" and "e"
-# for an opening е, "iu"/"ia" for ю/я. Metaphone does the rest (vowels, "y" endings).
+# for an opening е, "iu"/"ia" for ю/я, and "iye"/"ie", "iya"/"ia" for е, я after и ("Makiyev"
+# and "Makiev", "Dmitriyev" and "Dmitriev"; after another vowel the "y" stays, as German and
+# Czech readings write it for a "j": "Tabaja"). Metaphone does the rest (vowels, "y" endings).
 _english = _rewriter({"zh": "sh", "kh": "h", "tsh": "ch"})
 _OPENING = re.compile(r"^(?:ye|ie|je)|^i(?=[aeou])")
+_Y_AFTER_I = re.compile(r"(?<=i)y(?=[aeou])")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -134,7 +137,7 @@ def _sound(word: str) -> str:
     if not word.isalpha():
         return word
     folded = _OPENING.sub(lambda m: "y" if m.group() == "i" else "e", _english(word))
-    return jellyfish.metaphone(folded)
+    return jellyfish.metaphone(_Y_AFTER_I.sub("", folded))
 
 
 def sound_key(words: Sequence[str]) -> str:

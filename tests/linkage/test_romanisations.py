@@ -28,6 +28,8 @@ def shares_a_key(one: str, other: str) -> bool:
         ("Arkadij Rotenberg", "Arkady Romanovich ROTENBERG"),
         ("Dmitrijs Medvedevs", "Dmitry Anatolyevich MEDVEDEV"),  # Latvian
         ("Siergiej Ławrow", "Sergey Viktorovich LAVROV"),  # Polish
+        ("Surab Makijew", "Zurab Gayozovich MAKIEV"),  # German: "-ijew" is "-iyev", or "-iev"
+        ("Andrei Grigoriyev", "Andrey Vladimirovich GRIGORIEV"),
         ("Евгений Пригожин", "Yevgeniy PRIGOZHIN"),  # Cyrillic
     ],
 )
@@ -41,6 +43,7 @@ def test_another_romanisation_shares_a_key(written: str, listed: str) -> None:
         ("Vladimir Putin", "Vladimir Potanin"),
         ("Sergei Lavrov", "Sergei Lebedev"),
         ("Alexander Uvanov", "Alexander Alexandrovich IVANOV"),  # a typo is not a romanisation
+        ("Hassan Tabaja", "Hossein TAEB"),  # a "j" read as "y" keeps its sound between vowels
     ],
 )
 def test_other_names_do_not(one: str, other: str) -> None:
