@@ -453,11 +453,12 @@ def matches_of_predictions(
     name per (mention, entity) at or above the review band, with its band, each comparison's
     contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
     a.k.a.s: "FSB", "AO VSK") count only where the name matches exactly, and then for review
-    at most (`NOT_WEAK`); a match-band row of another name of the entity is preferred. Two or
-    more entities of one list in the match band for one mention within `RIVAL_MARGIN` of each
-    other are sent to review, saying so. Ties in weight go to the lowest record id, so the same
-    inputs always name the same list name; rows are ordered by mention, falling weight, entity.
-    In DuckDB SQL and Arrow: no Python loop over the rows."""
+    at most (`NOT_WEAK`); a match-band row of another name of the entity is preferred. So do
+    the pairs at a name level of `bands.review_only`. Two or more entities of one list in the
+    match band for one mention within `RIVAL_MARGIN` of each other are sent to review, saying
+    so, unless `bands.rivals_to_review` is off. Ties in weight go to the lowest record id, so
+    the same inputs always name the same list name; rows are ordered by mention, falling weight,
+    entity. In DuckDB SQL and Arrow: no Python loop over the rows."""
     label_lists = {
         f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
         for comparison, levels in labels.items()
