@@ -433,9 +433,9 @@ def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArra
 
 
 # A list name that may reach the match band (SQL over a match row): no weak alias. OFAC and
-# the UN mark their broad, low-quality a.k.a.s weak: an acronym ("FSB", "AO VSK"), a name
-# other groups carry too ("Ansar Allah" of Hizballah, the Houthis' name), a description
-# ("External Security Organization"). Matched exactly they are for an analyst to confirm;
+# the UN mark their broad, low-quality a.k.a.s weak: an acronym ("FSB", "AO VSK"), a common
+# name ("Ivan MARQUEZ" of a FARC commander), a description ("External Security Organization"
+# of Hizballah). Matched exactly they are for an analyst to confirm;
 # the entity's other names can still reach the match band ("Abu Bakr al-Baghdadi", weak on
 # OFAC, is a shorter form of an alias there).
 NOT_WEAK = "name_kind IS DISTINCT FROM 'weak_alias'"

@@ -121,7 +121,8 @@ ANOTHER_PATRONYMIC = (
 
 def _family_words(side: str) -> str:
     """SQL: the core words of the name on `side` that the list's case does not mark given, in
-    name order (none for a mention, which has no `given_tokens`)."""
+    name order. Only a list name has `given_tokens`; where they are empty (a mention, a list
+    name in one case) every word would count, so `_keeps_first_family_word` asks nothing."""
     return (
         f"list_filter(string_split(core_{side}, ' '), lambda w: list_contains(tokens_{side}, w) "
         f"AND NOT list_contains(given_tokens_{side}, w))"
@@ -129,6 +130,8 @@ def _family_words(side: str) -> str:
 
 
 def _keeps_first_family_word(short: str, listed: str) -> str:
+    """SQL: the name on `short` has the first family word of the name on `listed`, when the
+    list marks two family words or more there."""
     return (
         f"(len(given_tokens_{listed}) = 0 OR len({_family_words(listed)}) < 2 "
         f"OR list_contains(tokens_{short}, {_family_words(listed)}[1]))"
