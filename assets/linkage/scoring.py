@@ -39,12 +39,21 @@ class Bands:
     """`match` at or above `match`; `review` at or above `review`; below is not stored. A pair
     whose name comparison is at one of the levels `review_only` (their labels) goes to review
     however high it scores; so do rival entities of one list (`RIVAL_MARGIN`) with
-    `rivals_to_review`."""
+    `rivals_to_review`. A pair scoring at least `lift_from` but under `review` is lifted to
+    review when it is one of several listed people sharing the mention's name whose
+    probabilities add up to the review band, or an exact list name with nothing against it
+    (`matches_of_predictions`)."""
 
     match: float = 0.6
     review: float = 0.35
     review_only: tuple[str, ...] = ()
     rivals_to_review: bool = True
+    lift_from: float = 0.05
+
+    @property
+    def scored_from(self) -> float:
+        """The lowest probability a pair is scored at: the review band, or `lift_from`."""
+        return min(self.review, self.lift_from)
 
     def band(self, probability: float) -> str | None:
         if probability >= self.match:
@@ -133,7 +142,7 @@ def score_in_session(
     """`score` on a Splink session already holding the mentions and the list records."""
     labels = level_labels(settings)
     predictions = session.linker.inference.predict(
-        threshold_match_probability=bands.review,
+        threshold_match_probability=bands.scored_from,
         num_chunks_right=num_chunks_right,
         warning_mode="never",
     )
@@ -441,6 +450,12 @@ def _map_column(table: pa.Table, prefix: str, keys: Sequence[str]) -> pa.MapArra
 NOT_WEAK = "name_kind IS DISTINCT FROM 'weak_alias'"
 # ... nor a name level the bands keep for review (`Bands.review_only`).
 MAY_MATCH = f"{NOT_WEAK} AND NOT list_contains($review_only::INTEGER[], gamma_name)"
+# No comparison but the name's counts against the pair (a disagreeing country, birth year,
+# identifier or type): an exact list name with this is worth an analyst's look however common
+# its words are on the lists ("Islamic State", an alias of ISIL).
+NOTHING_AGAINST = " AND ".join(
+    f"coalesce(mw_{comparison}, 0.0) >= 0" for comparison in COMPARISON_NAMES[1:]
+)
 
 
 def matches_of_predictions(
@@ -471,17 +486,44 @@ def matches_of_predictions(
                 UNION ALL
                 SELECT {MENTION_RIGHT_COLUMNS} FROM {table} WHERE source_dataset_l <> $mentions
             ),
-            best AS (
-                SELECT * FROM oriented
-                WHERE match_probability >= $review AND NOT isnan(match_probability)
+            candidates AS (
+                SELECT *, split_part(entity_id, ':', 1) AS list FROM oriented
+                WHERE match_probability >= $scored_from AND NOT isnan(match_probability)
                   AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
                 QUALIFY row_number() OVER (
                     PARTITION BY mention_id, entity_id
                     ORDER BY match_probability >= $match AND {MAY_MATCH} DESC,
                              match_weight DESC, record_id) = 1
             ),
+            -- Listed people of one list whom the mention's name fits nearly as well as the
+            -- list's best ("Putin" alone: four listed Putins). A person mention names one
+            -- person, so the chance that it names a listed one is their probabilities' sum;
+            -- when that reaches the review band an analyst picks, though none does alone.
+            namesakes AS (
+                SELECT *, sum(CASE WHEN namesake THEN match_probability END) OVER per_list
+                              AS namesakes_together,
+                          count(CASE WHEN namesake THEN 1 END) OVER per_list AS namesakes
+                FROM (
+                    SELECT *, record_schema = 'Person'
+                              AND match_weight >= max(match_weight) OVER per_list - $rival_margin
+                              AS namesake
+                    FROM candidates WINDOW per_list AS (PARTITION BY mention_id, list)
+                ) WINDOW per_list AS (PARTITION BY mention_id, list)
+            ),
+            best AS (
+                SELECT * FROM (
+                    SELECT *,
+                           match_probability < $review AND namesake AND namesakes >= 2
+                               AND namesakes_together >= $review AS lifted_as_namesake,
+                           match_probability < $review AND {NOT_WEAK}
+                               AND list_contains($exact_full_names, gamma_name)
+                               AND {NOTHING_AGAINST} AS lifted_as_exact
+                    FROM namesakes
+                )
+                WHERE match_probability >= $review OR lifted_as_namesake OR lifted_as_exact
+            ),
             listed AS (
-                SELECT mention_id, entity_id, match_weight, split_part(entity_id, ':', 1) AS list
+                SELECT mention_id, entity_id, match_weight, list
                 FROM best WHERE match_probability >= $match AND {MAY_MATCH}
             ),
             -- Listed entities of one list matching the mention in the match band at nearly the
@@ -514,7 +556,14 @@ def matches_of_predictions(
                             WHEN match_probability >= $match AND rivals > 0 AND $rivals_to_review
                             THEN 'review: ' || rivals || ' other listed '
                                  || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
-                                 || ' of this list score as high' END) AS explanation,
+                                 || ' of this list score as high'
+                            WHEN lifted_as_namesake
+                            THEN 'review: one of ' || namesakes || ' listed people of this list '
+                                 || 'the name fits (together ' || printf('%.2f', namesakes_together)
+                                 || ')'
+                            WHEN lifted_as_exact
+                            THEN 'review: an exact name of the list, nothing against it'
+                            END) AS explanation,
                    {MAP_COLUMNS_SQL}
             FROM (
                 SELECT b.*, {EXPLAINED_SETS_SQL}, coalesce(r.rivals, 0) AS rivals
@@ -525,12 +574,16 @@ def matches_of_predictions(
         params={
             "mentions": MENTIONS,
             "review": bands.review,
+            "scored_from": bands.scored_from,
             "match": bands.match,
             "rival_margin": RIVAL_MARGIN,
             "rivals_to_review": bands.rivals_to_review,
             # Found by label, not position: a level added before them once shifted them, and
             # weak aliases ("FSB") silently stopped matching even exactly.
             "exact_names": [g for g, label in labels["name"].items() if label in EXACT_NAME_LEVELS],
+            "exact_full_names": [
+                g for g, label in labels["name"].items() if label == EXACT_NAME_LEVELS[1]
+            ],
             "review_only": [g for g, label in labels["name"].items() if label in bands.review_only],
             **label_lists,
         },

@@ -98,7 +98,7 @@ class Screener:
                     self.mention_records([]),
                 )
                 # Generated now, with the rest of the session, rather than by the first batch.
-                session.predict_sql(self.bands.review)
+                session.predict_sql(self.bands.scored_from)
             except duckdb.Error:
                 raise
             except Exception as exc:  # Splink raises many types on settings it cannot read
@@ -180,7 +180,7 @@ class Screener:
         if profiles.distinct.num_rows == 0 or self.list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
         session = self.session()
-        predictions = session.predict(profiles.distinct, bands.review, PREDICTION_COLUMNS)
+        predictions = session.predict(profiles.distinct, bands.scored_from, PREDICTION_COLUMNS)
         found = matches_of_predictions(
             session.con, predictions, level_labels(self.model.settings), bands
         )

@@ -274,16 +274,28 @@ def scorecard(
     bands: Bands,
     facts: Mapping[str, EntityFacts] | None = None,
     held_for_review: Collection[tuple[str, str]] = (),
+    lifted_to_review: Collection[tuple[str, str]] = (),
 ) -> Scorecard:
     """Every stage's figures for one scorer's pairs on `mentions` (extracted from `labelled`).
     `scored` holds every candidate pair with its score, not only those above a band;
     `held_for_review` the (mention, entity) pairs the scorer keeps out of the match band
-    whatever their score (listed rivals of one name), which the match-band figures leave out."""
+    whatever their score (listed rivals of one name), which the match-band figures leave out;
+    `lifted_to_review` those it puts in the review band under its probability (namesakes, an
+    exact list name), which the match+review figures count."""
     expected = expected_pairs(labelled, known)
     best = article_scores(mentions, scored)
     held = set(held_for_review)
     in_match_band = (
         article_scores(mentions, [s for s in scored if (s[0], s[1]) not in held]) if held else best
+    )
+    lifted = set(lifted_to_review)
+    in_review_band = (
+        article_scores(
+            mentions,
+            [(m, e, max(p, bands.review) if (m, e) in lifted else p) for m, e, p in scored],
+        )
+        if lifted
+        else best
     )
     calibrated = outcomes(best, expected)
     candidate_recall, recall_at = _recall_at(mentions, scored, expected)
@@ -303,7 +315,7 @@ def scorecard(
         candidate_recall=candidate_recall,
         recall_at=recall_at,
         match=match,
-        match_or_review=pairs_at(best, expected, bands.review),
+        match_or_review=pairs_at(in_review_band, expected, bands.review),
         curve=[(t, pairs_at(best, expected, t)) for t in THRESHOLDS],
         slices=_slices(in_match_band, expected, facts, bands.match) if facts else {},
         calibration=reliability(calibrated),
@@ -313,27 +325,38 @@ def scorecard(
     )
 
 
-def model_scores(
-    screener: Screener, mentions: Sequence[Mention]
-) -> tuple[list[ScoredPair], frozenset[tuple[str, str]]]:
-    """Every candidate pair blocking proposes, with the model's probability; and the pairs the
-    screener holds in the review band although their probability reaches the match band."""
+@dataclass(frozen=True)
+class ModelScores:
+    """A screener's pairs on some mentions: every candidate pair blocking proposes, with the
+    model's probability (`scored`); the pairs its bands hold in review although their
+    probability reaches the match band (`held_for_review`), and those they lift into review
+    from under it (`lifted_to_review`)."""
+
+    scored: list[ScoredPair]
+    held_for_review: frozenset[tuple[str, str]]
+    lifted_to_review: frozenset[tuple[str, str]]
+
+
+def model_scores(screener: Screener, mentions: Sequence[Mention]) -> ModelScores:
+    """`ModelScores` of `screener` on `mentions`."""
     candidates = screener.screen(mentions, Bands(match=screener.bands.match, review=0.0))
     mention_ids = candidates.column("mention_id").to_pylist()
     entity_ids = candidates.column("entity_id").to_pylist()
     probabilities = [float(p) for p in candidates.column("match_probability").to_pylist()]
-    held = frozenset(
-        (m, e)
-        for m, e, p, band in zip(
-            mention_ids,
-            entity_ids,
-            probabilities,
-            candidates.column("band").to_pylist(),
-            strict=True,
-        )
-        if band != "match" and p >= screener.bands.match
+    banded = screener.screen(mentions).to_pylist()
+    return ModelScores(
+        scored=list(zip(mention_ids, entity_ids, probabilities, strict=True)),
+        held_for_review=frozenset(
+            (row["mention_id"], row["entity_id"])
+            for row in banded
+            if row["band"] != "match" and row["match_probability"] >= screener.bands.match
+        ),
+        lifted_to_review=frozenset(
+            (row["mention_id"], row["entity_id"])
+            for row in banded
+            if row["band"] == "review" and row["match_probability"] < screener.bands.review
+        ),
     )
-    return list(zip(mention_ids, entity_ids, probabilities, strict=True)), held
 
 
 def entity_facts(con: duckdb.DuckDBPyConnection) -> dict[str, EntityFacts]:
@@ -380,8 +403,17 @@ def evaluate(
     facts: Mapping[str, EntityFacts] | None = None,
 ) -> Scorecard:
     """The scorecard of `mentions` (extracted from `labelled`) screened with `screener`."""
-    scored, held = model_scores(screener, mentions)
-    return scorecard(labelled, mentions, scored, known, screener.bands, facts, held)
+    pairs = model_scores(screener, mentions)
+    return scorecard(
+        labelled,
+        mentions,
+        pairs.scored,
+        known,
+        screener.bands,
+        facts,
+        pairs.held_for_review,
+        pairs.lifted_to_review,
+    )
 
 
 def format_scorecard(card: Scorecard, title: str) -> str:

@@ -129,6 +129,40 @@ def test_two_listed_people_of_one_name_go_to_review(screener: Screener) -> None:
     assert all("1 other listed entity of this list" in h["explanation"] for h in rivals)
 
 
+def test_a_family_name_several_listed_people_share_goes_to_review_together(
+    screener: Screener,
+) -> None:
+    # OFAC lists four Lukashenkos: "Lukashenko" alone in a Belarusian context fits each too
+    # weakly for the review band, but it names one of them as likely as not.
+    query = name_query("Lukashenko", kind="person", country="BY")
+    hits = {h["entity_id"]: h for h in screener.screen([query]).to_pylist()}
+    family = ["ofac_sdn:9760", "ofac_sdn:9797", "ofac_sdn:32615", "ofac_sdn:35748"]
+    assert set(family) <= set(hits)
+    assert all(hits[e]["match_probability"] < screener.bands.review for e in family)
+    assert all(hits[e]["band"] == "review" for e in family)
+    assert all(
+        "review: one of 4 listed people of this list the name fits" in hits[e]["explanation"]
+        for e in family
+    )
+    # Without the context the four together stay under the band: nothing is shown.
+    assert screener.screen([name_query("Lukashenko", kind="person")]).num_rows == 0
+
+
+def test_an_exact_list_name_with_nothing_against_it_is_for_review(screener: Screener) -> None:
+    # "Islamic State" is an alias of ISIL on OFAC whose two words are common on the lists;
+    # exactly a list name, and nothing counting against it, it is worth a look.
+    hits = {h["entity_id"]: h for h in screener.screen([name_query("Islamic State")]).to_pylist()}
+    assert hits["ofac_sdn:8759"]["match_probability"] < screener.bands.review
+    assert hits["ofac_sdn:8759"]["band"] == "review"
+    assert hits["ofac_sdn:8759"]["explanation"].endswith(
+        "review: an exact name of the list, nothing against it"
+    )
+    # Peter GRIFFIN is listed as British: the same exact name given as an American's scores
+    # under the band and stays there.
+    query = name_query("Peter Griffin", kind="person", country="US")
+    assert "ofac_sdn:11360" not in screener.screen([query]).column("entity_id").to_pylist()
+
+
 def test_a_patronymic_picks_one_of_them(screener: Screener) -> None:
     query = name_query("Vladimir Mikhailovich Bogdanov", kind="person", country="RU")
     hits = {h["entity_id"]: h for h in screener.screen([query]).to_pylist()}

@@ -97,6 +97,19 @@ def test_end_to_end_figures_count_article_entity_pairs() -> None:
     assert card.misses == ["doc-1: ['un_sc:2']"]
 
 
+def test_pairs_the_bands_lift_into_review_count_at_match_and_review_only() -> None:
+    bands = Bands(match=0.6, review=0.35)
+    card = scorecard(
+        LABELLED, MENTIONS, SCORED, KNOWN, bands, FACTS, lifted_to_review=[("m2", "un_sc:2")]
+    )
+    # un_sc:2 at 0.30 is in the review band (one of several namesakes, say): found there
+    assert (card.match_or_review["tp"], card.match_or_review["fn"]) == (2, 0)
+    # ... and nowhere else: the match band and the calibration read its probability
+    assert (card.match["tp"], card.match["fn"]) == (1, 1)
+    assert card.misses == ["doc-1: ['un_sc:2']"]
+    assert ("0.3-0.4", 1, pytest.approx(0.3), 1.0) in card.calibration
+
+
 def test_candidate_recall_at_k_ranks_each_mentions_candidates() -> None:
     card = scorecard(LABELLED, MENTIONS, SCORED, KNOWN, Bands(), FACTS)
     assert card.candidate_recall == 1.0

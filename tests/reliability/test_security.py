@@ -202,6 +202,7 @@ FORMATTED_SQL = {
     ("assets/linkage/scoring.py", "EXPLAINED_SETS_SQL"): "SQL from constants",
     ("assets/linkage/scoring.py", "NOT_WEAK"): "SQL from constants",
     ("assets/linkage/scoring.py", "MAY_MATCH"): "SQL from constants (levels: parameters)",
+    ("assets/linkage/scoring.py", "NOTHING_AGAINST"): "SQL from constants",
     ("assets/linkage/scoring.py", "EXPLANATION_SQL"): "SQL from constants (labels: parameters)",
     ("assets/linkage/scoring.py", "MAP_COLUMNS_SQL"): "SQL from constants (labels: parameters)",
     ("assets/linkage/scoring.py", "table"): "Splink's own table name or a constant",
