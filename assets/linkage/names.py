@@ -87,6 +87,7 @@ __all__ = [
     "romanised",
     "sorted_key",
     "split_legal_form",
+    "typo_keys",
     "without_patronymic",
     "without_titles",
     "words_of",
@@ -602,6 +603,29 @@ _FORM_WORD_MIN_LENGTH = 6
 
 def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# A word this long may be off by a letter and still be the same word (the comparison's
+# `_allowed_edits`: none under five letters, "yong" and "yang" are two names).
+TYPO_MIN_LENGTH = 5
+
+
+def typo_keys(given_family_key: str | None) -> tuple[str, ...]:
+    """Keys under which two names of a given and a family name (`given_family_key`: sorted,
+    patronymic aside) meet when one word is one letter off in the other ("alexander uvanov"
+    and "alexander ivanov"; a letter replaced, added or dropped): the key itself and, for each
+    word of `TYPO_MIN_LENGTH` letters or more, the words with one letter of it deleted, sorted.
+    Two such words share a one-letter deletion, or one is a deletion of the other. Names of
+    other lengths have none: a longer name's typo finds it through its other words."""
+    words = (given_family_key or "").split()
+    if len(words) != 2 or not all(word.isalpha() for word in words):
+        return ()
+    keys = {" ".join(words)}
+    for index, word in enumerate(words):
+        if len(word) >= TYPO_MIN_LENGTH:
+            other = words[1 - index]
+            keys.update(" ".join(sorted((other, deleted))) for deleted in _one_deletions(word))
+    return tuple(sorted(keys))
 
 
 def _build_form_word_index() -> dict[str, frozenset[str]]:

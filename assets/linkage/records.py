@@ -16,7 +16,13 @@ import pyarrow as pa
 from assets.articles.model import Mention
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
-from assets.linkage.names import analyse_frame, given_name_words, patronymics, romanised
+from assets.linkage.names import (
+    analyse_frame,
+    given_name_words,
+    patronymics,
+    romanised,
+    typo_keys,
+)
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
 # finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
@@ -49,6 +55,8 @@ RECORD_COLUMNS: dict[str, str] = {
     "phonetic": "VARCHAR",
     # the sound keys of the name in its own and other languages' romanisations of Cyrillic
     "romanised": "VARCHAR[]",
+    # people: keys of the given and family name with a letter of one word dropped (`typo_keys`)
+    "typo_keys": "VARCHAR[]",
     # the sounds of the patronymics: a mention's own; every name's of a listed entity
     "patronymics": "VARCHAR[]",
     # list side: the words of every name of the entity, legal forms and titles included; a
@@ -145,16 +153,19 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     ).to_arrow_table()
     names = base.column("name").to_pylist()
     analysed = analyse_frame(names)
-    analysed = analysed.append_column(
-        "romanised", romanised_of_people(names, base.column("schema").to_pylist())
-    ).append_column(
-        "patronymics", pa.array([patronymics(name) for name in names], pa.list_(pa.string()))
+    schemas = base.column("schema").to_pylist()
+    analysed = (
+        analysed.append_column("romanised", romanised_of_people(names, schemas))
+        .append_column(
+            "typo_keys",
+            typo_keys_of_people(analysed.column("given_family_key").to_pylist(), schemas),
+        )
+        .append_column(
+            "patronymics", pa.array([patronymics(name) for name in names], pa.list_(pa.string()))
+        )
     )
     given = pa.array(
-        [
-            record_given_tokens(name, schema)
-            for name, schema in zip(names, base.column("schema").to_pylist(), strict=True)
-        ],
+        [record_given_tokens(name, schema) for name, schema in zip(names, schemas, strict=True)],
         pa.list_(pa.string()),
     )
     combined = pa.Table.from_arrays(
@@ -334,6 +345,7 @@ def mention_records(
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
         "romanised": romanised_of_people(names, schemas),
+        "typo_keys": typo_keys_of_people(analysed.column("given_family_key").to_pylist(), schemas),
         "patronymics": [patronymics(name) for name in names],
         "entity_tokens": [()] * count,
         "initials": analysed.column("initials"),
@@ -378,6 +390,21 @@ def romanised_of_people(names: Sequence[str], schemas: Sequence[str | None]) -> 
     )
 
 
+def typo_keys_of_people(
+    given_family_keys: Sequence[str | None], schemas: Sequence[str | None]
+) -> pa.Array:
+    """The `typo_keys` of the names of people and of names of no known type; none for
+    organisations, vessels and aircraft (a company named by two words is as often two other
+    words one letter apart: "Sinno Electronics")."""
+    return pa.array(
+        [
+            typo_keys(key) if schema in (None, "Person") else ()
+            for key, schema in zip(given_family_keys, schemas, strict=True)
+        ],
+        pa.list_(pa.string()),
+    )
+
+
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:
     """Write list records (with their analysed columns) into `table` in the column order of
     `RECORD_COLUMNS`; returns the row count."""
@@ -389,7 +416,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
                    given_tokens,
-                   sorted_core_key, given_family_key, phonetic, romanised,
+                   sorted_core_key, given_family_key, phonetic, romanised, typo_keys,
                    -- a list name speaks for its entity: the patronymics and the words of every
                    -- name of it (the alias "Vladimir BOGDANOV" of "Vladimir Leonidovich
                    -- BOGDANOV" says "Leonidovich" too)

@@ -104,6 +104,22 @@ ONE_SIDE_WITHOUT_PATRONYMIC = (
     "(len(tokens_l) = len(string_split(given_family_key_l, ' ')) "
     "OR len(tokens_r) = len(string_split(given_family_key_r, ' ')))"
 )
+_GIVEN_FAMILY_LEFT = "string_split(given_family_key_l, ' ')"
+_GIVEN_FAMILY_RIGHT = "string_split(given_family_key_r, ' ')"
+_OFF_LEFT = _others(_GIVEN_FAMILY_LEFT, _GIVEN_FAMILY_RIGHT) + "[1]"
+_OFF_RIGHT = _others(_GIVEN_FAMILY_RIGHT, _GIVEN_FAMILY_LEFT) + "[1]"
+# The same given and family name, a patronymic on one side only, one of the two words nearly
+# spelled ("Alexander Uvanov" for "Alexander Alexandrovich IVANOV"): what
+# ONE_WORD_SPELLED_DIFFERENTLY is for names of as many words. Blocking finds such pairs by
+# `typo_keys`.
+GIVEN_FAMILY_ONE_WORD_SPELLED_DIFFERENTLY = (
+    "CASE WHEN len(tokens_l) <> len(tokens_r) AND given_family_key_l LIKE '% %' "
+    f"AND given_family_key_r LIKE '% %' AND {ONE_SIDE_WITHOUT_PATRONYMIC} THEN "
+    f"CASE WHEN len({_GIVEN_FAMILY_LEFT}) = 2 AND len({_GIVEN_FAMILY_RIGHT}) = 2 "
+    f"AND len(list_intersect({_GIVEN_FAMILY_LEFT}, {_GIVEN_FAMILY_RIGHT})) = 1 THEN "
+    f"levenshtein({_OFF_LEFT}, {_OFF_RIGHT}) <= {_allowed_edits(_OFF_LEFT)} "
+    "ELSE false END ELSE false END"
+)
 # Nor is "Vladimir Mikhailovich Bogdanov" the listed "Vladimir BOGDANOV" whose other names say
 # "Leonidovich": a list name carries the patronymics of every name of its entity
 # (`assets.linkage.records`), and a mention's patronymic that none of them sounds like names
@@ -241,7 +257,8 @@ def name_comparison() -> cl.CustomComparison:
     one-word name of a person, exact core name (term-frequency adjusted: common names weigh
     less), the same words in another order, the same given and family names with a patronymic
     dropped, the same words but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key,
-    the same person's name in another romanisation, the listed name with a part none of the
+    the same person's name in another romanisation, the same given and family name with one
+    spelled nearly and a patronymic on one side only, the listed name with a part none of the
     entity's names has, all words of the shorter name present in the longer one (a dropped
     middle name; a rare word among them and, for a person, no word left out before the shorter
     one's and not only given names, or not), Jaro-Winkler >= 0.88 when every word has a
@@ -286,6 +303,11 @@ def name_comparison() -> cl.CustomComparison:
                 SAME_NAME_IN_ANOTHER_ROMANISATION,
                 label_for_charts="the same name in another romanisation",
             ).configure(tf_adjustment_column="core"),
+            # After the romanisations: a spelling they explain is no typo.
+            cll.CustomLevel(
+                GIVEN_FAMILY_ONE_WORD_SPELLED_DIFFERENTLY,
+                label_for_charts="the same given and family name, one spelled nearly",
+            ),
             cll.CustomLevel(
                 NAME_PART_THE_ENTITY_LACKS,
                 label_for_charts="a name part the listed entity lacks",
@@ -471,6 +493,7 @@ def blocking_rules() -> list[Any]:
         block_on("sorted_core_key"),
         block_on("phonetic"),
         block_on("romanised", arrays_to_explode=["romanised"]),
+        block_on("typo_keys", arrays_to_explode=["typo_keys"]),
         block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
         block_on("identifiers", arrays_to_explode=["identifiers"]),
         block_on("substr(sorted_core_key, 1, 4)", "initials"),

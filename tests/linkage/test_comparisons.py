@@ -179,6 +179,19 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
         ("NATO", "NAFTOGAZ", "All other comparisons"),
         ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
         ("Mikhail Fradkov", "Mikhail Yefimovich FRADKOV", "same words apart from a patronymic"),
+        # ... and with a letter of the family name wrong
+        (
+            "Alexander Uvanov",
+            "Alexander Alexandrovich IVANOV",
+            "the same given and family name, one spelled nearly",
+        ),
+        (
+            "Mikhail Fradko",
+            "Mikhail Yefimovich FRADKOV",
+            "the same given and family name, one spelled nearly",
+        ),
+        # two letters off in a six-letter word is another name
+        ("Mikhail Frodkin", "Mikhail Yefimovich FRADKOV", "All other comparisons"),
         ("Fradkov Mikhail", "FRADKOV, Mikhail Yefimovich", "same words apart from a patronymic"),
         (
             "Roman Abramovich",

@@ -33,6 +33,7 @@ from assets.linkage.names import (
     phonetic_key,
     sorted_key,
     split_legal_form,
+    typo_keys,
     without_patronymic,
     without_titles,
     words_of,
@@ -850,3 +851,18 @@ def test_given_family_key_agrees_across_name_order_and_patronymic() -> None:
 )
 def test_given_name_words(name: str, given: list[str]) -> None:
     assert given_name_words(name) == given
+
+
+def test_two_names_a_letter_apart_in_one_word_share_a_typo_key() -> None:
+    listed = set(typo_keys(analyse("Alexander Alexandrovich IVANOV").given_family_key))
+    assert set(typo_keys(analyse("Alexander Uvanov").given_family_key)) & listed  # replaced
+    assert set(typo_keys(analyse("Aleksander Ivanov").given_family_key)) & listed  # added
+    assert set(typo_keys(analyse("Alexander Ivanv").given_family_key)) & listed  # dropped
+    assert "alexander ivanov" in listed  # the name itself
+    # two letters off, or a short word off, is another name: no key in common
+    assert not set(typo_keys(analyse("Alexander Ivanenko").given_family_key)) & listed
+    assert not set(typo_keys("li wei")) & set(typo_keys("li wan"))
+    # only names of two words (the given and the family name) have keys
+    assert typo_keys("ali hassan mohammed") == ()
+    assert typo_keys("hamas") == ()
+    assert typo_keys(None) == ()

@@ -57,3 +57,25 @@ def test_a_bracketed_un_reference_is_kept(tmp_path: Path) -> None:
     assert "SECOND ACADEMY OF NATURAL SCIENCES" not in names
     assert "DAEDONG BANK" not in names
     assert "DAEDONG CREDIT BANK" in names
+
+
+def test_people_have_typo_keys_and_organisations_none(tmp_path: Path) -> None:
+    """A listed person's given and family name meets a mention one letter off in either
+    (`typo_keys`); an organisation's two words do not: a company is as often two other words
+    one letter apart."""
+    database = fixture_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(database), read_only=True) as con:
+        by_schema = dict(
+            con.execute(
+                "SELECT schema, count(*) FILTER (WHERE len(typo_keys) > 0) "
+                "FROM linkage.list_records GROUP BY schema"
+            ).fetchall()
+        )
+        person = con.execute(
+            "SELECT given_family_key, typo_keys FROM linkage.list_records "
+            "WHERE schema = 'Person' AND len(typo_keys) > 0 ORDER BY unique_id LIMIT 1"
+        ).fetchall()[0]
+    assert by_schema["Person"] > 0
+    assert by_schema.get("Organization", 0) == 0 and by_schema.get("Vessel", 0) == 0
+    key, keys = person
+    assert key in keys and len(keys) > 1
