@@ -92,6 +92,10 @@ ONE_WORD_SPELLED_DIFFERENTLY = (
     f"OR {_glued_article(_ONE_LEFT, _ONE_RIGHT)} OR {_glued_article(_ONE_RIGHT, _ONE_LEFT)} "
     "ELSE false END ELSE false END"
 )
+# The same letters with the spaces left out on one side: a name run together
+# ("GennadyTimchenko", "kangcholsu"), a legal form glued to the name ("OOOROSTEKH"). Blocking
+# finds such pairs by the same key (`blocking_rules`).
+RUN_TOGETHER = "replace(normalised_l, ' ', '') = replace(normalised_r, ' ', '')"
 # All words of the shorter name (two or more) in the longer one: a dropped middle name.
 ALL_WORDS_OF_THE_SHORTER = (
     "CASE WHEN least(len(tokens_l), len(tokens_r)) >= 2 "
@@ -257,13 +261,14 @@ def name_comparison() -> cl.CustomComparison:
     one-word name of a person, exact core name (term-frequency adjusted: common names weigh
     less), the same words in another order, the same given and family names with a patronymic
     dropped, the same words but one spelled nearly, Jaro-Winkler >= 0.95 on the order-free key,
-    the same person's name in another romanisation, the same given and family name with one
-    spelled nearly and a patronymic on one side only, the listed name with a part none of the
-    entity's names has, all words of the shorter name present in the longer one (a dropped
-    middle name; a rare word among them and, for a person, no word left out before the shorter
-    one's and not only given names, or not), Jaro-Winkler >= 0.88 when every word has a
-    counterpart, a rare family name alone, a given name alone, a one-word name (a surname, an
-    acronym) inside the other, same sound, a shared rare word that is not a given name, else.
+    the same person's name in another romanisation, the same letters run together, the same
+    given and family name with one spelled nearly and a patronymic on one side only, the listed
+    name with a part none of the entity's names has, all words of the shorter name present in
+    the longer one (a dropped middle name; a rare word among them and, for a person, no word
+    left out before the shorter one's and not only given names, or not), Jaro-Winkler >= 0.88
+    when every word has a counterpart, a rare family name alone, a given name alone, a one-word
+    name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
+    given name, else.
     Each level's weight is learned separately.
 
     The levels that say "this is the person's name, written in full, shortened or misspelt"
@@ -303,6 +308,7 @@ def name_comparison() -> cl.CustomComparison:
                 SAME_NAME_IN_ANOTHER_ROMANISATION,
                 label_for_charts="the same name in another romanisation",
             ).configure(tf_adjustment_column="core"),
+            cll.CustomLevel(RUN_TOGETHER, label_for_charts="the same letters run together"),
             # After the romanisations: a spelling they explain is no typo.
             cll.CustomLevel(
                 GIVEN_FAMILY_ONE_WORD_SPELLED_DIFFERENTLY,
@@ -494,6 +500,7 @@ def blocking_rules() -> list[Any]:
         block_on("phonetic"),
         block_on("romanised", arrays_to_explode=["romanised"]),
         block_on("typo_keys", arrays_to_explode=["typo_keys"]),
+        block_on("replace(normalised, ' ', '')"),
         block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
         block_on("identifiers", arrays_to_explode=["identifiers"]),
         block_on("substr(sorted_core_key, 1, 4)", "initials"),

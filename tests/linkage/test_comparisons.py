@@ -134,7 +134,11 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
         # many people.
         ("Asad", "ASAD", "the same one-word name of a person"),
         ("Zawahiri Ayman", "Ayman AL-ZAWAHIRI", "same words"),
-        ("Jens Stoltenburg", "Jens STOLTENBERG", "the same words but one spelled nearly"),
+        (
+            "Jens Stoltenburg",
+            "Jens STOLTENBERG",
+            "the same words but one spelled nearly",
+        ),
         (
             "Sulaiman Jarsem Abo Ghaith",
             "Sulaiman Jassem ABO GHAITH",
@@ -149,7 +153,11 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
         ("Yong Chen", "Yang Fu CHEN", "Jaro-Winkler >= 0.88, every word with a counterpart"),
         # The same given name in two spellings (one canonical word) and a nearly spelled
         # family name.
-        ("Mohamed Abreni", "Mohammad ABRINI", "the same words but one spelled nearly"),
+        (
+            "Mohamed Abreni",
+            "Mohammad ABRINI",
+            "the same words but one spelled nearly",
+        ),
         # the article glued to the family name on the list, a particle in the news
         (
             "Khalid Kadhim Jasim al-Skeni",
@@ -175,10 +183,17 @@ def levels(m: Mention, r: pa.Table, frequencies: pa.Table = EMPTY_FREQUENCIES) -
         ("Ayman Zawahiri", "Ayman Muhammad Rabi AL-ZAWAHIRI", "all words of the shorter name"),
         # French "ch" for "sh"
         ("Hachem Beydoun", "Hashim BAYDUN", ROMANISATION),
-        ("Antony Blinken", "Anthony BLINKEN", "the same words but one spelled nearly"),
+        (
+            "Antony Blinken",
+            "Anthony BLINKEN",
+            "the same words but one spelled nearly",
+        ),
         ("NATO", "NAFTOGAZ", "All other comparisons"),
         ("Zawahiri", "Ayman AL-ZAWAHIRI", "a one-word name inside the other"),
         ("Mikhail Fradkov", "Mikhail Yefimovich FRADKOV", "same words apart from a patronymic"),
+        # a name run together, a legal form glued to the name
+        ("viktorvekselberg", "Viktor VEKSELBERG", "the same letters run together"),
+        ("OOOROSTEKH", ("OOO ROSTEKH", "Organization"), "the same letters run together"),
         # ... and with a letter of the family name wrong
         (
             "Alexander Uvanov",
