@@ -155,7 +155,7 @@ def matches(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, linkage: LinkageResource
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """Every mention of the batch scored against every list name its blocking rules pair it
-    with (`linkage.matches`): the best name per (mention, entity) at or above the review band,
+    with (`linkage.matches`): the best name per (mention, entity) in the review band or above,
     with match weight, probability, each comparison's contribution, the band and a one-line
     explanation."""
     batch = context.partition_key

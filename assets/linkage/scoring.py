@@ -465,8 +465,11 @@ def matches_of_predictions(
     bands: Bands,
 ) -> pa.Table:
     """From Splink's predictions `table`, the matches (`MATCH_ARROW`): the best-weighted list
-    name per (mention, entity) at or above the review band, with its band, each comparison's
-    contribution and level, and the explanation. Weak aliases (OFAC "weak", low-quality
+    name per (mention, entity) in the review band or above, with its band, each comparison's
+    contribution and level, and the explanation. Under the review band from `bands.lift_from`,
+    listed people of one list sharing the mention's name whose probabilities add up to the
+    review band, and exact list names with nothing against them, are lifted into review. Weak
+    aliases (OFAC "weak", low-quality
     a.k.a.s: "FSB", "AO VSK") count only where the name matches exactly, and then for review
     at most (`NOT_WEAK`); a match-band row of another name of the entity is preferred. So do
     the pairs at a name level of `bands.review_only`. Two or more entities of one list in the

@@ -134,7 +134,7 @@ class Screener:
         waterfall_html: Path | None = None,
     ) -> pa.Table:
         """The matches (`MATCH_ARROW`) of mention records (`mention_records`) against the
-        lists: the best list name per (mention, entity) at or above the review band. With
+        lists: the best list name per (mention, entity) in the review band or above. With
         `entity_filter`, only the matches of those entities, banded as a full screening bands
         them (another listed entity of the same list scoring as high sends a match to review
         whether or not it is in the filter). With `waterfall_html`, Splink's waterfall chart

@@ -580,6 +580,7 @@ VALUES: dict[str, Values] = {
     "reviewer": Values(st.one_of(ARG_TEXT, st.just("analyst")), st.sampled_from(["", " "])),
     "min_precision": PROBABILITY,
     "min_recall": PROBABILITY,
+    "min_review_recall": PROBABILITY,
     "min_candidate_recall": PROBABILITY,
     "max_ece": PROBABILITY,
     "facts": FACT_FILES,
