@@ -8,7 +8,7 @@ comparisons in `assets.linkage.settings` read them symmetrically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -155,10 +155,10 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
     analysed = analyse_frame(names)
     schemas = base.column("schema").to_pylist()
     analysed = (
-        analysed.append_column("romanised", romanised_of_people(names, schemas))
+        analysed.append_column("romanised", keys_of_people(romanised, names, schemas))
         .append_column(
             "typo_keys",
-            typo_keys_of_people(analysed.column("given_family_key").to_pylist(), schemas),
+            keys_of_people(typo_keys, analysed.column("given_family_key").to_pylist(), schemas),
         )
         .append_column(
             "patronymics", pa.array([patronymics(name) for name in names], pa.list_(pa.string()))
@@ -344,8 +344,10 @@ def mention_records(
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
         "phonetic": analysed.column("phonetic"),
-        "romanised": romanised_of_people(names, schemas),
-        "typo_keys": typo_keys_of_people(analysed.column("given_family_key").to_pylist(), schemas),
+        "romanised": keys_of_people(romanised, names, schemas),
+        "typo_keys": keys_of_people(
+            typo_keys, analysed.column("given_family_key").to_pylist(), schemas
+        ),
         "patronymics": [patronymics(name) for name in names],
         "entity_tokens": [()] * count,
         "initials": analysed.column("initials"),
@@ -377,29 +379,20 @@ def mention_records(
     )
 
 
-def romanised_of_people(names: Sequence[str], schemas: Sequence[str | None]) -> pa.Array:
-    """The `romanised` keys of the names of people and of names of no known type; none for
-    organisations, vessels and aircraft, whose English words read the German or Polish way
-    make noise (`assets.linkage.romanisations`)."""
-    return pa.array(
-        [
-            romanised(name) if schema in (None, "Person") else ()
-            for name, schema in zip(names, schemas, strict=True)
-        ],
-        pa.list_(pa.string()),
-    )
-
-
-def typo_keys_of_people(
-    given_family_keys: Sequence[str | None], schemas: Sequence[str | None]
+def keys_of_people(
+    key_of: Callable[[str], Sequence[str]],
+    values: Sequence[str | None],
+    schemas: Sequence[str | None],
 ) -> pa.Array:
-    """The `typo_keys` of the names of people and of names of no known type; none for
-    organisations, vessels and aircraft (a company named by two words is as often two other
-    words one letter apart: "Sinno Electronics")."""
+    """`key_of` each value of a person's name or of a name of no known type; no keys for
+    organisations, vessels and aircraft. The keys that only people get: the `romanised` sound
+    keys (an organisation's English words read the German or Polish way make noise,
+    `assets.linkage.romanisations`) and the `typo_keys` of a given and family name (a company
+    named by two words is as often two other words one letter apart: "Sinno Electronics")."""
     return pa.array(
         [
-            typo_keys(key) if schema in (None, "Person") else ()
-            for key, schema in zip(given_family_keys, schemas, strict=True)
+            key_of(value) if schema in (None, "Person") and value is not None else ()
+            for value, schema in zip(values, schemas, strict=True)
         ],
         pa.list_(pa.string()),
     )
