@@ -70,6 +70,7 @@ __all__ = [
     "LEGAL_FORMS",
     "LEGAL_FORM_FAMILIES",
     "NAME_ARROW_SCHEMA",
+    "ORGANISATION_WORDS",
     "PARTICLES",
     "SPELLING_VARIANTS",
     "TITLES",
@@ -440,7 +441,7 @@ _TITLE_PAIRS = frozenset({
 _TITLE_OPENERS = TITLES | {first for first, _ in _TITLE_PAIRS}
 # Words that make the rest of a name an organisation's ("Imam Khomeini Relief Foundation",
 # "Haji Khairullah Money Exchange", "Mullah Nazir Group"): a title opening it stays.
-_ORGANISATION_WORDS = frozenset({
+ORGANISATION_WORDS = frozenset({
     "of", "and", "the", "for", "company", "group", "groupe", "grupo", "exchange", "money",
     "hawala", "sarafi", "currency", "service", "services", "organization", "organisation",
     "committee", "relief", "aid", "emdad", "imdad", "support", "foundation", "bonyad", "trust",
@@ -478,7 +479,7 @@ def _may_drop_title(rest: Sequence[str]) -> bool:
         return False
     names = 0
     for word in rest:
-        if word in _ORGANISATION_WORDS or not word.isalpha():
+        if word in ORGANISATION_WORDS or not word.isalpha():
             return False
         if word not in PARTICLES:
             names += 1

@@ -8,14 +8,17 @@ comparisons in `assets.linkage.settings` read them symmetrically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.articles.model import Mention
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
+from assets.linkage.links import article_related_names, entity_links, related_names
 from assets.linkage.names import (
     analyse_frame,
     given_name_words,
@@ -23,6 +26,7 @@ from assets.linkage.names import (
     romanised,
     typo_keys,
 )
+from assets.linkage.roles import position_names, position_titles, role_names, role_titles
 
 # Tokens carried by at most this many list names are "rare": blocking on a shared rare token
 # finds partial names ("Promsvyazbank" vs "Promsvyazbank Capital") without comparing every
@@ -73,6 +77,13 @@ RECORD_COLUMNS: dict[str, str] = {
     "birth_year_max": "INTEGER",  # mention side
     "identifiers": "VARCHAR[]",  # "imo:9216298"
     "identifier_kinds": "VARCHAR[]",
+    # the titles (`role_titles`) and the organisation words (`role_names`) of a mention's
+    # role; of every position of a listed entity
+    "roles": "VARCHAR[]",
+    "role_names": "VARCHAR[]",
+    # list side: the name keys of the entities the lists link it to; mention side: those of
+    # them its article gives (`assets.linkage.links`)
+    "related_names": "VARCHAR[]",
 }
 
 # Identifier kinds that a news article can state and that identify one entity.
@@ -141,7 +152,8 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
                    list_filter(e.identifiers, lambda i: list_contains($kinds, i.kind)),
                    lambda i: i.kind || ':'
                              || upper(regexp_replace(i.value, '[^0-9A-Za-z]', '', 'g')))
-                   AS identifiers
+                   AS identifiers,
+               e.positions
         FROM names n JOIN sources.entities e USING (entity_id)
         ORDER BY unique_id
         """,
@@ -168,11 +180,48 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
         [record_given_tokens(name, schema) for name, schema in zip(names, schemas, strict=True)],
         pa.list_(pa.string()),
     )
+    positions = base.column("positions").to_pylist()
+    roles = pa.array([position_titles(p) for p in positions], pa.list_(pa.string()))
+    organisations = pa.array([position_names(p) for p in positions], pa.list_(pa.string()))
+    related = _related_names(con, base, analysed)
     combined = pa.Table.from_arrays(
-        [*base.columns, *analysed.columns, given],
-        names=[*base.column_names, *analysed.column_names, "given_tokens"],
+        [*base.columns, *analysed.columns, given, roles, organisations, related],
+        names=[
+            *base.column_names,
+            *analysed.column_names,
+            "given_tokens",
+            "roles",
+            "role_names",
+            "related_names",
+        ],
     )
     return write_records(con, combined, table)
+
+
+def _related_names(con: duckdb.DuckDBPyConnection, names: pa.Table, analysed: pa.Table) -> pa.Array:
+    """Each list name's `related_names`: the keys of the names (weak aliases aside: "ABU ALI"
+    says nothing) of the entities its entity is linked to (`assets.linkage.links`)."""
+    entity_ids = names.column("entity_id").to_pylist()
+    keys = [
+        (entity_id, source, key if kind != "weak_alias" else None)
+        for entity_id, source, kind, key in zip(
+            entity_ids,
+            names.column("source").to_pylist(),
+            names.column("name_kind").to_pylist(),
+            analysed.column("sorted_core_key").to_pylist(),
+            strict=True,
+        )
+    ]
+    remarks = con.execute(
+        "SELECT entity_id, source, remarks FROM sources.entities WHERE remarks IS NOT NULL"
+    ).fetchall()
+    links = entity_links(remarks, keys)
+    keys_of: dict[str, set[str]] = defaultdict(set)
+    for entity_id, _, key in keys:
+        if key:
+            keys_of[entity_id].add(key)
+    related = related_names(links, {e: sorted(k) for e, k in keys_of.items()})
+    return pa.array([related.get(e, ()) for e in entity_ids], pa.list_(pa.string()))
 
 
 def build_token_frequencies(
@@ -274,10 +323,12 @@ def _comparable_identifiers(mention: Mention) -> Sequence[str]:
     ]
 
 
-def mention_facts(mention: Mention) -> tuple[object, ...]:
+def mention_facts(mention: Mention, related: Sequence[str] = ()) -> tuple[object, ...]:
     """Everything of `mention` that its record (`mention_records`) is made of, but its ids:
-    two mentions with the same facts have the same record apart from the ids."""
+    two mentions with the same facts have the same record apart from the ids. `related`: its
+    related names (`mentions_related_names`), facts of its article."""
     return (
+        tuple(related),
         mention.canonical_text or mention.text,
         mention.schema_guess,
         tuple(mention.sentence_countries),
@@ -286,15 +337,58 @@ def mention_facts(mention: Mention) -> tuple[object, ...]:
         mention.birth_year_min,
         mention.birth_year_max,
         tuple(_comparable_identifiers(mention)),
+        role_titles(mention.role),
+        role_names(mention.role),
     )
 
 
+def list_related_names(list_records: pa.Table) -> frozenset[str]:
+    """Every related name of the list records (`related_names`): the only names of an article
+    a mention's record keeps."""
+    if "related_names" not in list_records.column_names:
+        return frozenset()
+    return frozenset(pc.unique(pc.list_flatten(list_records.column("related_names"))).to_pylist())
+
+
+def mentions_related_names(
+    mentions: Sequence[Mention], related: frozenset[str]
+) -> dict[str, tuple[str, ...]]:
+    """Each mention's `related_names` by mention id (`assets.linkage.links`): the names of
+    its article are those of the mentions of `mentions` with its article id, so a batch holds
+    whole articles. `related`: every listed entity's related names."""
+    if not related:
+        return {}
+    # Every name a mention is written by: its surface form and its full form.
+    texts = list({text for m in mentions for text in (m.text, m.canonical_text) if text})
+    key_of = dict(
+        zip(texts, analyse_frame(texts).column("sorted_core_key").to_pylist(), strict=True)
+    )
+    of_article: dict[str, set[str]] = defaultdict(set)
+    # The names of one coreference cluster ("Isil", "Islamic State of Iraq and the Levant")
+    # are the mention's own, not names around it.
+    of_cluster: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mention in mentions:
+        keys = {key_of[text] for text in (mention.text, mention.canonical_text) if text}
+        of_article[mention.article_id].update(keys)
+        of_cluster[(mention.article_id, mention.canonical_id)].update(keys)
+    return {
+        m.mention_id: article_related_names(
+            tuple(of_cluster[(m.article_id, m.canonical_id)]), of_article[m.article_id], related
+        )
+        for m in mentions
+    }
+
+
 def mention_records(
-    mentions: Iterable[Mention], token_frequencies: pa.Table | RareTokens
+    mentions: Iterable[Mention],
+    token_frequencies: pa.Table | RareTokens,
+    related: frozenset[str] = frozenset(),
+    related_of: Mapping[str, Sequence[str]] | None = None,
 ) -> pa.Table:
     """Mentions as linkage records (`RECORD_SCHEMA`), ordered by mention id; a mention whose
     name has no core (nothing but punctuation) has none. `token_frequencies` is the lists'
-    `linkage.token_frequencies` (or its `RareTokens`)."""
+    `linkage.token_frequencies` (or its `RareTokens`); `related` every listed entity's related
+    names (`mentions_related_names` of `mentions`), or `related_of` the mentions' own."""
     rarity = (
         token_frequencies
         if isinstance(token_frequencies, RareTokens)
@@ -302,6 +396,8 @@ def mention_records(
     )
     # Ordered by mention id; each distinct name analysed once (`distinct`), then picked.
     ordered = sorted(mentions, key=lambda m: m.mention_id)
+    if related_of is None:
+        related_of = mentions_related_names(ordered, related)
     position: dict[str, int] = {}
     picks = [position.setdefault(m.canonical_text or m.text, len(position)) for m in ordered]
     distinct = analyse_frame(position)
@@ -365,6 +461,9 @@ def mention_records(
             list(dict.fromkeys(key.split(":", 1)[0] for key in keys)) if keys else ()
             for keys in identifiers
         ],
+        "roles": [role_titles(m.role) for m in kept],
+        "role_names": [role_names(m.role) for m in kept],
+        "related_names": [related_of.get(m.mention_id, ()) for m in kept],
         "rare_tokens": analysed.column("rare_tokens"),
         "distinctive_tokens": analysed.column("distinctive_tokens"),
     }
@@ -421,7 +520,8 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
                    birth_years,
                    birth_year_min, birth_year_max, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
-                       AS identifier_kinds
+                       AS identifier_kinds,
+                   roles, role_names, related_names
             FROM records_arrow
             WHERE core IS NOT NULL AND core <> ''
             WINDOW entity AS (PARTITION BY entity_id)

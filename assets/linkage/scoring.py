@@ -29,6 +29,7 @@ from assets.linkage.records import (
     RareTokens,
     mention_facts,
     mention_records,
+    mentions_related_names,
 )
 from assets.linkage.settings import COMPARISON_NAMES, EXACT_NAME_LEVELS, SCHEMA_AGREES_GAMMA
 from assets.linkage.splink_run import MENTIONS, NameFrequencyLookup, SplinkSession, splink_session
@@ -237,7 +238,10 @@ class MentionProfiles:
 
     @classmethod
     def of_mentions(
-        cls, mentions: Iterable[Mention], token_frequencies: pa.Table | RareTokens
+        cls,
+        mentions: Iterable[Mention],
+        token_frequencies: pa.Table | RareTokens,
+        related: frozenset[str] = frozenset(),
     ) -> MentionProfiles:
         """The profiles of `mentions` grouped by their `mention_facts`, with records
         (`mention_records`) built only for the lowest mention id of each: without building
@@ -247,8 +251,11 @@ class MentionProfiles:
         firsts: dict[tuple[object, ...], Mention] = {}
         profile_ids: list[str] = []
         mention_ids: list[str] = []
-        for mention in sorted(mentions, key=lambda m: m.mention_id):
-            first = firsts.setdefault(mention_facts(mention), mention)
+        ordered = sorted(mentions, key=lambda m: m.mention_id)
+        related_of = mentions_related_names(ordered, related)
+        for mention in ordered:
+            facts = mention_facts(mention, related_of.get(mention.mention_id, ()))
+            first = firsts.setdefault(facts, mention)
             profile_ids.append(first.mention_id)
             mention_ids.append(mention.mention_id)
         members = pa.table(
@@ -257,7 +264,8 @@ class MentionProfiles:
                 "mention_id": pa.array(mention_ids, pa.string()),
             }
         )
-        return cls(mention_records(firsts.values(), token_frequencies), members)
+        records = mention_records(firsts.values(), token_frequencies, related_of=related_of)
+        return cls(records, members)
 
     def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """`matches_of_predictions` of the distinct mentions, copied to every mention of each
@@ -329,6 +337,12 @@ _ORIENTED = {
     "mention_attributed_countries": "attributed_countries_l",
     "mention_identifiers": "identifiers_l",
     "record_identifiers": "identifiers_r",
+    "mention_roles": "roles_l",
+    "record_roles": "roles_r",
+    "mention_role_names": "role_names_l",
+    "record_role_names": "role_names_r",
+    "mention_related_names": "related_names_l",
+    "record_related_names": "related_names_r",
 }
 _SYMMETRIC = [
     "match_weight",
@@ -383,6 +397,25 @@ _EXPLAINED_SETS = {
         "list_intersect(coalesce(mention_identifiers, []), coalesce(record_identifiers, []))",
     ),
 }
+# What the article says around a mention that a listed entity's record agrees with: the
+# organisation of its role in a listed position, or a linked entity named in the article
+# (`CONTEXT_TIE_SQL` 2: `assets.linkage.roles`, `assets.linkage.links`), a title in common (1).
+# It carries no weight: it decides between listed namesakes (`matches_of_predictions`). As model
+# comparisons they were measured and not kept: their weight recalibrates the prior, and exact
+# names of organisations at the match band's edge fall under it (docs/model_experiments.md).
+_CONTEXT_SETS = {
+    "shared_role_names": "list_intersect(mention_role_names, record_role_names)",
+    "shared_roles": "list_intersect(mention_roles, record_roles)",
+    "shared_related_names": "list_intersect(mention_related_names, record_related_names)",
+}
+CONTEXT_SETS_SQL = ", ".join(
+    f"list_sort(list_distinct(coalesce({values}, []))) AS {name}"
+    for name, values in _CONTEXT_SETS.items()
+)
+CONTEXT_TIE_SQL = (
+    "CASE WHEN len(shared_role_names) + len(shared_related_names) > 0 THEN 2 "
+    "WHEN len(shared_roles) > 0 THEN 1 ELSE 0 END"
+)
 EXPLAINED_SETS_SQL = ", ".join(
     f"CASE WHEN {gamma} >= 0 THEN list_sort(list_distinct({values})) END AS {name}"
     for name, (gamma, values) in _EXPLAINED_SETS.items()
@@ -412,7 +445,14 @@ EXPLANATION_SQL = f"""concat_ws('; ',
         WHEN len(shared_identifiers) > 0
             THEN 'identifier ' || array_to_string(shared_identifiers, ', ') || ' agrees'
                 || {_signed("mw_identifier")}
-        ELSE lower({_label("identifier", "gamma_identifier")}) || {_signed("mw_identifier")} END
+        ELSE lower({_label("identifier", "gamma_identifier")}) || {_signed("mw_identifier")} END,
+    CASE WHEN len(shared_role_names) > 0
+            THEN 'role in ' || array_to_string(shared_role_names, ', ') || ' as a listed position'
+        WHEN len(shared_roles) > 0
+            THEN 'role ' || array_to_string(shared_roles, ', ') || ' as a listed position' END,
+    CASE WHEN len(shared_related_names) > 0
+        THEN 'the article names ' || array_to_string(shared_related_names, ', ')
+            || ', linked to it on the list' END
 )"""
 # The columns of the `contributions` and `levels` maps (built in Arrow: building a MAP per row
 # in DuckDB costs more than all the rest of `matches_of_predictions`).
@@ -474,7 +514,9 @@ def matches_of_predictions(
     at most (`NOT_WEAK`); a match-band row of another name of the entity is preferred. So do
     the pairs at a name level of `bands.review_only`. Two or more entities of one list in the
     match band for one mention within `RIVAL_MARGIN` of each other are sent to review, saying
-    so, unless `bands.rivals_to_review` is off. Ties in weight go to the lowest record id, so
+    so, unless `bands.rivals_to_review` is off; but one whose listed position or linked entity
+    the article names (`CONTEXT_TIE_SQL`) outranks those it does not, and keeps the match band,
+    saying why. Ties in weight go to the lowest record id, so
     the same inputs always name the same list name; rows are ordered by mention, falling weight,
     entity. In DuckDB SQL and Arrow: no Python loop over the rows."""
     label_lists = {
@@ -490,7 +532,8 @@ def matches_of_predictions(
                 SELECT {MENTION_RIGHT_COLUMNS} FROM {table} WHERE source_dataset_l <> $mentions
             ),
             candidates AS (
-                SELECT *, split_part(entity_id, ':', 1) AS list FROM oriented
+                SELECT *, split_part(entity_id, ':', 1) AS list, {CONTEXT_SETS_SQL}
+                FROM oriented
                 WHERE match_probability >= $scored_from AND NOT isnan(match_probability)
                   AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
                 QUALIFY row_number() OVER (
@@ -526,7 +569,7 @@ def matches_of_predictions(
                 WHERE match_probability >= $review OR lifted_as_namesake OR lifted_as_exact
             ),
             listed AS (
-                SELECT mention_id, entity_id, match_weight, list
+                SELECT mention_id, entity_id, match_weight, list, {CONTEXT_TIE_SQL} AS tie
                 FROM best WHERE match_probability >= $match AND {MAY_MATCH}
             ),
             -- Listed entities of one list matching the mention in the match band at nearly the
@@ -534,14 +577,23 @@ def matches_of_predictions(
             -- name (a father and his son, two officials), and an analyst picks. A clear leader
             -- keeps the match band. (Cross-list resolution's canonical entities were tried to
             -- spare a person a list carries twice, under two regimes: on the labelled news its
-            -- same-list merges joined more namesakes than duplicates.)
+            -- same-list merges joined more namesakes than duplicates.) Of two at nearly the
+            -- same weight, the one whose listed position or linked entity the article names
+            -- (`tie`: "Vladimir Bogdanov, Director General of Surgutneftegaz") outranks the
+            -- other, which goes to review.
             rivals AS (
-                SELECT a.mention_id, a.entity_id, count(*) AS rivals
-                FROM listed a JOIN listed b
-                  ON a.mention_id = b.mention_id AND a.list = b.list
-                 AND a.entity_id <> b.entity_id
-                 AND b.match_weight >= a.match_weight - $rival_margin
-                GROUP BY a.mention_id, a.entity_id
+                SELECT mention_id, entity_id, count(*) FILTER (NOT outranks) AS rivals,
+                       count(*) FILTER (outranks) AS outranked
+                FROM (
+                    SELECT a.mention_id, a.entity_id,
+                           a.tie > b.tie AND a.match_weight >= b.match_weight - $rival_margin
+                               AS outranks
+                    FROM listed a JOIN listed b
+                      ON a.mention_id = b.mention_id AND a.list = b.list
+                     AND a.entity_id <> b.entity_id
+                     AND b.match_weight >= a.match_weight - $rival_margin
+                )
+                GROUP BY mention_id, entity_id
             )
             SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name,
                    match_weight,
@@ -560,6 +612,11 @@ def matches_of_predictions(
                             THEN 'review: ' || rivals || ' other listed '
                                  || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
                                  || ' of this list score as high'
+                            WHEN match_probability >= $match AND outranked > 0
+                                 AND $rivals_to_review
+                            THEN 'match over ' || outranked || ' other listed '
+                                 || CASE WHEN outranked = 1 THEN 'entity' ELSE 'entities' END
+                                 || ' of this list as high: its role or links agree'
                             WHEN lifted_as_namesake
                             THEN 'review: one of ' || namesakes || ' listed people of this list '
                                  || 'the name fits (together ' || printf('%.2f', namesakes_together)
@@ -569,7 +626,8 @@ def matches_of_predictions(
                             END) AS explanation,
                    {MAP_COLUMNS_SQL}
             FROM (
-                SELECT b.*, {EXPLAINED_SETS_SQL}, coalesce(r.rivals, 0) AS rivals
+                SELECT b.*, {EXPLAINED_SETS_SQL}, coalesce(r.rivals, 0) AS rivals,
+                       coalesce(r.outranked, 0) AS outranked
                 FROM best b LEFT JOIN rivals r USING (mention_id, entity_id)
             )
             ORDER BY mention_id, match_weight DESC, entity_id

@@ -23,7 +23,7 @@ from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.backend import LinkageEngine
 from assets.linkage.model_json import level_labels
-from assets.linkage.records import RareTokens, mention_records
+from assets.linkage.records import RareTokens, list_related_names, mention_records
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
@@ -84,6 +84,7 @@ class Screener:
 
     _splink: ScreeningSession | None = field(default=None, init=False, repr=False, compare=False)
     _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
+    _related: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def session(self) -> ScreeningSession:
         """The screening session over the list records (`ScreeningSession`: the list side of
@@ -110,8 +111,15 @@ class Screener:
         return self._splink
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
-        """`assets.linkage.records.mention_records` against these lists' token frequencies."""
-        return mention_records(mentions, self._token_rarity())
+        """`assets.linkage.records.mention_records` against these lists' token frequencies
+        and related names (a batch holds whole articles: `mentions_related_names`)."""
+        return mention_records(mentions, self._token_rarity(), self.related_names())
+
+    def related_names(self) -> frozenset[str]:
+        """Every listed entity's related names (`assets.linkage.links`), made on first use."""
+        if self._related is None:
+            self._related = list_related_names(self.list_records)
+        return self._related
 
     def _token_rarity(self) -> RareTokens:
         """The lists' rare and distinctive words (`RareTokens`), made on first use."""
@@ -122,7 +130,7 @@ class Screener:
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
         """`score` of `mentions`, their records built once per profile
         (`MentionProfiles.of_mentions`)."""
-        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity())
+        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity(), self.related_names())
         return self._score_profiles(profiles, bands)
 
     def score(
@@ -205,7 +213,8 @@ def name_query(
 ) -> Mention:
     """A bare name with optional facts, dressed as a mention with that context: the country as
     the entity's own (attributed to it, named in the sentence and the article), the birth year
-    as the mention's range (widened by `birth_year_tolerance` years either way)."""
+    as the mention's range (widened by `birth_year_tolerance` years either way). Each query is
+    a document of its own: the rows of one counterparty file name nothing around each other."""
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     code = country_code(country) if country else None
@@ -213,7 +222,7 @@ def name_query(
         raise ValueError(f"unknown country {country!r}; give an ISO 3166 code or a country name")
     return Mention(
         mention_id=query_id,
-        article_id="query",
+        article_id=query_id,
         text=name,
         label="OTHER",
         schema_guess=TYPES[kind],  # type: ignore[arg-type]

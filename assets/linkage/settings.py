@@ -507,7 +507,18 @@ def blocking_rules() -> list[Any]:
     ]
 
 
-RETAINED_COLUMNS = ["entity_id", "article_id", "name", "name_kind", "source"]
+# Columns the predictions keep beside the compared ones: ids, names, and the context that
+# decides between listed namesakes (`scoring.matches_of_predictions`).
+RETAINED_COLUMNS = [
+    "entity_id",
+    "article_id",
+    "name",
+    "name_kind",
+    "source",
+    "roles",
+    "role_names",
+    "related_names",
+]
 
 
 def settings_creator(probability_two_random_records_match: float = 1e-6) -> SettingsCreator:

@@ -200,6 +200,8 @@ FORMATTED_SQL = {
     ("assets/linkage/training.py", "SEED"): "a constant",
     ("assets/linkage/training.py", "ALIAS_PAIR_SAMPLE"): "a constant",
     ("assets/linkage/scoring.py", "EXPLAINED_SETS_SQL"): "SQL from constants",
+    ("assets/linkage/scoring.py", "CONTEXT_SETS_SQL"): "SQL from constants",
+    ("assets/linkage/scoring.py", "CONTEXT_TIE_SQL"): "SQL from constants",
     ("assets/linkage/scoring.py", "NOT_WEAK"): "SQL from constants",
     ("assets/linkage/scoring.py", "MAY_MATCH"): "SQL from constants (levels: parameters)",
     ("assets/linkage/scoring.py", "NOTHING_AGAINST"): "SQL from constants",

@@ -1,0 +1,171 @@
+"""Links between listed entities (OFAC's "Linked To", the UN's reference numbers) read from the
+real list excerpts, the names a mention's article gives that stand on them, and how they and the
+mention's role decide between listed namesakes on the bundled lists with the committed model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.articles.model import Mention
+from assets.linkage.links import article_related_names, ofac_linked_names, un_references
+from assets.linkage.records import mentions_related_names
+from assets.linkage.scoring import Bands
+from assets.linkage.screen import Screener, name_query
+from assets.sources import ofac_sdn, uk_ofsi
+from tests.conftest import bundled_warehouse
+from tests.linkage.lists_warehouse import fixture_warehouse
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fixture_warehouse(tmp_path_factory.mktemp("links") / "w.duckdb")
+
+
+def related_of(warehouse: Path, entity_id: str) -> set[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT DISTINCT unnest(related_names) FROM linkage.list_records WHERE entity_id = ?",
+            [entity_id],
+        ).fetchall()
+    return {key for (key,) in rows}
+
+
+def test_ofac_linked_names_are_read_whole() -> None:
+    remarks = (
+        "Additional Sanctions Information - Subject to Secondary Sanctions; Linked To: "
+        "ISLAMIC REVOLUTIONARY GUARD CORPS (IRGC)-QODS FORCE; Linked To: C.I. DISERCOM S.A.S."
+    )
+    assert ofac_linked_names(remarks) == [
+        "ISLAMIC REVOLUTIONARY GUARD CORPS (IRGC)-QODS FORCE",
+        "C.I. DISERCOM S.A.S",
+    ]
+    assert ofac_linked_names("DOB 1970; nationality Iran.") == []
+    assert ofac_linked_names(None) == []
+
+
+def test_un_references_are_those_cited_not_the_entitys_own() -> None:
+    remarks = (
+        "(UK Sanctions List Ref):AQD0260. (UN Ref):QDi.318. Trained with Al-Qaida (QDe.004). "
+        "Linked to Aiman al-Zawahiri (QDi.006) and Al-Qaida (QDe.004)."
+    )
+    assert un_references(remarks) == ["QDe.004", "QDi.006"]
+
+
+def test_an_ofac_link_goes_both_ways(warehouse: Path) -> None:
+    # sdn.csv: Yinyin TIAN and Jiadong LI are "Linked To: LAZARUS GROUP"
+    assert "group lazarus" in related_of(warehouse, "ofac_sdn:28263")
+    assert {"tian yinyin", "jiadong li"} <= related_of(warehouse, "ofac_sdn:27307")
+
+
+def test_a_un_reference_links_the_entities(warehouse: Path) -> None:
+    # consolidated.xml: Abdul Basir Noorzai (TAi.173) owns the hawala TAe.014, which cites him
+    assert "basir noorzai" in related_of(warehouse, "un_sc:TAe.014")
+    assert "basir haji hawala" in related_of(warehouse, "un_sc:TAi.173")
+
+
+def test_an_entity_without_links_has_no_related_names(warehouse: Path) -> None:
+    assert related_of(warehouse, "ofac_sdn:2676") == set()  # Ayman AL ZAWAHIRI
+
+
+def mention(mention_id: str, text: str, article_id: str = "a1", canonical: str = "") -> Mention:
+    return Mention(
+        mention_id=mention_id,
+        article_id=article_id,
+        text=text,
+        label="PERSON",
+        schema_guess="Person",
+        start=0,
+        end=len(text),
+        sentence=text,
+        detector="ner",
+        canonical_id=canonical or mention_id,
+        canonical_text=text,
+    )
+
+
+def test_a_mention_keeps_the_linked_names_of_its_own_article() -> None:
+    related = frozenset({"group lazarus", "tian yinyin"})
+    found = mentions_related_names(
+        [
+            mention("m1", "Tian Yinyin"),
+            mention("m2", "Lazarus Group"),
+            mention("m3", "Antony Blinken"),
+            mention("m4", "Tian Yinyin", article_id="a2"),
+        ],
+        related,
+    )
+    assert found["m1"] == ("group lazarus",)
+    assert found["m2"] == ("tian yinyin",)
+    assert found["m3"] == ("group lazarus", "tian yinyin")
+    assert found["m4"] == ()  # another article names no Lazarus Group
+
+
+def test_the_names_of_the_mentions_own_cluster_are_not_around_it() -> None:
+    # "Isil" and "Islamic State of Iraq and the Levant" are one entity: not linked to itself
+    assert article_related_names(
+        ["isil", "iraq islamic levant state"],
+        [
+            "isil",
+            "iraq islamic levant state",
+            "hanifa exchange",
+        ],
+        frozenset({"iraq islamic levant state", "hanifa exchange"}),
+    ) == ("hanifa exchange",)
+
+
+@pytest.fixture(scope="module")
+def screener(tmp_path_factory: pytest.TempPathFactory) -> Screener:
+    folder = tmp_path_factory.mktemp("bundled")
+    database = bundled_warehouse(folder, [ofac_sdn.SPEC, uk_ofsi.SPEC])
+    with duckdb.connect(str(database), read_only=True) as con:
+        return Screener.from_warehouse(con, MODEL_DIR, Bands())
+
+
+def bands_of(screener: Screener, mentions: list[Mention]) -> dict[str, tuple[str, str]]:
+    """entity id -> (band, explanation) of the first mention's hits."""
+    return {
+        h["entity_id"]: (h["band"], h["explanation"])
+        for h in screener.screen(mentions).to_pylist()
+        if h["mention_id"] == mentions[0].mention_id
+    }
+
+
+def test_the_role_decides_between_listed_namesakes(screener: Screener) -> None:
+    # The UK lists two Vladimir BOGDANOVs of one weight for "Vladimir Bogdanov": the CEO of
+    # Surgutneftegaz and an FSB general ("Major General", "former Director of ...").
+    alone = mention("m1", "Vladimir Bogdanov")
+    assert bands_of(screener, [alone])["uk_ofsi:15285"][0] == "review"
+    found = bands_of(
+        screener, [replace(alone, role="Director General and Vice Chairman of Surgutneftegaz")]
+    )
+    band, explanation = found["uk_ofsi:15285"]
+    assert band == "match"
+    assert "role in surgutneftegaz as a listed position" in explanation
+    assert "match over 1 other listed entity of this list as high" in explanation
+    # a title in common ("director", "general") is weaker than the organisation of the post
+    assert found["uk_ofsi:14135"][0] == "review"
+    # OFAC gives neither Bogdanov a position: they stay for review
+    assert found["ofac_sdn:24317"][0] == found["ofac_sdn:32754"][0] == "review"
+
+
+def test_a_linked_entity_named_decides_between_listed_namesakes(screener: Screener) -> None:
+    # OFAC lists Boris Romanovich ROTENBERG (linked to SMP Bank) and his son Boris Borisovich
+    boris = mention("m1", "Boris Rotenberg")
+    assert bands_of(screener, [boris])["ofac_sdn:16671"][0] == "review"
+    found = bands_of(screener, [boris, mention("m2", "SMP Bank")])
+    band, explanation = found["ofac_sdn:16671"]
+    assert band == "match"
+    assert "the article names bank smp, linked to it on the list" in explanation
+    assert found["ofac_sdn:35314"][0] == "review"
+    # the same names in another article say nothing of this one
+    elsewhere = bands_of(screener, [boris, mention("m2", "SMP Bank", article_id="a2")])
+    assert elsewhere["ofac_sdn:16671"][0] == "review"
+    # nor do the rows of one counterparty file
+    queries = [name_query("Boris Rotenberg", query_id="q1"), name_query("SMP Bank", query_id="q2")]
+    assert bands_of(screener, queries)["ofac_sdn:16671"][0] == "review"
