@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from assets.linkage.names import analyse
 
@@ -96,11 +96,25 @@ def related_names(
 
 
 def article_related_names(
-    keys: Sequence[str | None], article_keys: Iterable[str | None], related: frozenset[str]
+    own: Iterable[str | None],
+    words: Collection[str],
+    article_keys: Iterable[str | None],
+    related: Mapping[str, frozenset[str]],
 ) -> tuple[str, ...]:
     """A mention's `related_names`: the name keys its article gives (`article_keys`, every
-    mention's) that are some listed entity's related names (`related`), but the mention's own
-    (`keys`: its name's and its full form's), sorted. Only keys that can agree are kept, so
-    mentions of one name in articles that name no linked entity stay one profile."""
-    own = {key for key in keys if key}
-    return tuple(sorted({k for k in article_keys if k and k in related and k not in own}))
+    mention's) that are some listed entity's related names, but the mention's own (`own`: the
+    keys of its names and its cluster's), sorted. `related` maps each related name to the words
+    of the names of the listed entities linked to it: a key is kept only when one of them
+    shares a word with the mention's name (`words`), since only such an entity is a candidate
+    the link can speak for (a misspelt name sharing no word goes without). So the same name in
+    articles that name nothing linked to a namesake of it stays one profile."""
+    mine = {key for key in own if key}
+    return tuple(
+        sorted(
+            {
+                key
+                for key in article_keys
+                if key and key not in mine and not related.get(key, frozenset()).isdisjoint(words)
+            }
+        )
+    )

@@ -819,6 +819,9 @@ def romanised(name: str) -> tuple[str, ...]:
     return romanised_keys(words, _key_words, digraph_words)
 
 
+# A batch asks for its mentions' names twice (their article's names, `mentions_related_names`;
+# their records, `analyse_frame`): the second time from here.
+@lru_cache(maxsize=1 << 15)
 def _analysed_values(name: str) -> _AnalysedValues:
     """The fields of `analyse(name)`, in field order."""
     normalised = normalise(name)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from assets.articles.model import Mention
 from assets.common.tables import first_row
@@ -342,20 +341,34 @@ def mention_facts(mention: Mention, related: Sequence[str] = ()) -> tuple[object
     )
 
 
-def list_related_names(list_records: pa.Table) -> frozenset[str]:
-    """Every related name of the list records (`related_names`): the only names of an article
-    a mention's record keeps."""
+def list_related_names(list_records: pa.Table) -> dict[str, frozenset[str]]:
+    """Every related name of the list records (`related_names`) with the words (`tokens`) of
+    the names of the entities linked to it: the names of an article a mention's record may
+    keep (`assets.linkage.links.article_related_names`)."""
     if "related_names" not in list_records.column_names:
-        return frozenset()
-    return frozenset(pc.unique(pc.list_flatten(list_records.column("related_names"))).to_pylist())
+        return {}
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("records", list_records.select(["related_names", "tokens"]))
+        rows = con.sql(
+            """
+            SELECT key, list_distinct(flatten(list(tokens))) AS words
+            FROM (SELECT unnest(related_names) AS key, tokens FROM records
+                  WHERE len(related_names) > 0)
+            GROUP BY key
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return {key: frozenset(words) for key, words in rows}
 
 
 def mentions_related_names(
-    mentions: Sequence[Mention], related: frozenset[str]
+    mentions: Sequence[Mention], related: Mapping[str, frozenset[str]]
 ) -> dict[str, tuple[str, ...]]:
     """Each mention's `related_names` by mention id (`assets.linkage.links`): the names of
     its article are those of the mentions of `mentions` with its article id, so a batch holds
-    whole articles. `related`: every listed entity's related names."""
+    whole articles. `related`: every listed entity's related names (`list_related_names`)."""
     if not related:
         return {}
     # Every name a mention is written by: its surface form and its full form.
@@ -371,18 +384,18 @@ def mentions_related_names(
         keys = {key_of[text] for text in (mention.text, mention.canonical_text) if text}
         of_article[mention.article_id].update(keys)
         of_cluster[(mention.article_id, mention.canonical_id)].update(keys)
-    return {
-        m.mention_id: article_related_names(
-            tuple(of_cluster[(m.article_id, m.canonical_id)]), of_article[m.article_id], related
-        )
-        for m in mentions
-    }
+    found = {}
+    for m in mentions:
+        own = of_cluster[(m.article_id, m.canonical_id)]
+        words = {word for key in own if key for word in key.split(" ")}
+        found[m.mention_id] = article_related_names(own, words, of_article[m.article_id], related)
+    return found
 
 
 def mention_records(
     mentions: Iterable[Mention],
     token_frequencies: pa.Table | RareTokens,
-    related: frozenset[str] = frozenset(),
+    related: Mapping[str, frozenset[str]] | None = None,
     related_of: Mapping[str, Sequence[str]] | None = None,
 ) -> pa.Table:
     """Mentions as linkage records (`RECORD_SCHEMA`), ordered by mention id; a mention whose
@@ -397,7 +410,7 @@ def mention_records(
     # Ordered by mention id; each distinct name analysed once (`distinct`), then picked.
     ordered = sorted(mentions, key=lambda m: m.mention_id)
     if related_of is None:
-        related_of = mentions_related_names(ordered, related)
+        related_of = mentions_related_names(ordered, related or {})
     position: dict[str, int] = {}
     picks = [position.setdefault(m.canonical_text or m.text, len(position)) for m in ordered]
     distinct = analyse_frame(position)

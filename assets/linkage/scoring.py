@@ -241,7 +241,7 @@ class MentionProfiles:
         cls,
         mentions: Iterable[Mention],
         token_frequencies: pa.Table | RareTokens,
-        related: frozenset[str] = frozenset(),
+        related: Mapping[str, frozenset[str]] | None = None,
     ) -> MentionProfiles:
         """The profiles of `mentions` grouped by their `mention_facts`, with records
         (`mention_records`) built only for the lowest mention id of each: without building
@@ -252,7 +252,7 @@ class MentionProfiles:
         profile_ids: list[str] = []
         mention_ids: list[str] = []
         ordered = sorted(mentions, key=lambda m: m.mention_id)
-        related_of = mentions_related_names(ordered, related)
+        related_of = mentions_related_names(ordered, related or {})
         for mention in ordered:
             facts = mention_facts(mention, related_of.get(mention.mention_id, ()))
             first = firsts.setdefault(facts, mention)

@@ -84,7 +84,9 @@ class Screener:
 
     _splink: ScreeningSession | None = field(default=None, init=False, repr=False, compare=False)
     _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
-    _related: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _related: dict[str, frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def session(self) -> ScreeningSession:
         """The screening session over the list records (`ScreeningSession`: the list side of
@@ -100,6 +102,7 @@ class Screener:
                 )
                 # Generated now, with the rest of the session, rather than by the first batch.
                 session.predict_sql(self.bands.scored_from)
+                self.related_names()
             except duckdb.Error:
                 raise
             except Exception as exc:  # Splink raises many types on settings it cannot read
@@ -115,8 +118,8 @@ class Screener:
         and related names (a batch holds whole articles: `mentions_related_names`)."""
         return mention_records(mentions, self._token_rarity(), self.related_names())
 
-    def related_names(self) -> frozenset[str]:
-        """Every listed entity's related names (`assets.linkage.links`), made on first use."""
+    def related_names(self) -> dict[str, frozenset[str]]:
+        """Every listed entity's related names (`list_related_names`), made on first use."""
         if self._related is None:
             self._related = list_related_names(self.list_records)
         return self._related

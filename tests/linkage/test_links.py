@@ -89,34 +89,40 @@ def mention(mention_id: str, text: str, article_id: str = "a1", canonical: str =
     )
 
 
+# related name -> the words of the listed entities linked to it (`list_related_names`)
+LAZARUS = {
+    "group lazarus": frozenset({"yinyin", "tian", "jiadong", "li"}),
+    "tian yinyin": frozenset({"group", "lazarus"}),
+}
+
+
 def test_a_mention_keeps_the_linked_names_of_its_own_article() -> None:
-    related = frozenset({"group lazarus", "tian yinyin"})
     found = mentions_related_names(
         [
             mention("m1", "Tian Yinyin"),
             mention("m2", "Lazarus Group"),
             mention("m3", "Antony Blinken"),
             mention("m4", "Tian Yinyin", article_id="a2"),
+            mention("m5", "Yinyin"),
         ],
-        related,
+        LAZARUS,
     )
-    assert found["m1"] == ("group lazarus",)
+    assert found["m1"] == found["m5"] == ("group lazarus",)
     assert found["m2"] == ("tian yinyin",)
-    assert found["m3"] == ("group lazarus", "tian yinyin")
+    # no entity linked to Lazarus Group shares a word with "Antony Blinken": nothing to decide
+    assert found["m3"] == ()
     assert found["m4"] == ()  # another article names no Lazarus Group
 
 
 def test_the_names_of_the_mentions_own_cluster_are_not_around_it() -> None:
     # "Isil" and "Islamic State of Iraq and the Levant" are one entity: not linked to itself
-    assert article_related_names(
-        ["isil", "iraq islamic levant state"],
-        [
-            "isil",
-            "iraq islamic levant state",
-            "hanifa exchange",
-        ],
-        frozenset({"iraq islamic levant state", "hanifa exchange"}),
-    ) == ("hanifa exchange",)
+    cluster = ["isil", "iraq islamic levant state"]
+    related = {
+        "iraq islamic levant state": frozenset({"isil", "khorasan"}),
+        "hanifa exchange": frozenset({"isil", "iraq", "levant", "state"}),
+    }
+    article = [*cluster, "hanifa exchange"]
+    assert article_related_names(cluster, {"isil"}, article, related) == ("hanifa exchange",)
 
 
 @pytest.fixture(scope="module")
