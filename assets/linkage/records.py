@@ -368,8 +368,15 @@ def mentions_related_names(
 ) -> dict[str, tuple[str, ...]]:
     """Each mention's `related_names` by mention id (`assets.linkage.links`): the names of
     its article are those of the mentions of `mentions` with its article id, so a batch holds
-    whole articles. `related`: every listed entity's related names (`list_related_names`)."""
-    if not related:
+    whole articles; a mention alone in its article is left out. `related`: every listed
+    entity's related names (`list_related_names`)."""
+    clusters: dict[str, set[str]] = defaultdict(set)
+    for mention in mentions:
+        clusters[mention.article_id].add(mention.canonical_id)
+    # Only an article naming two things or more has names around a mention (a name query, a
+    # counterparty record has none).
+    mentions = [m for m in mentions if len(clusters[m.article_id]) > 1]
+    if not related or not mentions:
         return {}
     # Every name a mention is written by: its surface form and its full form.
     texts = list({text for m in mentions for text in (m.text, m.canonical_text) if text})
