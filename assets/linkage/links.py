@@ -12,7 +12,8 @@ beside the Quds Force. The lists say who is tied to whom:
 A link goes both ways (the father is as much tied to the daughter). An entity's `related_names`
 are the name keys (`sorted_core_key`) of every entity it is linked to; a mention's are the keys
 of the other names its article gives that are some listed entity's related names
-(`article_related_names`). The linkage model compares the two (`settings.link_comparison`).
+(`article_related_names`). Where they meet, the listed entity outranks its namesakes of the
+same list (`assets.linkage.scoring.matches_of_predictions`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ after); the lists give positions ("Chief Executive Officer of Surgutneftegas/Sur
 "President of the Russian Federation"). Two things can agree: the organisation the post is in
 (`role_names`: "surgutneftegaz", "hamas"), strong evidence, and the title (`role_titles`:
 "president", "commander"), weak evidence, since the same post is titled many ways ("Director
-General" and "Chief Executive Officer") and many people hold one title.
+General" and "Chief Executive Officer") and many people hold one title. They decide between
+listed namesakes of one list (`assets.linkage.scoring.matches_of_predictions`).
 """
 
 from __future__ import annotations
