@@ -92,7 +92,9 @@ MATCH_CHECKS = [
 def list_records(warehouse: WarehouseResource) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """Every list name analysed for linkage (`linkage.list_records`): normalised and
     transliterated, legal form split off, order-free and phonetic keys, rare tokens, and the
-    entity's schema, countries, birth years and identifiers."""
+    entity's schema, countries, birth years, identifiers, the titles and organisations of its
+    listed positions, and the names of the entities the lists link it to (OFAC's "Linked To",
+    UN reference numbers), which decide between listed namesakes."""
     with warehouse.get_connection() as con:
         count = rebuild_list_records(con)
         kinds = dict(
