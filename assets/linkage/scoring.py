@@ -128,6 +128,7 @@ def score(
             bands,
             num_chunks_right=num_chunks_right,
             waterfall_html=waterfall_html,
+            context=(context_of(profiles.distinct), context_of(list_records)),
         )
     return profiles.spread(matches)
 
@@ -139,8 +140,10 @@ def score_in_session(
     *,
     num_chunks_right: int | None = None,
     waterfall_html: Path | None = None,
+    context: tuple[pa.Table, pa.Table] | None = None,
 ) -> pa.Table:
-    """`score` on a Splink session already holding the mentions and the list records."""
+    """`score` on a Splink session already holding the mentions and the list records;
+    `context`: theirs (`context_of`)."""
     labels = level_labels(settings)
     predictions = session.linker.inference.predict(
         threshold_match_probability=bands.scored_from,
@@ -149,9 +152,14 @@ def score_in_session(
     )
     if waterfall_html is not None:
         _write_waterfall(session, session.read(predictions).to_pylist(), waterfall_html)
+    mention_context, record_context = context or (None, None)
     if isinstance(session.backend, DuckDBBackend):
-        return matches_of_predictions(session.con, predictions.physical_name, labels, bands)
-    return _matches_of_arrow(session.read(predictions), labels, bands)
+        return matches_of_predictions(
+            session.con, predictions.physical_name, labels, bands, mention_context, record_context
+        )
+    return _matches_of_arrow(
+        session.read(predictions), labels, bands, mention_context, record_context
+    )
 
 
 # The pairs a waterfall chart shows: the best-weighted ones.
@@ -337,12 +345,6 @@ _ORIENTED = {
     "mention_attributed_countries": "attributed_countries_l",
     "mention_identifiers": "identifiers_l",
     "record_identifiers": "identifiers_r",
-    "mention_roles": "roles_l",
-    "record_roles": "roles_r",
-    "mention_role_names": "role_names_l",
-    "record_role_names": "role_names_r",
-    "mention_related_names": "related_names_l",
-    "record_related_names": "related_names_r",
 }
 _SYMMETRIC = [
     "match_weight",
@@ -403,15 +405,28 @@ _EXPLAINED_SETS = {
 # It carries no weight: it decides between listed namesakes (`matches_of_predictions`). As model
 # comparisons they were measured and not kept: their weight recalibrates the prior, and exact
 # names of organisations at the match band's edge fall under it (docs/model_experiments.md).
+# Splink never sees them: they are joined to the predictions above the scoring floor only (kept
+# in Splink's records, the listed entities' long lists of linked names rode along every blocked
+# pair: counterparty screening 25 % slower).
+CONTEXT_COLUMNS = ("roles", "role_names", "related_names")
+_CONTEXT_SCHEMA = pa.schema(
+    [("unique_id", pa.string()), *((c, pa.list_(pa.string())) for c in CONTEXT_COLUMNS)]
+)
 _CONTEXT_SETS = {
-    "shared_role_names": "list_intersect(mention_role_names, record_role_names)",
-    "shared_roles": "list_intersect(mention_roles, record_roles)",
-    "shared_related_names": "list_intersect(mention_related_names, record_related_names)",
+    f"shared_{column}": f"list_intersect(mention.{column}, record.{column})"
+    for column in ("role_names", "roles", "related_names")
 }
 CONTEXT_SETS_SQL = ", ".join(
     f"list_sort(list_distinct(coalesce({values}, []))) AS {name}"
     for name, values in _CONTEXT_SETS.items()
 )
+
+
+def context_of(records: pa.Table) -> pa.Table:
+    """The `CONTEXT_COLUMNS` of linkage records (mention or list), by record id."""
+    return records.select(_CONTEXT_SCHEMA.names).cast(_CONTEXT_SCHEMA)
+
+
 CONTEXT_TIE_SQL = (
     "CASE WHEN len(shared_role_names) + len(shared_related_names) > 0 THEN 2 "
     "WHEN len(shared_roles) > 0 THEN 1 ELSE 0 END"
@@ -503,6 +518,8 @@ def matches_of_predictions(
     table: str,
     labels: Mapping[str, Mapping[int, str]],
     bands: Bands,
+    mention_context: pa.Table | None = None,
+    record_context: pa.Table | None = None,
 ) -> pa.Table:
     """From Splink's predictions `table`, the matches (`MATCH_ARROW`): the best-weighted list
     name per (mention, entity) in the review band or above, with its band, each comparison's
@@ -518,12 +535,18 @@ def matches_of_predictions(
     the article names (`CONTEXT_TIE_SQL`) outranks those it does not, and keeps the match band,
     saying why. Ties in weight go to the lowest record id, so
     the same inputs always name the same list name; rows are ordered by mention, falling weight,
-    entity. In DuckDB SQL and Arrow: no Python loop over the rows."""
+    entity. `mention_context` and `record_context` (`context_of` the mention and list records
+    scored) give that context; without them there is none. In DuckDB SQL and Arrow: no Python
+    loop over the rows."""
     label_lists = {
         f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
         for comparison, levels in labels.items()
         if comparison in COMPARISON_NAMES
     }
+    # The context tables, by the names the SQL reads (registering again replaces them).
+    empty = _CONTEXT_SCHEMA.empty_table()
+    con.register("__mention_context", empty if mention_context is None else mention_context)
+    con.register("__record_context", empty if record_context is None else record_context)
     found = con.sql(
         f"""
             WITH oriented AS (
@@ -531,15 +554,20 @@ def matches_of_predictions(
                 UNION ALL
                 SELECT {MENTION_RIGHT_COLUMNS} FROM {table} WHERE source_dataset_l <> $mentions
             ),
-            candidates AS (
-                SELECT *, split_part(entity_id, ':', 1) AS list, {CONTEXT_SETS_SQL}
-                FROM oriented
+            ranked AS (
+                SELECT *, split_part(entity_id, ':', 1) AS list FROM oriented
                 WHERE match_probability >= $scored_from AND NOT isnan(match_probability)
                   AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
                 QUALIFY row_number() OVER (
                     PARTITION BY mention_id, entity_id
                     ORDER BY match_probability >= $match AND {MAY_MATCH} DESC,
                              match_weight DESC, record_id) = 1
+            ),
+            candidates AS (
+                SELECT ranked.*, {CONTEXT_SETS_SQL}
+                FROM ranked
+                LEFT JOIN __mention_context AS mention ON mention.unique_id = ranked.mention_id
+                LEFT JOIN __record_context AS record ON record.unique_id = ranked.record_id
             ),
             -- Listed people of one list whom the mention's name fits nearly as well as the
             -- list's best ("Putin" alone: four listed Putins). A person mention names one
@@ -649,6 +677,8 @@ def matches_of_predictions(
             **label_lists,
         },
     ).to_arrow_table()
+    con.unregister("__mention_context")
+    con.unregister("__record_context")
     return pa.table(
         {
             **{name: found.column(name) for name in MATCH_ARROW.names[:9]},
@@ -660,9 +690,15 @@ def matches_of_predictions(
 
 
 def _matches_of_arrow(
-    predictions: pa.Table, labels: Mapping[str, Mapping[int, str]], bands: Bands
+    predictions: pa.Table,
+    labels: Mapping[str, Mapping[int, str]],
+    bands: Bands,
+    mention_context: pa.Table | None,
+    record_context: pa.Table | None,
 ) -> pa.Table:
     """`matches_of_predictions` of predictions read back from another backend (Spark)."""
     with _connection(None) as con:
         con.register("predictions", predictions)
-        return matches_of_predictions(con, "predictions", labels, bands)
+        return matches_of_predictions(
+            con, "predictions", labels, bands, mention_context, record_context
+        )

@@ -29,6 +29,7 @@ from assets.linkage.scoring import (
     PREDICTION_COLUMNS,
     Bands,
     MentionProfiles,
+    context_of,
     matches_of_predictions,
     score,
     write_waterfall,
@@ -193,7 +194,12 @@ class Screener:
         session = self.session()
         predictions = session.predict(profiles.distinct, bands.scored_from, PREDICTION_COLUMNS)
         found = matches_of_predictions(
-            session.con, predictions, level_labels(self.model.settings), bands
+            session.con,
+            predictions,
+            level_labels(self.model.settings),
+            bands,
+            context_of(profiles.distinct),
+            context_of(self.list_records),
         )
         return profiles.spread(found, session.con)
 

@@ -507,18 +507,7 @@ def blocking_rules() -> list[Any]:
     ]
 
 
-# Columns the predictions keep beside the compared ones: ids, names, and the context that
-# decides between listed namesakes (`scoring.matches_of_predictions`).
-RETAINED_COLUMNS = [
-    "entity_id",
-    "article_id",
-    "name",
-    "name_kind",
-    "source",
-    "roles",
-    "role_names",
-    "related_names",
-]
+RETAINED_COLUMNS = ["entity_id", "article_id", "name", "name_kind", "source"]
 
 
 def settings_creator(probability_two_random_records_match: float = 1e-6) -> SettingsCreator:
