@@ -345,8 +345,6 @@ def list_related_names(list_records: pa.Table) -> dict[str, frozenset[str]]:
     """Every related name of the list records (`related_names`) with the words (`tokens`) of
     the names of the entities linked to it: the names of an article a mention's record may
     keep (`assets.linkage.links.article_related_names`)."""
-    if "related_names" not in list_records.column_names:
-        return {}
     con = duckdb.connect(":memory:")
     try:
         con.register("records", list_records.select(["related_names", "tokens"]))
@@ -402,13 +400,12 @@ def mentions_related_names(
 def mention_records(
     mentions: Iterable[Mention],
     token_frequencies: pa.Table | RareTokens,
-    related: Mapping[str, frozenset[str]] | None = None,
     related_of: Mapping[str, Sequence[str]] | None = None,
 ) -> pa.Table:
     """Mentions as linkage records (`RECORD_SCHEMA`), ordered by mention id; a mention whose
     name has no core (nothing but punctuation) has none. `token_frequencies` is the lists'
-    `linkage.token_frequencies` (or its `RareTokens`); `related` every listed entity's related
-    names (`mentions_related_names` of `mentions`), or `related_of` the mentions' own."""
+    `linkage.token_frequencies` (or its `RareTokens`); `related_of` the mentions' related names
+    by mention id (`mentions_related_names`), none without."""
     rarity = (
         token_frequencies
         if isinstance(token_frequencies, RareTokens)
@@ -416,8 +413,7 @@ def mention_records(
     )
     # Ordered by mention id; each distinct name analysed once (`distinct`), then picked.
     ordered = sorted(mentions, key=lambda m: m.mention_id)
-    if related_of is None:
-        related_of = mentions_related_names(ordered, related or {})
+    related_of = related_of or {}
     position: dict[str, int] = {}
     picks = [position.setdefault(m.canonical_text or m.text, len(position)) for m in ordered]
     distinct = analyse_frame(position)

@@ -272,8 +272,7 @@ class MentionProfiles:
                 "mention_id": pa.array(mention_ids, pa.string()),
             }
         )
-        records = mention_records(firsts.values(), token_frequencies, related_of=related_of)
-        return cls(records, members)
+        return cls(mention_records(firsts.values(), token_frequencies, related_of), members)
 
     def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """`matches_of_predictions` of the distinct mentions, copied to every mention of each
@@ -414,7 +413,7 @@ _CONTEXT_SCHEMA = pa.schema(
 )
 _CONTEXT_SETS = {
     f"shared_{column}": f"list_intersect(mention.{column}, record.{column})"
-    for column in ("role_names", "roles", "related_names")
+    for column in CONTEXT_COLUMNS
 }
 CONTEXT_SETS_SQL = ", ".join(
     f"list_sort(list_distinct(coalesce({values}, []))) AS {name}"

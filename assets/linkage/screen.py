@@ -23,7 +23,12 @@ from assets.common.tables import utc_now
 from assets.common.text import country_code
 from assets.linkage.backend import LinkageEngine
 from assets.linkage.model_json import level_labels
-from assets.linkage.records import RareTokens, list_related_names, mention_records
+from assets.linkage.records import (
+    RareTokens,
+    list_related_names,
+    mention_records,
+    mentions_related_names,
+)
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
@@ -117,7 +122,8 @@ class Screener:
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
         """`assets.linkage.records.mention_records` against these lists' token frequencies
         and related names (a batch holds whole articles: `mentions_related_names`)."""
-        return mention_records(mentions, self._token_rarity(), self.related_names())
+        related_of = mentions_related_names(mentions, self.related_names())
+        return mention_records(mentions, self._token_rarity(), related_of)
 
     def related_names(self) -> dict[str, frozenset[str]]:
         """Every listed entity's related names (`list_related_names`), made on first use."""
