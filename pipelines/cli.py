@@ -271,9 +271,19 @@ def cmd_run(warehouse: str, model_dir: str) -> int:
 
 
 def _screener(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Any:
+    """The news screener of the warehouse's lists with the model of `--model-dir`, in its
+    fitted bands where `--match-threshold` / `--review-threshold` are unset (they are set to
+    the bands used)."""
     from assets.linkage.scoring import Bands
     from assets.linkage.screen import Screener
+    from assets.linkage.store import load_model
 
+    fitted = load_model(Path(args.model_dir)).bands
+    if args.match_threshold is None:
+        args.match_threshold = fitted.match
+    if args.review_threshold is None:
+        args.review_threshold = fitted.review
+    _check_bands(args)
     bands = Bands(match=args.match_threshold, review=args.review_threshold)
     return Screener.from_warehouse(con, Path(args.model_dir), bands)
 
@@ -499,6 +509,11 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         print(f"cross-list model not retrained ({candidate.crosslist_note})")
     else:
         print(f"cross-list model {candidate.crosslist_version} -> {candidate.folder}")
+    if not any("committed" in cards for cards in candidate.evaluation.values()):
+        print(
+            f"the committed model in {model_dir} is not evaluated: there is none, or one of "
+            "another declaration, which this version cannot score"
+        )
     print("evaluation (match band P / R, match+review R, ECE):")
     for name, cards in candidate.evaluation.items():
         for role, card in cards.items():
@@ -681,12 +696,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--match-threshold",
         type=_probability,
-        help="probability of the match band (default: 0.6; screen-file: 0.03)",
+        help="probability of the match band (default: the model's, fitted in training; "
+        "screen-file: 0.02)",
     )
     parser.add_argument(
         "--review-threshold",
         type=_probability,
-        help="probability of the review band (default: 0.35; screen-file: 0.02)",
+        help="probability of the review band (default: the model's, 0.35; screen-file: 0.01)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")
@@ -808,15 +824,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_bands(args: argparse.Namespace) -> None:
-    """Unset thresholds: record screening's bands for screen-file, news screening's else.
-    Raises ValueError when the match band would start below the review band."""
-    from assets.linkage.scoring import RECORD_BANDS, Bands
+    """Unset thresholds of screen-file: record screening's bands (news screening's are the
+    model's: `_screener`). Raises ValueError when the match band would start below the review
+    band."""
+    if args.command == "screen-file":
+        from assets.linkage.scoring import RECORD_BANDS
 
-    defaults = RECORD_BANDS if args.command == "screen-file" else Bands()
-    if args.match_threshold is None:
-        args.match_threshold = defaults.match
-    if args.review_threshold is None:
-        args.review_threshold = defaults.review
+        if args.match_threshold is None:
+            args.match_threshold = RECORD_BANDS.match
+        if args.review_threshold is None:
+            args.review_threshold = RECORD_BANDS.review
+    _check_bands(args)
+
+
+def _check_bands(args: argparse.Namespace) -> None:
+    """Raise ValueError when both thresholds are set and the match band starts below the
+    review band."""
+    if None in (args.match_threshold, args.review_threshold):
+        return
     if args.match_threshold < args.review_threshold:
         raise ValueError(
             f"--match-threshold {args.match_threshold} is below --review-threshold "

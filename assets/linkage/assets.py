@@ -48,11 +48,13 @@ MATCHES_KEY = dg.AssetKey(["linkage", "matches"])
 def _screener(
     con: duckdb.DuckDBPyConnection, linkage: LinkageResource, engine: LinkageEngine
 ) -> Screener:
-    """The one scorer over the warehouse's lists with the committed model, on `engine`."""
+    """The one scorer over the warehouse's lists with the committed model, on `engine`, in
+    the model's bands unless the resource sets others."""
+    model_dir = Path(linkage.model_dir)
     return Screener.from_warehouse(
         con,
-        Path(linkage.model_dir),
-        linkage.bands(),
+        model_dir,
+        linkage.bands(load_model(model_dir).bands),
         engine=engine,
         num_chunks_right=linkage.num_chunks_right,
     )

@@ -30,7 +30,7 @@ from assets.articles.model import Mention, MentionIdentifier
 from assets.common.atomic import atomic_path
 from assets.linkage import crosslist
 from assets.linkage.gold import LabelledArticle, gold_links, known_entity_ids
-from assets.linkage.records import list_related_names, mention_records, mentions_related_names
+from assets.linkage.records import list_context, mention_records, mentions_related_names
 from assets.linkage.store import list_records_table, token_frequency_table
 from assets.linkage.training import GoldLink, TrainedModel, train
 
@@ -145,8 +145,9 @@ def train_news_model(
     known = known_entity_ids(con)
     gold = [g for g in facts.gold if g.entity_id in known]
     records = list_records_table(con)
-    related_of = mentions_related_names(facts.mentions, list_related_names(records))
-    mention_table = mention_records(facts.mentions, token_frequency_table(con), related_of)
+    context = list_context(records)
+    related_of = mentions_related_names(facts.mentions, context.related_words)
+    mention_table = mention_records(facts.mentions, token_frequency_table(con), related_of, context)
     same_entity = crosslist.same_entity_groups(crosslist.cross_references(con))
     model = train(mention_table, records, gold, same_entity)
     return model, {"gold_links": len(gold), "gold_links_not_loaded": len(facts.gold) - len(gold)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -83,6 +84,10 @@ RECORD_COLUMNS: dict[str, str] = {
     # list side: the name keys of the entities the lists link it to; mention side: those of
     # them its article gives (`assets.linkage.links`)
     "related_names": "VARCHAR[]",
+    # list side: the entity itself; mention side: the listed entities whose position's
+    # organisation the mention's role names, or linked to a name of its article (`ListContext`):
+    # the pairs in which these meet are the role-or-link comparison's agreement
+    "context_entities": "VARCHAR[]",
 }
 
 # Identifier kinds that a news article can state and that identify one entity.
@@ -341,24 +346,72 @@ def mention_facts(mention: Mention, related: Sequence[str] = ()) -> tuple[object
     )
 
 
-def list_related_names(list_records: pa.Table) -> dict[str, frozenset[str]]:
-    """Every related name of the list records (`related_names`) with the words (`tokens`) of
-    the names of the entities linked to it: the names of an article a mention's record may
-    keep (`assets.linkage.links.article_related_names`)."""
+@dataclass(frozen=True)
+class ListContext:
+    """What the list records say around their entities, for the mentions' records: every
+    related name (`related_names`) with the words of the entities linked to it (the names of an
+    article a mention's record may keep: `assets.linkage.links.article_related_names`), the
+    listed people linked to each related name, and the entities with a position in each
+    organisation word (`role_names`).
+
+    Only people's links count as agreement: a person's listed companies and groups named
+    around them say who they are ("Boris Rotenberg" beside his SMP Bank), while an
+    organisation's links are mostly to its parent or subsidiaries, whose names it shares, so
+    the parent named in an article lifts every subsidiary ("PSB Lizing" for "PSB" beside
+    Promsvyazbank)."""
+
+    related_words: Mapping[str, frozenset[str]]
+    linked_entities: Mapping[str, frozenset[str]]
+    position_entities: Mapping[str, frozenset[str]]
+
+    def agreeing(self, role_words: Sequence[str], related: Sequence[str]) -> tuple[str, ...]:
+        """The listed entities (sorted ids) a position of which is in an organisation the role
+        names (`role_words`), and the listed people linked to a name its article gives
+        (`related`)."""
+        found: set[str] = set()
+        for word in role_words:
+            found |= self.position_entities.get(word, frozenset())
+        for key in related:
+            found |= self.linked_entities.get(key, frozenset())
+        return tuple(sorted(found))
+
+
+NO_LIST_CONTEXT = ListContext({}, {}, {})
+
+
+def list_context(list_records: pa.Table) -> ListContext:
+    """The `ListContext` of `list_records` (their `related_names`, `role_names`, `tokens`)."""
     con = duckdb.connect(":memory:")
     try:
-        con.register("records", list_records.select(["related_names", "tokens"]))
-        rows = con.sql(
+        con.register(
+            "records",
+            list_records.select(["entity_id", "schema", "related_names", "role_names", "tokens"]),
+        )
+        related = con.sql(
             """
-            SELECT key, list_distinct(flatten(list(tokens))) AS words
-            FROM (SELECT unnest(related_names) AS key, tokens FROM records
+            SELECT key, list_distinct(flatten(list(tokens))) AS words,
+                   coalesce(list_distinct(list(entity_id) FILTER (schema = 'Person')), [])
+                       AS people
+            FROM (SELECT unnest(related_names) AS key, tokens, entity_id, schema FROM records
                   WHERE len(related_names) > 0)
             GROUP BY key
             """
         ).fetchall()
+        positions = con.sql(
+            """
+            SELECT word, list_distinct(list(entity_id))
+            FROM (SELECT unnest(role_names) AS word, entity_id FROM records
+                  WHERE len(role_names) > 0)
+            GROUP BY word
+            """
+        ).fetchall()
     finally:
         con.close()
-    return {key: frozenset(words) for key, words in rows}
+    return ListContext(
+        related_words={key: frozenset(words) for key, words, _ in related},
+        linked_entities={key: frozenset(people) for key, _, people in related if people},
+        position_entities={word: frozenset(entities) for word, entities in positions},
+    )
 
 
 def mentions_related_names(
@@ -367,7 +420,7 @@ def mentions_related_names(
     """Each mention's `related_names` by mention id (`assets.linkage.links`): the names of
     its article are those of the mentions of `mentions` with its article id, so a batch holds
     whole articles; a mention alone in its article is left out. `related`: every listed
-    entity's related names (`list_related_names`)."""
+    entity's related names (`ListContext.related_words`)."""
     clusters: dict[str, set[str]] = defaultdict(set)
     for mention in mentions:
         clusters[mention.article_id].add(mention.canonical_id)
@@ -401,11 +454,13 @@ def mention_records(
     mentions: Iterable[Mention],
     token_frequencies: pa.Table | RareTokens,
     related_of: Mapping[str, Sequence[str]] | None = None,
+    context: ListContext = NO_LIST_CONTEXT,
 ) -> pa.Table:
     """Mentions as linkage records (`RECORD_SCHEMA`), ordered by mention id; a mention whose
     name has no core (nothing but punctuation) has none. `token_frequencies` is the lists'
     `linkage.token_frequencies` (or its `RareTokens`); `related_of` the mentions' related names
-    by mention id (`mentions_related_names`), none without."""
+    by mention id (`mentions_related_names`), none without; `context` the lists' (`list_context`),
+    which gives each mention its `context_entities`."""
     rarity = (
         token_frequencies
         if isinstance(token_frequencies, RareTokens)
@@ -440,6 +495,8 @@ def mention_records(
         for m, form in zip(kept, legal_forms, strict=True)
     ]
     names = [m.canonical_text or m.text for m in kept]
+    organisations = [role_names(m.role) for m in kept]
+    related = [related_of.get(m.mention_id, ()) for m in kept]
     columns = {
         "unique_id": [m.mention_id for m in kept],
         "entity_id": [None] * count,
@@ -478,8 +535,12 @@ def mention_records(
             for keys in identifiers
         ],
         "roles": [role_titles(m.role) for m in kept],
-        "role_names": [role_names(m.role) for m in kept],
-        "related_names": [related_of.get(m.mention_id, ()) for m in kept],
+        "role_names": organisations,
+        "related_names": related,
+        "context_entities": [
+            context.agreeing(words, keys)
+            for words, keys in zip(organisations, related, strict=True)
+        ],
         "rare_tokens": analysed.column("rare_tokens"),
         "distinctive_tokens": analysed.column("distinctive_tokens"),
     }
@@ -537,7 +598,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
                    birth_year_min, birth_year_max, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
                        AS identifier_kinds,
-                   roles, role_names, related_names
+                   roles, role_names, related_names, [entity_id] AS context_entities
             FROM records_arrow
             WHERE core IS NOT NULL AND core <> ''
             WINDOW entity AS (PARTITION BY entity_id)

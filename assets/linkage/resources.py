@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Splink linkage settings: score bands, the model folder, and the backend."""
 
-    match_threshold: float = Field(
-        default=Bands.match, description="probability for the match band"
+    match_threshold: float | None = Field(
+        default=None,
+        description="probability for the match band; unset: the model's, fitted in training",
     )
-    review_threshold: float = Field(
-        default=Bands.review, description="probability for the review band"
+    review_threshold: float | None = Field(
+        default=None, description="probability for the review band; unset: the model's"
     )
     model_dir: str = Field(default=defaults.MODEL_DIR, description="versioned model JSON files")
     charts_dir: str = Field(
@@ -62,9 +63,18 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         "listed one and still agree",
     )
 
-    def bands(self) -> Bands:
-        """The score bands these settings give."""
-        return Bands(match=self.match_threshold, review=self.review_threshold)
+    def bands(self, fitted: Bands) -> Bands:
+        """The score bands these settings give: the model's (`fitted`) where unset."""
+        bands = Bands(
+            match=fitted.match if self.match_threshold is None else self.match_threshold,
+            review=fitted.review if self.review_threshold is None else self.review_threshold,
+        )
+        if not 0 <= bands.review <= bands.match <= 1:
+            raise dg.Failure(
+                f"linkage bands: the match band {bands.match} must be a probability at or "
+                f"above the review band {bands.review}"
+            )
+        return bands
 
     def record_bands(self) -> Bands:
         """The score bands of counterparty screening."""

@@ -24,8 +24,10 @@ from assets.common.atomic import write_text_atomically
 from assets.linkage.backend import DuckDBBackend, LinkageEngine
 from assets.linkage.model_json import level_labels
 from assets.linkage.records import (
+    NO_LIST_CONTEXT,
     RECORD_COLUMNS,
     TOKEN_COLUMNS,
+    ListContext,
     RareTokens,
     mention_facts,
     mention_records,
@@ -131,6 +133,33 @@ def score(
             context=(context_of(profiles.distinct), context_of(list_records)),
         )
     return profiles.spread(matches)
+
+
+def score_at_bands(
+    mentions: pa.Table,
+    list_records: pa.Table,
+    settings: Mapping[str, Any],
+    tf_core: pa.Table,
+    bands: Sequence[Bands],
+) -> list[pa.Table]:
+    """`score` under each of `bands`, Splink's predictions made once (DuckDB in memory): what
+    fitting the match band on labelled mentions needs (`assets.linkage.training`)."""
+    if mentions.num_rows == 0 or list_records.num_rows == 0:
+        return [MATCH_ARROW.empty_table() for _ in bands]
+    tf_core = NameFrequencyLookup(tf_core, list_records).with_mentions(mentions)
+    profiles = MentionProfiles.of(mentions)
+    labels = level_labels(settings)
+    context = (context_of(profiles.distinct), context_of(list_records))
+    with splink_session(profiles.distinct, list_records, dict(settings), tf_core) as session:
+        predictions = session.linker.inference.predict(
+            threshold_match_probability=min(b.scored_from for b in bands), warning_mode="never"
+        )
+        return [
+            profiles.spread(
+                matches_of_predictions(session.con, predictions.physical_name, labels, b, *context)
+            )
+            for b in bands
+        ]
 
 
 def score_in_session(
@@ -249,7 +278,7 @@ class MentionProfiles:
         cls,
         mentions: Iterable[Mention],
         token_frequencies: pa.Table | RareTokens,
-        related: Mapping[str, frozenset[str]] | None = None,
+        context: ListContext = NO_LIST_CONTEXT,
     ) -> MentionProfiles:
         """The profiles of `mentions` grouped by their `mention_facts`, with records
         (`mention_records`) built only for the lowest mention id of each: without building
@@ -260,7 +289,7 @@ class MentionProfiles:
         profile_ids: list[str] = []
         mention_ids: list[str] = []
         ordered = sorted(mentions, key=lambda m: m.mention_id)
-        related_of = mentions_related_names(ordered, related or {})
+        related_of = mentions_related_names(ordered, context.related_words)
         for mention in ordered:
             facts = mention_facts(mention, related_of.get(mention.mention_id, ()))
             first = firsts.setdefault(facts, mention)
@@ -272,7 +301,9 @@ class MentionProfiles:
                 "mention_id": pa.array(mention_ids, pa.string()),
             }
         )
-        return cls(mention_records(firsts.values(), token_frequencies, related_of), members)
+        return cls(
+            mention_records(firsts.values(), token_frequencies, related_of, context), members
+        )
 
     def spread(self, matches: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """`matches_of_predictions` of the distinct mentions, copied to every mention of each
@@ -401,12 +432,11 @@ _EXPLAINED_SETS = {
 # What the article says around a mention that a listed entity's record agrees with: the
 # organisation of its role in a listed position, or a linked entity named in the article
 # (`CONTEXT_TIE_SQL` 2: `assets.linkage.roles`, `assets.linkage.links`), a title in common (1).
-# It carries no weight: it decides between listed namesakes (`matches_of_predictions`). As model
-# comparisons they were measured and not kept: their weight recalibrates the prior, and exact
-# names of organisations at the match band's edge fall under it (docs/model_experiments.md).
-# Splink never sees them: they are joined to the predictions above the scoring floor only (kept
-# in Splink's records, the listed entities' long lists of linked names rode along every blocked
-# pair: counterparty screening 25 % slower).
+# Here it decides between listed namesakes (`matches_of_predictions`) and the explanation names
+# it; the model weighs it in its `role_or_link` comparison (`assets.linkage.settings`), which
+# reads the mention's `context_entities` instead of these sets. The sets are joined to the
+# predictions above the scoring floor only (kept in Splink's records, the listed entities' long
+# lists of linked names rode along every blocked pair: counterparty screening 25 % slower).
 CONTEXT_COLUMNS = ("roles", "role_names", "related_names")
 _CONTEXT_SCHEMA = pa.schema(
     [("unique_id", pa.string()), *((c, pa.list_(pa.string())) for c in CONTEXT_COLUMNS)]
@@ -460,13 +490,19 @@ EXPLANATION_SQL = f"""concat_ws('; ',
             THEN 'identifier ' || array_to_string(shared_identifiers, ', ') || ' agrees'
                 || {_signed("mw_identifier")}
         ELSE lower({_label("identifier", "gamma_identifier")}) || {_signed("mw_identifier")} END,
-    CASE WHEN len(shared_role_names) > 0
-            THEN 'role in ' || array_to_string(shared_role_names, ', ') || ' as a listed position'
-        WHEN len(shared_roles) > 0
-            THEN 'role ' || array_to_string(shared_roles, ', ') || ' as a listed position' END,
-    CASE WHEN len(shared_related_names) > 0
-        THEN 'the article names ' || array_to_string(shared_related_names, ', ')
-            || ', linked to it on the list' END
+    nullif(concat_ws('; ',
+        CASE WHEN len(shared_role_names) > 0
+                THEN 'role in ' || array_to_string(shared_role_names, ', ')
+                    || ' as a listed position'
+            WHEN len(shared_roles) > 0
+                THEN 'role ' || array_to_string(shared_roles, ', ') || ' as a listed position'
+            END,
+        CASE WHEN len(shared_related_names) > 0
+            THEN 'the article names ' || array_to_string(shared_related_names, ', ')
+                || ', linked to it on the list' END,
+        CASE WHEN gamma_role_or_link = 0
+            THEN lower({_label("role_or_link", "gamma_role_or_link")}) END
+    ), '') || CASE WHEN gamma_role_or_link >= 0 THEN {_signed("mw_role_or_link")} ELSE '' END
 )"""
 # The columns of the `contributions` and `levels` maps (built in Arrow: building a MAP per row
 # in DuckDB costs more than all the rest of `matches_of_predictions`).

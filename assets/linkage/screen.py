@@ -24,8 +24,9 @@ from assets.common.text import country_code
 from assets.linkage.backend import LinkageEngine
 from assets.linkage.model_json import level_labels
 from assets.linkage.records import (
+    ListContext,
     RareTokens,
-    list_related_names,
+    list_context,
     mention_records,
     mentions_related_names,
 )
@@ -90,9 +91,7 @@ class Screener:
 
     _splink: ScreeningSession | None = field(default=None, init=False, repr=False, compare=False)
     _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
-    _related: dict[str, frozenset[str]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    _context: ListContext | None = field(default=None, init=False, repr=False, compare=False)
 
     def session(self) -> ScreeningSession:
         """The screening session over the list records (`ScreeningSession`: the list side of
@@ -108,7 +107,7 @@ class Screener:
                 )
                 # Generated now, with the rest of the session, rather than by the first batch.
                 session.predict_sql(self.bands.scored_from)
-                self.related_names()
+                self.list_context()
             except duckdb.Error:
                 raise
             except Exception as exc:  # Splink raises many types on settings it cannot read
@@ -121,15 +120,16 @@ class Screener:
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
         """`assets.linkage.records.mention_records` against these lists' token frequencies
-        and related names (a batch holds whole articles: `mentions_related_names`)."""
-        related_of = mentions_related_names(mentions, self.related_names())
-        return mention_records(mentions, self._token_rarity(), related_of)
+        and their context (a batch holds whole articles: `mentions_related_names`)."""
+        context = self.list_context()
+        related_of = mentions_related_names(mentions, context.related_words)
+        return mention_records(mentions, self._token_rarity(), related_of, context)
 
-    def related_names(self) -> dict[str, frozenset[str]]:
-        """Every listed entity's related names (`list_related_names`), made on first use."""
-        if self._related is None:
-            self._related = list_related_names(self.list_records)
-        return self._related
+    def list_context(self) -> ListContext:
+        """The lists' related names and positions (`list_context`), made on first use."""
+        if self._context is None:
+            self._context = list_context(self.list_records)
+        return self._context
 
     def _token_rarity(self) -> RareTokens:
         """The lists' rare and distinctive words (`RareTokens`), made on first use."""
@@ -140,7 +140,7 @@ class Screener:
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
         """`score` of `mentions`, their records built once per profile
         (`MentionProfiles.of_mentions`)."""
-        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity(), self.related_names())
+        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity(), self.list_context())
         return self._score_profiles(profiles, bands)
 
     def score(

@@ -25,7 +25,8 @@ SCHEMA = "schema"
 COUNTRY = "country"
 BIRTH_YEAR = "birth_year"
 IDENTIFIER = "identifier"
-COMPARISON_NAMES = (NAME, SCHEMA, COUNTRY, BIRTH_YEAR, IDENTIFIER)
+ROLE_OR_LINK = "role_or_link"
+COMPARISON_NAMES = (NAME, SCHEMA, COUNTRY, BIRTH_YEAR, IDENTIFIER, ROLE_OR_LINK)
 
 
 def _both(expr: str) -> str:
@@ -492,6 +493,41 @@ def identifier_comparison() -> cl.CustomComparison:
     )
 
 
+# The mention's role or article names the listed entity's standing: the organisation of one of
+# its positions ("Director General of Surgutneftegaz"), or an entity the lists link it to
+# (`assets.linkage.records.ListContext`: a mention's `context_entities` are the listed entities
+# so named, a list record's its own entity).
+ROLE_OR_LINK_AGREES = "list_has_any(context_entities_l, context_entities_r)"
+
+
+def role_or_link_comparison() -> cl.CustomComparison:
+    """The article names the organisation of a listed position of the entity or an entity
+    linked to it; or the mention's role has a title of the entity's positions ("president");
+    or the role names an organisation and the entity's positions name others. Nothing to
+    compare otherwise: most articles name no role nor linked entity, and a title alone that is
+    none of the positions' says little (news words a post many ways: "commander", "leader",
+    "strongman" for a president), nor does a role against an entity the lists give no
+    position."""
+    title_in_common = "list_has_any(roles_l, roles_r)"
+    return cl.CustomComparison(
+        output_column_name=ROLE_OR_LINK,
+        comparison_levels=[
+            cll.CustomLevel(
+                f"NOT {ROLE_OR_LINK_AGREES} AND NOT {title_in_common} "
+                "AND (len(role_names_l) = 0 OR len(role_names_r) = 0)"
+            ).configure(is_null_level=True, label_for_charts="no role or link to compare"),
+            cll.CustomLevel(
+                ROLE_OR_LINK_AGREES,
+                label_for_charts="the article names its position's organisation or a linked entity",
+            ),
+            cll.CustomLevel(title_in_common, label_for_charts="a title of a listed position"),
+            cll.ElseLevel().configure(
+                label_for_charts="role in an organisation none of its positions is in"
+            ),
+        ],
+    )
+
+
 def blocking_rules() -> list[Any]:
     """Candidate pairs: any of these. Measured candidate recall is in docs/benchmarks.md."""
     return [
@@ -525,6 +561,7 @@ def settings_creator(probability_two_random_records_match: float = 1e-6) -> Sett
             country_comparison(),
             birth_year_comparison(),
             identifier_comparison(),
+            role_or_link_comparison(),
         ],
         additional_columns_to_retain=RETAINED_COLUMNS,
         retain_matching_columns=True,

@@ -27,6 +27,8 @@ from assets.linkage.records import (
     build_list_records,
     build_token_frequencies,
 )
+from assets.linkage.scoring import Bands
+from assets.linkage.settings import COMPARISON_NAMES
 from assets.linkage.splink_run import term_frequencies
 
 MODEL_FILE = "mention_linkage.json"
@@ -110,6 +112,16 @@ class StoredModel:
     meta: dict[str, Any]
     path: Path | None = None  # the file it was read from
 
+    @property
+    def bands(self) -> Bands:
+        """The bands the model was fitted with (its metadata's `bands`: the match band fitted
+        in training, `assets.linkage.training.fit_match_band`); `Bands()` for a model that
+        gives none."""
+        given = self.meta.get("bands")
+        if not isinstance(given, dict):
+            return Bands()
+        return Bands(match=float(given["match"]), review=float(given["review"]))
+
 
 def save_model(
     folder: Path,
@@ -147,6 +159,18 @@ def _model_json(path: Path) -> dict[str, Any]:
     return found
 
 
+def _valid_bands(bands: object) -> bool:
+    if not isinstance(bands, dict) or set(bands) != {"match", "review"}:
+        return False
+    match, review = bands["match"], bands["review"]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (match, review))
+    return numbers and 0 < review <= match <= 1
+
+
+class OtherDeclaration(ValueError):
+    """A stored linkage model whose comparisons are not this version's (`COMPARISON_NAMES`)."""
+
+
 def load_model(folder: Path) -> StoredModel:
     path = folder / MODEL_FILE
     if not path.exists():
@@ -164,6 +188,22 @@ def load_model(folder: Path) -> StoredModel:
         raise ValueError(
             f"{path}: not a linkage model (probability_two_random_records_match {prior!r} is "
             "not a probability between 0 and 1)"
+        )
+    bands = meta.get("bands")
+    if bands is not None and not _valid_bands(bands):
+        raise ValueError(
+            f"{meta_path}: bands {bands!r} are not a match and a review probability between 0 "
+            "and 1, the match band at or above the review band"
+        )
+    comparisons = settings["comparisons"]
+    declared = [c.get("output_column_name") if isinstance(c, dict) else None for c in comparisons]
+    if declared != list(COMPARISON_NAMES):
+        # Scoring reads each comparison of the code's declaration by name: a model of another
+        # declaration would fail in the middle of a run, with Splink's SQL error.
+        raise OtherDeclaration(
+            f"{path}: a linkage model of another declaration (it compares "
+            f"{', '.join(map(str, declared))}; this version compares "
+            f"{', '.join(COMPARISON_NAMES)}): retrain it with `sanctions train`"
         )
     from assets.linkage.model_json import model_version
 

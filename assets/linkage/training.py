@@ -13,9 +13,15 @@
      with that entity's closest name, counted level by level. These teach the context
      comparisons (how often a true match's article attributes the entity's country, gives a
      matching age, quotes its identifier) and how news writes names.
+- u of the role-or-link comparison: from the labelled mentions' candidate pairs that are no
+  match (`_u_from_candidates`). A random pair almost never has a linked entity or a listed
+  position's organisation named around it, which would put the agreement beyond any name
+  evidence; the pairs it has to tell apart are the namesakes blocking proposes.
 - the prior (probability that a random mention/name pair matches): fitted so that, over every
   candidate pair of the labelled mentions (the labelled namesakes and other people included),
   the expected number of matches equals the labelled number (`calibrate_prior`).
+- the match band: the probability from which a pair is a match, fitted on the labelled
+  mentions' articles with every rule of the bands (`fit_match_band`).
 
 Training is deterministic (fixed seeds), so retraining on the same inputs writes the same file.
 """
@@ -31,7 +37,8 @@ import duckdb
 import pyarrow as pa
 
 from assets.linkage.model_json import model_version, smooth_m
-from assets.linkage.settings import settings_creator
+from assets.linkage.scoring import Bands, score, score_at_bands
+from assets.linkage.settings import ROLE_OR_LINK, settings_creator
 from assets.linkage.splink_run import (
     LIST_RECORDS,
     MENTIONS,
@@ -60,6 +67,7 @@ class TrainedModel:
     settings: dict[str, Any]
     version: str
     stats: dict[str, Any]
+    bands: Bands  # the match band fitted (`fit_match_band`), the review band fixed
 
 
 def _best_name_labels(
@@ -145,10 +153,13 @@ def _alias_pairs(
                 """
                 SELECT 'alias:' || r.unique_id AS unique_id, NULL::VARCHAR AS entity_id,
                        r.* EXCLUDE (unique_id, entity_id, countries, birth_years,
-                                    identifiers, identifier_kinds, given_tokens),
+                                    identifiers, identifier_kinds, given_tokens, roles,
+                                    role_names, related_names, context_entities),
                        []::VARCHAR[] AS countries, []::INTEGER[] AS birth_years,
                        []::VARCHAR[] AS identifiers, []::VARCHAR[] AS identifier_kinds,
-                       []::VARCHAR[] AS given_tokens
+                       []::VARCHAR[] AS given_tokens, []::VARCHAR[] AS roles,
+                       []::VARCHAR[] AS role_names, []::VARCHAR[] AS related_names,
+                       []::VARCHAR[] AS context_entities
                 FROM r WHERE r.unique_id IN (SELECT left_id FROM p)
                 """
             ).to_arrow_table()
@@ -240,9 +251,11 @@ def train(
         settings = linker.misc.save_model_to_json()
         counts = _gold_level_counts(session, mentions, list_records, gold_labels)
     _smooth_mention_m(settings, counts)
+    _u_from_candidates(settings, mentions, list_records, tf, gold, ROLE_OR_LINK)
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
+    match_band, f1_by_band = fit_match_band(settings, mentions, list_records, tf, gold)
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
@@ -253,11 +266,17 @@ def train(
         "prior_from_pair_counts": prior,
         "prior": calibrated,
         "unobserved_levels": unobserved,
+        "match_band_f1": {f"{band:.2f}": round(f1, 4) for band, f1 in f1_by_band.items()},
     }
-    return TrainedModel(settings=settings, version=model_version(settings), stats=stats)
+    return TrainedModel(
+        settings=settings,
+        version=model_version(settings),
+        stats=stats,
+        bands=Bands(match=match_band),
+    )
 
 
-CONTEXT_COMPARISONS = ("schema", "country", "birth_year", "identifier")
+CONTEXT_COMPARISONS = ("schema", "country", "birth_year", "identifier", ROLE_OR_LINK)
 # Pseudo-pairs per level of a context comparison when smoothing its m: a quarter of a labelled
 # pair, so a level no labelled pair reached (a birth year decades off, an attributed nationality
 # that disagrees) weighs as the labelled news says, about one in several hundred, not one in the
@@ -285,8 +304,6 @@ def calibrate_prior(
     of matches equals the number of labelled matches. The pair-count prior alone leaves the
     model under-confident, because list names repeat across lists and aliases, which inflates
     how often two "random" names agree."""
-    from assets.linkage.scoring import Bands, score
-
     candidates = score(mentions, list_records, settings, tf, Bands(match=1.0, review=0.0))
     positives = {(g.mention_id, g.entity_id) for g in gold}
     weights = candidates.column("match_weight").to_pylist()
@@ -305,6 +322,137 @@ def calibrate_prior(
         low, high = (shift, high) if expected < observed else (low, shift)
     prior = float(settings["probability_two_random_records_match"])
     return _sigmoid2(_logit2(prior) + (low + high) / 2)
+
+
+# The match bands tried by `fit_match_band`: from the review band up.
+MATCH_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(7, 19))
+
+
+def fit_match_band(
+    settings: dict[str, Any],
+    mentions: pa.Table,
+    list_records: pa.Table,
+    tf: pa.Table,
+    gold: Sequence[GoldLink],
+) -> tuple[float, dict[float, float]]:
+    """The match band fitted on the labelled mentions, with its F1 at each band tried: the
+    F1 of the (article, listed entity) pairs in the match band, with every rule of the bands
+    (weak aliases, rival namesakes: `matches_of_predictions`), scored as `sanctions eval`
+    does (a labelled entity is found when any of its list records is). The band is the middle
+    of the widest run of neighbouring bands of the best F1 (the lower of two middles): the F1
+    is flat over a range, and its middle keeps the farthest from either edge, where a few
+    labelled pairs decide."""
+    grid = [band for band in MATCH_BAND_GRID if band >= Bands.review]
+    tables = score_at_bands(
+        mentions, list_records, settings, tf, [Bands(match=band) for band in grid]
+    )
+    article_of = dict(
+        zip(
+            mentions.column("unique_id").to_pylist(),
+            mentions.column("article_id").to_pylist(),
+            strict=True,
+        )
+    )
+    entities = _labelled_entities(gold, article_of)
+    f1 = {
+        band: _article_f1(table, entities, article_of)
+        for band, table in zip(grid, tables, strict=True)
+    }
+    return middle_of_the_best(f1), f1
+
+
+def middle_of_the_best(f1: Mapping[float, float]) -> float:
+    """Of bands in rising order with their F1, the middle of the widest run of neighbours at
+    the best F1 (the lower of two middles; the first run of the widest)."""
+    bands = list(f1)
+    best = max(f1.values())
+    runs: list[list[float]] = []
+    for i, band in enumerate(bands):
+        if f1[band] < best:
+            continue
+        if runs and bands.index(runs[-1][-1]) == i - 1:
+            runs[-1].append(band)
+        else:
+            runs.append([band])
+    widest = max(runs, key=len)
+    return widest[(len(widest) - 1) // 2]
+
+
+def _labelled_entities(
+    gold: Sequence[GoldLink], article_of: Mapping[str, str]
+) -> dict[str, list[frozenset[str]]]:
+    """Per article, its labelled entities, each as the list records a mention of it is linked
+    to (the records of one entity on several lists); records shared by two mentions' links are
+    one entity."""
+    links: dict[str, set[str]] = {}
+    for g in gold:
+        links.setdefault(g.mention_id, set()).add(g.entity_id)
+    found: dict[str, list[frozenset[str]]] = {}
+    for mention_id, records in links.items():
+        merged = set(records)
+        kept = []
+        for entity in found.get(article_of[mention_id], []):
+            if entity & merged:
+                merged |= entity
+            else:
+                kept.append(entity)
+        found[article_of[mention_id]] = [*kept, frozenset(merged)]
+    return found
+
+
+def _article_f1(
+    matches: pa.Table, entities: Mapping[str, list[frozenset[str]]], article_of: Mapping[str, str]
+) -> float:
+    """F1 of the (article, listed entity) pairs of `matches` in the match band against the
+    labelled `entities`: a labelled entity found by any of its records; a flagged record of
+    no labelled entity of its article a false alarm."""
+    flagged: dict[str, set[str]] = {}
+    for mention_id, entity_id, band in zip(
+        matches.column("mention_id").to_pylist(),
+        matches.column("entity_id").to_pylist(),
+        matches.column("band").to_pylist(),
+        strict=True,
+    ):
+        if band == "match":
+            flagged.setdefault(article_of[mention_id], set()).add(entity_id)
+    tp = fp = fn = 0
+    for article in set(flagged) | set(entities):
+        records = flagged.get(article, set())
+        labelled = entities.get(article, [])
+        found = sum(1 for entity in labelled if entity & records)
+        tp += found
+        fn += len(labelled) - found
+        fp += len(records - set().union(*labelled))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _u_from_candidates(
+    settings: dict[str, Any],
+    mentions: pa.Table,
+    list_records: pa.Table,
+    tf: pa.Table,
+    gold: Sequence[GoldLink],
+    comparison: str,
+) -> None:
+    """u of `comparison`'s levels from the candidate (mention, entity) pairs of the labelled
+    mentions that are no gold link, counted by level with one pseudo-pair per level."""
+    candidates = score(mentions, list_records, settings, tf, Bands(match=1.0, review=0.0))
+    positives = {(g.mention_id, g.entity_id) for g in gold}
+    counts: dict[str, int] = {}
+    for mention_id, entity_id, levels in zip(
+        candidates.column("mention_id").to_pylist(),
+        candidates.column("entity_id").to_pylist(),
+        candidates.column("levels").to_pylist(),
+        strict=True,
+    ):
+        if (mention_id, entity_id) not in positives:
+            label = dict(levels)[comparison]
+            counts[label] = counts.get(label, 0) + 1
+    (declared,) = (c for c in settings["comparisons"] if c["output_column_name"] == comparison)
+    levels = [level for level in declared["comparison_levels"] if not level.get("is_null_level")]
+    total = sum(counts.get(level["label_for_charts"], 0) for level in levels) + len(levels)
+    for level in levels:
+        level["u_probability"] = (counts.get(level["label_for_charts"], 0) + 1) / total
 
 
 def _gold_level_counts(

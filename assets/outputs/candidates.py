@@ -24,13 +24,14 @@ from assets.common.atomic import write_text_atomically
 from assets.linkage import crosslist
 from assets.linkage.facts import TrainingFacts, train_news_model
 from assets.linkage.gold import known_entity_ids
-from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener
 from assets.linkage.store import (
     CROSSLIST_META_FILE,
     CROSSLIST_MODEL_FILE,
     MODEL_FILE,
     MODEL_META_FILE,
+    OtherDeclaration,
+    load_model,
     save_crosslist_model,
     save_model,
 )
@@ -75,7 +76,8 @@ def train_candidate(
     partial = candidates / f"{model.version}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    save_model(partial, model.settings, {"version": model.version, "stats": stats})
+    bands = {"match": model.bands.match, "review": model.bands.review}
+    save_model(partial, model.settings, {"version": model.version, "stats": stats, "bands": bands})
     cross_version: str | None = None
     cross_note: str | None = None
     try:
@@ -101,15 +103,16 @@ def _evaluation(
     sets: Sequence[EvaluationSet],
 ) -> dict[str, dict[str, Any]]:
     """Per set, the scorecards of the candidate's and the committed mention model (the
-    committed one left out when its folder has no model)."""
+    committed one left out when its folder has no model, or one of another declaration of the
+    comparisons, which this version cannot score: `load_model`)."""
     known = known_entity_ids(con)
     facts = entity_facts(con)
     models = {"candidate": candidate}
-    if (committed / MODEL_FILE).exists():
+    if (committed / MODEL_FILE).exists() and _same_declaration(committed):
         models["committed"] = committed
     found: dict[str, dict[str, Any]] = {s.name: {} for s in sets}
     for role, folder in models.items():
-        screener = Screener.from_warehouse(con, folder, Bands())
+        screener = Screener.from_warehouse(con, folder, load_model(folder).bands)
         try:
             for item in sets:
                 card = evaluate(item.labelled, item.mentions, screener, known, facts)
@@ -117,6 +120,15 @@ def _evaluation(
         finally:
             screener.close()
     return found
+
+
+def _same_declaration(folder: Path) -> bool:
+    """Whether the model in `folder` compares what this version's declaration does."""
+    try:
+        load_model(folder)
+    except OtherDeclaration:
+        return False
+    return True
 
 
 def promote(candidates: Path, version: str | None, committed: Path) -> Path:

@@ -20,6 +20,7 @@ from assets.counterparties.screening import (
     birth_date_disagrees,
 )
 from assets.linkage.scoring import RECORD_BANDS, Bands
+from assets.linkage.store import load_model
 from assets.sources import uk_ofsi, un_sc
 from pipelines import cli
 from tests.conftest import bundled_warehouse
@@ -169,7 +170,8 @@ def test_two_listed_entities_of_one_name_are_both_matches_of_a_record(
     ("argv", "match", "review"),
     [
         (["screen-file", "f.csv", "--out", "o.jsonl"], RECORD_BANDS.match, RECORD_BANDS.review),
-        (["screen", "Ivan Guchaev"], Bands().match, Bands().review),
+        # news screening's: the model's fitted bands, read with the model (`_screener`)
+        (["screen", "Ivan Guchaev"], None, None),
         (
             ["--match-threshold", "0.5", "screen-file", "f.csv", "--out", "o"],
             0.5,
@@ -183,6 +185,25 @@ def test_screen_file_uses_record_bands_unless_told(
     args = cli.build_parser().parse_args(argv)
     cli._default_bands(args)
     assert (args.match_threshold, args.review_threshold) == (match, review)
+
+
+def test_news_screening_uses_the_models_fitted_bands_unless_told(warehouse: Path) -> None:
+    fitted = load_model(MODELS).bands
+    assert fitted != Bands()  # the committed model's match band is fitted, not the default
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for argv, expected in (
+            ([], fitted),
+            (["--match-threshold", "0.9"], Bands(match=0.9, review=fitted.review)),
+        ):
+            args = cli.build_parser().parse_args(
+                ["--model-dir", str(MODELS), *argv, "screen", "Ivan Guchaev"]
+            )
+            cli._default_bands(args)
+            assert cli._screener(con, args).bands == expected
+            assert (args.match_threshold, args.review_threshold) == (
+                expected.match,
+                expected.review,
+            )
 
 
 def run(warehouse: Path, *args: str) -> int:

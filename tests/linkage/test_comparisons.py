@@ -401,6 +401,7 @@ def test_missing_context_is_neutral() -> None:
         "country": "no country to compare",
         "birth_year": "no birth year to compare",
         "identifier": "no identifier to compare",
+        "role_or_link": "no role or link to compare",
     }
 
 

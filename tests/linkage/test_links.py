@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow.compute as pc
 import pytest
 
 from assets.articles.model import Mention
@@ -89,7 +91,7 @@ def mention(mention_id: str, text: str, article_id: str = "a1", canonical: str =
     )
 
 
-# related name -> the words of the listed entities linked to it (`list_related_names`)
+# related name -> the words of the listed entities linked to it (`ListContext.related_words`)
 LAZARUS = {
     "group lazarus": frozenset({"yinyin", "tian", "jiadong", "li"}),
     "tian yinyin": frozenset({"group", "lazarus"}),
@@ -175,3 +177,62 @@ def test_a_linked_entity_named_decides_between_listed_namesakes(screener: Screen
     # nor do the rows of one counterparty file
     queries = [name_query("Boris Rotenberg", query_id="q1"), name_query("SMP Bank", query_id="q2")]
     assert bands_of(screener, queries)["ofac_sdn:16671"][0] == "review"
+
+
+def hits_of(screener: Screener, mentions: list[Mention]) -> dict[str, dict[str, Any]]:
+    """entity id -> hit of the first mention, every candidate pair (no review band)."""
+    return {
+        h["entity_id"]: h
+        for h in screener.screen(mentions, Bands(review=0.0)).to_pylist()
+        if h["mention_id"] == mentions[0].mention_id
+    }
+
+
+AGREES = "the article names its position's organisation or a linked entity"
+
+
+def test_the_role_is_weighed_by_the_model(screener: Screener) -> None:
+    bogdanov = mention("m1", "Vladimir Bogdanov")
+    ceo = hits_of(screener, [replace(bogdanov, role="Director General of Surgutneftegaz")])
+    elsewhere = hits_of(screener, [replace(bogdanov, role="Director General of Rosneft")])
+    unsaid = hits_of(screener, [bogdanov])
+    surgut = "uk_ofsi:15285"
+    assert dict(ceo[surgut]["levels"])["role_or_link"] == AGREES
+    assert dict(ceo[surgut]["contributions"])["role_or_link"] > 0
+    assert "role in surgutneftegaz as a listed position (+" in ceo[surgut]["explanation"]
+    # a post in another organisation counts against
+    levels = dict(elsewhere[surgut]["levels"])
+    assert levels["role_or_link"] == "role in an organisation none of its positions is in"
+    assert dict(elsewhere[surgut]["contributions"])["role_or_link"] < 0
+    weights = [h[surgut]["match_weight"] for h in (elsewhere, unsaid, ceo)]
+    assert weights[0] < weights[1] < weights[2]
+    # no role: nothing to compare, no weight either way
+    assert dict(unsaid[surgut]["contributions"])["role_or_link"] == 0
+
+
+def test_a_title_of_a_listed_position_is_its_own_level(screener: Screener) -> None:
+    found = hits_of(screener, [mention("m1", "Vladimir Putin", canonical="Vladimir Putin")])
+    titled = hits_of(screener, [replace(mention("m1", "Vladimir Putin"), role="President")])
+    putin = "uk_ofsi:14196"
+    assert dict(titled[putin]["levels"])["role_or_link"] == "a title of a listed position"
+    assert dict(found[putin]["levels"])["role_or_link"] == "no data"
+
+
+def test_a_linked_entity_named_is_weighed_for_listed_people_only(screener: Screener) -> None:
+    found = hits_of(screener, [mention("m1", "Boris Rotenberg"), mention("m2", "SMP Bank")])
+    assert dict(found["ofac_sdn:16671"]["levels"])["role_or_link"] == AGREES
+    assert dict(found["ofac_sdn:16671"]["contributions"])["role_or_link"] > 0
+    # an organisation's links (its parent, its subsidiaries, which share its name) are not:
+    # the parent named beside its acronym lifts no subsidiary
+    context = screener.list_context()
+    people = set(
+        screener.list_records.filter(pc.equal(screener.list_records.column("schema"), "Person"))
+        .column("entity_id")
+        .to_pylist()
+    )
+    linked = {e for entities in context.linked_entities.values() for e in entities}
+    assert linked and linked <= people
+    bank = hits_of(screener, [mention("m1", "PSB"), mention("m2", "Promsvyazbank")])
+    subsidiaries = [h for h in bank.values() if "PSB" in h["matched_name"]]
+    assert subsidiaries
+    assert all(dict(h["levels"])["role_or_link"] == "no data" for h in subsidiaries)

@@ -3,6 +3,7 @@ scores in the match band, and a namesake whose context disagrees falls below it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ import pytest
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import Bands, MentionProfiles
 from assets.linkage.screen import Screener, name_query
-from assets.linkage.store import load_model
+from assets.linkage.store import MODEL_FILE, MODEL_META_FILE, OtherDeclaration, load_model
+from assets.linkage.training import middle_of_the_best
 from assets.sources import un_sc
 from tests.conftest import bundled_warehouse
 
@@ -30,6 +32,62 @@ def test_the_model_file_is_versioned() -> None:
     assert len(model.version) == 12
     assert model.meta["version"] == model.version
     assert 0 < model.settings["probability_two_random_records_match"] < 1
+
+
+def test_the_committed_model_gives_its_fitted_bands() -> None:
+    model = load_model(MODEL_DIR)
+    assert model.bands == Bands(**model.meta["bands"])
+    assert Bands.review <= model.bands.match < 1
+
+
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        (None, Bands()),  # a model that gives none: the default bands
+        ({"match": 0.5, "review": 0.3}, Bands(match=0.5, review=0.3)),
+        ({"match": 0.3, "review": 0.5}, ValueError),  # match under review
+        ({"match": 1.5, "review": 0.3}, ValueError),
+        ({"match": "0.5", "review": 0.3}, ValueError),
+        ({"match": 0.5}, ValueError),
+    ],
+)
+def test_the_bands_of_a_model_file_are_checked(
+    tmp_path: Path, bands: dict[str, object] | None, expected: Bands | type[Exception]
+) -> None:
+    (tmp_path / MODEL_FILE).write_bytes((MODEL_DIR / MODEL_FILE).read_bytes())
+    meta = json.loads((MODEL_DIR / MODEL_META_FILE).read_text())
+    meta.pop("bands")
+    if bands is not None:
+        meta["bands"] = bands
+    (tmp_path / MODEL_META_FILE).write_text(json.dumps(meta))
+    if isinstance(expected, Bands):
+        assert load_model(tmp_path).bands == expected
+    else:
+        with pytest.raises(expected, match=f"{MODEL_META_FILE}: bands"):
+            load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("f1", "expected"),
+    [
+        ({0.35: 0.9, 0.4: 0.9, 0.45: 0.9, 0.5: 0.8}, 0.4),
+        ({0.35: 0.9, 0.4: 0.9, 0.45: 0.9, 0.5: 0.9}, 0.4),  # the lower of two middles
+        ({0.35: 0.9, 0.4: 0.8, 0.45: 0.9, 0.5: 0.9, 0.55: 0.9}, 0.5),  # the widest run
+        ({0.35: 0.7, 0.4: 0.9, 0.45: 0.8, 0.5: 0.9}, 0.4),  # the first of as wide
+    ],
+)
+def test_the_match_band_is_the_middle_of_the_best(f1: dict[float, float], expected: float) -> None:
+    assert middle_of_the_best(f1) == expected
+
+
+def test_a_model_of_another_declaration_is_refused_by_name(tmp_path: Path) -> None:
+    # A model trained before a comparison was added (or after one was dropped): scoring reads
+    # every comparison of the code's declaration, so it must fail on loading, saying why.
+    settings = json.loads((MODEL_DIR / MODEL_FILE).read_text())
+    settings["comparisons"] = settings["comparisons"][:-1]
+    (tmp_path / MODEL_FILE).write_text(json.dumps(settings))
+    with pytest.raises(OtherDeclaration, match=r"another declaration .* retrain it"):
+        load_model(tmp_path)
 
 
 def best(screener: Screener, **query: object) -> dict[str, object]:
@@ -91,6 +149,11 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     written = load_model(candidate_folder(candidates_folder(database), first.version))
     assert written.version == first.version
     assert written.meta["stats"]["corpora"] == {"samples": len(facts.mentions)}
+    # The match band is fitted: the middle of the best F1's run over the bands tried.
+    f1 = {float(band): value for band, value in written.meta["stats"]["match_band_f1"].items()}
+    assert written.bands.match == first.bands.match == middle_of_the_best(f1)
+    assert f1[written.bands.match] == max(f1.values())
+    assert written.bands.review == Bands.review
     # Without a facts file and without labelled files to derive one from: a clear refusal.
     assert cli.main([*args, "--facts", str(tmp_path / "none.jsonl")]) == 2
 
@@ -121,3 +184,15 @@ def test_repeated_mentions_are_scored_once_with_the_same_matches(screener: Scree
     assert [(r["entity_id"], r["match_probability"], r["explanation"]) for r in alone] == (
         by_mention["q_3"]
     )
+
+
+def test_the_resource_keeps_the_models_bands_unless_set() -> None:
+    import dagster as dg
+
+    from assets.linkage.resources import LinkageResource
+
+    fitted = Bands(match=0.45, review=0.35)
+    assert LinkageResource().bands(fitted) == fitted
+    assert LinkageResource(match_threshold=0.7).bands(fitted) == Bands(match=0.7, review=0.35)
+    with pytest.raises(dg.Failure, match="at or above the review band"):
+        LinkageResource(match_threshold=0.2).bands(fitted)
