@@ -258,11 +258,12 @@ class ScreeningSession:
         )
         # Each batch's mention names are added to the lookup.
         self.name_frequencies = NameFrequencyLookup(tf_core, list_records)
-        # List records that differ only in columns Splink carries but never compares (the
-        # entity, the name as written, its kind...) score alike against any mention: only one
-        # of them, the profile's representative, is blocked and scored, and the predictions are
-        # copied to the others (`_MEMBERS`). The lists repeat an entity's names on each list:
-        # 15% fewer records at the bundled lists' size.
+        # List records that differ only in columns Splink carries but never compares (the name
+        # as written, its kind...) score alike against any mention: only one of them, the
+        # profile's representative, is blocked and scored, and the predictions are copied to
+        # the others (`_MEMBERS`). The role-or-link comparison reads each record's own entity
+        # (`context_entities`), so only names of one entity that analyse alike share a profile:
+        # 1.5 % fewer records at the bundled lists' size (56,425 records, 55,561 profiles).
         rules = prepared_rules(linker)
         self._carried = self._carried_columns(list_records.column_names, linker, rules)
         profiled = [
