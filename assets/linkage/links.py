@@ -13,7 +13,8 @@ A link goes both ways (the father is as much tied to the daughter). An entity's 
 are the name keys (`sorted_core_key`) of every entity it is linked to; a mention's are the keys
 of the other names its article gives that are some listed entity's related names
 (`article_related_names`). Where they meet, the listed entity outranks its namesakes of the
-same list (`assets.linkage.scoring.matches_of_predictions`).
+same list (`assets.linkage.scoring.matches_of_predictions`), and, for a listed person, the model
+weighs the link (`assets.linkage.settings.role_or_link_comparison`).
 """
 
 from __future__ import annotations

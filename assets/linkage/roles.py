@@ -6,8 +6,9 @@ after); the lists give positions ("Chief Executive Officer of Surgutneftegas/Sur
 "President of the Russian Federation"). Two things can agree: the organisation the post is in
 (`role_names`: "surgutneftegaz", "hamas"), strong evidence, and the title (`role_titles`:
 "president", "commander"), weak evidence, since the same post is titled many ways ("Director
-General" and "Chief Executive Officer") and many people hold one title. They decide between
-listed namesakes of one list (`assets.linkage.scoring.matches_of_predictions`).
+General" and "Chief Executive Officer") and many people hold one title. The model weighs them
+(`assets.linkage.settings.role_or_link_comparison`), and they decide between listed namesakes
+of one list (`assets.linkage.scoring.matches_of_predictions`).
 """
 
 from __future__ import annotations

@@ -117,22 +117,17 @@ def score(
     the backend (DuckDB in memory by default). The Spark path of the one scorer
     (`assets.linkage.screen.Screener`) and the prior's calibration in training; every other
     caller scores through a `Screener`."""
-    if mentions.num_rows == 0 or list_records.num_rows == 0:
-        return MATCH_ARROW.empty_table()
-    tf_core = NameFrequencyLookup(tf_core, list_records).with_mentions(mentions)
-    profiles = MentionProfiles.of(mentions)
-    with splink_session(
-        profiles.distinct, list_records, dict(settings), tf_core, engine=engine
-    ) as session:
-        matches = score_in_session(
-            session,
-            settings,
-            bands,
-            num_chunks_right=num_chunks_right,
-            waterfall_html=waterfall_html,
-            context=(context_of(profiles.distinct), context_of(list_records)),
-        )
-    return profiles.spread(matches)
+    (matches,) = score_at_bands(
+        mentions,
+        list_records,
+        settings,
+        tf_core,
+        [bands],
+        num_chunks_right=num_chunks_right,
+        waterfall_html=waterfall_html,
+        engine=engine,
+    )
+    return matches
 
 
 def score_at_bands(
@@ -141,54 +136,38 @@ def score_at_bands(
     settings: Mapping[str, Any],
     tf_core: pa.Table,
     bands: Sequence[Bands],
+    *,
+    num_chunks_right: int | None = None,
+    waterfall_html: Path | None = None,
+    engine: LinkageEngine | None = None,
 ) -> list[pa.Table]:
-    """`score` under each of `bands`, Splink's predictions made once (DuckDB in memory): what
-    fitting the match band on labelled mentions needs (`assets.linkage.training`)."""
+    """`score` under each of `bands`, Splink's predictions made once: what fitting the match
+    band on labelled mentions needs (`assets.linkage.training`)."""
     if mentions.num_rows == 0 or list_records.num_rows == 0:
         return [MATCH_ARROW.empty_table() for _ in bands]
     tf_core = NameFrequencyLookup(tf_core, list_records).with_mentions(mentions)
     profiles = MentionProfiles.of(mentions)
     labels = level_labels(settings)
     context = (context_of(profiles.distinct), context_of(list_records))
-    with splink_session(profiles.distinct, list_records, dict(settings), tf_core) as session:
+    with splink_session(
+        profiles.distinct, list_records, dict(settings), tf_core, engine=engine
+    ) as session:
         predictions = session.linker.inference.predict(
-            threshold_match_probability=min(b.scored_from for b in bands), warning_mode="never"
+            threshold_match_probability=min(b.scored_from for b in bands),
+            num_chunks_right=num_chunks_right,
+            warning_mode="never",
         )
-        return [
-            profiles.spread(
+        if waterfall_html is not None:
+            _write_waterfall(session, session.read(predictions).to_pylist(), waterfall_html)
+        if isinstance(session.backend, DuckDBBackend):
+            found = [
                 matches_of_predictions(session.con, predictions.physical_name, labels, b, *context)
-            )
-            for b in bands
-        ]
-
-
-def score_in_session(
-    session: SplinkSession,
-    settings: Mapping[str, Any],
-    bands: Bands,
-    *,
-    num_chunks_right: int | None = None,
-    waterfall_html: Path | None = None,
-    context: tuple[pa.Table, pa.Table] | None = None,
-) -> pa.Table:
-    """`score` on a Splink session already holding the mentions and the list records;
-    `context`: theirs (`context_of`)."""
-    labels = level_labels(settings)
-    predictions = session.linker.inference.predict(
-        threshold_match_probability=bands.scored_from,
-        num_chunks_right=num_chunks_right,
-        warning_mode="never",
-    )
-    if waterfall_html is not None:
-        _write_waterfall(session, session.read(predictions).to_pylist(), waterfall_html)
-    mention_context, record_context = context or (None, None)
-    if isinstance(session.backend, DuckDBBackend):
-        return matches_of_predictions(
-            session.con, predictions.physical_name, labels, bands, mention_context, record_context
-        )
-    return _matches_of_arrow(
-        session.read(predictions), labels, bands, mention_context, record_context
-    )
+                for b in bands
+            ]
+        else:
+            read = session.read(predictions)
+            found = [_matches_of_arrow(read, labels, b, *context) for b in bands]
+    return [profiles.spread(matches) for matches in found]
 
 
 # The pairs a waterfall chart shows: the best-weighted ones.

@@ -494,20 +494,20 @@ def identifier_comparison() -> cl.CustomComparison:
 
 
 # The mention's role or article names the listed entity's standing: the organisation of one of
-# its positions ("Director General of Surgutneftegaz"), or an entity the lists link it to
-# (`assets.linkage.records.ListContext`: a mention's `context_entities` are the listed entities
-# so named, a list record's its own entity).
+# its positions ("Director General of Surgutneftegaz"), or, for a listed person, an entity the
+# lists link them to (`assets.linkage.records.ListContext`: a mention's `context_entities` are
+# the listed entities so named, a list record's its own entity).
 ROLE_OR_LINK_AGREES = "list_has_any(context_entities_l, context_entities_r)"
 
 
 def role_or_link_comparison() -> cl.CustomComparison:
-    """The article names the organisation of a listed position of the entity or an entity
-    linked to it; or the mention's role has a title of the entity's positions ("president");
-    or the role names an organisation and the entity's positions name others. Nothing to
-    compare otherwise: most articles name no role nor linked entity, and a title alone that is
-    none of the positions' says little (news words a post many ways: "commander", "leader",
-    "strongman" for a president), nor does a role against an entity the lists give no
-    position."""
+    """The article names the organisation of a listed position of the entity or, for a listed
+    person, an entity linked to them; or the mention's role has a title of the entity's
+    positions ("president"); or the role names an organisation and the entity's positions name
+    others. Nothing to compare otherwise: most articles name no role nor linked entity, and a
+    title alone that is none of the positions' says little (news words a post many ways:
+    "commander", "leader", "strongman" for a president), nor does a role against an entity the
+    lists give no position."""
     title_in_common = "list_has_any(roles_l, roles_r)"
     return cl.CustomComparison(
         output_column_name=ROLE_OR_LINK,
