@@ -209,13 +209,19 @@ SPELLING_VARIANTS: dict[str, tuple[str, ...]] = {
 
 # East Slavic patronymics (Yefimovich, Olegovna, Petrovych, Ivanivna; in French, Viktorovitch)
 # and the Turkic patronymic words (oglu, kyzy, uly): lists carry them, news usually drops them.
-_PATRONYMIC = re.compile(r"^[a-z]{2,}(ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|ichna)$")
+_PATRONYMIC_ENDINGS = (
+    "ovich", "evich", "ovych", "evych", "ovitch", "evitch", "ovna", "evna", "ivna", "ichna"
+)  # fmt: skip
+_PATRONYMIC = re.compile(rf"^[a-z]{{2,}}({'|'.join(_PATRONYMIC_ENDINGS)})$")
 _PATRONYMIC_WORDS = frozenset({"oglu", "ogly", "ogli", "kyzy", "kizi", "qizi", "uly", "uulu"})
 
 
 def is_patronymic(word: str) -> bool:
     """Whether a normalised word is a patronymic (``"yefimovich"``) or a patronymic particle."""
-    return word in _PATRONYMIC_WORDS or bool(_PATRONYMIC.match(word))
+    if word in _PATRONYMIC_WORDS:
+        return True
+    # Most words end otherwise: no regular expression for them (a name asks for every word).
+    return word.endswith(_PATRONYMIC_ENDINGS) and bool(_PATRONYMIC.match(word))
 
 
 def without_patronymic(words: Sequence[str]) -> list[str]:

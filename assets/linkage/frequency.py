@@ -89,9 +89,12 @@ def glued_syllables(word: str, most: int = 3) -> int:
     if not word:
         return 0
     best = [0] + [most + 1] * len(word)  # best[i]: fewest syllables spelling word[:i]
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 6), end):  # a syllable has six letters at most
-            if best[start] < most and word[start:end] in SYLLABLES:
+    # Forward from each prefix that syllables spell: most words fail at their first letters.
+    for start in range(len(word)):
+        if best[start] >= most:
+            continue
+        for end in range(start + 1, min(len(word), start + 6) + 1):  # six letters at most
+            if word[start:end] in SYLLABLES:
                 best[end] = min(best[end], best[start] + 1)
     return best[-1] if best[-1] <= most else 0
 

@@ -138,6 +138,8 @@ def _transliterate(text: str) -> str:
     return anyascii(text)
 
 
+# A name's analysis (`_analysed_values`) and its sound keys (`_core_words`) both start here.
+@lru_cache(maxsize=1 << 16)
 def normalise(name: str) -> str:
     """The comparison form of a name: lower-case ASCII words separated by single spaces.
 
@@ -672,6 +674,7 @@ def _has_name_word(words: list[str]) -> bool:
     return any(word not in PARTICLES for word in words)
 
 
+@lru_cache(maxsize=1 << 16)
 def split_legal_form(normalised: str) -> tuple[str, str | None]:
     """``(name without its legal form, canonical legal form or None)``.
 
@@ -780,13 +783,24 @@ def analyse(name: str) -> AnalysedName:
 _AnalysedValues = tuple[str, str, str | None, tuple[str, ...], str, str, str, str, str, int]
 
 
-def _key_words(words: Sequence[str]) -> list[str]:
+def _key_words(words: Sequence[str]) -> tuple[str, ...]:
     """The comparable words of a name's core words: canonical spelling, no opening title, no
     particles (what `_analysed_values` makes of them)."""
+    if len(words) == 1:  # most calls: one word as each romanisation reads it
+        return _word_key_words(words[0])
     canonical = canonical_words(words)
     if canonical and canonical[0] in _TITLE_OPENERS:
         canonical = without_titles(canonical)
-    return _without_particles(canonical)
+    return tuple(_without_particles(canonical))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_key_words(word: str) -> tuple[str, ...]:
+    """`_key_words` of one word: the words of a name recur across names and readings."""
+    canonical = canonical_words([word])
+    if canonical and canonical[0] in _TITLE_OPENERS:
+        canonical = without_titles(canonical)
+    return tuple(_without_particles(canonical))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -796,7 +810,13 @@ def patronymics(name: str) -> tuple[str, ...]:
     words = _core_words(name)
     if len(words) < 3:  # a patronymic follows a given name and comes before or after a family
         return ()  # name: two words are a given and a family name (`without_patronymic`)
-    return patronymic_sounds(words[1:], _key_words)
+    return tuple(sorted({sound for word in words[1:] for sound in _word_patronymics(word)}))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_patronymics(word: str) -> tuple[str, ...]:
+    """`patronymic_sounds` of one normalised word (a name's are the union of its words')."""
+    return patronymic_sounds([word], _key_words)
 
 
 @lru_cache(maxsize=1 << 16)

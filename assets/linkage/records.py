@@ -440,7 +440,8 @@ def mentions_related_names(
     of_cluster: dict[tuple[str, str], set[str]] = defaultdict(set)
     for mention in mentions:
         keys = {key_of[text] for text in (mention.text, mention.canonical_text) if text}
-        of_article[mention.article_id].update(keys)
+        # Only a listed entity's related name can be one (`article_related_names`).
+        of_article[mention.article_id].update(key for key in keys if key in related)
         of_cluster[(mention.article_id, mention.canonical_id)].update(keys)
     found = {}
     for m in mentions:

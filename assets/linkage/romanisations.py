@@ -146,7 +146,7 @@ def sound_key(words: Sequence[str]) -> str:
 
 
 def patronymic_sounds(
-    words: Sequence[str], key_words: Callable[[Sequence[str]], list[str]]
+    words: Sequence[str], key_words: Callable[[Sequence[str]], Sequence[str]]
 ) -> tuple[str, ...]:
     """The sounds (`_sound`) of the patronymics among a name's normalised core words, as written
     and as each convention reads them back into English: ``"Sergueievitch"`` (French) sounds
@@ -167,7 +167,7 @@ FULL_KEY = "="
 
 def romanised_keys(
     words: Sequence[str],
-    key_words: Callable[[Sequence[str]], list[str]],
+    key_words: Callable[[Sequence[str]], Sequence[str]],
     digraph_words: Sequence[str] | None = None,
 ) -> tuple[str, ...]:
     """The sound keys of a name as written and as each convention reads it back into English.

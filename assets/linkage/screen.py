@@ -7,7 +7,9 @@ screening and the benchmarks. On DuckDB it scores in the prepared screening sess
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,8 +142,11 @@ class Screener:
     def screen(self, mentions: Sequence[Mention], bands: Bands | None = None) -> pa.Table:
         """`score` of `mentions`, their records built once per profile
         (`MentionProfiles.of_mentions`)."""
-        profiles = MentionProfiles.of_mentions(mentions, self._token_rarity(), self.list_context())
-        return self._score_profiles(profiles, bands)
+        with _collector_paused():
+            profiles = MentionProfiles.of_mentions(
+                mentions, self._token_rarity(), self.list_context()
+            )
+            return self._score_profiles(profiles, bands)
 
     def score(
         self,
@@ -214,6 +219,22 @@ class Screener:
         if self._splink is not None:
             self._splink.close()
             self._splink = None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for one batch. A batch makes hundreds of
+    thousands of short-lived objects that reference counting frees, and they trigger the
+    collector's full passes, each rescanning every object the lists' context and the caches
+    are held in: about 0.1 s of a 10,000-mention batch. What a batch leaves in cycles is
+    collected after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def name_query(

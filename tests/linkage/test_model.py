@@ -3,6 +3,7 @@ scores in the match band, and a namesake whose context disagrees falls below it.
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -196,3 +197,37 @@ def test_the_resource_keeps_the_models_bands_unless_set() -> None:
     assert LinkageResource(match_threshold=0.7).bands(fitted) == Bands(match=0.7, review=0.35)
     with pytest.raises(dg.Failure, match="at or above the review band"):
         LinkageResource(match_threshold=0.2).bands(fitted)
+
+
+def test_a_batch_is_screened_with_the_cyclic_collector_paused(screener: Screener) -> None:
+    """Python's cyclic garbage collector would rescan the lists' context at every full pass a
+    batch's allocations trigger; a batch runs with it paused, and it is on again after the
+    batch, as it was before it (and off where the caller had it off)."""
+    names = [f"Person Number{i} Example" for i in range(3000)]
+    mentions = [name_query(name, query_id=f"q{i}") for i, name in enumerate(names)]
+    passes: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(phase)
+
+    screener.session()
+    gc.callbacks.append(note)
+    try:
+        screener.screen(mentions)
+        during = list(passes)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            screener.screen(mentions[:10])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        passes.clear()
+        # Without the pause allocations set the collector off every few hundred objects.
+        [[str(i)] for i in range(100_000)]
+    finally:
+        gc.callbacks.remove(note)
+    # At most the one pass that follows the batch, as the collector comes back on.
+    assert len(during) <= 1
+    assert len(passes) > 10
