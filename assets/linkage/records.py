@@ -8,6 +8,7 @@ comparisons in `assets.linkage.settings` read them symmetrically.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ RECORD_COLUMNS: dict[str, str] = {
     "core": "VARCHAR",
     "legal_form": "VARCHAR",
     "tokens": "VARCHAR[]",  # the core words: no legal form, no particles ("al", "bin")
+    "token_bits": "BIGINT",  # the core words' signature (`token_bits`)
     # list side: a listed person's given-name words, where the list's case says which they
     # are ("Jeffrey John James ASHFIELD": jeffrey, john, james); `given_name_words`
     "given_tokens": "VARCHAR[]",
@@ -129,6 +131,22 @@ def record_given_tokens(name: str, schema: str | None) -> list[str]:
     return given_name_words(name) if schema == "Person" else []
 
 
+def token_bits(sorted_core_key: str | None) -> int:
+    """The signature of a name's core words (its `tokens`, the words of `sorted_core_key`): the
+    bit of each word's CRC-32 modulo 63 set. Where all the words of one name are among
+    another's, so are its bits; the name comparison tests the bits before it compares the words
+    (`assets.linkage.settings`). 0 for a name without words."""
+    bits = 0
+    for word in (sorted_core_key or "").split():
+        bits |= 1 << (zlib.crc32(word.encode()) % 63)
+    return bits
+
+
+def token_bits_array(sorted_core_keys: Iterable[str | None]) -> pa.Array:
+    """`token_bits` of each key, as the `token_bits` column."""
+    return pa.array([token_bits(key) for key in sorted_core_keys], pa.int64())
+
+
 def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.list_records") -> int:
     """(Re)build `table` from `sources.names` and `sources.entities`; returns the row count.
     A name ending in a bracketed part is also a record without it (`_BRACKETED_TAIL`), of
@@ -178,6 +196,9 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
         )
         .append_column(
             "patronymics", pa.array([patronymics(name) for name in names], pa.list_(pa.string()))
+        )
+        .append_column(
+            "token_bits", token_bits_array(analysed.column("sorted_core_key").to_pylist())
         )
     )
     given = pa.array(
@@ -269,6 +290,7 @@ _ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "VARCHAR[]": pa.list_(pa.string()),
     "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
     "INTEGER[]": pa.list_(pa.int32()),
 }
 RECORD_SCHEMA = pa.schema(
@@ -481,6 +503,9 @@ def mention_records(
         key.split(" ") if key else None for key in distinct.column("sorted_core_key").to_pylist()
     ]
     rare, distinctive = rarity.columns(tokens)
+    distinct = distinct.append_column(
+        "token_bits", token_bits_array(distinct.column("sorted_core_key").to_pylist())
+    )
     distinct = distinct.append_column("core_tokens", pa.array(tokens, pa.list_(pa.string())))
     distinct = distinct.append_column("rare_tokens", rare).append_column(
         "distinctive_tokens", distinctive
@@ -510,6 +535,7 @@ def mention_records(
         "core": analysed.column("core"),
         "legal_form": analysed.column("legal_form"),
         "tokens": analysed.column("core_tokens"),
+        "token_bits": analysed.column("token_bits"),
         "given_tokens": [()] * count,
         "sorted_core_key": analysed.column("sorted_core_key"),
         "given_family_key": analysed.column("given_family_key"),
@@ -585,7 +611,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
             CREATE OR REPLACE TABLE {table} AS
             SELECT unique_id, entity_id, article_id, source, name, name_kind, schema, normalised,
                    core, legal_form, string_split(nullif(sorted_core_key, ''), ' ') AS tokens,
-                   given_tokens,
+                   token_bits, given_tokens,
                    sorted_core_key, given_family_key, phonetic, romanised, typo_keys,
                    -- a list name speaks for its entity: the patronymics and the words of every
                    -- name of it (the alias "Vladimir BOGDANOV" of "Vladimir Leonidovich
