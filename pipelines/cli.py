@@ -702,7 +702,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--review-threshold",
         type=_probability,
-        help="probability of the review band (default: the model's, 0.35; screen-file: 0.01)",
+        help="probability of the review band (default: the model's, fitted in training; "
+        "screen-file: 0.01)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")

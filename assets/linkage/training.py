@@ -21,7 +21,8 @@
   candidate pair of the labelled mentions (the labelled namesakes and other people included),
   the expected number of matches equals the labelled number (`calibrate_prior`).
 - the match band: the probability from which a pair is a match, fitted on the labelled
-  mentions' articles with every rule of the bands (`fit_match_band`).
+  mentions' articles with every rule of the bands (`fit_match_band`); then the review band
+  under it, where an analyst looks (`fit_review_band`).
 
 Training is deterministic (fixed seeds), so retraining on the same inputs writes the same file.
 """
@@ -29,7 +30,7 @@ Training is deterministic (fixed seeds), so retraining on the same inputs writes
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,7 @@ class TrainedModel:
     settings: dict[str, Any]
     version: str
     stats: dict[str, Any]
-    bands: Bands  # the match band fitted (`fit_match_band`), the review band fixed
+    bands: Bands  # fitted: the match band (`fit_match_band`), the review band (`fit_review_band`)
 
 
 def _best_name_labels(
@@ -256,6 +257,9 @@ def train(
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
     match_band, f1_by_band = fit_match_band(settings, mentions, list_records, tf, gold)
+    review_band, f2_by_band = fit_review_band(
+        settings, mentions, list_records, tf, gold, match_band
+    )
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
@@ -267,12 +271,13 @@ def train(
         "prior": calibrated,
         "unobserved_levels": unobserved,
         "match_band_f1": {f"{band:.2f}": round(f1, 4) for band, f1 in f1_by_band.items()},
+        "review_band_f2": {f"{band:.2f}": round(f2, 4) for band, f2 in f2_by_band.items()},
     }
     return TrainedModel(
         settings=settings,
         version=model_version(settings),
         stats=stats,
-        bands=Bands(match=match_band),
+        bands=Bands(match=match_band, review=review_band),
     )
 
 
@@ -328,6 +333,14 @@ def calibrate_prior(
 MATCH_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(7, 19))
 
 
+# The review bands tried by `fit_review_band`: from the scoring floor (`Bands.lift_from`) up to
+# the match band.
+REVIEW_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(1, 19))
+# The review band weighs recall over precision by this much (F-beta): a listed entity the
+# analyst never sees costs more than a pair the analyst looks at and dismisses.
+REVIEW_BAND_BETA = 2.0
+
+
 def fit_match_band(
     settings: dict[str, Any],
     mentions: pa.Table,
@@ -343,9 +356,61 @@ def fit_match_band(
     is flat over a range, and its middle keeps the farthest from either edge, where a few
     labelled pairs decide."""
     grid = [band for band in MATCH_BAND_GRID if band >= Bands.review]
-    tables = score_at_bands(
-        mentions, list_records, settings, tf, [Bands(match=band) for band in grid]
+    return _fit_band(
+        settings,
+        mentions,
+        list_records,
+        tf,
+        gold,
+        grid,
+        lambda band: Bands(match=band),
+        ("match",),
+        beta=1.0,
     )
+
+
+def fit_review_band(
+    settings: dict[str, Any],
+    mentions: pa.Table,
+    list_records: pa.Table,
+    tf: pa.Table,
+    gold: Sequence[GoldLink],
+    match: float,
+) -> tuple[float, dict[float, float]]:
+    """The review band under the match band `match`, fitted on the labelled mentions as
+    `fit_match_band` fits that, with its F-beta at each band tried: the (article, listed
+    entity) pairs in the match or the review band (the lifts into review included), recall
+    weighed `REVIEW_BAND_BETA` times precision. A lower band finds more of the labelled
+    entities for more pairs to dismiss; the fit stops where the pairs it adds are mostly
+    false alarms."""
+    grid = [band for band in REVIEW_BAND_GRID if band <= match]
+    return _fit_band(
+        settings,
+        mentions,
+        list_records,
+        tf,
+        gold,
+        grid,
+        lambda band: Bands(match=match, review=band),
+        ("match", "review"),
+        beta=REVIEW_BAND_BETA,
+    )
+
+
+def _fit_band(
+    settings: dict[str, Any],
+    mentions: pa.Table,
+    list_records: pa.Table,
+    tf: pa.Table,
+    gold: Sequence[GoldLink],
+    grid: Sequence[float],
+    bands_at: Callable[[float], Bands],
+    flagged_in: tuple[str, ...],
+    beta: float,
+) -> tuple[float, dict[float, float]]:
+    """The band of `grid` (each scored under `bands_at` it) at the middle of the best F-beta
+    of the pairs flagged in `flagged_in` (`middle_of_the_best`), with the F-beta of each."""
+    tables = score_at_bands(mentions, list_records, settings, tf, [bands_at(b) for b in grid])
     article_of = dict(
         zip(
             mentions.column("unique_id").to_pylist(),
@@ -354,11 +419,11 @@ def fit_match_band(
         )
     )
     entities = _labelled_entities(gold, article_of)
-    f1 = {
-        band: _article_f1(table, entities, article_of)
+    scores = {
+        band: _article_f_beta(table, entities, article_of, flagged_in, beta)
         for band, table in zip(grid, tables, strict=True)
     }
-    return middle_of_the_best(f1), f1
+    return middle_of_the_best(scores), scores
 
 
 def middle_of_the_best(f1: Mapping[float, float]) -> float:
@@ -400,12 +465,16 @@ def _labelled_entities(
     return found
 
 
-def _article_f1(
-    matches: pa.Table, entities: Mapping[str, list[frozenset[str]]], article_of: Mapping[str, str]
+def _article_f_beta(
+    matches: pa.Table,
+    entities: Mapping[str, list[frozenset[str]]],
+    article_of: Mapping[str, str],
+    flagged_in: tuple[str, ...],
+    beta: float,
 ) -> float:
-    """F1 of the (article, listed entity) pairs of `matches` in the match band against the
-    labelled `entities`: a labelled entity found by any of its records; a flagged record of
-    no labelled entity of its article a false alarm."""
+    """F-beta of the (article, listed entity) pairs of `matches` in the bands `flagged_in`
+    against the labelled `entities`: a labelled entity found by any of its records; a flagged
+    record of no labelled entity of its article a false alarm."""
     flagged: dict[str, set[str]] = {}
     for mention_id, entity_id, band in zip(
         matches.column("mention_id").to_pylist(),
@@ -413,7 +482,7 @@ def _article_f1(
         matches.column("band").to_pylist(),
         strict=True,
     ):
-        if band == "match":
+        if band in flagged_in:
             flagged.setdefault(article_of[mention_id], set()).add(entity_id)
     tp = fp = fn = 0
     for article in set(flagged) | set(entities):
@@ -423,7 +492,8 @@ def _article_f1(
         tp += found
         fn += len(labelled) - found
         fp += len(records - set().union(*labelled))
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    weight = beta * beta
+    return (1 + weight) * tp / ((1 + weight) * tp + weight * fn + fp) if tp else 0.0
 
 
 def _u_from_candidates(

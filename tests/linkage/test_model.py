@@ -8,13 +8,14 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import Bands, MentionProfiles
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.store import MODEL_FILE, MODEL_META_FILE, OtherDeclaration, load_model
-from assets.linkage.training import middle_of_the_best
+from assets.linkage.training import _article_f_beta, middle_of_the_best
 from assets.sources import un_sc
 from tests.conftest import bundled_warehouse
 
@@ -79,6 +80,25 @@ def test_the_bands_of_a_model_file_are_checked(
 )
 def test_the_match_band_is_the_middle_of_the_best(f1: dict[float, float], expected: float) -> None:
     assert middle_of_the_best(f1) == expected
+
+
+def test_a_band_is_fitted_on_the_articles_pairs_it_flags() -> None:
+    """The match band's F1 counts the match band's pairs; the review band's F2 counts the
+    review band's too, a miss weighing four times a false alarm."""
+    article_of = {"m1": "a1", "m2": "a1", "m3": "a2"}
+    entities = {"a1": [frozenset({"un:1", "uk:1"})], "a2": [frozenset({"un:2"})]}
+    matches = pa.table(
+        {
+            "mention_id": ["m1", "m2", "m3"],
+            "entity_id": ["uk:1", "un:9", "un:2"],
+            "band": ["match", "review", "review"],
+        }
+    )
+    # match band: 1 found, 0 false alarms, 1 missed
+    assert _article_f_beta(matches, entities, article_of, ("match",), 1.0) == 2 / 3
+    # match + review: 2 found, 1 false alarm (un:9), none missed; F2 = 5 tp / (5 tp + 4 fn + fp)
+    assert _article_f_beta(matches, entities, article_of, ("match", "review"), 2.0) == 10 / 11
+    assert _article_f_beta(matches.slice(1, 1), entities, article_of, ("match",), 2.0) == 0.0
 
 
 def test_a_model_of_another_declaration_is_refused_by_name(tmp_path: Path) -> None:
@@ -154,7 +174,10 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     f1 = {float(band): value for band, value in written.meta["stats"]["match_band_f1"].items()}
     assert written.bands.match == first.bands.match == middle_of_the_best(f1)
     assert f1[written.bands.match] == max(f1.values())
-    assert written.bands.review == Bands.review
+    # And the review band under it: the middle of the best F2 at match + review.
+    f2 = {float(band): value for band, value in written.meta["stats"]["review_band_f2"].items()}
+    assert written.bands.review == first.bands.review == middle_of_the_best(f2)
+    assert max(f2) <= written.bands.match and f2[written.bands.review] == max(f2.values())
     # Without a facts file and without labelled files to derive one from: a clear refusal.
     assert cli.main([*args, "--facts", str(tmp_path / "none.jsonl")]) == 2
 
