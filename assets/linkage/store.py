@@ -114,9 +114,9 @@ class StoredModel:
 
     @property
     def bands(self) -> Bands:
-        """The bands the model was fitted with (its metadata's `bands`: the match band fitted
-        in training, `assets.linkage.training.fit_match_band`); `Bands()` for a model that
-        gives none."""
+        """The bands the model was fitted with (its metadata's `bands`: the match and review
+        bands fitted in training, `assets.linkage.training.fit_bands`); `Bands()` for a model
+        that gives none."""
         given = self.meta.get("bands")
         if not isinstance(given, dict):
             return Bands()

@@ -21,8 +21,8 @@
   candidate pair of the labelled mentions (the labelled namesakes and other people included),
   the expected number of matches equals the labelled number (`calibrate_prior`).
 - the match band: the probability from which a pair is a match, fitted on the labelled
-  mentions' articles with every rule of the bands (`fit_match_band`); then the review band
-  under it, where an analyst looks (`fit_review_band`).
+  mentions' articles with every rule of the bands; then the review band under it, where an
+  analyst looks (`fit_bands`).
 
 Training is deterministic (fixed seeds), so retraining on the same inputs writes the same file.
 """
@@ -68,7 +68,7 @@ class TrainedModel:
     settings: dict[str, Any]
     version: str
     stats: dict[str, Any]
-    bands: Bands  # fitted: the match band (`fit_match_band`), the review band (`fit_review_band`)
+    bands: Bands  # fitted: the match band and the review band under it (`fit_bands`)
 
 
 def _best_name_labels(
@@ -256,10 +256,7 @@ def train(
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
-    match_band, f1_by_band = fit_match_band(settings, mentions, list_records, tf, gold)
-    review_band, f2_by_band = fit_review_band(
-        settings, mentions, list_records, tf, gold, match_band
-    )
+    bands, f1_by_band, f2_by_band = fit_bands(settings, mentions, list_records, tf, gold)
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
@@ -277,7 +274,7 @@ def train(
         settings=settings,
         version=model_version(settings),
         stats=stats,
-        bands=Bands(match=match_band, review=review_band),
+        bands=bands,
     )
 
 
@@ -329,11 +326,11 @@ def calibrate_prior(
     return _sigmoid2(_logit2(prior) + (low + high) / 2)
 
 
-# The match bands tried by `fit_match_band`: from the review band up.
+# The match bands tried by `fit_bands`: from the review band up.
 MATCH_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(7, 19))
 
 
-# The review bands tried by `fit_review_band`: from the scoring floor (`Bands.lift_from`) up to
+# The review bands tried by `fit_bands`: from the scoring floor (`Bands.lift_from`) up to
 # the match band.
 REVIEW_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(1, 19))
 # The review band weighs recall over precision by this much (F-beta): a listed entity the
@@ -341,76 +338,26 @@ REVIEW_BAND_GRID = tuple(round(0.05 * step, 2) for step in range(1, 19))
 REVIEW_BAND_BETA = 2.0
 
 
-def fit_match_band(
+def fit_bands(
     settings: dict[str, Any],
     mentions: pa.Table,
     list_records: pa.Table,
     tf: pa.Table,
     gold: Sequence[GoldLink],
-) -> tuple[float, dict[float, float]]:
-    """The match band fitted on the labelled mentions, with its F1 at each band tried: the
-    F1 of the (article, listed entity) pairs in the match band, with every rule of the bands
-    (weak aliases, rival namesakes: `matches_of_predictions`), scored as `sanctions eval`
-    does (a labelled entity is found when any of its list records is). The band is the middle
-    of the widest run of neighbouring bands of the best F1 (the lower of two middles): the F1
-    is flat over a range, and its middle keeps the farthest from either edge, where a few
-    labelled pairs decide."""
-    grid = [band for band in MATCH_BAND_GRID if band >= Bands.review]
-    return _fit_band(
-        settings,
-        mentions,
-        list_records,
-        tf,
-        gold,
-        grid,
-        lambda band: Bands(match=band),
-        ("match",),
-        beta=1.0,
-    )
+) -> tuple[Bands, dict[float, float], dict[float, float]]:
+    """The match band, then the review band under it, fitted on the labelled mentions, with
+    the score at each band tried. A band's score is the F-beta of the (article, listed entity)
+    pairs it flags, with every rule of the bands (weak aliases, rival namesakes, lifts into
+    review: `matches_of_predictions`), scored as `sanctions eval` does (a labelled entity is
+    found when any of its list records is); the band is the middle of the widest run of
+    neighbouring bands at the best score (`middle_of_the_best`): the score is flat over a
+    range, and its middle keeps the farthest from either edge, where a few labelled pairs
+    decide.
 
-
-def fit_review_band(
-    settings: dict[str, Any],
-    mentions: pa.Table,
-    list_records: pa.Table,
-    tf: pa.Table,
-    gold: Sequence[GoldLink],
-    match: float,
-) -> tuple[float, dict[float, float]]:
-    """The review band under the match band `match`, fitted on the labelled mentions as
-    `fit_match_band` fits that, with its F-beta at each band tried: the (article, listed
-    entity) pairs in the match or the review band (the lifts into review included), recall
-    weighed `REVIEW_BAND_BETA` times precision. A lower band finds more of the labelled
-    entities for more pairs to dismiss; the fit stops where the pairs it adds are mostly
-    false alarms."""
-    grid = [band for band in REVIEW_BAND_GRID if band <= match]
-    return _fit_band(
-        settings,
-        mentions,
-        list_records,
-        tf,
-        gold,
-        grid,
-        lambda band: Bands(match=match, review=band),
-        ("match", "review"),
-        beta=REVIEW_BAND_BETA,
-    )
-
-
-def _fit_band(
-    settings: dict[str, Any],
-    mentions: pa.Table,
-    list_records: pa.Table,
-    tf: pa.Table,
-    gold: Sequence[GoldLink],
-    grid: Sequence[float],
-    bands_at: Callable[[float], Bands],
-    flagged_in: tuple[str, ...],
-    beta: float,
-) -> tuple[float, dict[float, float]]:
-    """The band of `grid` (each scored under `bands_at` it) at the middle of the best F-beta
-    of the pairs flagged in `flagged_in` (`middle_of_the_best`), with the F-beta of each."""
-    tables = score_at_bands(mentions, list_records, settings, tf, [bands_at(b) for b in grid])
+    The match band: the F1 of the pairs in the match band. The review band: the F2 of the
+    pairs in the match or the review band, recall weighed `REVIEW_BAND_BETA` times precision.
+    A lower review band finds more of the labelled entities for more pairs to dismiss; the
+    fit stops where the pairs it adds are mostly false alarms."""
     article_of = dict(
         zip(
             mentions.column("unique_id").to_pylist(),
@@ -419,11 +366,33 @@ def _fit_band(
         )
     )
     entities = _labelled_entities(gold, article_of)
-    scores = {
-        band: _article_f_beta(table, entities, article_of, flagged_in, beta)
-        for band, table in zip(grid, tables, strict=True)
-    }
-    return middle_of_the_best(scores), scores
+
+    def fitted(
+        grid: Sequence[float],
+        bands_at: Callable[[float], Bands],
+        flagged_in: tuple[str, ...],
+        beta: float,
+    ) -> tuple[float, dict[float, float]]:
+        tables = score_at_bands(mentions, list_records, settings, tf, [bands_at(b) for b in grid])
+        scores = {
+            band: _article_f_beta(table, entities, article_of, flagged_in, beta)
+            for band, table in zip(grid, tables, strict=True)
+        }
+        return middle_of_the_best(scores), scores
+
+    match, f1 = fitted(
+        [band for band in MATCH_BAND_GRID if band >= Bands.review],
+        lambda band: Bands(match=band),
+        ("match",),
+        1.0,
+    )
+    review, f2 = fitted(
+        [band for band in REVIEW_BAND_GRID if band <= match],
+        lambda band: Bands(match=match, review=band),
+        ("match", "review"),
+        REVIEW_BAND_BETA,
+    )
+    return Bands(match=match, review=review), f1, f2
 
 
 def middle_of_the_best(f1: Mapping[float, float]) -> float:
