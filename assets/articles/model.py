@@ -70,4 +70,7 @@ class Mention:
     role: str | None = None  # "Foreign Ministry spokesman", "CEO of ...", "Secretary of State"
     birth_year_min: int | None = None
     birth_year_max: int | None = None
+    # A counterparty record's date of birth (ISO, year and month at least); news gives an age or
+    # a year, its range above, never this.
+    birth_date: str | None = None
     identifiers: list[MentionIdentifier] = field(default_factory=list)

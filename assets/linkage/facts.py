@@ -36,7 +36,11 @@ from assets.linkage.training import GoldLink, TrainedModel, train
 
 # Mention fields that are article text, not facts about the name: never written.
 _TEXT_FIELDS = frozenset({"sentence"})
-_FIELDS = tuple(f.name for f in dataclasses.fields(Mention) if f.name not in _TEXT_FIELDS)
+# Mention fields news never fills (a counterparty record's date of birth): not facts of news.
+_RECORD_FIELDS = frozenset({"birth_date"})
+_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Mention) if f.name not in _TEXT_FIELDS | _RECORD_FIELDS
+)
 _TYPES = typing.get_type_hints(Mention)
 
 

@@ -77,6 +77,9 @@ RECORD_COLUMNS: dict[str, str] = {
     "birth_years": "INTEGER[]",  # list side
     "birth_year_min": "INTEGER",  # mention side
     "birth_year_max": "INTEGER",  # mention side
+    # list side: the entity's dates of birth as listed (ISO, at the list's precision); mention
+    # side: a counterparty record's date of birth, at least year and month (news gives none)
+    "birth_dates": "VARCHAR[]",
     "identifiers": "VARCHAR[]",  # "imo:9216298"
     "identifier_kinds": "VARCHAR[]",
     # the titles (`role_titles`) and the organisation words (`role_names`) of a mention's
@@ -170,6 +173,7 @@ def build_list_records(con: duckdb.DuckDBPyConnection, table: str = "linkage.lis
                list_distinct(list_filter(
                    list_transform(e.birth_dates, lambda d: TRY_CAST(substr(d, 1, 4) AS INTEGER)),
                    lambda y: y IS NOT NULL)) AS birth_years,
+               list_sort(list_distinct(e.birth_dates)) AS birth_dates,
                list_transform(
                    list_filter(e.identifiers, lambda i: list_contains($kinds, i.kind)),
                    lambda i: i.kind || ':'
@@ -349,6 +353,13 @@ def _comparable_identifiers(mention: Mention) -> Sequence[str]:
     ]
 
 
+def _full_birth_date(mention: Mention) -> Sequence[str]:
+    """The mention's date of birth when it gives at least year and month (a counterparty
+    record's); a year alone is its birth-year range."""
+    date = mention.birth_date
+    return [date] if date is not None and len(date) >= 7 else ()
+
+
 def mention_facts(mention: Mention, related: Sequence[str] = ()) -> tuple[object, ...]:
     """Everything of `mention` that its record (`mention_records`) is made of, but its ids:
     two mentions with the same facts have the same record apart from the ids. `related`: its
@@ -362,6 +373,7 @@ def mention_facts(mention: Mention, related: Sequence[str] = ()) -> tuple[object
         tuple(mention.attributed_countries),
         mention.birth_year_min,
         mention.birth_year_max,
+        mention.birth_date,
         tuple(_comparable_identifiers(mention)),
         role_titles(mention.role),
         role_names(mention.role),
@@ -556,6 +568,7 @@ def mention_records(
         "birth_years": [[]] * count,
         "birth_year_min": [m.birth_year_min for m in kept],
         "birth_year_max": [m.birth_year_max for m in kept],
+        "birth_dates": [_full_birth_date(m) for m in kept],
         "identifiers": identifiers,
         "identifier_kinds": [
             list(dict.fromkeys(key.split(":", 1)[0] for key in keys)) if keys else ()
@@ -622,7 +635,7 @@ def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) ->
                    initials, token_count,
                    countries, sentence_countries, article_countries, attributed_countries,
                    birth_years,
-                   birth_year_min, birth_year_max, identifiers,
+                   birth_year_min, birth_year_max, birth_dates, identifiers,
                    list_distinct(list_transform(identifiers, lambda i: split_part(i, ':', 1)))
                        AS identifier_kinds,
                    roles, role_names, related_names, [entity_id] AS context_entities

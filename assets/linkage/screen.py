@@ -76,16 +76,17 @@ class Screener:
         bands: Bands,
         engine: LinkageEngine | None = None,
         num_chunks_right: int | None = None,
+        model: StoredModel | None = None,
     ) -> Screener:
-        """The warehouse's list records and the model in `model_dir`. The screening session
-        over them (`session`) is made by the first screening, or beforehand by calling
-        `session()`."""
+        """The warehouse's list records and `model` (the news model in `model_dir` when None).
+        The screening session over them (`session`) is made by the first screening, or
+        beforehand by calling `session()`."""
         records = list_records_table(con)
         return cls(
             records,
             token_frequency_table(con),
             name_frequency_table(con),
-            load_model(model_dir),
+            model or load_model(model_dir),
             bands,
             engine,
             num_chunks_right,
@@ -244,13 +245,16 @@ def name_query(
     country: str | None = None,
     birth_year: int | None = None,
     birth_year_tolerance: int = 0,
+    birth_date: str | None = None,
     identifiers: Sequence[MentionIdentifier] = (),
     query_id: str = "q_1",
 ) -> Mention:
     """A bare name with optional facts, dressed as a mention with that context: the country as
     the entity's own (attributed to it, named in the sentence and the article), the birth year
-    as the mention's range (widened by `birth_year_tolerance` years either way). Each query is
-    a document of its own: the rows of one counterparty file name nothing around each other."""
+    as the mention's range (widened by `birth_year_tolerance` years either way), the date of
+    birth (ISO) as a record's, which the record model compares with the listed dates. Each
+    query is a document of its own: the rows of one counterparty file name nothing around each
+    other."""
     if kind not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}, not {kind!r}")
     code = country_code(country) if country else None
@@ -273,6 +277,7 @@ def name_query(
         attributed_countries=[code] if code else [],
         birth_year_min=None if birth_year is None else birth_year - birth_year_tolerance,
         birth_year_max=None if birth_year is None else birth_year + birth_year_tolerance,
+        birth_date=birth_date,
         identifiers=list(identifiers),
     )
 

@@ -1,4 +1,6 @@
-"""The mention-to-list-name linkage model, declared once.
+"""The mention-to-list-name linkage models, declared once: the news mention model and the
+counterparty record model, which has the same comparisons with record levels of its own
+(`settings_creator`).
 
 Fellegi-Sunter with Splink 5: every candidate pair (mention, list name) gets one comparison
 level per comparison below; the match weight is the sum of the levels' log2(m/u). The m and u
@@ -277,7 +279,22 @@ ONE_WORD_OF_THE_OTHER_LEVELS = (
 )
 
 
-def name_comparison() -> cl.CustomComparison:
+# A record names a person in full: where the listed person is also named with two words or
+# more and the two names share nothing but a rare word (a family name: "Hao HUANG" and "Man Chi
+# HUANG"), the other names differ. A news mention often names a person by a part of their name,
+# a counterparty record seldom does; the record model learns this level apart from "a shared
+# rare word".
+_MENTION_SCHEMA = "(CASE WHEN source_l = 'mention' THEN schema_l ELSE schema_r END)"
+PEOPLE_IN_FULL_SHARING_A_RARE_WORD = (
+    f"list_has_any(distinctive_tokens_l, distinctive_tokens_r) AND {LISTED_PERSON} "
+    f"AND coalesce({_MENTION_SCHEMA}, 'Person') = 'Person' "
+    "AND len(tokens_l) >= 2 AND len(tokens_r) >= 2"
+)
+SHARED_RARE_WORD = "a shared rare word"
+PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL = "a shared rare word, people named in full"
+
+
+def name_comparison(records: bool = False) -> cl.CustomComparison:
     """A patronymic none of the listed entity's names has (another person, first), the same
     one-word name of a person, exact core name (term-frequency adjusted: common names weigh
     less), the same words in another order, the same given and family names with a patronymic
@@ -289,7 +306,9 @@ def name_comparison() -> cl.CustomComparison:
     left out before the shorter one's and not only given names, or not), Jaro-Winkler >= 0.88
     when every word has a counterpart, a rare family name alone, a given name alone, a one-word
     name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
-    given name, else.
+    given name, else. The record model (`records`) has one level more before the shared rare
+    word: two people each named in full who share only that word
+    (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`).
     Each level's weight is learned separately.
 
     The levels that say "this is the person's name, written in full, shortened or misspelt"
@@ -381,9 +400,19 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 "phonetic_l = phonetic_r AND phonetic_l <> ''", label_for_charts="same sound"
             ),
+            *(
+                [
+                    cll.CustomLevel(
+                        PEOPLE_IN_FULL_SHARING_A_RARE_WORD,
+                        label_for_charts=PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL,
+                    )
+                ]
+                if records
+                else []
+            ),
             cll.CustomLevel(
                 "list_has_any(distinctive_tokens_l, distinctive_tokens_r)",
-                label_for_charts="a shared rare word",
+                label_for_charts=SHARED_RARE_WORD,
             ),
             cll.ElseLevel(),
         ],
@@ -480,12 +509,39 @@ def country_comparison() -> cl.CustomComparison:
     )
 
 
-def birth_year_comparison() -> cl.CustomComparison:
-    """A listed year of birth inside the mention's range, within three years, or outside."""
+# A record's date of birth (at least year and month: `birth_dates` of the mention side) against
+# the listed ones, at the precision both give: 1962-05 and 1962-05-14 agree; 1962-05-14 and a
+# listed 1962-01-01 do not. A listed year alone agrees with the record's when it is inside the
+# record's range (its year, widened by the screening's tolerance).
+_DATES_AGREE = (
+    "len(list_filter(birth_dates_l, lambda a: len(a) >= 7 AND len(list_filter(birth_dates_r, "
+    "lambda b: starts_with(a, b) OR starts_with(b, a))) > 0)) > 0"
+)
+DATES_OF_BIRTH_AGREE = _both(
+    f"len(birth_dates_l) > 0 AND len(birth_dates_r) > 0 AND {_DATES_AGREE}"
+)
+DATES_OF_BIRTH_DISAGREE = _both(
+    "len(list_filter(birth_dates_l, lambda a: len(a) >= 7)) > 0 AND len(birth_dates_r) > 0 "
+    "AND len(list_filter(birth_dates_r, lambda b: CASE WHEN len(b) = 4 "
+    "THEN TRY_CAST(b AS INTEGER) BETWEEN birth_year_min_l AND birth_year_max_l "
+    "ELSE len(list_filter(birth_dates_l, "
+    "lambda a: starts_with(a, b) OR starts_with(b, a))) > 0 END)) = 0"
+)
+
+
+def birth_year_comparison(records: bool = False) -> cl.CustomComparison:
+    """A listed year of birth inside the mention's range, within three years, or outside. The
+    record model (`records`) compares full dates first: a record's date of birth that agrees
+    with a listed one, or disagrees with every listed one at the precision both give, whatever
+    the years say (`DATES_OF_BIRTH_AGREE`, `DATES_OF_BIRTH_DISAGREE`)."""
     inside = "list_has_any(birth_years_r, generate_series(birth_year_min_l, birth_year_max_l))"
     near = (
         "list_has_any(birth_years_r, generate_series(birth_year_min_l - 3, birth_year_max_l + 3))"
     )
+    dates = [
+        cll.CustomLevel(DATES_OF_BIRTH_AGREE, label_for_charts="date of birth agrees"),
+        cll.CustomLevel(DATES_OF_BIRTH_DISAGREE, label_for_charts="dates of birth disagree"),
+    ]
     return cl.CustomComparison(
         output_column_name=BIRTH_YEAR,
         comparison_levels=[
@@ -493,6 +549,7 @@ def birth_year_comparison() -> cl.CustomComparison:
                 "coalesce(birth_year_min_l, birth_year_min_r) IS NULL "
                 "OR len(birth_years_l) + len(birth_years_r) = 0"
             ).configure(is_null_level=True, label_for_charts="no birth year to compare"),
+            *(dates if records else []),
             cll.CustomLevel(
                 _both(f"birth_year_min_l IS NOT NULL AND {inside}"),
                 label_for_charts="birth year agrees",
@@ -579,20 +636,25 @@ def blocking_rules() -> list[Any]:
 RETAINED_COLUMNS = ["entity_id", "article_id", "name", "name_kind", "source"]
 
 
-def settings_creator(probability_two_random_records_match: float = 1e-6) -> SettingsCreator:
-    """The one declaration of the model (comparisons, blocking, retained columns)."""
+def settings_creator(
+    probability_two_random_records_match: float = 1e-6, records: bool = False
+) -> SettingsCreator:
+    """The one declaration of the models (comparisons, blocking, retained columns): the news
+    mention model, or with `records` the counterparty record model, whose name and birth
+    comparisons have the record levels (`name_comparison`, `birth_year_comparison`). Both
+    have the same comparisons by name, so one scoring reads either."""
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
         # Fixed, so that the same inputs give the same model file (and model version).
-        linker_uid="mention_linkage",
+        linker_uid="record_linkage" if records else "mention_linkage",
         probability_two_random_records_match=probability_two_random_records_match,
         blocking_rules_to_generate_predictions=blocking_rules(),
         comparisons=[
-            name_comparison(),
+            name_comparison(records),
             schema_comparison(),
             country_comparison(),
-            birth_year_comparison(),
+            birth_year_comparison(records),
             identifier_comparison(),
             role_or_link_comparison(),
         ],

@@ -33,6 +33,10 @@ from assets.linkage.splink_run import term_frequencies
 
 MODEL_FILE = "mention_linkage.json"
 MODEL_META_FILE = "mention_linkage.meta.json"
+# The counterparty record model (`assets.counterparties.training`): the same declaration with
+# the record levels, parameters and bands of its own.
+RECORD_MODEL_FILE = "record_linkage.json"
+RECORD_META_FILE = "record_linkage.meta.json"
 CROSSLIST_MODEL_FILE = "crosslist_linkage.json"
 CROSSLIST_META_FILE = "crosslist_linkage.meta.json"
 
@@ -136,6 +140,11 @@ def save_model(
     return folder / model_file
 
 
+def load_record_model(folder: Path) -> StoredModel:
+    """The counterparty record model of `folder` (`RECORD_MODEL_FILE`)."""
+    return load_model(folder, RECORD_MODEL_FILE, RECORD_META_FILE)
+
+
 def save_crosslist_model(
     folder: Path, settings: dict[str, Any], version: str, stats: dict[str, Any]
 ) -> Path:
@@ -171,13 +180,19 @@ class OtherDeclaration(ValueError):
     """A stored linkage model whose comparisons are not this version's (`COMPARISON_NAMES`)."""
 
 
-def load_model(folder: Path) -> StoredModel:
-    path = folder / MODEL_FILE
+def load_model(
+    folder: Path, model_file: str = MODEL_FILE, meta_file: str = MODEL_META_FILE
+) -> StoredModel:
+    """The model `model_file` of `folder` (the news mention model by default) with its
+    metadata `meta_file`; ValueError naming the file when it is no model this version reads."""
+    path = folder / model_file
     if not path.exists():
         raise FileNotFoundError(
             f"no linkage model at {path}; materialize linkage/mention_model first"
+            if model_file == MODEL_FILE
+            else f"no linkage model at {path}; train one with `sanctions train`"
         )
-    meta_path = folder / MODEL_META_FILE
+    meta_path = folder / meta_file
     meta = _model_json(meta_path) if meta_path.exists() else {}
     settings = _model_json(path)
     missing = [key for key in _MODEL_KEYS if key not in settings]

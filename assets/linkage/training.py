@@ -217,10 +217,18 @@ def train(
     list_records: pa.Table,
     gold: Iterable[GoldLink],
     same_entity: Mapping[str, str] | None = None,
+    *,
+    records: bool = False,
+    band_rules: Callable[[Bands], Bands] = lambda bands: bands,
+    min_match_band: float = Bands.review,
 ) -> TrainedModel:
     """Estimate u, m and the prior; return the Splink settings dict with its version.
     `same_entity` maps entity ids to the group of records the lists' own cross-references
-    (UN reference numbers, IMO numbers) say are one entity; their names are labelled pairs too."""
+    (UN reference numbers, IMO numbers) say are one entity; their names are labelled pairs too.
+    With `records`, the record model's declaration (`settings_creator`) is trained: `mentions`
+    are then counterparty records dressed as mentions, each its own document. `band_rules`
+    turns bands into the bands screening applies (`fit_bands`); the match band is fitted at
+    `min_match_band` or above."""
     gold = list(gold)
     if not gold:
         raise ValueError("training needs labelled mentions; the sample articles gave none")
@@ -236,10 +244,11 @@ def train(
     ]
     if mentions.num_rows:
         u_sessions.append(("random pairs of sample mentions and list names", mentions))
-    with splink_session(all_left, list_records, settings_creator(prior), tf) as session:
+    declared = settings_creator(prior, records)
+    with splink_session(all_left, list_records, declared, tf) as session:
         linker = session.linker
         for description, left in u_sessions:
-            with splink_session(left, list_records, settings_creator(prior), tf) as u_session:
+            with splink_session(left, list_records, declared, tf) as u_session:
                 u_session.linker.training.estimate_u_using_random_sampling(
                     max_pairs=U_MAX_PAIRS, seed=SEED
                 )
@@ -256,7 +265,9 @@ def train(
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
-    bands, f1_by_band, f2_by_band = fit_bands(settings, mentions, list_records, tf, gold)
+    bands, f1_by_band, f2_by_band = fit_bands(
+        settings, mentions, list_records, tf, gold, band_rules, min_match_band
+    )
     stats = {
         "labelled_mentions": len({g.mention_id for g in gold}),
         "gold_pairs": len(gold_labels),
@@ -344,6 +355,8 @@ def fit_bands(
     list_records: pa.Table,
     tf: pa.Table,
     gold: Sequence[GoldLink],
+    band_rules: Callable[[Bands], Bands] = lambda bands: bands,
+    min_match_band: float = Bands.review,
 ) -> tuple[Bands, dict[float, float], dict[float, float]]:
     """The match band, then the review band under it, fitted on the labelled mentions, with
     the score at each band tried. A band's score is the F-beta of the (article, listed entity)
@@ -357,7 +370,9 @@ def fit_bands(
     The match band: the F1 of the pairs in the match band. The review band: the F2 of the
     pairs in the match or the review band, recall weighed `REVIEW_BAND_BETA` times precision.
     A lower review band finds more of the labelled entities for more pairs to dismiss; the
-    fit stops where the pairs it adds are mostly false alarms."""
+    fit stops where the pairs it adds are mostly false alarms. `band_rules` turns each band
+    tried into the bands screening applies (the record bands: `record_bands`); match bands
+    under `min_match_band` are not tried."""
     article_of = dict(
         zip(
             mentions.column("unique_id").to_pylist(),
@@ -373,7 +388,8 @@ def fit_bands(
         flagged_in: tuple[str, ...],
         beta: float,
     ) -> tuple[float, dict[float, float]]:
-        tables = score_at_bands(mentions, list_records, settings, tf, [bands_at(b) for b in grid])
+        tried = [band_rules(bands_at(b)) for b in grid]
+        tables = score_at_bands(mentions, list_records, settings, tf, tried)
         scores = {
             band: _article_f_beta(table, entities, article_of, flagged_in, beta)
             for band, table in zip(grid, tables, strict=True)
@@ -381,7 +397,7 @@ def fit_bands(
         return middle_of_the_best(scores), scores
 
     match, f1 = fitted(
-        [band for band in MATCH_BAND_GRID if band >= Bands.review],
+        [band for band in MATCH_BAND_GRID if band >= max(Bands.review, min_match_band)],
         lambda band: Bands(match=band),
         ("match",),
         1.0,
@@ -494,39 +510,50 @@ def _u_from_candidates(
         level["u_probability"] = (counts.get(level["label_for_charts"], 0) + 1) / total
 
 
+# Labelled pairs scored per Splink call by `_gold_level_counts`: Splink scores the cartesian
+# product of the call's mentions and list names, so the calls stay small.
+GOLD_PAIRS_PER_CALL = 200
+_GAMMAS = ", ".join(f"gamma_{name}" for name in ("name", *CONTEXT_COMPARISONS))
+
+
 def _gold_level_counts(
     session: SplinkSession, mentions: pa.Table, list_records: pa.Table, gold_labels: pa.Table
 ) -> dict[str, dict[int, int]]:
     """comparison -> gamma -> number of labelled (gold) pairs at that level, with the model's
-    own comparison SQL (Splink scores the labelled pairs directly)."""
-    left_ids = set(gold_labels.column("unique_id_l").to_pylist())
-    right_ids = set(gold_labels.column("unique_id_r").to_pylist())
-    pairs = set(
+    own comparison SQL (Splink scores the labelled pairs directly, `GOLD_PAIRS_PER_CALL` at a
+    time: thousands of labelled records would make billions of pairs in one product)."""
+    import pyarrow.compute as pc
+
+    ordered = list(
         zip(
             gold_labels.column("unique_id_l").to_pylist(),
             gold_labels.column("unique_id_r").to_pylist(),
             strict=True,
         )
     )
-    import pyarrow.compute as pc
-
-    left = mentions.filter(pc.is_in(mentions.column("unique_id"), pa.array(sorted(left_ids))))
-    right = list_records.filter(
-        pc.is_in(list_records.column("unique_id"), pa.array(sorted(right_ids)))
-    )
-    scored = session.linker.inference.score_pairs(
-        session.register(left, "gold_left"), session.register(right, "gold_right")
-    )
-    rows = to_arrow(session.con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table())
     counts: dict[str, dict[int, int]] = {}
-    for row in rows.to_pylist():
-        if (row["unique_id_l"], row["unique_id_r"]) not in pairs:
-            continue
-        for name in ("name", *CONTEXT_COMPARISONS):
-            gamma = int(row[f"gamma_{name}"])
-            if gamma >= 0:
-                counts.setdefault(name, {}).setdefault(gamma, 0)
-                counts[name][gamma] += 1
+    for start in range(0, len(ordered), GOLD_PAIRS_PER_CALL):
+        pairs = set(ordered[start : start + GOLD_PAIRS_PER_CALL])
+        left_ids = pa.array(sorted({left for left, _ in pairs}), pa.string())
+        right_ids = pa.array(sorted({right for _, right in pairs}), pa.string())
+        left = mentions.filter(pc.is_in(mentions.column("unique_id"), left_ids))
+        right = list_records.filter(pc.is_in(list_records.column("unique_id"), right_ids))
+        scored = session.linker.inference.score_pairs(
+            session.register(left, f"gold_left_{start}"),
+            session.register(right, f"gold_right_{start}"),
+        )
+        rows = session.con.sql(
+            f"SELECT unique_id_l, unique_id_r, {_GAMMAS} FROM {scored.physical_name}"
+        ).to_arrow_table()
+        scored.drop_table_from_database_and_remove_from_cache()
+        for row in rows.to_pylist():
+            if (row["unique_id_l"], row["unique_id_r"]) not in pairs:
+                continue
+            for name in ("name", *CONTEXT_COMPARISONS):
+                gamma = int(row[f"gamma_{name}"])
+                if gamma >= 0:
+                    counts.setdefault(name, {}).setdefault(gamma, 0)
+                    counts[name][gamma] += 1
     return counts
 
 
