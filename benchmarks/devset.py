@@ -36,6 +36,12 @@ key of a list name is a namesake, not a non-listed name: it is dropped (and coun
 Namesakes: listed people's names with a country the entity does not have and a birth year at
 least ten years from every listed one: the same name, another person.
 
+Dates of birth, drawn last with a generator of their own (the records above keep their names,
+countries and years): three in ten positives of a person listed with a full date of birth in
+the record's year carry that date; half the namesakes carry a date in their year; and the
+`other_birth_date` namesakes are listed people's names with the listed year of birth but
+another day of it (1962-05-14 listed, 1962-09-03 queried): the same name, another person.
+
 Near-misses (#19): a listed name changed so that it names someone else, with the entity's type
 and (80 %) one of its countries, drawn last with a generator of their own; a near-miss that hits
 its listed entity at the match band is a false alarm:
@@ -50,16 +56,21 @@ its listed entity at the match band is a false alarm:
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
+import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import duckdb
 from anyascii import anyascii
 
 from assets.common.name_words import is_patronymic
 from assets.counterparties.records import CounterpartyRecord, RecordType
+from assets.counterparties.training import fact_row
+from assets.linkage.facts import write_facts
 from assets.linkage.names import (
     analyse,
     core_tokens,
@@ -671,6 +682,7 @@ def build(
 
     near_rng = random.Random(seed + 3)  # noqa: S311 - reproducible synthetic data
     _add_near_misses(dev, add, listed, list_keys, con, near_rng, positives_per_slice)
+    before_dates = len(dev.records)
 
     dated = [e for e in people if e[3] and e[2]]
     made = 0
@@ -680,7 +692,65 @@ def build(
         year = rng.choice([y for y in range(1930, 2004) if all(abs(y - x) >= 10 for x in years)])
         add(primary, "person", country, year, set="namesake", slice="person", expected=entity_id)
         made += 1
+    _add_birth_dates(dev, add, con, people, random.Random(seed + 5), namesakes, before_dates)  # noqa: S311
     return dev
+
+
+def _full_birth_dates(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Listed people's dates of birth given to the day, by entity id."""
+    rows = con.execute(
+        "SELECT entity_id, list_sort(list_filter(birth_dates, lambda d: len(d) = 10)) "
+        "FROM sources.entities WHERE schema = 'Person'"
+    ).fetchall()
+    return {str(e): list(d) for e, d in rows if d}
+
+
+def _other_day(rng: random.Random, date: str) -> str:
+    """Another day of `date`'s year, in another month."""
+    month = rng.choice([m for m in range(1, 13) if m != int(date[5:7])])
+    return f"{date[:4]}-{month:02d}-{rng.randint(1, 28):02d}"
+
+
+def _add_birth_dates(
+    dev: DevSet,
+    add: Callable[..., None],
+    con: duckdb.DuckDBPyConnection,
+    people: list[tuple[str, str, list[str], list[int], str, list[str]]],
+    rng: random.Random,
+    count: int,
+    namesakes_from: int,
+) -> None:
+    """The dates of birth of the module docstring: on positives and namesakes (those from
+    `namesakes_from` on), and `count` `other_birth_date` namesakes."""
+    full = _full_birth_dates(con)
+    for i, item in enumerate(dev.records):
+        record = item.record
+        if record.kind != "person" or record.birth_year is None:
+            continue
+        if item.kind == "positive" and item.slice != "birth_year_pm1" and rng.random() < 0.3:
+            same_year = [
+                d for d in full.get(str(item.expected), []) if int(d[:4]) == record.birth_year
+            ]
+            date = rng.choice(same_year) if same_year else None
+        elif item.kind == "namesake" and i >= namesakes_from and rng.random() < 0.5:
+            date = _other_day(rng, f"{record.birth_year}-01-01")
+        else:
+            date = None
+        if date is not None:
+            dev.records[i] = replace(item, record=replace(record, birth_date=date))
+    dated = [e for e in people if e[0] in full]
+    for _ in range(count if dated else 0):
+        entity_id, _, countries, _, primary, _ = rng.choice(dated)
+        listed = rng.choice(full[entity_id])
+        country = rng.choice(countries) if countries and rng.random() < 0.8 else None
+        add(
+            primary, "person", country, int(listed[:4]), set="namesake",
+            slice="other_birth_date", expected=entity_id,
+        )  # fmt: skip
+        last = dev.records[-1]
+        dev.records[-1] = replace(
+            last, record=replace(last.record, birth_date=_other_day(rng, listed))
+        )
 
 
 def _near_miss(
@@ -766,3 +836,49 @@ def _add_near_misses(
 def records(dev: DevSet, kinds: Iterable[str] | None = None) -> list[CounterpartyRecord]:
     wanted = set(kinds) if kinds else None
     return [d.record for d in dev.records if wanted is None or d.kind in wanted]
+
+
+# The seed of the record model's training facts (`assets.counterparties.training`): neither of
+# the development sets' (`SEED`, and `benchmarks.counterparties.HELD_OUT_SEED`).
+TRAINING_SEED = 101
+TRAINING_FACTS = (
+    Path(__file__).resolve().parents[1] / "data" / "training" / "counterparty_records.jsonl"
+)
+
+
+def training_rows(dev: DevSet) -> list[dict[str, object]]:
+    """The record facts of `dev`: a positive links its entity; every other record none (a
+    namesake or a near-miss names someone else)."""
+    return [
+        fact_row(
+            d.record, d.kind, d.slice, [d.expected] if d.kind == "positive" and d.expected else []
+        )
+        for d in dev.records
+    ]
+
+
+def main() -> None:
+    from benchmarks.linkage import build_warehouse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--training", action="store_true",
+        help=f"write the record model's training facts (seed {TRAINING_SEED}) to --out",
+    )  # fmt: skip
+    parser.add_argument("--out", default=str(TRAINING_FACTS))
+    args = parser.parse_args()
+    if not args.training:
+        parser.error("nothing to do: give --training")
+    # From the bundled lists, in a warehouse of their own: the same facts on every machine.
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(build_warehouse(Path(tmp))), read_only=True)
+        try:
+            dev = build(con, seed=TRAINING_SEED)
+        finally:
+            con.close()
+    written = write_facts(Path(args.out), training_rows(dev))
+    print(f"{written} record facts (seed {TRAINING_SEED}) -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ sanctions review MENTION_ID ENTITY_ID --decision match|not_match|unsure --note T
 sanctions query "SQL" [--json]           read-only SQL over the warehouse
 sanctions eval [--labelled FILE ...] [--json] [--min-precision P --min-recall R ...] [--max-ece E]
                                          the scorecard on labelled articles
-sanctions train [--labelled FILE ...] [--facts FILE] [--candidates DIR]
+sanctions train [--labelled FILE ...] [--facts FILE] [--record-facts FILE] [--candidates DIR]
                                          train candidate models, evaluated against the
                                          committed ones (beside the warehouse: models/)
 sanctions train --promote [VERSION]      copy a candidate into the model folder
@@ -51,6 +51,7 @@ DEFAULT_WAREHOUSE = defaults.WAREHOUSE
 DEFAULT_MODEL_DIR = defaults.MODEL_DIR
 DEFAULT_LABELLED = defaults.LABELLED
 DEFAULT_FACTS = defaults.FACTS
+DEFAULT_RECORD_FACTS = defaults.RECORD_FACTS
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -463,10 +464,12 @@ def _writable_folder(path: Path, option: str) -> None:
 
 
 def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    """Train a candidate of both models beside the warehouse, with its evaluation against the
+    """Train a candidate of the models beside the warehouse, with its evaluation against the
     committed models (`assets.outputs.candidates`): the mention model on the training facts
-    (re-derived first from `--labelled` files when given), the cross-list model on the lists'
-    cross-references. With `--promote`, copy a candidate into the model folder instead."""
+    (re-derived first from `--labelled` files when given), the record model on the record
+    facts, the cross-list model on the lists' cross-references. With `--promote`, copy a
+    candidate into the model folder instead."""
+    from assets.counterparties.training import read_record_facts
     from assets.linkage.facts import derive_facts, read_facts, write_facts
     from assets.linkage.gold import known_entity_ids
     from assets.outputs.candidates import candidates_folder, promote, train_candidate
@@ -501,10 +504,18 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     if not facts_path.exists():
         raise ValueError(f"no training facts at {facts_path}; give --labelled files")
     facts = read_facts(facts_path)
+    record_facts_path = Path(args.record_facts)
+    if not record_facts_path.is_file():
+        raise ValueError(
+            f"--record-facts {record_facts_path}: no such file; generate it with "
+            "`python -m benchmarks.devset --training`"
+        )
+    record_facts = read_record_facts(record_facts_path)
     if not sets:
         sets.append(EvaluationSet.read(con, _labelled_file(DEFAULT_LABELLED), args.nlp_model))
-    candidate = train_candidate(con, facts, candidates, model_dir, sets)
+    candidate = train_candidate(con, facts, candidates, model_dir, sets, record_facts)
     print(f"mention model {candidate.version} -> {candidate.folder}")
+    print(f"record model {candidate.record_version} -> {candidate.folder}")
     if candidate.crosslist_version is None:
         print(f"cross-list model not retrained ({candidate.crosslist_note})")
     else:
@@ -696,14 +707,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--match-threshold",
         type=_probability,
-        help="probability of the match band (default: the model's, fitted in training; "
-        "screen-file: 0.02)",
+        help="probability of the match band (default: the model's, fitted in training: the "
+        "news model's, or for screen-file the record model's)",
     )
     parser.add_argument(
         "--review-threshold",
         type=_probability,
-        help="probability of the review band (default: the model's, fitted in training; "
-        "screen-file: 0.01)",
+        help="probability of the review band (default: the model's, fitted in training: the "
+        "news model's, or for screen-file the record model's)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     lists = sub.add_parser("lists", help="per-list counts and snapshot dates")
@@ -780,8 +791,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training = sub.add_parser(
         "train",
-        help="train candidate mention and cross-list models beside the warehouse, evaluated "
-        "against the committed ones; --promote copies one into the model folder",
+        help="train candidate mention, record and cross-list models beside the warehouse, "
+        "evaluated against the committed ones; --promote copies one into the model folder",
     )
     training.add_argument(
         "--candidates",
@@ -796,6 +807,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.add_argument(
         "--facts", default=str(DEFAULT_FACTS), help=f"training facts (default: {DEFAULT_FACTS})"
+    )
+    training.add_argument(
+        "--record-facts",
+        default=str(DEFAULT_RECORD_FACTS),
+        help=f"the record model's training facts (default: {DEFAULT_RECORD_FACTS})",
     )
     training.add_argument(
         "--labelled",
@@ -825,16 +841,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_bands(args: argparse.Namespace) -> None:
-    """Unset thresholds of screen-file: record screening's bands (news screening's are the
-    model's: `_screener`). Raises ValueError when the match band would start below the review
-    band."""
-    if args.command == "screen-file":
-        from assets.linkage.scoring import RECORD_BANDS
+    """Unset thresholds of screen-file: the record model's fitted bands (news screening's are
+    the news model's: `_screener`). Raises ValueError when the match band would start below the
+    review band."""
+    if args.command == "screen-file" and None in (args.match_threshold, args.review_threshold):
+        from assets.linkage.store import load_record_model
 
+        fitted = load_record_model(Path(args.model_dir)).bands
         if args.match_threshold is None:
-            args.match_threshold = RECORD_BANDS.match
+            args.match_threshold = fitted.match
         if args.review_threshold is None:
-            args.review_threshold = RECORD_BANDS.review
+            args.review_threshold = fitted.review
     _check_bands(args)
 
 
@@ -893,7 +910,7 @@ def _main(argv: Sequence[str] | None) -> int:
             lock_wait=args.lock_wait,
             memory_limit=QUERY_MEMORY_LIMIT if args.command == "query" else None,
         )
-    except (WarehouseUnavailable, ValueError, duckdb.Error) as exc:
+    except (WarehouseUnavailable, ValueError, FileNotFoundError, duckdb.Error) as exc:
         print(f"sanctions: {exc}", file=sys.stderr)
         return 2
     try:

@@ -14,6 +14,7 @@ import dagster as dg
 from assets.articles.resources import NlpResource
 from assets.common import defaults
 from assets.common.warehouse import WarehouseResource
+from assets.counterparties.training import read_record_facts
 from assets.linkage.facts import read_facts
 from assets.linkage.resources import LinkageResource
 from assets.outputs.candidates import candidates_folder, train_candidate
@@ -22,6 +23,7 @@ from assets.outputs.evaluation import EvaluationSet
 
 class TrainingConfig(dg.Config):
     facts: str = defaults.FACTS
+    record_facts: str = defaults.RECORD_FACTS
     labelled: str = defaults.LABELLED
 
 
@@ -33,17 +35,24 @@ def train_candidate_models(
     linkage: LinkageResource,
     nlp: NlpResource,
 ) -> dg.Output[str]:
-    """Train the mention model on the training facts and the cross-list model on the lists'
-    cross-references into `models/<version>/` beside the warehouse, and evaluate them and the
-    committed models on the labelled samples."""
+    """Train the mention model on the training facts, the record model on the record facts
+    and the cross-list model on the lists' cross-references into `models/<version>/` beside
+    the warehouse, and evaluate them and the committed models on the labelled samples."""
     facts = read_facts(Path(config.facts))
+    record_facts = read_record_facts(Path(config.record_facts))
     with warehouse.get_connection() as con:
         samples = EvaluationSet.read(con, Path(config.labelled), nlp.model)
         candidate = train_candidate(
-            con, facts, candidates_folder(warehouse.database), Path(linkage.model_dir), [samples]
+            con,
+            facts,
+            candidates_folder(warehouse.database),
+            Path(linkage.model_dir),
+            [samples],
+            record_facts,
         )
     metadata: dict[str, dg.RawMetadataValue] = {
         "folder": str(candidate.folder),
+        "record_version": str(candidate.record_version),
         "crosslist_version": candidate.crosslist_version
         or f"not retrained: {candidate.crosslist_note}",
         "promote": f"sanctions train --promote {candidate.version}",

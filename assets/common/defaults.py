@@ -15,6 +15,7 @@ COUNTERPARTY_DIR = "data/counterparties/inbox"
 FETCH_MODE = "auto"
 LABELLED = "data/articles/samples/articles.jsonl"
 FACTS = "data/training/news_mentions.jsonl"
+RECORD_FACTS = "data/training/counterparty_records.jsonl"
 
 # The environment variable of each setting the Dagster Definitions read, and its default.
 ENVIRONMENT: dict[str, str] = {

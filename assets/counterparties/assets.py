@@ -27,7 +27,7 @@ from assets.counterparties.store import (
     unscreened_files,
 )
 from assets.linkage.resources import LinkageResource
-from assets.linkage.store import load_model, pending_list_changes, record_rescreen
+from assets.linkage.store import load_record_model, pending_list_changes, record_rescreen
 from assets.outputs.checks import (
     COUNTERPARTY_HITS_CHECK,
     OUTPUT_CHECK_DESCRIPTIONS,
@@ -102,10 +102,10 @@ def counterparty_matches(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, linkage: LinkageResource
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     """Every record of the new or changed counterparty files screened against the lists with
-    the mention model (`counterparties.hits`): the best list name per (record, entity) at or
+    the record model (`counterparties.hits`): the best list name per (record, entity) at or
     above the review band, with probability, band and explanation."""
-    model = load_model(Path(linkage.model_dir))
-    bands = linkage.record_bands()
+    model = load_record_model(Path(linkage.model_dir))
+    bands = linkage.record_bands(model.bands)
     counts = {"files": 0, "records": 0, "hits": 0, "match_band": 0}
     with warehouse.get_connection() as con:
         pending = unscreened_files(con)
@@ -143,8 +143,8 @@ def counterparty_list_change_matches(
     file screened before an accepted publication added or modified entities is scored against
     those entities only; their hits replace the file's earlier hits with them (`trigger =
     'list_change'`). Each publication is re-screened once (`counterparties.rescreens`)."""
-    model = load_model(Path(linkage.model_dir))
-    bands = linkage.record_bands()
+    model = load_record_model(Path(linkage.model_dir))
+    bands = linkage.record_bands(model.bands)
     total, publications = 0, 0
     with warehouse.get_connection() as con:
         pending = pending_list_changes(con, RESCREENS)

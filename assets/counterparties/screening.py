@@ -1,37 +1,24 @@
-"""Screening counterparty records with the mention model, and writing the hits.
+"""Screening counterparty records with the record model, and writing the hits.
 
 A record becomes the same input a news mention is: its name goes through the same name analysis
-and blocking, its country is "named in the sentence" (the strongest country evidence a mention
-can carry), its birth year is the mention's birth-year range, its identifiers are compared like
-an IMO number found in an article (`assets.linkage.screen.name_query`).
+and blocking, its country is the party's own ("attributed to it", the strongest country evidence
+a mention can carry), its birth year is the mention's birth-year range widened by a tolerance
+(`BIRTH_YEAR_TOLERANCE`: registers and lists disagree by a year often), its date of birth and
+identifiers are compared with the listed ones (`assets.linkage.screen.name_query`).
 
-A record is not a sentence, though, and three rules say how it differs; each gives a pair one of
-the model's own levels (with its learned weight, read from the model file) and says so in the
-explanation:
-- A record's year of birth counts with a tolerance (`BIRTH_YEAR_TOLERANCE`, one year either
-  way): registers and lists disagree by a year often (an age turned into a year, a date
-  converted between calendars), which is why screening tools allow for it.
-- A record has full dates of birth, a mention never does. Dates that disagree at the precision
-  both give (1962-05-14 against a listed 1962-01-01) take the "birth year disagrees" level,
-  whatever the years say.
-- A record names a person in full. When the listed person is also named with two words or more
-  and the two names share nothing but a rare word (a family name: "Hao HUANG" and "Man Chi
-  HUANG"), the names do not agree: the pair takes the name comparison's "else" level.
-
-The bands differ too (`RECORD_BANDS`): a counterparty missed is a breach, a false alarm costs an
-analyst a look, so record screening flags at lower probabilities than news screening; the
-thresholds were chosen on the development set of `benchmarks/devset.py` and measured on a second
-one built with another seed (docs/benchmarks.md). A record of one word of a listed person's name
-goes to review at most, and two listed entities of one name both stay matches (`record_bands`).
+It is scored by the record model (`assets.counterparties.training`), not the news model: the
+same comparisons, with levels of their own for what a record says and a sentence does not (a
+person named in full, a full date of birth) and parameters and bands learned from record-like
+pairs. A record of one word of a listed person's name goes to review at most, and two listed
+entities of one name both stay matches (`record_bands`).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,15 +28,14 @@ from assets.articles.model import Mention
 from assets.common.jsonl import json_line
 from assets.counterparties.queries import query_readings
 from assets.counterparties.records import CounterpartyRecord
-from assets.linkage.names import core_tokens, normalise
-from assets.linkage.scoring import NAME_FREQUENCY, RECORD_BANDS, Bands
+from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener, name_query
 from assets.linkage.settings import (
-    BIRTH_YEAR,
     EXACT_NAME_LEVELS,
-    NAME,
     ONE_WORD_OF_THE_OTHER_LEVELS,
+    PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL,
 )
+from assets.linkage.store import StoredModel, load_record_model
 
 # The stable output of `sanctions screen-file`: evaluations read these columns.
 HIT_COLUMNS = (
@@ -65,10 +51,6 @@ HIT_COLUMNS = (
 CHUNK_RECORDS = 25_000
 # Years a record's year of birth may be off and still agree with a listed one.
 BIRTH_YEAR_TOLERANCE = 1
-# The name comparison's level for names that share only a rare word.
-SHARED_RARE_WORD = "a shared rare word"
-# Where `assets.linkage.scoring.explain` writes each comparison the record rules change.
-_EXPLANATION_PREFIX = {NAME: "name '", BIRTH_YEAR: "birth year"}
 
 
 def mention_id(row: int) -> str:
@@ -85,64 +67,10 @@ def record_mention(
         country=record.country,
         birth_year=record.birth_year,
         birth_year_tolerance=birth_year_tolerance,
+        birth_date=record.birth_date,
         identifiers=record.identifiers,
         query_id=mention_id(record.row),
     )
-
-
-@dataclass(frozen=True)
-class ListedFacts:
-    """What the record rules need to know of the listed entities."""
-
-    birth_dates: dict[str, list[str]] = field(default_factory=dict)  # ISO, at listed precision
-    people: frozenset[str] = frozenset()  # entity ids of listed persons
-
-
-def listed_facts(con: duckdb.DuckDBPyConnection) -> ListedFacts:
-    rows = con.execute(
-        "SELECT entity_id, schema, birth_dates FROM sources.entities "
-        "WHERE schema = 'Person' OR len(birth_dates) > 0"
-    ).fetchall()
-    return ListedFacts(
-        birth_dates={str(e): [str(d) for d in dates] for e, _, dates in rows if dates},
-        people=frozenset(str(e) for e, schema, _ in rows if schema == "Person"),
-    )
-
-
-def _dates_agree(record_date: str, listed_date: str, tolerance: int) -> bool:
-    """Two ISO dates agree at the precision both give (1962 and 1962-05-14 agree); when one of
-    them is a year alone, years `tolerance` apart agree too."""
-    if record_date.startswith(listed_date) or listed_date.startswith(record_date):
-        return True
-    if min(len(record_date), len(listed_date)) == 4:
-        return abs(int(record_date[:4]) - int(listed_date[:4])) <= tolerance
-    return False
-
-
-def birth_date_disagrees(
-    record_date: str | None, listed: Sequence[str], tolerance: int = BIRTH_YEAR_TOLERANCE
-) -> bool:
-    """Whether a record's date of birth (at least year and month) agrees with none of the
-    listed ones. Without a listed date, or a year-only record date, there is nothing to say."""
-    if record_date is None or len(record_date) < 7 or not listed:
-        return False
-    return not any(_dates_agree(record_date, d, tolerance) for d in listed)
-
-
-def names_a_person_in_full(name: str) -> bool:
-    """Two words or more once legal forms and particles are set aside."""
-    return len(core_tokens(normalise(name))) >= 2
-
-
-def else_level(settings: Mapping[str, Any], comparison: str) -> tuple[str, float]:
-    """The label and learned weight of a comparison's else level (its last level): the
-    "birth year disagrees" of the birth-year comparison, the "no agreement" of the name's."""
-    for candidate in settings["comparisons"]:
-        if candidate["output_column_name"] == comparison:
-            level = candidate["comparison_levels"][-1]
-            weight = math.log2(level["m_probability"] / level["u_probability"])
-            return str(level.get("label_for_charts", "else")), weight
-    raise ValueError(f"the model has no {comparison!r} comparison")
 
 
 def record_bands(bands: Bands) -> Bands:
@@ -150,11 +78,16 @@ def record_bands(bands: Bands) -> Bands:
     - the pairs where one name is a single word of the other (`ONE_WORD_OF_THE_OTHER_LEVELS`)
       or the same one-word name of a person go to review at most: a record of a bare given name
       ("Mohammed", "Ali", "Kim") or family name names no one person, even where a list carries
-      the word as a one-word alias;
+      the word as a one-word alias; so do two people each named in full who share only a
+      rare word (a family name: "Hao HUANG" and "Man Chi HUANG"): their other names differ;
     - two listed entities of one list matching a record equally stay in the match band: the
       record names a listed party either way (news screening sends them to review, as which of
       two people an article means is what its link says)."""
-    levels = (EXACT_NAME_LEVELS[0], *ONE_WORD_OF_THE_OTHER_LEVELS)
+    levels = (
+        EXACT_NAME_LEVELS[0],
+        *ONE_WORD_OF_THE_OTHER_LEVELS,
+        PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL,
+    )
     return replace(
         bands,
         review_only=tuple(dict.fromkeys((*bands.review_only, *levels))),
@@ -164,10 +97,9 @@ def record_bands(bands: Bands) -> Bands:
 
 @dataclass
 class CounterpartyScreener:
-    """The lists, the model and the listed facts the record rules read, loaded once."""
+    """The lists and the record model, loaded once."""
 
     screener: Screener
-    listed: ListedFacts
     birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE
     # The lists' words, which words run together are read back into (`query_readings`).
     known_words: frozenset[str] = frozenset()
@@ -177,15 +109,19 @@ class CounterpartyScreener:
         cls,
         con: duckdb.DuckDBPyConnection,
         model_dir: Path,
-        bands: Bands = RECORD_BANDS,
+        bands: Bands | None = None,
         birth_year_tolerance: int = BIRTH_YEAR_TOLERANCE,
     ) -> CounterpartyScreener:
+        """The warehouse's lists and the record model of `model_dir`, screening in `bands`
+        (the model's fitted bands when None) under the record bands' rules."""
         if birth_year_tolerance < 0:
             raise ValueError(f"birth year tolerance must be 0 or more, not {birth_year_tolerance}")
-        screener = Screener.from_warehouse(con, model_dir, record_bands(bands))
+        model = load_record_model(model_dir)
+        screener = Screener.from_warehouse(
+            con, model_dir, record_bands(bands or model.bands), model=model
+        )
         return cls(
             screener,
-            listed_facts(con),
             birth_year_tolerance,
             frozenset(screener.token_frequencies.column("token").to_pylist()),
         )
@@ -193,6 +129,10 @@ class CounterpartyScreener:
     @property
     def bands(self) -> Bands:
         return self.screener.bands
+
+    @property
+    def model(self) -> StoredModel:
+        return self.screener.model
 
     def screen(
         self,
@@ -226,95 +166,21 @@ class CounterpartyScreener:
             scored = self.screener.score(table, entity_filter=entity_filter)
             for row in scored.to_pylist():
                 record, reading = by_mention[row["mention_id"]]
-                refined = self._refine(row, record, reading)
-                if refined is None:
-                    continue
-                key = (record.row, str(refined["entity_id"]))
+                hit = {
+                    **row,
+                    "row": record.row,
+                    "record_id": record.record_id,
+                    "query": record.name,
+                }
+                if reading is not None:
+                    hit["explanation"] = f"query read as '{reading}'; {hit['explanation']}"
+                key = (record.row, str(hit["entity_id"]))
                 kept = hits.get(key)
-                if kept is None or refined["match_probability"] > kept["match_probability"]:
-                    hits[key] = refined
+                if kept is None or hit["match_probability"] > kept["match_probability"]:
+                    hits[key] = hit
         return sorted(
             hits.values(), key=lambda h: (h["row"], -h["match_probability"], h["entity_id"])
         )
-
-    def _refine(
-        self, hit: dict[str, Any], record: CounterpartyRecord, reading: str | None = None
-    ) -> dict[str, Any] | None:
-        """The hit after the record rules of the module docstring, with the record's name read
-        as `reading` when it was; None when it falls below the review band."""
-        settings = self.screener.model.settings
-        hit = {**hit, "row": record.row, "record_id": record.record_id, "query": record.name}
-        if reading is not None:
-            hit["explanation"] = f"query read as '{reading}'; {hit['explanation']}"
-        levels = dict(hit["levels"])
-        listed_dates = self.listed.birth_dates.get(hit["entity_id"], [])
-        if birth_date_disagrees(record.birth_date, listed_dates, self.birth_year_tolerance):
-            label, weight = else_level(settings, BIRTH_YEAR)
-            if levels.get(BIRTH_YEAR) != label:  # the years may already disagree
-                hit = _with_level(
-                    hit,
-                    BIRTH_YEAR,
-                    label,
-                    weight,
-                    f"date of birth {record.birth_date} disagrees with listed "
-                    f"{', '.join(sorted(listed_dates))}",
-                )
-        if (
-            levels.get(NAME) == SHARED_RARE_WORD
-            and record.kind in ("person", "any")
-            and hit["entity_id"] in self.listed.people
-            and names_a_person_in_full(record.name)
-            and names_a_person_in_full(str(hit["matched_name"]))
-        ):
-            hit = _with_level(
-                hit,
-                NAME,
-                *else_level(settings, NAME),
-                f"name '{hit['matched_name']}' shares only a rare word with a person named "
-                "in full: other names differ",
-            )
-        band = self.bands.band(float(hit["match_probability"]))
-        # A rule may lower the probability, never lift a pair the scoring kept for review (a
-        # weak alias, one word of a name, rival entities) into the match band.
-        hit["band"] = "review" if band == "match" and hit["band"] == "review" else band
-        return hit if hit["band"] is not None else None
-
-
-def _with_level(
-    hit: dict[str, Any], comparison: str, label: str, weight: float, reason: str
-) -> dict[str, Any]:
-    """`hit` with `comparison` at the level `label` (weight `weight`): the match weight,
-    probability and explanation follow; `reason` replaces the comparison's part of the
-    explanation."""
-    contributions = dict(hit["contributions"])
-    levels = dict(hit["levels"])
-    before = contributions.get(comparison, 0.0)
-    if comparison == NAME:  # the name's frequency adjustment goes with its level
-        before += contributions.get(NAME_FREQUENCY, 0.0)
-        contributions[NAME_FREQUENCY] = 0.0
-    match_weight = float(hit["match_weight"]) - before + weight
-    parts = str(hit["explanation"]).split("; ")
-    new_part = f"{reason} ({weight:+.1f})"
-    # The comparison's part of the explanation: its prefix and its printed weight.
-    prefix, printed = _EXPLANATION_PREFIX[comparison], f"({before:+.1f})"
-    at = next(
-        (i for i, p in enumerate(parts) if p.startswith(prefix) and p.endswith(printed)), None
-    )
-    if at is None:
-        parts.append(new_part)
-    else:
-        parts[at] = new_part
-    explanation = "; ".join(parts)
-    contributions[comparison] = weight
-    levels[comparison] = label
-    return {
-        **hit,
-        "match_weight": match_weight,
-        "match_probability": 1.0 / (1.0 + 2.0 ** (-match_weight)),
-        "contributions": list(contributions.items()),
-        "levels": list(levels.items()),
-        "explanation": explanation,
-    }
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.common import defaults
-from assets.linkage.scoring import RECORD_BANDS, Bands
+from assets.linkage.scoring import Bands
 
 if TYPE_CHECKING:
     from assets.linkage.backend import BackendConfig
@@ -48,14 +48,15 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         "probability are one canonical entity",
     )
 
-    record_match_threshold: float = Field(
-        default=RECORD_BANDS.match,
-        description="counterparty screening: probability for the match band (records flag "
-        "lower than news: a listed counterparty missed is a breach)",
+    record_match_threshold: float | None = Field(
+        default=None,
+        description="counterparty screening: probability for the match band; unset: the "
+        "record model's, fitted in training",
     )
-    record_review_threshold: float = Field(
-        default=RECORD_BANDS.review,
-        description="counterparty screening: probability for the review band",
+    record_review_threshold: float | None = Field(
+        default=None,
+        description="counterparty screening: probability for the review band; unset: the "
+        "record model's, fitted in training",
     )
     record_birth_year_tolerance: int = Field(
         default=1,
@@ -64,21 +65,18 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
 
     def bands(self, fitted: Bands) -> Bands:
-        """The score bands these settings give: the model's (`fitted`) where unset."""
-        bands = Bands(
-            match=fitted.match if self.match_threshold is None else self.match_threshold,
-            review=fitted.review if self.review_threshold is None else self.review_threshold,
-        )
-        if not 0 <= bands.review <= bands.match <= 1:
-            raise dg.Failure(
-                f"linkage bands: the match band {bands.match} must be a probability at or "
-                f"above the review band {bands.review}"
-            )
-        return bands
+        """The score bands of news screening: the news model's (`fitted`) where unset."""
+        return _bands(fitted, self.match_threshold, self.review_threshold, "linkage bands")
 
-    def record_bands(self) -> Bands:
-        """The score bands of counterparty screening."""
-        return Bands(match=self.record_match_threshold, review=self.record_review_threshold)
+    def record_bands(self, fitted: Bands) -> Bands:
+        """The score bands of counterparty screening: the record model's (`fitted`) where
+        unset."""
+        return _bands(
+            fitted,
+            self.record_match_threshold,
+            self.record_review_threshold,
+            "counterparty screening bands",
+        )
 
     def backend_config(self, warehouse: str) -> BackendConfig:
         """The backend settings; Spark's work folder defaults to `spark/` beside `warehouse`."""
@@ -102,3 +100,18 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     num_chunks_right: int = Field(
         default=1, description="Spark: split the list side in this many chunks to bound memory"
     )
+
+
+def _bands(fitted: Bands, match: float | None, review: float | None, what: str) -> Bands:
+    """`fitted` with the thresholds that are set; dg.Failure when the match band would start
+    below the review band."""
+    bands = Bands(
+        match=fitted.match if match is None else match,
+        review=fitted.review if review is None else review,
+    )
+    if not 0 <= bands.review <= bands.match <= 1:
+        raise dg.Failure(
+            f"{what}: the match band {bands.match} must be a probability at or above the "
+            f"review band {bands.review}"
+        )
+    return bands

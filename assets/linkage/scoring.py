@@ -66,14 +66,6 @@ class Bands:
         return None
 
 
-# The bands of counterparty screening (news screening: `Bands()`): a listed counterparty missed
-# is a breach, a false alarm costs an analyst a look (`assets.counterparties.screening`). Chosen
-# on the first counterparty development set (benchmarks/counterparties.py): the highest match
-# band with recall >= 0.97 and false alarms <= 2 % there, with the news model of the time (they
-# move when it is retrained; the benchmark's threshold table shows where to).
-RECORD_BANDS = Bands(match=0.02, review=0.01)
-
-
 # Match weights (log2 odds) within which two listed entities of one list are rivals for one
 # mention: a leader by more than this (odds 4:1) keeps the match band.
 RIVAL_MARGIN = 2.0

@@ -3,8 +3,9 @@ warehouse, evaluated against the committed model on labelled articles, and promo
 into the committed model folder, to be committed) only when asked. `make run`, the UI and the
 tests read the committed models and never write them.
 
-A candidate folder, `<candidates>/<mention model version>/`, holds the four model files of the
-committed folder (the cross-list model's only when it could be retrained) and
+A candidate folder, `<candidates>/<mention model version>/`, holds the model files of the
+committed folder (the record model's when record facts were given, the cross-list model's only
+when it could be retrained) and
 `evaluation.json`: per labelled file, the scorecards (`assets.outputs.evaluation`) of the
 candidate and of the committed model.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import duckdb
 
 from assets.common.atomic import write_text_atomically
+from assets.counterparties.training import RecordFacts, train_record_model
 from assets.linkage import crosslist
 from assets.linkage.facts import TrainingFacts, train_news_model
 from assets.linkage.gold import known_entity_ids
@@ -30,14 +32,24 @@ from assets.linkage.store import (
     CROSSLIST_MODEL_FILE,
     MODEL_FILE,
     MODEL_META_FILE,
+    RECORD_META_FILE,
+    RECORD_MODEL_FILE,
     OtherDeclaration,
     load_model,
     save_crosslist_model,
     save_model,
 )
+from assets.linkage.training import TrainedModel
 from assets.outputs.evaluation import EvaluationSet, entity_facts, evaluate
 
-MODEL_FILES = (MODEL_FILE, MODEL_META_FILE, CROSSLIST_MODEL_FILE, CROSSLIST_META_FILE)
+MODEL_FILES = (
+    MODEL_FILE,
+    MODEL_META_FILE,
+    RECORD_MODEL_FILE,
+    RECORD_META_FILE,
+    CROSSLIST_MODEL_FILE,
+    CROSSLIST_META_FILE,
+)
 EVALUATION_FILE = "evaluation.json"
 # Candidates live beside the warehouse, in this folder (`data/warehouse/models` by default):
 # generated files, never committed.
@@ -57,6 +69,7 @@ class Candidate:
     crosslist_note: str | None
     evaluation: dict[str, dict[str, Any]]  # set -> {"candidate": card, "committed": card}
     stats: dict[str, Any]
+    record_version: str | None = None  # None: no record facts were given
 
 
 def train_candidate(
@@ -65,10 +78,12 @@ def train_candidate(
     candidates: Path,
     committed: Path,
     sets: Sequence[EvaluationSet],
+    record_facts: RecordFacts | None = None,
 ) -> Candidate:
-    """Train both models on the warehouse's lists (the mention model on `facts`, the cross-list
-    model on the lists' cross-references) into `candidates/<version>/`, evaluate them and the
-    committed models in `committed` on `sets`, and write the evaluation beside them. The folder
+    """Train the models on the warehouse's lists (the mention model on `facts`, the record
+    model on `record_facts` when given, the cross-list model on the lists' cross-references)
+    into `candidates/<version>/`, evaluate the mention models, the candidate's and the
+    committed one in `committed`, on `sets`, and write the evaluation beside them. The folder
     is written whole or not at all (a partial folder is renamed into place at the end)."""
     model, counts = train_news_model(con, facts)
     stats = {**model.stats, **counts, "corpora": facts.corpora}
@@ -76,8 +91,13 @@ def train_candidate(
     partial = candidates / f"{model.version}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    bands = {"match": model.bands.match, "review": model.bands.review}
-    save_model(partial, model.settings, {"version": model.version, "stats": stats, "bands": bands})
+    _save_trained(partial, model, stats, MODEL_FILE, MODEL_META_FILE)
+    record_version: str | None = None
+    if record_facts is not None:
+        record_model, record_counts = train_record_model(con, record_facts)
+        record_stats = {**record_model.stats, **record_counts}
+        _save_trained(partial, record_model, record_stats, RECORD_MODEL_FILE, RECORD_META_FILE)
+        record_version = record_model.version
     cross_version: str | None = None
     cross_note: str | None = None
     try:
@@ -93,7 +113,18 @@ def train_candidate(
     )
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
-    return Candidate(final, model.version, cross_version, cross_note, evaluation, stats)
+    return Candidate(
+        final, model.version, cross_version, cross_note, evaluation, stats, record_version
+    )
+
+
+def _save_trained(
+    folder: Path, model: TrainedModel, stats: dict[str, Any], model_file: str, meta_file: str
+) -> None:
+    """Write a trained model and its metadata (version, stats, fitted bands) into `folder`."""
+    bands = {"match": model.bands.match, "review": model.bands.review}
+    meta = {"version": model.version, "stats": stats, "bands": bands}
+    save_model(folder, model.settings, meta, model_file, meta_file)
 
 
 def _evaluation(

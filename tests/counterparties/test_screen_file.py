@@ -14,13 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.counterparties.records import CounterpartyRecord
-from assets.counterparties.screening import (
-    HIT_COLUMNS,
-    CounterpartyScreener,
-    birth_date_disagrees,
-)
-from assets.linkage.scoring import RECORD_BANDS, Bands
-from assets.linkage.store import load_model
+from assets.counterparties.screening import HIT_COLUMNS, CounterpartyScreener, record_bands
+from assets.linkage.scoring import Bands
+from assets.linkage.settings import DATES_OF_BIRTH_AGREE, DATES_OF_BIRTH_DISAGREE
+from assets.linkage.store import load_model, load_record_model
 from assets.sources import uk_ofsi, un_sc
 from pipelines import cli
 from tests.conftest import bundled_warehouse
@@ -38,7 +35,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def screener(warehouse: Path) -> CounterpartyScreener:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return CounterpartyScreener.from_warehouse(con, MODELS)  # record screening's bands
+        return CounterpartyScreener.from_warehouse(con, MODELS)  # the record model's bands
 
 
 def _record(row: int, name: str, **facts: object) -> CounterpartyRecord:
@@ -67,23 +64,23 @@ def test_a_namesake_with_another_birth_year_scores_far_below_the_listed_person(
     screener: CounterpartyScreener,
 ) -> None:
     """The same rare full name and nationality, a birth year 24 years off: far below the listed
-    person, below the news match band. (It still reaches the record match band: the model
-    trained on real news weighs an exact rare name more than the one before it did, and
-    records keep the news model's probabilities with low bands of their own; a record model
-    with calibrated bands is #19. Namesakes with another country and birth year stay below
-    every band: docs/benchmarks.md, counterparties.)"""
+    person, below the record match band."""
     listed = _record(1, "Zaurbek Salimovich Guchaev", kind="person", country="RU", birth_year=1975)
     namesake = _record(
         2, "Zaurbek Salimovich Guchaev", kind="person", country="RU", birth_year=1951
     )
     found = {h["row"]: h for h in screener.screen([listed, namesake])}
     assert found[1]["entity_id"] == "un_sc:QDi.367" and found[1]["band"] == "match"
-    assert found[2]["match_probability"] < min(0.5, found[1]["match_probability"] / 3)
-    assert "birth year disagrees" in found[2]["explanation"]
+    assert found[1]["match_probability"] >= screener.bands.match >= 0.5
+    namesake_pair = _best(screener, namesake, "un_sc:QDi.367")
+    assert namesake_pair["band"] != "match"
+    assert namesake_pair["match_probability"] < found[1]["match_probability"] / 3  # type: ignore[operator]
+    assert dict(namesake_pair["levels"])["birth_year"] == "birth year disagrees"  # type: ignore[call-overload]
 
 
 def test_a_disagreeing_birth_date_scores_lower_than_none(screener: CounterpartyScreener) -> None:
-    # Listed born 1975-09-07: the same year, another day, is a disagreement.
+    # Listed born 1975-09-07: the same year, another day, is a disagreement; the same day says
+    # more than the year alone.
     base = {"kind": "person", "country": "RU"}
     guchaev = "un_sc:QDi.367"
 
@@ -95,11 +92,11 @@ def test_a_disagreeing_birth_date_scores_lower_than_none(screener: CounterpartyS
     same_day = best(birth_date="1975-09-07", birth_year=1975)
     year_only = best(birth_year=1975)
     assert other_day["match_probability"] < without["match_probability"]  # type: ignore[operator]
-    assert without["match_probability"] < same_day["match_probability"]  # type: ignore[operator]
-    assert same_day["match_probability"] == year_only["match_probability"]
-    assert "date of birth 1975-01-02 disagrees with listed 1975-09-07" in str(
-        other_day["explanation"]
-    )
+    assert without["match_probability"] < year_only["match_probability"]  # type: ignore[operator]
+    assert year_only["match_probability"] < same_day["match_probability"]  # type: ignore[operator]
+    assert dict(other_day["levels"])["birth_year"] == "dates of birth disagree"  # type: ignore[call-overload]
+    assert dict(same_day["levels"])["birth_year"] == "date of birth agrees"  # type: ignore[call-overload]
+    assert "dates of birth disagree" in str(other_day["explanation"])
 
 
 def test_a_birth_year_one_off_agrees_within_the_tolerance(warehouse: Path) -> None:
@@ -117,29 +114,58 @@ def test_a_birth_year_one_off_agrees_within_the_tolerance(warehouse: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("record_date", "listed", "tolerance", "disagrees"),
+    ("record_date", "listed", "tolerance", "agrees", "disagrees"),
     [
-        ("1963-05-14", ["1962"], 1, False),  # a listed year alone: within the tolerance
-        ("1963-05-14", ["1962"], 0, True),
-        ("1963-05-14", ["1962-01-01"], 1, True),  # two full dates: the tolerance is for years
-        ("1962-05-14", ["1962-05"], 0, False),
-        ("1962", ["1970-01-01"], 1, False),  # a year-only record says nothing here
-        ("1962-05-14", [], 1, False),
+        ("1963-05-14", ["1962"], 1, False, False),  # a listed year alone: within the tolerance
+        ("1963-05-14", ["1962"], 0, False, True),
+        ("1963-05-14", ["1962-01-01"], 1, False, True),  # full dates: the tolerance is for years
+        ("1962-05-14", ["1962-01-01"], 1, False, True),  # the same year, another day
+        ("1962-05-14", ["1962-05"], 0, True, False),  # at the precision both give
+        ("1962-05-14", ["1970-01-01", "1962-05-14"], 0, True, False),
+        ("1962", ["1970-01-01"], 1, False, False),  # a year-only record: its birth-year range
+        ("1962-05-14", [], 1, False, False),
     ],
 )
-def test_birth_date_disagreement_with_tolerance(
-    record_date: str, listed: list[str], tolerance: int, disagrees: bool
+def test_the_record_models_date_of_birth_levels(
+    record_date: str, listed: list[str], tolerance: int, agrees: bool, disagrees: bool
 ) -> None:
-    assert birth_date_disagrees(record_date, listed, tolerance) is disagrees
+    """The SQL of the record model's date levels, either side the record is on (Splink may put
+    it left or right)."""
+    record = CounterpartyRecord(
+        row=1, record_id="1", name="x", birth_date=record_date, birth_year=int(record_date[:4])
+    )
+    from assets.counterparties.screening import record_mention
+    from assets.linkage.records import mention_records
+
+    table = mention_records(
+        [record_mention(record, tolerance)],
+        pa.table({"token": [], "names": [], "given_name_entities": []}),
+    )
+    row = table.select(["birth_dates", "birth_year_min", "birth_year_max"]).to_pylist()[0]
+    con = duckdb.connect()
+    for mine, theirs in (("l", "r"), ("r", "l")):
+        values = {
+            f"birth_dates_{mine}": row["birth_dates"],
+            f"birth_year_min_{mine}": row["birth_year_min"],
+            f"birth_year_max_{mine}": row["birth_year_max"],
+            f"birth_dates_{theirs}": listed,
+            f"birth_year_min_{theirs}": None,
+            f"birth_year_max_{theirs}": None,
+        }
+        con.register("pair", pa.Table.from_pylist([values]))
+        found = con.sql(f"SELECT {DATES_OF_BIRTH_AGREE}, {DATES_OF_BIRTH_DISAGREE} FROM pair")
+        assert found.fetchall() == [(agrees, disagrees)]
+        con.unregister("pair")
 
 
 def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyScreener) -> None:
     # "Ivan Guchaev" shares only the rare family name with the listed Zaurbek Salimovich
-    # GUCHAEV: another person. A bare "Guchaev" is still the listed rare family name alone.
+    # GUCHAEV: the record model's level of its own, kept from the match band. A bare "Guchaev"
+    # is still the listed rare family name alone.
     other_person = _best(screener, _record(1, "Ivan Guchaev", kind="person"), "un_sc:QDi.367")
-    assert dict(other_person["levels"])["name"] == "All other comparisons"  # type: ignore[call-overload]
-    assert "shares only a rare word with a person named in full" in str(other_person["explanation"])
-    assert other_person["match_probability"] < 0.001  # type: ignore[operator]
+    level = dict(other_person["levels"])["name"]  # type: ignore[call-overload]
+    assert level == "a shared rare word, people named in full"
+    assert other_person["band"] != "match"
     surname = _best(screener, _record(2, "Guchaev", kind="person"), "un_sc:QDi.367")
     assert dict(surname["levels"])["name"] == "a rare family name alone"  # type: ignore[call-overload]
 
@@ -149,42 +175,54 @@ def test_a_bare_given_or_family_name_reaches_review_at_most(
 ) -> None:
     # "Roza" is a word of the UK's Cyrillic name of Roza Basirovna CHEMERIS: a record of that
     # word alone names no one person, however rare the word is on the lists.
-    hits = screener.screen([_record(1, "Roza", kind="person")])
-    assert hits, "the one word must still be found"
-    assert all(h["band"] == "review" for h in hits)
-    assert any("review: a rare family name alone" in h["explanation"] for h in hits)
+    assert all(h["band"] != "match" for h in screener.screen([_record(1, "Roza", kind="person")]))
+    alone = _best(screener, _record(1, "Roza", kind="person"), "uk_ofsi:14469")
+    assert dict(alone["levels"])["name"] == "a rare family name alone"  # type: ignore[call-overload]
+    assert "a rare family name alone" in record_bands(screener.bands).review_only
 
 
 def test_two_listed_entities_of_one_name_are_both_matches_of_a_record(
     screener: CounterpartyScreener,
 ) -> None:
-    # The UN lists two Qasim Soleimanis (IRi.039 and IRi.040): a record so named is a listed
-    # party either way, so both stay in the match band (news screening sends them to review).
-    hits = {h["entity_id"]: h for h in screener.screen([_record(1, "Qasim Soleimani")])}
-    rivals = [hits["un_sc:IRi.039"], hits["un_sc:IRi.040"]]
-    assert all(h["band"] == "match" for h in rivals)
-    assert not any("other listed" in h["explanation"] for h in rivals)
+    # The UN lists two Qasim Soleimanis (IRi.039 and IRi.040): a record of an Iranian person
+    # so named is a listed party either way, so neither is sent to review for the other's sake
+    # (news screening sends rival namesakes to review).
+    record = _record(1, "Qasim Soleimani", kind="person", country="IR")
+    hits = {h["entity_id"]: h for h in screener.screen([record])}
+    assert "un_sc:IRi.039" in hits
+    assert not any("other listed" in h["explanation"] for h in hits.values())
+    assert screener.bands.rivals_to_review is False
+
+
+FITTED = load_record_model(MODELS).bands
 
 
 @pytest.mark.parametrize(
     ("argv", "match", "review"),
     [
-        (["screen-file", "f.csv", "--out", "o.jsonl"], RECORD_BANDS.match, RECORD_BANDS.review),
-        # news screening's: the model's fitted bands, read with the model (`_screener`)
+        (["screen-file", "f.csv", "--out", "o.jsonl"], FITTED.match, FITTED.review),
+        # news screening's: the news model's fitted bands, read with the model (`_screener`)
         (["screen", "Ivan Guchaev"], None, None),
         (
-            ["--match-threshold", "0.5", "screen-file", "f.csv", "--out", "o"],
-            0.5,
-            RECORD_BANDS.review,
+            ["--match-threshold", "0.9", "screen-file", "f.csv", "--out", "o"],
+            0.9,
+            FITTED.review,
         ),
     ],
 )
-def test_screen_file_uses_record_bands_unless_told(
+def test_screen_file_uses_the_record_models_bands_unless_told(
     argv: list[str], match: float, review: float
 ) -> None:
-    args = cli.build_parser().parse_args(argv)
+    args = cli.build_parser().parse_args(["--model-dir", str(MODELS), *argv])
     cli._default_bands(args)
     assert (args.match_threshold, args.review_threshold) == (match, review)
+
+
+def test_the_record_models_match_band_means_more_likely_than_not() -> None:
+    record, news = load_record_model(MODELS), load_model(MODELS)
+    assert record.bands.match >= 0.5 and record.bands.review < record.bands.match
+    assert record.version != news.version
+    assert record.settings["linker_uid"] == "record_linkage"
 
 
 def test_news_screening_uses_the_models_fitted_bands_unless_told(warehouse: Path) -> None:

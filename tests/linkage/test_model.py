@@ -11,15 +11,23 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from assets.common import defaults
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import Bands, MentionProfiles
 from assets.linkage.screen import Screener, name_query
-from assets.linkage.store import MODEL_FILE, MODEL_META_FILE, OtherDeclaration, load_model
+from assets.linkage.store import (
+    MODEL_FILE,
+    MODEL_META_FILE,
+    OtherDeclaration,
+    load_model,
+    load_record_model,
+)
 from assets.linkage.training import _article_f_beta, middle_of_the_best
 from assets.sources import un_sc
 from tests.conftest import bundled_warehouse
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_DIR = ROOT / "data" / "models"
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +174,20 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
 
     models = tmp_path / "committed"
     args = ["--warehouse", str(database), "--model-dir", str(models), "train"]
-    assert cli.main([*args, "--facts", str(tmp_path / "facts.jsonl")]) == 0
-    written = load_model(candidate_folder(candidates_folder(database), first.version))
+    # The record model on UN records of the committed record facts and the records naming
+    # nobody listed (a few hundred: the whole file takes minutes).
+    committed_records = (ROOT / defaults.RECORD_FACTS).read_text().splitlines()
+    some = [line for line in committed_records if '"un_sc:' in line or '"links": []' in line]
+    (tmp_path / "records.jsonl").write_text("\n".join(some[::12]) + "\n")
+    trained = [*args, "--facts", str(tmp_path / "facts.jsonl")]
+    assert cli.main([*trained, "--record-facts", str(tmp_path / "records.jsonl")]) == 0
+    folder = candidate_folder(candidates_folder(database), first.version)
+    written = load_model(folder)
+    record_model = load_record_model(folder)
+    assert record_model.settings["linker_uid"] == "record_linkage"
+    assert record_model.version != written.version
+    assert record_model.bands.match >= 0.5  # the record model's match band means something
+    assert record_model.meta["stats"]["gold_links"] > 10
     assert written.version == first.version
     assert written.meta["stats"]["corpora"] == {"samples": len(facts.mentions)}
     # The match band is fitted: the middle of the best F1's run over the bands tried.
@@ -178,8 +198,10 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     f2 = {float(band): value for band, value in written.meta["stats"]["review_band_f2"].items()}
     assert written.bands.review == first.bands.review == middle_of_the_best(f2)
     assert max(f2) <= written.bands.match and f2[written.bands.review] == max(f2.values())
-    # Without a facts file and without labelled files to derive one from: a clear refusal.
+    # Without a facts file and without labelled files to derive one from: a clear refusal;
+    # so without a record facts file.
     assert cli.main([*args, "--facts", str(tmp_path / "none.jsonl")]) == 2
+    assert cli.main([*trained, "--record-facts", str(tmp_path / "none.jsonl")]) == 2
 
 
 def test_repeated_mentions_are_scored_once_with_the_same_matches(screener: Screener) -> None:

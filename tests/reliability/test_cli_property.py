@@ -56,6 +56,7 @@ from tests.reliability.harness import UN, Ledger, census, records_lost, warehous
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "articles" / "samples" / "articles.jsonl"
 FACTS = ROOT / "data" / "training" / "news_mentions.jsonl"
+RECORD_FACTS = ROOT / "data" / "training" / "counterparty_records.jsonl"
 
 # Commands that must leave their warehouse as it was (`train` reads it and writes the model
 # folder and the facts file), and those that write it.
@@ -480,6 +481,11 @@ FACT_FILES = files(
     st.one_of(made("file", [".jsonl"], facts_bytes()), made("absent", [".jsonl"])),
     jsonl(JSON_OBJECTS, broken=True),
 )
+RECORD_FACT_LINES = RECORD_FACTS.read_bytes().splitlines(keepends=True)[:3]
+RECORD_FACT_FILES = files(
+    made("file", [".jsonl"], st.just(b"".join(RECORD_FACT_LINES))),
+    jsonl(JSON_OBJECTS, broken=True),
+)
 
 
 @st.composite
@@ -584,6 +590,7 @@ VALUES: dict[str, Values] = {
     "min_candidate_recall": PROBABILITY,
     "max_ece": PROBABILITY,
     "facts": FACT_FILES,
+    "record_facts": RECORD_FACT_FILES,
     "sql": Values(
         st.one_of(st.sampled_from(SQL), ARG_TEXT.map("select ".__add__)),
         st.one_of(st.sampled_from(HOSTILE_SQL), ARG_TEXT),

@@ -196,6 +196,7 @@ FORMATTED_SQL = {
     ("assets/linkage/store.py", "link_columns"): "the contracted column names",
     ("assets/linkage/training.py", "scored.physical_name"): "Splink's own table name",
     ("assets/linkage/training.py", "MENTIONS"): "a constant",
+    ("assets/linkage/training.py", "_GAMMAS"): "a constant: the comparisons' gamma columns",
     ("assets/linkage/training.py", "LIST_RECORDS"): "a constant",
     ("assets/linkage/training.py", "SEED"): "a constant",
     ("assets/linkage/training.py", "ALIAS_PAIR_SAMPLE"): "a constant",
