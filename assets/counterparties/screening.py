@@ -35,7 +35,7 @@ from assets.linkage.settings import (
     ONE_WORD_OF_THE_OTHER_LEVELS,
     PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL,
 )
-from assets.linkage.store import StoredModel, load_record_model
+from assets.linkage.store import load_record_model
 
 # The stable output of `sanctions screen-file`: evaluations read these columns.
 HIT_COLUMNS = (
@@ -129,10 +129,6 @@ class CounterpartyScreener:
     @property
     def bands(self) -> Bands:
         return self.screener.bands
-
-    @property
-    def model(self) -> StoredModel:
-        return self.screener.model
 
     def screen(
         self,
