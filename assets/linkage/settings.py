@@ -520,8 +520,11 @@ _DATES_AGREE = (
 DATES_OF_BIRTH_AGREE = _both(
     f"len(birth_dates_l) > 0 AND len(birth_dates_r) > 0 AND {_DATES_AGREE}"
 )
+# Asked of the side with a birth-year range only (the record's, as the year levels below): the
+# listed side's years alone are no record's.
 DATES_OF_BIRTH_DISAGREE = _both(
-    "len(list_filter(birth_dates_l, lambda a: len(a) >= 7)) > 0 AND len(birth_dates_r) > 0 "
+    "birth_year_min_l IS NOT NULL "
+    "AND len(list_filter(birth_dates_l, lambda a: len(a) >= 7)) > 0 AND len(birth_dates_r) > 0 "
     "AND len(list_filter(birth_dates_r, lambda b: CASE WHEN len(b) = 4 "
     "THEN TRY_CAST(b AS INTEGER) BETWEEN birth_year_min_l AND birth_year_max_l "
     "ELSE len(list_filter(birth_dates_l, "

@@ -119,6 +119,7 @@ def test_a_birth_year_one_off_agrees_within_the_tolerance(warehouse: Path) -> No
         ("1963-05-14", ["1962"], 1, False, False),  # a listed year alone: within the tolerance
         ("1963-05-14", ["1962"], 0, False, True),
         ("1963-05-14", ["1962-01-01"], 1, False, True),  # full dates: the tolerance is for years
+        ("1963-05-14", ["1962", "1970-01-01"], 1, False, False),  # one listed date agrees
         ("1962-05-14", ["1962-01-01"], 1, False, True),  # the same year, another day
         ("1962-05-14", ["1962-05"], 0, True, False),  # at the precision both give
         ("1962-05-14", ["1970-01-01", "1962-05-14"], 0, True, False),
