@@ -293,6 +293,37 @@ PEOPLE_IN_FULL_SHARING_A_RARE_WORD = (
 SHARED_RARE_WORD = "a shared rare word"
 PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL = "a shared rare word, people named in full"
 
+# A record cuts a word short where a form's field ran out ("Eduardo Ramon ARELL FELIX" for
+# "ARELLANO FELIX"): the same number of words, all but one shared, and that one the first
+# four letters or more of the other's (three are often a name of their own: "Min" is not
+# "Mingfu").
+ONE_WORD_CUT_SHORT = (
+    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 THEN "
+    "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+    f"{_ONE_LEFT} LIKE '____%' AND {_ONE_RIGHT} LIKE '____%' "
+    f"AND (starts_with({_ONE_LEFT}, {_ONE_RIGHT}) OR starts_with({_ONE_RIGHT}, {_ONE_LEFT})) "
+    "ELSE false END ELSE false END"
+)
+ONE_WORD_CUT_SHORT_LEVEL = "the same words but one cut short"
+# Jaro-Winkler >= 0.95 over the order-free key says more of a long name than of a short one:
+# an edit or two among twelve letters or more is a typo of the name ("Ali WAEKD HATUM"); among
+# fewer it can be another name ("Yong Chen", "Dong CHEN"). As many words on both sides, each
+# with a counterpart: the score favours a shared start, and a word added or changed at the end
+# of the sorted words ("Igor PLOTNITSKY Volkov" for "Igor PLOTNITSKIY", "STAR OIL AND GAS
+# DEVELOPMENT" for "PARSIAN OIL AND GAS DEVELOPMENT") leaves it high. LIKE for the length, as
+# `_allowed_edits`.
+LONG_NAME_LETTERS = 12
+JARO_WINKLER_LONG_NAME = (
+    f"len(tokens_l) = len(tokens_r) AND {_no_stranger('tokens_l', 'tokens_r')} "
+    f"AND sorted_core_key_l LIKE '{'_' * LONG_NAME_LETTERS}%' "
+    f"AND sorted_core_key_r LIKE '{'_' * LONG_NAME_LETTERS}%' "
+    "AND jaro_winkler_similarity(sorted_core_key_l, sorted_core_key_r) >= 0.95"
+)
+JARO_WINKLER_LONG_NAME_LEVEL = (
+    "Jaro-Winkler >= 0.95 on the order-free key, as many words, "
+    f"{LONG_NAME_LETTERS} letters or more"
+)
+
 
 def name_comparison(records: bool = False) -> cl.CustomComparison:
     """A patronymic none of the listed entity's names has (another person, first), the same
@@ -306,9 +337,12 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
     left out before the shorter one's and not only given names, or not), Jaro-Winkler >= 0.88
     when every word has a counterpart, a rare family name alone, a given name alone, a one-word
     name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
-    given name, else. The record model (`records`) has one level more before the shared rare
-    word: two people each named in full who share only that word
-    (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`).
+    given name, else. The record model (`records`) has levels of its own: a word cut short
+    (`ONE_WORD_CUT_SHORT`) and a typo in a long name (`JARO_WINKLER_LONG_NAME`) before the
+    order-free Jaro-Winkler, and two people each named in full who share only a rare word
+    (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`) before the shared rare word; and its levels that
+    say "the name written otherwise" are all weighted by how common the names are
+    (`by_frequency`).
     Each level's weight is learned separately.
 
     The levels that say "this is the person's name, written in full, shortened or misspelt"
@@ -320,6 +354,13 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
     The word-by-word tests exist because Jaro-Winkler over the order-free key is blind to
     which word differs: a typo in a first letter re-sorts the words, and a shared first word
     lifts the score of two different names ("logistics smirnov" / "logistics pit")."""
+
+    def by_frequency(level: Any) -> Any:
+        """`level`, in the record model weighted by how common the names are too: a record
+        names a person in full, and "Jose Torres" in "Jose Luis RUELAS TORRES" or "Jing
+        Zhang" near "Jing SONG" is far more often someone else than "Mario Trevino" is."""
+        return level.configure(tf_adjustment_column="core") if records else level
+
     return cl.CustomComparison(
         output_column_name=NAME,
         comparison_levels=[
@@ -343,7 +384,19 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
                 _if_bits(ALL_BUT_ONE_WORD_SHARED, ONE_WORD_SPELLED_DIFFERENTLY),
                 label_for_charts="the same words but one spelled nearly",
             ).configure(tf_adjustment_column="core"),
-            cll.JaroWinklerLevel("sorted_core_key", 0.95),
+            *(
+                [
+                    cll.CustomLevel(
+                        ONE_WORD_CUT_SHORT, label_for_charts=ONE_WORD_CUT_SHORT_LEVEL
+                    ).configure(tf_adjustment_column="core"),
+                    cll.CustomLevel(
+                        JARO_WINKLER_LONG_NAME, label_for_charts=JARO_WINKLER_LONG_NAME_LEVEL
+                    ).configure(tf_adjustment_column="core"),
+                ]
+                if records
+                else []
+            ),
+            by_frequency(cll.JaroWinklerLevel("sorted_core_key", 0.95)),
             cll.CustomLevel(
                 SAME_NAME_IN_ANOTHER_ROMANISATION,
                 label_for_charts="the same name in another romanisation",
@@ -371,22 +424,28 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
                 ),
                 label_for_charts="all words of the shorter name, a rare one among them (person)",
             ).configure(tf_adjustment_column="core"),
-            cll.CustomLevel(
-                _if_bits(
-                    WORDS_OF_ONE_AMONG_THE_OTHERS,
-                    f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
-                    f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND NOT {ONLY_GIVEN_NAMES} "
-                    f"AND {FIRST_FAMILY_WORD_KEPT}",
-                ),
-                label_for_charts="all words of the shorter name, a rare one among them",
+            by_frequency(
+                cll.CustomLevel(
+                    _if_bits(
+                        WORDS_OF_ONE_AMONG_THE_OTHERS,
+                        f"{ALL_WORDS_OF_THE_SHORTER} AND {RARE_WORD_IN_BOTH} "
+                        f"AND {LONGER_STARTS_WITH_A_SHARED_WORD} AND NOT {ONLY_GIVEN_NAMES} "
+                        f"AND {FIRST_FAMILY_WORD_KEPT}",
+                    ),
+                    label_for_charts="all words of the shorter name, a rare one among them",
+                )
             ),
-            cll.CustomLevel(
-                _if_bits(WORDS_OF_ONE_AMONG_THE_OTHERS, ALL_WORDS_OF_THE_SHORTER),
-                label_for_charts="all words of the shorter name",
+            by_frequency(
+                cll.CustomLevel(
+                    _if_bits(WORDS_OF_ONE_AMONG_THE_OTHERS, ALL_WORDS_OF_THE_SHORTER),
+                    label_for_charts="all words of the shorter name",
+                )
             ),
-            cll.CustomLevel(
-                JARO_WINKLER_NO_STRANGER,
-                label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
+            by_frequency(
+                cll.CustomLevel(
+                    JARO_WINKLER_NO_STRANGER,
+                    label_for_charts="Jaro-Winkler >= 0.88, every word with a counterpart",
+                )
             ),
             cll.CustomLevel(
                 _if_bits(WORDS_OF_ONE_AMONG_THE_OTHERS, FAMILY_NAME_ALONE),
@@ -511,11 +570,12 @@ def country_comparison() -> cl.CustomComparison:
 
 # A record's date of birth (at least year and month: `birth_dates` of the mention side) against
 # the listed ones, at the precision both give: 1962-05 and 1962-05-14 agree; 1962-05-14 and a
-# listed 1962-01-01 do not. A listed year alone agrees with the record's when it is inside the
-# record's range (its year, widened by the screening's tolerance).
+# listed 1962-01-01 do not. Both dates give a month at least: a listed year alone is the year
+# levels' to compare (inside the record's range, its year widened by the screening's
+# tolerance), and says no more than "birth year agrees" does.
 _DATES_AGREE = (
     "len(list_filter(birth_dates_l, lambda a: len(a) >= 7 AND len(list_filter(birth_dates_r, "
-    "lambda b: starts_with(a, b) OR starts_with(b, a))) > 0)) > 0"
+    "lambda b: len(b) >= 7 AND (starts_with(a, b) OR starts_with(b, a)))) > 0)) > 0"
 )
 DATES_OF_BIRTH_AGREE = _both(
     f"len(birth_dates_l) > 0 AND len(birth_dates_r) > 0 AND {_DATES_AGREE}"

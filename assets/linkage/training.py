@@ -20,6 +20,11 @@
 - the prior (probability that a random mention/name pair matches): fitted so that, over every
   candidate pair of the labelled mentions (the labelled namesakes and other people included),
   the expected number of matches equals the labelled number (`calibrate_prior`).
+- the record model only: every level's weight, the weight of the name's frequency adjustment
+  and the prior refitted by penalised logistic regression on the labelled records' candidate
+  pairs, each weight pulled towards the estimate above (`assets.linkage.weights`). Records are
+  plentiful and labelled by construction; the independence the estimates above assume holds
+  worse among the pairs blocking proposes than among random ones.
 - the match band: the probability from which a pair is a match, fitted on the labelled
   mentions' articles with every rule of the bands; then the review band under it, where an
   analyst looks (`fit_bands`).
@@ -49,6 +54,7 @@ from assets.linkage.splink_run import (
     term_frequencies,
     to_arrow,
 )
+from assets.linkage.weights import fit_level_weights
 
 ALIAS_PAIR_SAMPLE = 20_000
 U_MAX_PAIRS = 2_000_000
@@ -265,6 +271,10 @@ def train(
     unobserved = _floor_unobserved(settings)
     calibrated = calibrate_prior(settings, mentions, list_records, tf, gold)
     settings["probability_two_random_records_match"] = calibrated
+    refit = None
+    if records:
+        candidates = score(mentions, list_records, settings, tf, Bands(match=1.0, review=0.0))
+        refit = fit_level_weights(settings, candidates, {(g.mention_id, g.entity_id) for g in gold})
     bands, f1_by_band, f2_by_band = fit_bands(
         settings, mentions, list_records, tf, gold, band_rules, min_match_band
     )
@@ -276,7 +286,8 @@ def train(
         "mentions": mentions.num_rows,
         "list_names": list_records.num_rows,
         "prior_from_pair_counts": prior,
-        "prior": calibrated,
+        "prior": settings["probability_two_random_records_match"],
+        **({"level_weights_fitted": refit} if refit else {}),
         "unobserved_levels": unobserved,
         "match_band_f1": {f"{band:.2f}": round(f1, 4) for band, f1 in f1_by_band.items()},
         "review_band_f2": {f"{band:.2f}": round(f2, 4) for band, f2 in f2_by_band.items()},

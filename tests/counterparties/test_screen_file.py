@@ -16,7 +16,14 @@ import pytest
 from assets.counterparties.records import CounterpartyRecord
 from assets.counterparties.screening import HIT_COLUMNS, CounterpartyScreener, record_bands
 from assets.linkage.scoring import Bands
-from assets.linkage.settings import DATES_OF_BIRTH_AGREE, DATES_OF_BIRTH_DISAGREE
+from assets.linkage.settings import (
+    DATES_OF_BIRTH_AGREE,
+    DATES_OF_BIRTH_DISAGREE,
+    JARO_WINKLER_LONG_NAME,
+    JARO_WINKLER_LONG_NAME_LEVEL,
+    ONE_WORD_CUT_SHORT,
+    ONE_WORD_CUT_SHORT_LEVEL,
+)
 from assets.linkage.store import load_model, load_record_model
 from assets.sources import uk_ofsi, un_sc
 from pipelines import cli
@@ -122,6 +129,8 @@ def test_a_birth_year_one_off_agrees_within_the_tolerance(warehouse: Path) -> No
         ("1963-05-14", ["1962", "1970-01-01"], 1, False, False),  # one listed date agrees
         ("1962-05-14", ["1962-01-01"], 1, False, True),  # the same year, another day
         ("1962-05-14", ["1962-05"], 0, True, False),  # at the precision both give
+        ("1962-05-14", ["1962"], 0, False, False),  # a listed year alone: the year levels'
+        ("1962-05-14", ["1962", "1962-05-14"], 0, True, False),
         ("1962-05-14", ["1970-01-01", "1962-05-14"], 0, True, False),
         ("1962", ["1970-01-01"], 1, False, False),  # a year-only record: its birth-year range
         ("1962-05-14", [], 1, False, False),
@@ -157,6 +166,59 @@ def test_the_record_models_date_of_birth_levels(
         found = con.sql(f"SELECT {DATES_OF_BIRTH_AGREE}, {DATES_OF_BIRTH_DISAGREE} FROM pair")
         assert found.fetchall() == [(agrees, disagrees)]
         con.unregister("pair")
+
+
+@pytest.mark.parametrize(
+    ("record_name", "listed_name", "cut_short", "long_name_typo"),
+    [
+        ("Eduardo Ramon ARELL FELIX", "Eduardo Ramon ARELLANO FELIX", True, False),
+        ("Valery FLYUST", "Valery FLYUSTIKOV", True, False),
+        ("Min Chen", "Mingfu CHEN", False, False),  # three letters: a name of their own
+        ("Abbas Ali", "Abbas Ali MOHAMMADIAN", False, False),  # a word fewer, not cut short
+        ("Ali WAEKD HATUM", "Ali WAKED HATUM", False, True),
+        ("Yong Chen", "Dong CHEN", False, False),  # under twelve letters
+        ("Igor Venediktovich PLOTNITSKY Volkov", "Igor Venediktovich PLOTNITSKIY", False, False),
+        ("STAR OIL AND GAS DEVELOPMENT", "PARSIAN OIL AND GAS DEVELOPMENT", False, False),
+    ],
+)
+def test_the_record_models_cut_short_and_long_name_levels(
+    record_name: str, listed_name: str, cut_short: bool, long_name_typo: bool
+) -> None:
+    """The SQL of the record model's levels for a word cut short and a typo in a long name,
+    either side the record is on."""
+    from assets.linkage.records import mention_records
+    from assets.linkage.screen import name_query
+
+    table = mention_records(
+        [name_query(record_name, query_id="a"), name_query(listed_name, query_id="b")],
+        pa.table({"token": [], "names": [], "given_name_entities": []}),
+    )
+    record, listed = table.select(["tokens", "sorted_core_key"]).to_pylist()
+    con = duckdb.connect()
+    for left, right in ((record, listed), (listed, record)):
+        pair = {f"{key}_l": value for key, value in left.items()}
+        pair.update({f"{key}_r": value for key, value in right.items()})
+        con.register("pair", pa.Table.from_pylist([pair]))
+        found = con.sql(f"SELECT {ONE_WORD_CUT_SHORT}, {JARO_WINKLER_LONG_NAME} FROM pair")
+        assert found.fetchall() == [(cut_short, long_name_typo)]
+        con.unregister("pair")
+
+
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [
+        ("Rustam Magomedovich ASELD", ONE_WORD_CUT_SHORT_LEVEL),
+        ("Rustan Magomedovih ASELDEROV", JARO_WINKLER_LONG_NAME_LEVEL),
+    ],
+)
+def test_a_name_cut_short_or_with_typos_stays_a_match(
+    screener: CounterpartyScreener, name: str, level: str
+) -> None:
+    # RUSTAM MAGOMEDOVICH ASELDEROV (UN QDi.398), his family name cut short by a form's field,
+    # or typed with a slip in two of his names.
+    hit = _best(screener, _record(1, name, kind="person", country="RU"), "un_sc:QDi.398")
+    assert dict(hit["levels"])["name"] == level  # type: ignore[call-overload]
+    assert hit["band"] == "match"
 
 
 def test_a_shared_family_name_alone_is_no_name_agreement(screener: CounterpartyScreener) -> None:

@@ -188,6 +188,10 @@ def test_training_is_reproducible_from_the_facts_alone(tmp_path: Path) -> None:
     assert record_model.version != written.version
     assert record_model.bands.match >= 0.5  # the record model's match band means something
     assert record_model.meta["stats"]["gold_links"] > 10
+    # Its level weights are refitted on the labelled records' candidate pairs.
+    refit = record_model.meta["stats"]["level_weights_fitted"]
+    assert 0 < refit["positive_pairs"] < refit["candidate_pairs"]
+    assert "level_weights_fitted" not in written.meta["stats"]  # the news model keeps Splink's
     assert written.version == first.version
     assert written.meta["stats"]["corpora"] == {"samples": len(facts.mentions)}
     # The match band is fitted: the middle of the best F1's run over the bands tried.
