@@ -125,10 +125,14 @@ def _read(word: str) -> tuple[str, ...]:
 # cannot tell apart: ж and ш (German writes both "sch"), "kh" and "h" for х, "ye"/"ie" and "e"
 # for an opening е, "iu"/"ia" for ю/я, and "iye"/"ie", "iya"/"ia" for е, я after и ("Makiyev"
 # and "Makiev", "Dmitriyev" and "Dmitriev"; after another vowel the "y" stays, as German and
-# Czech readings write it for a "j": "Tabaja"). Metaphone does the rest (vowels, "y" endings).
+# Czech readings write it for a "j": "Tabaja"), except in the endings -ев, -ёв of family
+# names and patronymics, which English spellings write "-yev", "-yov" or "-ev" after a vowel
+# or a soft sign alike ("Nechayev" and "Nechaev", "Arefyev" and "Arefev", "Kushnaryov" and
+# "Kushnarev"; Polish and German "Nieczajew", "Kuschnarjow" read back into the first).
+# Metaphone does the rest (vowels, "y" endings).
 _english = _rewriter({"zh": "sh", "kh": "h", "tsh": "ch"})
 _OPENING = re.compile(r"^(?:ye|ie|je)|^i(?=[aeou])")
-_Y_AFTER_I = re.compile(r"(?<=i)y(?=[aeou])")
+_Y_AFTER_I = re.compile(r"(?<=i)y(?=[aeou])|(?<=[a-z])y(?=[eo]v)")
 
 
 @lru_cache(maxsize=1 << 16)

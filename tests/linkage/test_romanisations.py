@@ -30,6 +30,9 @@ def shares_a_key(one: str, other: str) -> bool:
         ("Siergiej Ławrow", "Sergey Viktorovich LAVROV"),  # Polish
         ("Surab Makijew", "Zurab Gayozovich MAKIEV"),  # German: "-ijew" is "-iyev", or "-iev"
         ("Andrei Grigoriyev", "Andrey Vladimirovich GRIGORIEV"),
+        ("Władimir Nieczajew", "Vladimir Dmitrievich NECHAEV"),  # Polish "-ajew": "-ayev"
+        ("Witali Kuschnarjow", "Vitaly Vasilievich KUSHNAREV"),  # German "-jow": "-yov", ё
+        ("Nikolai Arefew", "Nikolay Vasilyevich AREFYEV"),  # English "-yev" and "-ev"
         ("Евгений Пригожин", "Yevgeniy PRIGOZHIN"),  # Cyrillic
     ],
 )
