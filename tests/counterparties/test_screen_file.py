@@ -21,6 +21,7 @@ from assets.linkage.settings import (
     DATES_OF_BIRTH_DISAGREE,
     JARO_WINKLER_LONG_NAME,
     JARO_WINKLER_LONG_NAME_LEVEL,
+    ONE_LETTER_OFF,
     ONE_WORD_CUT_SHORT,
     ONE_WORD_CUT_SHORT_LEVEL,
 )
@@ -169,23 +170,33 @@ def test_the_record_models_date_of_birth_levels(
 
 
 @pytest.mark.parametrize(
-    ("record_name", "listed_name", "cut_short", "long_name_typo"),
+    ("record_name", "listed_name", "letter_off", "cut_short", "long_name_typo"),
     [
-        ("Eduardo Ramon ARELL FELIX", "Eduardo Ramon ARELLANO FELIX", True, False),
-        ("Valery FLYUST", "Valery FLYUSTIKOV", True, False),
-        ("Min Chen", "Mingfu CHEN", False, False),  # three letters: a name of their own
-        ("Abbas Ali", "Abbas Ali MOHAMMADIAN", False, False),  # a word fewer, not cut short
-        ("Ali WAEKD HATUM", "Ali WAKED HATUM", False, True),
-        ("Yong Chen", "Dong CHEN", False, False),  # under twelve letters
-        ("Igor Venediktovich PLOTNITSKY Volkov", "Igor Venediktovich PLOTNITSKIY", False, False),
-        ("STAR OIL AND GAS DEVELOPMENT", "PARSIAN OIL AND GAS DEVELOPMENT", False, False),
+        ("Eduardo Ramon ARELL FELIX", "Eduardo Ramon ARELLANO FELIX", False, True, False),
+        ("Valery FLYUST", "Valery FLYUSTIKOV", False, True, False),
+        ("Min Chen", "Mingfu CHEN", False, False, False),  # three letters: a name of their own
+        ("Abbas Ali", "Abbas Ali MOHAMMADIAN", False, False, False),  # a word fewer
+        ("Ali WAEKD HATUM", "Ali WAKED HATUM", True, False, True),  # two letters swapped
+        ("VU XIAN", "WU XIAN", True, False, False),
+        ("BAILTA", "BALITA", True, False, False),  # one word of five letters or more
+        ("NEGIN", "NEGEEN", False, False, False),  # two edits
+        ("Yong Chen", "Dong CHEN", True, False, False),  # under twelve letters
+        ("Jing Chen", "Dong CHEN", False, False, False),
+        (
+            "Igor Venediktovich PLOTNITSKY Volkov",
+            "Igor Venediktovich PLOTNITSKIY",
+            False,
+            False,
+            False,
+        ),
+        ("STAR OIL AND GAS DEVELOPMENT", "PARSIAN OIL AND GAS DEVELOPMENT", False, False, False),
     ],
 )
-def test_the_record_models_cut_short_and_long_name_levels(
-    record_name: str, listed_name: str, cut_short: bool, long_name_typo: bool
+def test_the_record_models_letter_off_cut_short_and_long_name_levels(
+    record_name: str, listed_name: str, letter_off: bool, cut_short: bool, long_name_typo: bool
 ) -> None:
-    """The SQL of the record model's levels for a word cut short and a typo in a long name,
-    either side the record is on."""
+    """The SQL of the record model's levels for a word a letter off, a word cut short and a
+    typo in a long name, either side the record is on."""
     from assets.linkage.records import mention_records
     from assets.linkage.screen import name_query
 
@@ -195,12 +206,13 @@ def test_the_record_models_cut_short_and_long_name_levels(
     )
     record, listed = table.select(["tokens", "sorted_core_key"]).to_pylist()
     con = duckdb.connect()
+    levels = f"{ONE_LETTER_OFF}, {ONE_WORD_CUT_SHORT}, {JARO_WINKLER_LONG_NAME}"
     for left, right in ((record, listed), (listed, record)):
         pair = {f"{key}_l": value for key, value in left.items()}
         pair.update({f"{key}_r": value for key, value in right.items()})
         con.register("pair", pa.Table.from_pylist([pair]))
-        found = con.sql(f"SELECT {ONE_WORD_CUT_SHORT}, {JARO_WINKLER_LONG_NAME} FROM pair")
-        assert found.fetchall() == [(cut_short, long_name_typo)]
+        found = con.sql(f"SELECT {levels} FROM pair").fetchall()
+        assert found == [(letter_off, cut_short, long_name_typo)]
         con.unregister("pair")
 
 
