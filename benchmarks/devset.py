@@ -42,6 +42,17 @@ the record's year carry that date; half the namesakes carry a date in their year
 `other_birth_date` namesakes are listed people's names with the listed year of birth but
 another day of it (1962-05-14 listed, 1962-09-03 queried): the same name, another person.
 
+Native scripts (#19), drawn after the dates of birth with a generator of their own: a listed
+person of a Korean or Chinese nationality whose name is syllables of North Korea's
+romanisation or of pinyin, written as a Korean or Chinese register would, family name first and
+the syllables run together:
+- `hangul`: in Hangul ("김여정" for "KIM Yo Jong"),
+- `han`: a Chinese name in Han characters ("李方伟" for "Fangwei LI"), one common character of
+  each syllable's reading chosen (the first of GB 2312's level 1 read so): a spelling, not the
+  person's own characters.
+Korean names in Hanja are not generated: their Korean readings (金 is "Kim" as a family name)
+need a dictionary no maintained library offers (`README`, counterparty screening).
+
 Near-misses (#19): a listed name changed so that it names someone else, with the entity's type
 and (80 %) one of its countries, drawn last with a generator of their own; a near-miss that hits
 its listed entity at the match band is a false alarm:
@@ -60,8 +71,9 @@ import argparse
 import random
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -79,6 +91,7 @@ from assets.linkage.names import (
     split_legal_form,
     words_of,
 )
+from assets.linkage.romanisations import korean_syllable
 
 SEED = 20261126
 
@@ -99,11 +112,15 @@ STYLE_SLICES = (
     "other_legal_form",
     "cut_last_name",
 )
+# Names in the scripts of Korean and Chinese registers, drawn last (`_native_script`).
+SCRIPT_SLICES = ("hangul", "han")
+# The nationalities whose listed people `SCRIPT_SLICES` draws from.
+SCRIPT_COUNTRIES = {"hangul": frozenset({"KP", "KR"}), "han": frozenset({"CN", "HK", "TW"})}
 # The slices of `STYLE_SLICES` drawn from listed people only.
 PEOPLE_STYLES = ("other_language", "cut_last_name")
 # Legal forms a register may give a listed company instead of its own (`other_legal_form`).
 OTHER_LEGAL_FORMS = ("LLC", "JSC", "Ltd", "GmbH", "SA", "OOO", "PJSC", "Co Ltd", "FZE", "Inc")
-ALL_SLICES = SLICES + STYLE_SLICES
+ALL_SLICES = SLICES + STYLE_SLICES + SCRIPT_SLICES
 NEAR_MISS_SLICES = ("extra_part", "other_patronymic", "other_distinctive_word", "given_name_alone")
 # Letters typed as the digits they look like (the `digits` slice).
 LETTER_DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5"}
@@ -529,6 +546,72 @@ def _styled(rng: random.Random, style: str, name: str) -> str | None:
     raise ValueError(f"unknown style {style!r}")
 
 
+# Hangul finals a name syllable has (none, ㄱ, ㄴ, ㄷ, ㄹ, ㅁ, ㅂ, ㅇ): "kim" is 김, not 긺.
+_SIMPLE_FINALS = frozenset({0, 1, 4, 7, 8, 16, 17, 21})
+
+
+def _hangul_syllables() -> Iterator[str]:
+    """The Hangul syllables with a simple final (`_SIMPLE_FINALS`), by code point."""
+    for code in range(0xAC00, 0xD7A4):
+        if (code - 0xAC00) % 28 in _SIMPLE_FINALS:
+            yield chr(code)
+
+
+def _common_han() -> Iterator[str]:
+    """The 3,755 most common Chinese characters (level 1 of GB 2312, in pinyin order)."""
+    for high in range(0xB0, 0xD8):
+        for low in range(0xA1, 0xFF):
+            try:
+                yield bytes([high, low]).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+
+
+@lru_cache(maxsize=2)
+def _script_table(script: str) -> dict[str, str]:
+    """The syllables of `script` ("hangul": North Korea's romanisation, as the name analysis
+    reads Hangul; "han": pinyin without tones, as anyascii reads Han) -> the first character
+    read so."""
+    table: dict[str, str] = {}
+    chars = _hangul_syllables() if script == "hangul" else _common_han()
+    for char in chars:
+        reading = korean_syllable(char) if script == "hangul" else anyascii(char)
+        if reading and reading.isalpha():
+            table.setdefault(reading.lower(), char)
+    return table
+
+
+def _syllables(word: str, table: dict[str, str]) -> list[str] | None:
+    """`word` cut into the fewest syllables of `table` (the longest first where as few), or
+    None when it is not made of them."""
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and word[start:end] in table:
+                found = [*head, word[start:end]]
+                if best[end] is None or len(found) < len(best[end] or []):
+                    best[end] = found
+    return best[len(word)]
+
+
+def _native_script(script: str, primary: str) -> str | None:
+    """A listed person's Latin `primary` name in `script` ("hangul", "han"), family name first
+    (the words the list's case marks as the family name; as written when it marks none), the
+    syllables run together; None when a word is no syllables of the script."""
+    words = primary.split()
+    if not 2 <= len(words) <= 4 or not all(w.isalpha() for w in words):
+        return None
+    family = [w for w in words if w.isupper() and len(w) > 1]
+    if 0 < len(family) < len(words):
+        words = family + [w for w in words if w not in family]
+    table = _script_table(script)
+    syllables = [_syllables(w.lower(), table) for w in words]
+    if any(s is None for s in syllables) or sum(len(s or []) for s in syllables) > 4:
+        return None
+    return "".join(table[s] for word in syllables for s in word or [])
+
+
 def _kind(schema: str) -> RecordType:
     return {"Person": "person", "Organization": "org", "Vessel": "vessel"}.get(schema, "any")  # type: ignore[return-value]
 
@@ -693,6 +776,17 @@ def build(
         add(primary, "person", country, year, set="namesake", slice="person", expected=entity_id)
         made += 1
     _add_birth_dates(dev, add, con, people, random.Random(seed + 5), namesakes, before_dates)  # noqa: S311
+
+    script_rng = random.Random(seed + 7)  # noqa: S311 - reproducible synthetic data
+    for slice_name in SCRIPT_SLICES:
+        pool = [e for e in people if SCRIPT_COUNTRIES[slice_name] & set(e[2])]
+        written = [(e, _native_script(slice_name, e[4])) for e in pool]
+        usable = [(e, name) for e, name in written if name]
+        for _ in range(min(positives_per_slice, len(usable)) if usable else 0):
+            (entity_id, _, entity_countries, years, _, _), name = script_rng.choice(usable)
+            country = script_rng.choice(entity_countries) if script_rng.random() < 0.8 else None
+            year = script_rng.choice(years) if years and script_rng.random() < 0.6 else None
+            add(name, "person", country, year, set="positive", slice=slice_name, expected=entity_id)
     return dev
 
 

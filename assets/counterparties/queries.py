@@ -9,12 +9,18 @@ candidates.
 - Words run together: "GennadyTimchenko" (a capital inside a word), "viktorvekselberg" or
   "OOOROSTEKH" (one word that the lists' own words, or a legal form and a list word, spell).
 - Digits typed for letters: "Rams4n Kadyr0v".
+- A Chinese person's name in Han characters, two to four of them: "李方伟" is read as the
+  lists write it in pinyin, the family name and the given name run together ("Li Fangwei"); the
+  name analysis reads each character as a word of its own ("li fang wei"), which is how
+  Korean names are listed but not Chinese ones.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Set
+
+from anyascii import anyascii
 
 from assets.linkage.names import LEGAL_FORMS, PARTICLES, canonical_words, normalise
 
@@ -106,10 +112,31 @@ def words_run_together(name: str, known: Set[str]) -> str | None:
     return " ".join(best)
 
 
+# A personal name in Han characters: a family name of one character and one to three more.
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def han_name_in_pinyin(name: str) -> str | None:
+    """A Chinese personal name in Han characters as the lists write it in pinyin: the first
+    character the family name, the others run together ("李方伟" -> "Li Fangwei"); None for any
+    other name."""
+    written = name.strip()
+    if not _HAN_NAME.fullmatch(written):
+        return None
+    syllables = [anyascii(char).lower() for char in written]
+    if not all(s.isalpha() for s in syllables):
+        return None
+    return f"{syllables[0].capitalize()} {''.join(syllables[1:]).capitalize()}"
+
+
 def query_readings(name: str, known: Set[str]) -> list[str]:
     """The names a record's `name` may stand for besides itself, in a fixed order (none for most
-    names): its digits read as letters, then its words set apart (in the name so read).
-    `known`: the lists' words (`linkage.token_frequencies`)."""
+    names): a Chinese name in Han characters in pinyin, or its digits read as letters, then its
+    words set apart (in the name so read). `known`: the lists' words
+    (`linkage.token_frequencies`)."""
+    han = han_name_in_pinyin(name)
+    if han is not None:
+        return [han]
     digits = digits_read_as_letters(name)
     readings = [digits] if digits else []
     apart = words_run_together(digits or name, known)

@@ -1,5 +1,6 @@
 """The other-language slice of the counterparty development set spells names as each language
-romanises Russian."""
+romanises Russian; the native-script slices write Korean and Chinese names as their registers
+do."""
 
 from __future__ import annotations
 
@@ -26,6 +27,28 @@ from benchmarks.devset import romanise_foreign
 )
 def test_romanise_foreign(cyrillic: str, language: str, expected: str) -> None:
     assert romanise_foreign(cyrillic, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("script", "listed", "written"),
+    [
+        ("hangul", "KIM Yo Jong", "김여정"),  # family name first, syllables run together
+        ("hangul", "Yong Chol KIM", "김영철"),  # the list's case marks the family name
+        ("hangul", "RI JAE IL", "리재일"),  # no case to go by: as written
+        # The first common character of each reading: a spelling, not Li Fangwei's own 李方伟.
+        ("han", "Fangwei LI", "厘坊威"),
+        ("hangul", "Vladimir PUTIN", None),  # no Korean syllables
+        ("han", "Kim", None),  # one word
+    ],
+)
+def test_native_script(script: str, listed: str, written: str | None) -> None:
+    assert devset._native_script(script, listed) == written
+    if written:  # and the name analysis reads it back to the listed syllables
+        from assets.linkage.names import normalise
+
+        assert normalise(written).replace(" ", "") == normalise(
+            " ".join(sorted(listed.split(), key=lambda w: not w.isupper()))
+        ).replace(" ", "")
 
 
 def testrates_at_count_each_kind_as_the_report_does() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from assets.counterparties.queries import (
     digits_read_as_letters,
+    han_name_in_pinyin,
     query_readings,
     words_run_together,
 )
@@ -59,6 +60,25 @@ def test_words_run_together(name: str, reading: str | None) -> None:
     assert words_run_together(name, KNOWN) == reading
 
 
+@pytest.mark.parametrize(
+    ("name", "reading"),
+    [
+        ("李方伟", "Li Fangwei"),  # family name first, the given name run together
+        ("習近平", "Xi Jinping"),
+        (" 张世龙 ", "Zhang Shilong"),
+        # A company, a Korean name in Hangul (the name analysis reads it the lists' way), a
+        # Latin name, one character: no reading.
+        ("道通机器人有限公司", None),
+        ("김여정", None),
+        ("Li Fangwei", None),
+        ("李", None),
+    ],
+)
+def test_a_chinese_name_in_han_characters_is_read_in_pinyin(name: str, reading: str | None) -> None:
+    assert han_name_in_pinyin(name) == reading
+    assert query_readings(name, KNOWN) == ([reading] if reading else [])
+
+
 def test_most_names_have_no_other_reading() -> None:
     assert query_readings("Viktor Vekselberg", KNOWN) == []
     # Digits read first, then the words set apart in the name so read.
@@ -84,3 +104,29 @@ def test_a_query_style_finds_the_listed_person(
     assert hit["band"] == "match", hit
     assert hit["query"] == name
     assert str(hit["explanation"]).startswith("query read as '")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "country", "entity", "read"),
+    [
+        # The UK lists Shilong ZHANG in pinyin only; a Chinese register writes 张世龙.
+        ("张世龙", "CN", "uk_ofsi:13904", True),
+        # The UN lists RI JAE IL in North Korea's romanisation; a Korean register writes 리재일,
+        # which the name analysis reads so.
+        ("리재일", "KP", "un_sc:KPi.051", False),
+    ],
+)
+def test_a_name_in_a_native_script_finds_the_listed_person(
+    warehouse: str,  # noqa: F811 - the fixture
+    name: str,
+    country: str,
+    entity: str,
+    read: bool,
+) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        screener = CounterpartyScreener.from_warehouse(con, MODELS)
+    record = CounterpartyRecord(row=1, record_id="1", name=name, kind="person", country=country)
+    hit = {h["entity_id"]: h for h in screener.screen([record])}[entity]
+    assert hit["band"] == "match", hit
+    assert str(hit["explanation"]).startswith("query read as '") == read
