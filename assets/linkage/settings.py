@@ -201,6 +201,19 @@ SAME_NAME_IN_ANOTHER_ROMANISATION = (
     f"list_has_any({_FULL_KEYS.format(side='l')}, {_FULL_KEYS.format(side='r')}) "
     "ELSE false END"
 )
+# A sound key has no vowels: two short names sound alike more often than they are one name
+# ("Javier Ruiz" and "Reza JA'FARI" are both "JFR RS", "Marco Rossi" and "Mortaza Rezai" both
+# "MRTS RS"). A record names a person in full: the record model asks a shared key of this many
+# letters or more ("Sergei LAVROV" is "SRJ LFRF"; "Pavel POPOV", "PFL PPF", falls to the levels
+# after). LIKE for the length, as `_allowed_edits`.
+ROMANISATION_KEY_LETTERS = 7
+_LONG_SHARED_KEY = (
+    "len(list_filter(list_intersect(romanised_l, romanised_r), "
+    f"lambda k: replace(k, ' ', '') LIKE '{'_' * ROMANISATION_KEY_LETTERS}%')) > 0"
+)
+SAME_LONG_NAME_IN_ANOTHER_ROMANISATION = (
+    f"CASE WHEN {_LONG_SHARED_KEY} THEN {SAME_NAME_IN_ANOTHER_ROMANISATION} ELSE false END"
+)
 # All words of the listed name in the mention, and a word of the mention that no name of the
 # listed entity has (`entity_tokens`, its names' words): "Omar Yusuf Al-Harbi" is not the
 # listed "Omar Yusuf", but "Ayman Mohammed al-Zawahiri" is the listed "Ayman AL-ZAWAHIRI" whose
@@ -354,10 +367,10 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
     given name, else. The record model (`records`) has levels of its own: a word a letter off
     (`ONE_LETTER_OFF`), a word cut short (`ONE_WORD_CUT_SHORT`) and a typo in a long name
     (`JARO_WINKLER_LONG_NAME`) before the order-free Jaro-Winkler, and two people each named
-    in full who share only a rare word
-    (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`) before the shared rare word; and its levels that
-    say "the name written otherwise" are all weighted by how common the names are
-    (`by_frequency`).
+    in full who share only a rare word (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`) before the
+    shared rare word; its romanisation level asks a long shared sound key
+    (`SAME_LONG_NAME_IN_ANOTHER_ROMANISATION`); and its levels that say "the name written
+    otherwise" are all weighted by how common the names are (`by_frequency`).
     Each level's weight is learned separately.
 
     The levels that say "this is the person's name, written in full, shortened or misspelt"
@@ -417,7 +430,9 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
             ),
             by_frequency(cll.JaroWinklerLevel("sorted_core_key", 0.95)),
             cll.CustomLevel(
-                SAME_NAME_IN_ANOTHER_ROMANISATION,
+                SAME_LONG_NAME_IN_ANOTHER_ROMANISATION
+                if records
+                else SAME_NAME_IN_ANOTHER_ROMANISATION,
                 label_for_charts="the same name in another romanisation",
             ).configure(tf_adjustment_column="core"),
             cll.CustomLevel(RUN_TOGETHER, label_for_charts="the same letters run together"),
