@@ -106,14 +106,23 @@ def _glued_article(word: str, other: str) -> str:
 
 _ONE_LEFT = _others("tokens_l", "tokens_r") + "[1]"
 _ONE_RIGHT = _others("tokens_r", "tokens_l") + "[1]"
+
+
+def _all_words_but_one(differing: str, enough_words: str = "len(tokens_l) >= 2") -> str:
+    """SQL: the same number of words (`enough_words` of them), all but one shared, and the one
+    of each side that differs (`_ONE_LEFT`, `_ONE_RIGHT`) passes `differing`."""
+    return (
+        f"CASE WHEN len(tokens_l) = len(tokens_r) AND {enough_words} THEN "
+        "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+        f"{differing} ELSE false END ELSE false END"
+    )
+
+
 # The same number of words (two or more), all but one shared, and that one nearly spelled, or
 # written with the article glued on one side only.
-ONE_WORD_SPELLED_DIFFERENTLY = (
-    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 THEN "
-    "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+ONE_WORD_SPELLED_DIFFERENTLY = _all_words_but_one(
     f"levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= {_allowed_edits(_ONE_LEFT)} "
-    f"OR {_glued_article(_ONE_LEFT, _ONE_RIGHT)} OR {_glued_article(_ONE_RIGHT, _ONE_LEFT)} "
-    "ELSE false END ELSE false END"
+    f"OR {_glued_article(_ONE_LEFT, _ONE_RIGHT)} OR {_glued_article(_ONE_RIGHT, _ONE_LEFT)}"
 )
 # The same letters with the spaces left out on one side: a name run together
 # ("GennadyTimchenko", "kangcholsu"), a legal form glued to the name ("OOOROSTEKH"). Blocking
@@ -310,12 +319,9 @@ PEOPLE_IN_FULL_SHARING_A_RARE_WORD_LEVEL = "a shared rare word, people named in 
 # "ARELLANO FELIX"): the same number of words, all but one shared, and that one the first
 # four letters or more of the other's (three are often a name of their own: "Min" is not
 # "Mingfu").
-ONE_WORD_CUT_SHORT = (
-    "CASE WHEN len(tokens_l) = len(tokens_r) AND len(tokens_l) >= 2 THEN "
-    "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
+ONE_WORD_CUT_SHORT = _all_words_but_one(
     f"{_ONE_LEFT} LIKE '____%' AND {_ONE_RIGHT} LIKE '____%' "
-    f"AND (starts_with({_ONE_LEFT}, {_ONE_RIGHT}) OR starts_with({_ONE_RIGHT}, {_ONE_LEFT})) "
-    "ELSE false END ELSE false END"
+    f"AND (starts_with({_ONE_LEFT}, {_ONE_RIGHT}) OR starts_with({_ONE_RIGHT}, {_ONE_LEFT}))"
 )
 ONE_WORD_CUT_SHORT_LEVEL = "the same words but one cut short"
 # A slip of one letter in any word, a short one ("VU XIAN" for "WU XIAN") or a name of one
@@ -324,12 +330,9 @@ ONE_WORD_CUT_SHORT_LEVEL = "the same words but one cut short"
 # name is typed; "the same words but one spelled nearly" allows no edit under five letters,
 # as a news mention's short word that differs is another name more often than a slip.
 # (DuckDB's function: the record model is scored on DuckDB only.)
-ONE_LETTER_OFF = (
-    "CASE WHEN len(tokens_l) = len(tokens_r) "
-    f"AND (len(tokens_l) >= 2 OR tokens_l[1] LIKE '{'_' * 5}%') THEN "
-    "CASE WHEN len(list_intersect(tokens_l, tokens_r)) = len(tokens_l) - 1 THEN "
-    f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1 "
-    "ELSE false END ELSE false END"
+ONE_LETTER_OFF = _all_words_but_one(
+    f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1",
+    f"(len(tokens_l) >= 2 OR tokens_l[1] LIKE '{'_' * 5}%')",
 )
 ONE_LETTER_OFF_LEVEL = "the same words but one a letter off"
 # Jaro-Winkler >= 0.95 over the order-free key says more of a long name than of a short one:

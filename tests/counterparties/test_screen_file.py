@@ -171,6 +171,31 @@ def test_the_record_models_date_of_birth_levels(
         con.unregister("pair")
 
 
+def _levels_either_way(
+    record_name: str, listed_name: str, columns: list[str], levels: list[str]
+) -> list[tuple[object, ...]]:
+    """The values of the SQL `levels` over the pair of the two names' records (their `columns`),
+    with the record on the left, then on the right (Splink may put it either side)."""
+    from assets.linkage.records import mention_records
+    from assets.linkage.screen import name_query
+
+    table = mention_records(
+        [name_query(record_name, query_id="a"), name_query(listed_name, query_id="b")],
+        pa.table({"token": [], "names": [], "given_name_entities": []}),
+    )
+    record, listed = table.select(columns).to_pylist()
+    con = duckdb.connect()
+    found = []
+    for left, right in ((record, listed), (listed, record)):
+        pair = {f"{key}_l": value for key, value in left.items()}
+        pair.update({f"{key}_r": value for key, value in right.items()})
+        con.register("pair", pa.Table.from_pylist([pair]))
+        (row,) = con.sql(f"SELECT {', '.join(levels)} FROM pair").fetchall()
+        found.append(row)
+        con.unregister("pair")
+    return found
+
+
 @pytest.mark.parametrize(
     ("record_name", "listed_name", "letter_off", "cut_short", "long_name_typo"),
     [
@@ -199,23 +224,9 @@ def test_the_record_models_letter_off_cut_short_and_long_name_levels(
 ) -> None:
     """The SQL of the record model's levels for a word a letter off, a word cut short and a
     typo in a long name, either side the record is on."""
-    from assets.linkage.records import mention_records
-    from assets.linkage.screen import name_query
-
-    table = mention_records(
-        [name_query(record_name, query_id="a"), name_query(listed_name, query_id="b")],
-        pa.table({"token": [], "names": [], "given_name_entities": []}),
-    )
-    record, listed = table.select(["tokens", "sorted_core_key"]).to_pylist()
-    con = duckdb.connect()
-    levels = f"{ONE_LETTER_OFF}, {ONE_WORD_CUT_SHORT}, {JARO_WINKLER_LONG_NAME}"
-    for left, right in ((record, listed), (listed, record)):
-        pair = {f"{key}_l": value for key, value in left.items()}
-        pair.update({f"{key}_r": value for key, value in right.items()})
-        con.register("pair", pa.Table.from_pylist([pair]))
-        found = con.sql(f"SELECT {levels} FROM pair").fetchall()
-        assert found == [(letter_off, cut_short, long_name_typo)]
-        con.unregister("pair")
+    levels = [ONE_LETTER_OFF, ONE_WORD_CUT_SHORT, JARO_WINKLER_LONG_NAME]
+    found = _levels_either_way(record_name, listed_name, ["tokens", "sorted_core_key"], levels)
+    assert found == [(letter_off, cut_short, long_name_typo)] * 2
 
 
 @pytest.mark.parametrize(
@@ -232,23 +243,10 @@ def test_the_record_models_letter_off_cut_short_and_long_name_levels(
 def test_the_record_models_romanisation_level_asks_a_long_sound_key(
     record_name: str, listed_name: str, news: bool, records: bool
 ) -> None:
-    from assets.linkage.records import mention_records
-    from assets.linkage.screen import name_query
-
-    table = mention_records(
-        [name_query(record_name, query_id="a"), name_query(listed_name, query_id="b")],
-        pa.table({"token": [], "names": [], "given_name_entities": []}),
-    )
     columns = ["romanised", "tokens", "given_family_key"]
-    record, listed = table.select(columns).to_pylist()
-    con = duckdb.connect()
-    levels = f"{SAME_NAME_IN_ANOTHER_ROMANISATION}, {SAME_LONG_NAME_IN_ANOTHER_ROMANISATION}"
-    for left, right in ((record, listed), (listed, record)):
-        pair = {f"{key}_l": value for key, value in left.items()}
-        pair.update({f"{key}_r": value for key, value in right.items()})
-        con.register("pair", pa.Table.from_pylist([pair]))
-        assert con.sql(f"SELECT {levels} FROM pair").fetchall() == [(news, records)]
-        con.unregister("pair")
+    levels = [SAME_NAME_IN_ANOTHER_ROMANISATION, SAME_LONG_NAME_IN_ANOTHER_ROMANISATION]
+    found = _levels_either_way(record_name, listed_name, columns, levels)
+    assert found == [(news, records)] * 2
 
 
 @pytest.mark.parametrize(
