@@ -335,6 +335,25 @@ ONE_LETTER_OFF = _all_words_but_one(
     f"(len(tokens_l) >= 2 OR tokens_l[1] LIKE '{'_' * 5}%')",
 )
 ONE_LETTER_OFF_LEVEL = "the same words but one a letter off"
+# The slip says more where more of the name is shared or the word is long: a word of five
+# letters or more ("Yqain WU": two letters swapped, which "the same words but one spelled
+# nearly" counts as two edits), or ten letters or more in the words both names share
+# ("Migeul Angel VALDEZ RUIZ", "GOMEI AYR SERVICES"). Short names one short word apart ("Yong
+# Chen", "Dong CHEN"; "Ri Min Chol", "Ri Mun Chol") are as often two people, and a number
+# one digit apart ("FU YUAN YU 8682", "... 7601"; "IRAN HORMUZ 25", "... 26") is another ship:
+# they stay at `ONE_LETTER_OFF`.
+SHARED_LETTERS = 10
+ONE_LETTER_OFF_IN_A_LONGER_NAME = _all_words_but_one(
+    f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1 "
+    f"AND regexp_full_match({_ONE_LEFT}, '[a-z]+') "
+    f"AND regexp_full_match({_ONE_RIGHT}, '[a-z]+') "
+    f"AND ({_ONE_LEFT} LIKE '{'_' * 5}%' OR {_ONE_RIGHT} LIKE '{'_' * 5}%' "
+    "OR array_to_string(list_intersect(tokens_l, tokens_r), '') "
+    f"LIKE '{'_' * SHARED_LETTERS}%')"
+)
+ONE_LETTER_OFF_IN_A_LONGER_NAME_LEVEL = (
+    f"the same words but one a letter off, a long word or {SHARED_LETTERS} letters shared"
+)
 # Jaro-Winkler >= 0.95 over the order-free key says more of a long name than of a short one:
 # an edit or two among twelve letters or more is a typo of the name ("Ali WAEKD HATUM"); among
 # fewer it can be another name ("Yong Chen", "Dong CHEN"). As many words on both sides, each
@@ -368,9 +387,10 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
     when every word has a counterpart, a rare family name alone, a given name alone, a one-word
     name (a surname, an acronym) inside the other, same sound, a shared rare word that is not a
     given name, else. The record model (`records`) has levels of its own: a word a letter off
-    (`ONE_LETTER_OFF`), a word cut short (`ONE_WORD_CUT_SHORT`) and a typo in a long name
-    (`JARO_WINKLER_LONG_NAME`) before the order-free Jaro-Winkler, and two people each named
-    in full who share only a rare word (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`) before the
+    in a long word or a name of many shared letters (`ONE_LETTER_OFF_IN_A_LONGER_NAME`), in
+    any other name (`ONE_LETTER_OFF`), a word cut short (`ONE_WORD_CUT_SHORT`) and a typo in a
+    long name (`JARO_WINKLER_LONG_NAME`) before the order-free Jaro-Winkler, and two people each
+    named in full who share only a rare word (`PEOPLE_IN_FULL_SHARING_A_RARE_WORD`) before the
     shared rare word; its romanisation level asks a long shared sound key
     (`SAME_LONG_NAME_IN_ANOTHER_ROMANISATION`); and its levels that say "the name written
     otherwise" are all weighted by how common the names are (`by_frequency`).
@@ -417,6 +437,10 @@ def name_comparison(records: bool = False) -> cl.CustomComparison:
             ).configure(tf_adjustment_column="core"),
             *(
                 [
+                    cll.CustomLevel(
+                        _if_bits(ALL_BUT_ONE_WORD_SHARED, ONE_LETTER_OFF_IN_A_LONGER_NAME),
+                        label_for_charts=ONE_LETTER_OFF_IN_A_LONGER_NAME_LEVEL,
+                    ).configure(tf_adjustment_column="core"),
                     cll.CustomLevel(
                         _if_bits(ALL_BUT_ONE_WORD_SHARED, ONE_LETTER_OFF),
                         label_for_charts=ONE_LETTER_OFF_LEVEL,

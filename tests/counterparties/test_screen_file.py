@@ -22,6 +22,7 @@ from assets.linkage.settings import (
     JARO_WINKLER_LONG_NAME,
     JARO_WINKLER_LONG_NAME_LEVEL,
     ONE_LETTER_OFF,
+    ONE_LETTER_OFF_IN_A_LONGER_NAME,
     ONE_WORD_CUT_SHORT,
     ONE_WORD_CUT_SHORT_LEVEL,
     SAME_LONG_NAME_IN_ANOTHER_ROMANISATION,
@@ -197,36 +198,59 @@ def _levels_either_way(
 
 
 @pytest.mark.parametrize(
-    ("record_name", "listed_name", "letter_off", "cut_short", "long_name_typo"),
+    ("record_name", "listed_name", "longer", "letter_off", "cut_short", "long_name_typo"),
     [
-        ("Eduardo Ramon ARELL FELIX", "Eduardo Ramon ARELLANO FELIX", False, True, False),
-        ("Valery FLYUST", "Valery FLYUSTIKOV", False, True, False),
-        ("Min Chen", "Mingfu CHEN", False, False, False),  # three letters: a name of their own
-        ("Abbas Ali", "Abbas Ali MOHAMMADIAN", False, False, False),  # a word fewer
-        ("Ali WAEKD HATUM", "Ali WAKED HATUM", True, False, True),  # two letters swapped
-        ("VU XIAN", "WU XIAN", True, False, False),
-        ("BAILTA", "BALITA", True, False, False),  # one word of five letters or more
-        ("NEGIN", "NEGEEN", False, False, False),  # two edits
-        ("Yong Chen", "Dong CHEN", True, False, False),  # under twelve letters
-        ("Jing Chen", "Dong CHEN", False, False, False),
+        ("Eduardo Ramon ARELL FELIX", "Eduardo Ramon ARELLANO FELIX", False, False, True, False),
+        ("Valery FLYUST", "Valery FLYUSTIKOV", False, False, True, False),
+        ("Min Chen", "Mingfu CHEN", False, False, False, False),  # three letters: a name
+        ("Abbas Ali", "Abbas Ali MOHAMMADIAN", False, False, False, False),  # a word fewer
+        ("Ali WAEKD HATUM", "Ali WAKED HATUM", True, True, False, True),  # two letters swapped
+        ("Yqain WU", "Yaqin WU", True, True, False, False),  # ... in a word of five letters
+        ("GOMEI AYR SERVICES", "GOMEI AIR SERVICES", True, True, False, False),  # 10+ shared
+        ("VU XIAN", "WU XIAN", False, True, False, False),  # two short words
+        ("Ri Min Chol", "Ri Mun Chol", False, True, False, False),  # three short words
+        ("FU YUAN YU 8682", "FU YUAN YU 7682", False, True, False, False),  # another number
+        ("BAILTA", "BALITA", False, True, False, False),  # one word of five letters or more
+        ("NEGIN", "NEGEEN", False, False, False, False),  # two edits
+        ("Yong Chen", "Dong CHEN", False, True, False, False),  # under twelve letters
+        ("Jing Chen", "Dong CHEN", False, False, False, False),
         (
             "Igor Venediktovich PLOTNITSKY Volkov",
             "Igor Venediktovich PLOTNITSKIY",
             False,
             False,
             False,
+            False,
         ),
-        ("STAR OIL AND GAS DEVELOPMENT", "PARSIAN OIL AND GAS DEVELOPMENT", False, False, False),
+        (
+            "STAR OIL AND GAS DEVELOPMENT",
+            "PARSIAN OIL AND GAS DEVELOPMENT",
+            False,
+            False,
+            False,
+            False,
+        ),
     ],
 )
 def test_the_record_models_letter_off_cut_short_and_long_name_levels(
-    record_name: str, listed_name: str, letter_off: bool, cut_short: bool, long_name_typo: bool
+    record_name: str,
+    listed_name: str,
+    longer: bool,
+    letter_off: bool,
+    cut_short: bool,
+    long_name_typo: bool,
 ) -> None:
-    """The SQL of the record model's levels for a word a letter off, a word cut short and a
-    typo in a long name, either side the record is on."""
-    levels = [ONE_LETTER_OFF, ONE_WORD_CUT_SHORT, JARO_WINKLER_LONG_NAME]
+    """The SQL of the record model's levels for a word a letter off (a long word or ten shared
+    letters, in any name), a word cut short and a typo in a long name, either side the
+    record is on."""
+    levels = [
+        ONE_LETTER_OFF_IN_A_LONGER_NAME,
+        ONE_LETTER_OFF,
+        ONE_WORD_CUT_SHORT,
+        JARO_WINKLER_LONG_NAME,
+    ]
     found = _levels_either_way(record_name, listed_name, ["tokens", "sorted_core_key"], levels)
-    assert found == [(letter_off, cut_short, long_name_typo)] * 2
+    assert found == [(longer, letter_off, cut_short, long_name_typo)] * 2
 
 
 @pytest.mark.parametrize(
