@@ -17,7 +17,7 @@ export SANCTIONS_MODEL_DIR ?= $(CURDIR)/data/models
 export SANCTIONS_COUNTERPARTY_DIR ?= $(CURDIR)/data/counterparties/inbox
 export SANCTIONS_CHARTS_DIR ?= $(CURDIR)/data/warehouse/charts
 
-.PHONY: run test check reliability ui bench lint clean-warehouse
+.PHONY: run test check reliability ui review bench lint clean-warehouse
 
 $(STAMP): pyproject.toml requirements/model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required (Python 3.11)"; exit 1; }
@@ -42,6 +42,7 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo "Warehouse: $(SANCTIONS_WAREHOUSE)"
 	@echo "Hits:      $(BIN)/sanctions query \"select title, mention, entity_id, band, explanation from outputs.screening_hits\""
 	@echo "UI:        make ui  (http://127.0.0.1:3000)"
+	@echo "Review:    make review  (http://127.0.0.1:8765, the analyst's workbench)"
 
 ## test: install and run the whole suite
 test: $(STAMP) browser java
@@ -62,6 +63,10 @@ check: $(STAMP) browser java
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://127.0.0.1:3000"
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+## review: the analyst's workbench on http://127.0.0.1:8765 (after `make run`)
+review: $(STAMP)
+	$(BIN)/sanctions serve --host 127.0.0.1 --port 8765
 
 ## bench: speed and quality figures, written to docs/benchmarks.md
 bench: $(STAMP) $(NK_STAMP)

@@ -637,6 +637,48 @@ def cmd_review(path: str, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(path: str, args: argparse.Namespace) -> int:
+    """The workbench on `args.host`:`args.port` until interrupted. Off a loopback address
+    only with reviewer accounts: the reviewer is then the login, not this machine's user."""
+    import uvicorn
+
+    from pipelines.workbench import WorkbenchConfig, create_app, is_loopback, read_accounts
+
+    accounts = read_accounts(Path(args.accounts)) if args.accounts else None
+    if accounts is None and not is_loopback(args.host):
+        raise ValueError(
+            f"binding to {args.host} needs reviewer accounts (--accounts FILE, made with "
+            "`sanctions add-reviewer NAME --accounts FILE`): without them anyone who reaches "
+            "the port could decide"
+        )
+    app = create_app(
+        WorkbenchConfig(
+            warehouse=Path(path),
+            accounts=accounts,
+            local_reviewer=getpass.getuser(),
+            lock_wait=args.lock_wait if args.lock_wait is not None else 10.0,
+        )
+    )
+    who = f"{len(accounts)} reviewer accounts" if accounts else f"reviewer {getpass.getuser()}"
+    print(printable(f"workbench: http://{args.host}:{args.port}/ ({who}); Ctrl-C stops it"))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_add_reviewer(args: argparse.Namespace) -> int:
+    from pipelines.workbench import add_account
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise ValueError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    add_account(Path(args.accounts), args.name, password)
+    print(printable(f"reviewer {args.name} saved in {args.accounts} (password hashed)"))
+    return 0
+
+
 def _bounded_float(low: float, high: float, what: str) -> Callable[[str], float]:
     """A finite number from `low` to `high` (`what` it is, for the message), for argparse."""
 
@@ -767,6 +809,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="who decides (default: the login name; not empty)",
     )
+    serve = sub.add_parser(
+        "serve", help="the analyst's workbench in a browser: the review queue, hits, decisions"
+    )
+    serve.add_argument(
+        "--host",
+        type=_text,
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; any other needs --accounts)",
+    )
+    serve.add_argument("--port", type=_bounded_int(1, 65535), default=8765)
+    serve.add_argument(
+        "--accounts",
+        type=_text,
+        help="reviewer accounts file (`sanctions add-reviewer`): every request logs in as one",
+    )
+    add_reviewer = sub.add_parser(
+        "add-reviewer",
+        help="add a reviewer account to a workbench accounts file (password read from the "
+        "terminal, or one line of stdin)",
+    )
+    add_reviewer.add_argument("name", type=_text)
+    add_reviewer.add_argument("--accounts", type=_text, required=True)
     evaluation = sub.add_parser("eval", help="the scorecard on labelled articles")
     evaluation.add_argument(
         "--labelled",
@@ -899,6 +963,10 @@ def _main(argv: Sequence[str] | None) -> int:
             _check_nlp_model(args.nlp_model)
         if args.command == "run":
             return cmd_run(path, args.model_dir)
+        if args.command == "serve":
+            return cmd_serve(path, args)
+        if args.command == "add-reviewer":
+            return cmd_add_reviewer(args)
         if args.command == "review":
             if args.reviewer is None:
                 args.reviewer = getpass.getuser()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import shutil
 import socket
 import threading
 import time
@@ -18,8 +19,9 @@ from assets.articles.model import Article
 from assets.sources.spec import ListSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
 # The committed models (data/models), which tests read and never write.
-MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+MODELS = REPO / "data" / "models"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -172,3 +174,36 @@ def bundled_warehouse(
         with duckdb.connect(str(database)) as con:
             rebuild_list_records(con)
     return database
+
+
+@pytest.fixture(scope="session")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sanctions run` twice on a fresh folder (bundled lists, the sample articles and
+    counterparties, the committed models): the folder, with the warehouse at `w.duckdb`.
+    Shared by the session: a test that writes to the warehouse copies it first."""
+    from pipelines import cli
+
+    folder = tmp_path_factory.mktemp("e2e")
+    inbox = folder / "inbox"
+    shutil.copytree(REPO / "data" / "articles" / "samples", inbox)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SANCTIONS_WAREHOUSE", str(folder / "w.duckdb"))
+    mp.setenv("SANCTIONS_RAW_DIR", str(folder / "raw"))
+    mp.setenv("SANCTIONS_BATCHES_DIR", str(folder / "batches"))
+    mp.setenv("SANCTIONS_FETCH_MODE", "snapshot")
+    mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
+    # The committed models: a run uses them and never retrains (`sanctions train` does).
+    shutil.copytree(REPO / "data" / "models", folder / "models")
+    mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
+    mp.setenv("SANCTIONS_CHARTS_DIR", str(folder / "charts"))
+    counterparties = folder / "counterparties"
+    shutil.copytree(REPO / "data" / "counterparties" / "inbox", counterparties)
+    mp.setenv("SANCTIONS_COUNTERPARTY_DIR", str(counterparties))
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        assert cli.main(["run"]) == 0
+        # A second run finds no new file: no new batch, nothing changes.
+        assert cli.main(["run"]) == 0
+    finally:
+        mp.undo()
+    return folder

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 SAMPLES = ROOT / "data" / "articles" / "samples" / "articles.jsonl"
@@ -232,3 +234,21 @@ def dagster_dev(workspace: Workspace, log: Path, port: int | None = None) -> Ite
         yield dev
     finally:
         dev.stop()
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("SANCTIONS_SKIP_E2E") == "1":
+        pytest.skip(f"{what} (SANCTIONS_SKIP_E2E=1)")
+    pytest.fail(f"{what}: `make test` installs it; set SANCTIONS_SKIP_E2E=1 to skip this test")
+
+
+def playwright_or_skip() -> Any:
+    """Playwright's `sync_playwright`; a skip (SANCTIONS_SKIP_E2E=1) or a failure saying what
+    is missing when Chromium or the package is."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing (Debian package `chromium`)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the Python package `playwright` is missing (the `dev` extra)")
+    return sync_playwright

@@ -4,7 +4,6 @@ lists -> articles -> mentions -> matches -> screening hits, recorded in a Dagste
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -14,33 +13,8 @@ from pipelines import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("e2e")
-    inbox = folder / "inbox"
-    shutil.copytree(ROOT / "data" / "articles" / "samples", inbox)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SANCTIONS_WAREHOUSE", str(folder / "w.duckdb"))
-    mp.setenv("SANCTIONS_RAW_DIR", str(folder / "raw"))
-    mp.setenv("SANCTIONS_BATCHES_DIR", str(folder / "batches"))
-    mp.setenv("SANCTIONS_FETCH_MODE", "snapshot")
-    mp.setenv("SANCTIONS_INBOX_DIRS", str(inbox))
-    # The committed models: a run uses them and never retrains (`sanctions train` does).
-    shutil.copytree(ROOT / "data" / "models", folder / "models")
-    mp.setenv("SANCTIONS_MODEL_DIR", str(folder / "models"))
-    mp.setenv("SANCTIONS_CHARTS_DIR", str(folder / "charts"))
-    counterparties = folder / "counterparties"
-    shutil.copytree(ROOT / "data" / "counterparties" / "inbox", counterparties)
-    mp.setenv("SANCTIONS_COUNTERPARTY_DIR", str(counterparties))
-    mp.delenv("DAGSTER_HOME", raising=False)
-    try:
-        assert cli.main(["run"]) == 0
-        # A second run finds no new file: no new batch, nothing changes.
-        assert cli.main(["run"]) == 0
-    finally:
-        mp.undo()
-    return folder
+# `ran`: the session fixture of tests/conftest.py (one `sanctions run`, shared with the workbench
+# tests, which copy its warehouse).
 
 
 def query(folder: Path, sql: str) -> list[tuple[object, ...]]:

@@ -14,7 +14,6 @@ installed (no root); otherwise a missing browser is a failure, not a silent skip
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from tests.e2e_helpers import (
     CHROMIUM_ARGS,
     DagsterDev,
     dagster_dev,
+    playwright_or_skip,
     prepare_workspace,
 )
 
@@ -50,22 +50,6 @@ RUNS_QUERY = """
   }
 }
 """
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("SANCTIONS_SKIP_E2E") == "1":
-        pytest.skip(f"{what} (SANCTIONS_SKIP_E2E=1)")
-    pytest.fail(f"{what}: `make test` installs it; set SANCTIONS_SKIP_E2E=1 to skip this test")
-
-
-def _playwright() -> Any:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing (Debian package `chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("the Python package `playwright` is missing (the `dev` extra)")
-    return sync_playwright
 
 
 SENSORS_QUERY = """
@@ -118,7 +102,7 @@ def wait_for_runs(dev: DagsterDev, timeout: float = RUN_TIMEOUT) -> list[dict[st
 def test_first_start_then_one_click_materializes_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sync_playwright = _playwright()
+    sync_playwright = playwright_or_skip()
     from playwright.sync_api import expect
 
     started = time.monotonic()

@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import traceback
 from collections import Counter
 from collections.abc import Iterator
@@ -45,11 +46,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import uvicorn
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assets.linkage.store import MODEL_FILE
 from pipelines import cli
+from pipelines.workbench import hash_password
 from tests.conftest import MODELS, bundled_warehouse
 from tests.reliability.harness import UN, Ledger, census, records_lost, warehouse_with_a_match
 
@@ -60,10 +63,13 @@ RECORD_FACTS = ROOT / "data" / "training" / "counterparty_records.jsonl"
 
 # Commands that must leave their warehouse as it was (`train` reads it and writes the model
 # folder and the facts file), and those that write it.
+# `serve` writes the views its pages read (and decisions); `add-reviewer` writes its accounts
+# file only.
 READ_COMMANDS = frozenset(
     {"lists", "screen", "screen-articles", "screen-file", "explain", "eval", "query", "train"}
+    | {"add-reviewer"}
 )
-WRITE_COMMANDS = frozenset({"review", "run"})
+WRITE_COMMANDS = frozenset({"review", "run", "serve"})
 
 # Examples per command: about a minute for all of them on two cores.
 EXAMPLES = {
@@ -77,6 +83,8 @@ EXAMPLES = {
     "eval": 60,
     "train": 120,
     "query": 150,
+    "serve": 40,
+    "add-reviewer": 40,
 }
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -622,10 +630,44 @@ COMMAND_VALUES: dict[tuple[str, str], Values] = {
         )
     },
 }
+# A reviewer accounts file as `sanctions add-reviewer` writes it.
+ACCOUNT_LINE = f"ana:{hash_password('correct horse')}\n".encode()
+COMMAND_VALUES.update(
+    {
+        ("serve", "host"): Values(
+            st.sampled_from(["127.0.0.1", "localhost", "::1"]),
+            st.one_of(st.sampled_from(["0.0.0.0", "10.1.2.3", "example.org", ""]), ARG_TEXT),
+        ),
+        ("serve", "port"): number(st.integers(1, 65535)),
+        ("serve", "accounts"): Values(
+            made("file", [""], st.just(ACCOUNT_LINE)),
+            st.one_of(
+                made("file", data=st.binary(max_size=60)),
+                made("folder", [""]),
+                made("absent", [""]),
+            ),
+        ),
+        ("add-reviewer", "name"): text(["ana", "Ben Okafor", "reviewer-2"]),
+        ("add-reviewer", "accounts"): Values(
+            st.one_of(made("absent", [""]), made("file", [""], st.just(ACCOUNT_LINE))),
+            st.one_of(
+                made("folder", [""]),
+                made("absent-deep", [""]),
+                made("file", data=st.binary(max_size=60)),
+            ),
+        ),
+    }
+)
 # Never left out where the default would read or write the project's own files.
 ALWAYS = {("train", "model_dir"), ("train", "facts"), ("train", "candidates"), ("run", "warehouse")}
 # Paths the command writes.
-OUTPUT_DESTS = {("*", "out"), ("train", "facts"), ("train", "model_dir"), ("train", "candidates")}
+OUTPUT_DESTS = {
+    ("*", "out"),
+    ("train", "facts"),
+    ("train", "model_dir"),
+    ("train", "candidates"),
+    ("add-reviewer", "accounts"),
+}
 # Options given one time in four (each is one more chance for argparse to stop the command).
 SELDOM = {"lock_wait", "match_threshold", "review_threshold", "promote"}
 
@@ -740,6 +782,16 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+@contextlib.contextmanager
+def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    saved = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, saved)
+
+
 def invoke(argv: list[str]) -> Outcome:
     """`cli.main(argv)` with stdout a strict UTF-8 stream (a character it cannot encode fails,
     as in a UTF-8 terminal) and stderr as Python's own (backslash escapes)."""
@@ -747,7 +799,15 @@ def invoke(argv: list[str]) -> Outcome:
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
     escaped = ""
     code: object = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        # `add-reviewer` reads the password from stdin when it is no terminal.
+        _replaced(sys, "stdin", io.StringIO("correct horse battery\n")),
+        # `serve` would serve until interrupted: uvicorn returns at once instead (the command's
+        # own work, checking the accounts and building the application on the warehouse, ran).
+        _replaced(uvicorn, "run", lambda *args, **kwargs: None),
+    ):
         try:
             code = cli.main(argv)
         except SystemExit as exc:
@@ -857,7 +917,7 @@ def check(world: World, command: str, case: Case) -> Outcome:
     # The read warehouse: unchanged by a read command, and by any command given another one.
     if digest(world.warehouse) != world.fingerprint:
         assert census(world.warehouse) == world.baseline, f"{said}: the warehouse changed"
-    if command == "review":
+    if command in ("review", "serve"):
         assert records_lost(before, census(target)) == 0, f"{said}: records lost"
     if command != "train":
         assert digest(world.models) == world.models_digest, f"{said}: the models changed"
@@ -1063,6 +1123,7 @@ def test_every_command_on_generated_input(
     kept = {
         "review": "no record lost",
         "run": "the warehouse it was not given unchanged",
+        "serve": "no record lost",
     }.get(command, "the warehouse unchanged")
     ledger.record(
         f"cli-property-{command}",

@@ -229,6 +229,9 @@ FORMATTED_SQL = {
     ("assets/outputs/checks.py", "differing"): "SQL the check builds from its specs",
     ("assets/outputs/checks.py", "hits"): "SQL the check builds from its specs",
     ("assets/outputs/checks.py", "spec.view"): "the view names of the two specs",
+    ("assets/outputs/workbench.py", "_grouped(where)"): "the queue's filters: column names from "
+    "the code, each value a parameter (`_where`)",
+    ("assets/outputs/workbench.py", "_QUEUE_SELECT"): "column names from a constant",
 }
 SQL_VARIABLES = {
     ("assets/common/tables.py", "sql"): "count_of's callers pass constants + params",
@@ -240,6 +243,10 @@ SQL_VARIABLES = {
     ("assets/linkage/crosslist/model.py", "_PRIOR_RULE_SQL"): "a constant",
     ("assets/outputs/exports.py", "CANONICAL_EXPORT_SQL"): "a constant",
     ("pipelines/cli.py", "LISTS_SQL"): "a constant",
+    ("assets/outputs/workbench.py", "_PER_DAY_SQL"): "a constant",
+    ("assets/outputs/workbench.py", "sql"): "the three constant queries of `filter_choices`",
+    ("assets/outputs/workbench.py", "_PER_LIST_SQL"): "a constant",
+    ("assets/outputs/workbench.py", "_PER_BAND_SQL"): "a constant",
     ("pipelines/cli.py", "sql"): "`sanctions query`: refused unless read-only, see above",
 }
 
