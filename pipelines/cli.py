@@ -38,13 +38,9 @@ import duckdb
 from assets.common import defaults
 from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
-from assets.common.tables import (
-    WRITER_LOCK_WAIT_SECONDS,
-    WarehouseBusy,
-    connect_waiting,
-    first_row,
-)
+from assets.common.tables import WRITER_LOCK_WAIT_SECONDS, first_row
 from assets.common.text import is_utf8, printable
+from assets.common.warehouse import WarehouseUnavailable, open_warehouse
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
 
 DEFAULT_WAREHOUSE = defaults.WAREHOUSE
@@ -52,44 +48,6 @@ DEFAULT_MODEL_DIR = defaults.MODEL_DIR
 DEFAULT_LABELLED = defaults.LABELLED
 DEFAULT_FACTS = defaults.FACTS
 DEFAULT_RECORD_FACTS = defaults.RECORD_FACTS
-
-
-class WarehouseUnavailable(RuntimeError):
-    pass
-
-
-def open_warehouse(
-    path: str,
-    *,
-    read_only: bool = True,
-    lock_wait: float | None = None,
-    memory_limit: str | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse; read-only ones also have file access outside the
-    warehouse disabled, so SQL given by a user can neither write nor read other files, and
-    DuckDB's memory capped at `memory_limit` when given. While a run holds the file, waits up
-    to `lock_wait` seconds (5 to read, 60 to write by default), then raises
-    `WarehouseUnavailable` saying the warehouse is busy."""
-    if not Path(path).exists():
-        raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
-    if not is_utf8(path):
-        # A name with bytes that are no UTF-8 (Python holds them as surrogate escapes): DuckDB
-        # would fail with a bare "std::bad_cast".
-        raise WarehouseUnavailable(f"cannot open the warehouse {path!r}: its name is not UTF-8")
-    config: dict[str, Any] = {}
-    if read_only:
-        config = {"enable_external_access": False, "lock_configuration": True}
-        if memory_limit:
-            config["memory_limit"] = memory_limit
-    try:
-        return connect_waiting(
-            path,
-            read_only=read_only,
-            config=config,
-            wait_seconds=lock_wait if lock_wait is not None else (5.0 if read_only else 60.0),
-        )
-    except WarehouseBusy as exc:
-        raise WarehouseUnavailable(str(exc)) from exc
 
 
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -236,7 +194,7 @@ def cmd_run(warehouse: str, model_dir: str) -> int:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.runner import run_all
+    from pipelines.runner import run_all, run_loggers
 
     base = Path(warehouse).parent
     # The warehouse and models this command was given (--warehouse, --model-dir), which the
@@ -258,13 +216,31 @@ def cmd_run(warehouse: str, model_dir: str) -> int:
         instance = dg.DagsterInstance.ephemeral()
     assert defs.resources is not None
     configured = {name: defs.resources[name] for name in ("warehouse", "article_sources")}
+    # Dagster's event lines (DEBUG included) go to a log file beside the warehouse; the
+    # terminal gets a line per job, and Dagster's own warnings and errors.
+    logs = base / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(
+            printable(f"sanctions run: cannot make the log folder {logs}: {exc}"), file=sys.stderr
+        )
+        return 2
+    log_file = logs / f"run_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log"
+    print(printable(f"sanctions run: Dagster's event log in {log_file}"))
     try:
         with dg.build_resources(configured) as resources:  # EnvVars resolved from here
             summary = run_all(
-                instance, defs.resolve_job_def, resources.warehouse, resources.article_sources
+                instance,
+                defs.resolve_job_def,
+                resources.warehouse,
+                resources.article_sources,
+                run_config=run_loggers(str(log_file)),
+                report=lambda line: print(printable(line), flush=True),
             )
     except RuntimeError as exc:
         print(f"sanctions run: {exc}", file=sys.stderr)
+        print(printable(f"sanctions run: the whole event log is in {log_file}"), file=sys.stderr)
         return 1
     batches = ", ".join(summary.batches) or "none (no new inbox files)"
     print(f"ran {len(summary.jobs)} jobs; new article batches: {batches}")
@@ -656,6 +632,9 @@ def cmd_serve(path: str, args: argparse.Namespace) -> int:
             warehouse=Path(path),
             accounts=accounts,
             local_reviewer=getpass.getuser(),
+            # The folder `sanctions run` writes the charts to: the variable, else beside the
+            # warehouse.
+            charts_dir=Path(os.environ.get("SANCTIONS_CHARTS_DIR") or Path(path).parent / "charts"),
             lock_wait=args.lock_wait if args.lock_wait is not None else 10.0,
         )
     )

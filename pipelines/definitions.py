@@ -15,7 +15,7 @@ from assets.outputs import assets as output_assets
 from assets.sources.list_assets import list_assets
 from assets.sources.resources import ListFetcherResource
 from pipelines.jobs import all_jobs
-from pipelines.runner import everything_job
+from pipelines.runner import everything_job, file_logger
 from pipelines.schedules import all_schedules
 from pipelines.sensors import all_sensors
 from pipelines.training import train_models
@@ -47,6 +47,10 @@ defs = dg.Definitions(
             model_dir=dg.EnvVar("SANCTIONS_MODEL_DIR"), charts_dir=dg.EnvVar("SANCTIONS_CHARTS_DIR")
         ),
     },
+    # The console logger as Dagster has it, and a file one `sanctions run` turns on (its run
+    # config names the loggers it wants; runs of the UI, whose run config names none, keep
+    # Dagster's default).
+    loggers={"console": dg.colored_console_logger, "file": file_logger},
     # One process runs a whole run: DuckDB allows one writer per file, and starting a Python
     # per step costs ~8 s on two cores.
     executor=dg.in_process_executor,

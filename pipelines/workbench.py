@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -35,10 +36,17 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import duckdb
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 
 from assets.common.atomic import write_text_atomically
+from assets.common.warehouse import WarehouseUnavailable, open_warehouse
 from assets.outputs.views import DECISIONS, create_output_views, record_decision
 from assets.outputs.workbench import (
     BANDS,
@@ -52,7 +60,6 @@ from assets.outputs.workbench import (
     hit_detail,
     queue,
 )
-from pipelines.cli import WarehouseUnavailable, open_warehouse
 
 TEMPLATES = Path(__file__).with_name("templates")
 # A note is a sentence or a paragraph; anything longer is refused, not cut.
@@ -140,6 +147,8 @@ class WorkbenchConfig:
     # Reviewer accounts (name -> hash); None: loopback only, the reviewer is `local_reviewer`.
     accounts: dict[str, str] | None = None
     local_reviewer: str = "analyst"
+    # Splink's charts (`linkage.charts_dir`), served under /charts/ for the assets' metadata.
+    charts_dir: Path | None = None
     lock_wait: float = 10.0
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
@@ -295,6 +304,17 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         query["flash"] = [f"recorded {decision} for {mention_id} / {entity_id}"]
         return RedirectResponse(f"/queue?{urlencode(query, doseq=True)}", status_code=303)
 
+    @app.get("/charts/{name}")
+    def chart(request: Request, name: str) -> FileResponse:
+        """A chart of the charts folder by its file name (no path: nothing else is served)."""
+        reviewer(request)
+        if config.charts_dir is None or not _CHART_NAME.fullmatch(name):
+            raise HTTPException(404, f"no chart {name!r}")
+        path = config.charts_dir / name
+        if not path.is_file():
+            raise HTTPException(404, f"no chart {name!r} in {config.charts_dir}")
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers=_NO_STORE)
+
     @app.get("/dashboard", response_class=HTMLResponse)
     def dashboard_page(request: Request) -> HTMLResponse:
         name = reviewer(request)
@@ -321,6 +341,8 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
+# A chart's file name as the linkage assets write them (match_weights.html, waterfall_<batch>.html).
+_CHART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.html")
 
 
 def _filters(request: Request) -> QueueFilters:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
+import io
 import shutil
 import socket
 import threading
@@ -200,10 +202,14 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "data" / "counterparties" / "inbox", counterparties)
     mp.setenv("SANCTIONS_COUNTERPARTY_DIR", str(counterparties))
     mp.delenv("DAGSTER_HOME", raising=False)
+    said = io.StringIO()
     try:
-        assert cli.main(["run"]) == 0
+        with contextlib.redirect_stdout(said):
+            assert cli.main(["run"]) == 0
         # A second run finds no new file: no new batch, nothing changes.
         assert cli.main(["run"]) == 0
     finally:
         mp.undo()
+    # What the first run printed: its progress report (tests/test_end_to_end.py reads it).
+    (folder / "run_output.txt").write_text(said.getvalue(), encoding="utf-8")
     return folder

@@ -46,6 +46,26 @@ def test_every_stage_is_materialized(ran: Path) -> None:
 
 
 @pytest.mark.slow
+def test_the_run_reports_its_progress_and_logs_dagster_apart(ran: Path) -> None:
+    """`sanctions run` prints a line per job with what it counted, and Dagster's event lines
+    (DEBUG included) go to a log file beside the warehouse, not to the terminal."""
+    said = (ran / "run_output.txt").read_text(encoding="utf-8")
+    assert "DEBUG" not in said and "STEP_SUCCESS" not in said
+    lines = said.splitlines()
+    assert lines[0].startswith("sanctions run: Dagster's event log in ")
+    jobs = [
+        line.split(" (")[0] for line in lines if not line.startswith(("  ", "sanctions", "ran"))
+    ]
+    assert jobs[:2] == ["refresh_lists", "prepare_linkage"] and jobs[-1] == "publish_outputs"
+    assert any(job.startswith("screen_batch [") for job in jobs)
+    lists = next(line for line in lines if line.startswith("refresh_lists ("))
+    assert "ofac_sdn " in lists and " entities" in lists and "checks " in lists
+    assert lines[-1].startswith("ran 5 jobs; new article batches: inbox-")
+    logs = sorted((ran / "logs").glob("run_*.log"))
+    assert logs and "RUN_SUCCESS" in logs[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_the_sample_counterparties_are_screened(ran: Path) -> None:
     hits = query(
         ran,

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import duckdb
 import pytest
@@ -34,6 +34,7 @@ from pipelines.workbench import (
     password_matches,
     read_accounts,
 )
+from tests.conftest import MODELS
 
 LOCAL = ("127.0.0.1", 50000)
 
@@ -347,3 +348,40 @@ def test_off_this_machine_only_reviewer_accounts_may_decide(
         )
         assert answer.status_code == 303
     assert decisions_of(warehouse, mention_id, entity_id)[-1][:2] == ("match", "ana")
+
+
+@pytest.mark.slow
+def test_the_charts_are_served_where_the_assets_metadata_links_them(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """The linkage model asset writes its chart and links it at the workbench's address (not
+    a file:// link, which a browser refuses from a web page); the workbench serves it, and
+    nothing but a chart of its folder."""
+    import dagster as dg
+
+    from assets.common.defaults import CHARTS_URL
+    from assets.common.warehouse import WarehouseResource
+    from assets.linkage.assets import mention_model
+    from assets.linkage.resources import LinkageResource
+
+    database = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, database)
+    charts = tmp_path / "charts"
+    result = dg.materialize(
+        [mention_model],
+        resources={
+            "warehouse": WarehouseResource(database=str(database)),
+            "linkage": LinkageResource(model_dir=str(MODELS), charts_dir=str(charts)),
+        },
+    )
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    url = str(metadata["match_weights_chart"].value)
+    assert url == f"{CHARTS_URL}/match_weights.html"
+    app = create_app(WorkbenchConfig(warehouse=database, charts_dir=charts))
+    with TestClient(app, client=LOCAL) as served:
+        chart = served.get(urlsplit(url).path)
+        assert chart.status_code == 200 and chart.headers["content-type"].startswith("text/html")
+        assert chart.text == (charts / "match_weights.html").read_text(encoding="utf-8")
+        for elsewhere in ("/charts/..%2Fw.duckdb", "/charts/nope.html", "/charts/w.duckdb"):
+            assert served.get(elsewhere).status_code == 404, elsewhere

@@ -8,6 +8,8 @@ WAREHOUSE = "data/warehouse/sanctions.duckdb"
 RAW_DIR = "data/warehouse/raw"
 BATCHES_DIR = "data/warehouse/batches"
 CHARTS_DIR = "data/warehouse/charts"
+# Where the workbench (`sanctions serve`, `make review`) serves the charts of CHARTS_DIR.
+CHARTS_URL = "http://127.0.0.1:8765/charts"
 INBOX_DIRS = "data/articles/inbox,data/articles/samples"
 URL_LIST = "data/articles/urls.txt"
 MODEL_DIR = "data/models"

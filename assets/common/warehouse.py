@@ -1,10 +1,12 @@
-"""The warehouse as a Dagster resource: every stage's assets write through it."""
+"""The warehouse as a Dagster resource, which every stage's assets write through, and as the
+command line and the workbench open it (`open_warehouse`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -12,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.common.tables import WRITER_LOCK_WAIT_SECONDS, WarehouseBusy, connect_waiting
+from assets.common.text import is_utf8
 
 
 class WarehouseResource(DuckDBResource):
@@ -43,3 +46,41 @@ class WarehouseResource(DuckDBResource):
             yield con
         finally:
             con.close()
+
+
+class WarehouseUnavailable(RuntimeError):
+    pass
+
+
+def open_warehouse(
+    path: str,
+    *,
+    read_only: bool = True,
+    lock_wait: float | None = None,
+    memory_limit: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse; read-only ones also have file access outside the
+    warehouse disabled, so SQL given by a user can neither write nor read other files, and
+    DuckDB's memory capped at `memory_limit` when given. While a run holds the file, waits up
+    to `lock_wait` seconds (5 to read, 60 to write by default), then raises
+    `WarehouseUnavailable` saying the warehouse is busy."""
+    if not Path(path).exists():
+        raise WarehouseUnavailable(f"no warehouse at {path}; run `make run` first")
+    if not is_utf8(path):
+        # A name with bytes that are no UTF-8 (Python holds them as surrogate escapes): DuckDB
+        # would fail with a bare "std::bad_cast".
+        raise WarehouseUnavailable(f"cannot open the warehouse {path!r}: its name is not UTF-8")
+    config: dict[str, Any] = {}
+    if read_only:
+        config = {"enable_external_access": False, "lock_configuration": True}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+    try:
+        return connect_waiting(
+            path,
+            read_only=read_only,
+            config=config,
+            wait_seconds=lock_wait if lock_wait is not None else (5.0 if read_only else 60.0),
+        )
+    except WarehouseBusy as exc:
+        raise WarehouseUnavailable(str(exc)) from exc

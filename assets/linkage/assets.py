@@ -139,7 +139,8 @@ def mention_model(
         metadata={
             "version": model.version,
             "path": str(Path(linkage.model_dir) / MODEL_FILE),
-            "match_weights_chart": dg.MetadataValue.url(chart.resolve().as_uri()),
+            "match_weights_chart": dg.MetadataValue.url(f"{linkage.charts_url}/{chart.name}"),
+            "match_weights_file": dg.MetadataValue.path(str(chart.resolve())),
             **{k: v for k, v in stats.items() if isinstance(v, int | float)},
             "unobserved_levels": ", ".join(stats.get("unobserved_levels", [])) or "none",
         }
@@ -201,7 +202,8 @@ def matches(
             "match_band": bands_count["match"],
             "review_band": bands_count["review"],
             "model_version": model.version,
-            "waterfall_chart": dg.MetadataValue.url(waterfall.resolve().as_uri()),
+            "waterfall_chart": dg.MetadataValue.url(f"{linkage.charts_url}/{waterfall.name}"),
+            "waterfall_file": dg.MetadataValue.path(str(waterfall.resolve())),
             "top_hits": dg.MetadataValue.md(
                 "| mention | entity | list name | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|\n" + preview

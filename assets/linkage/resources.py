@@ -29,6 +29,11 @@ class LinkageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     charts_dir: str = Field(
         default=defaults.CHARTS_DIR, description="Splink charts (standalone HTML)"
     )
+    charts_url: str = Field(
+        default=defaults.CHARTS_URL,
+        description="where the workbench serves the charts (`make review`): the assets' "
+        "metadata links there, which a browser on any machine that reaches it opens",
+    )
     backend: str = Field(
         default="duckdb",
         description="where Splink runs: duckdb (in process) | spark (SparkAPI on spark_master)",
