@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from assets.linkage.store import store_matches
 from assets.outputs.workbench import (
     QUEUE_PAGE,
     QueueFilters,
@@ -218,6 +219,47 @@ def test_a_decision_is_stored_with_the_login_and_leaves_the_open_queue(
     # The audit trail keeps both decisions when a hit is decided again.
     post_decision(client, mention_id, entity_id, csrf=token, decision="match", note="")
     assert [d[0] for d in decisions_of(warehouse, mention_id, entity_id)] == ["not_match", "match"]
+
+
+@pytest.mark.slow
+def test_a_pair_decided_not_match_stays_decided_when_its_mention_is_scored_again(
+    client: TestClient, warehouse: Path
+) -> None:
+    """Re-screening writes the pair again (a list change's `trigger = 'list_change'` row beside
+    the batch's): the decision is on the pair, not on a row, so the hit is not raised again."""
+    mention_id, entity_id, _ = open_hits(warehouse, "match")[-1]
+    token = csrf_of(client, mention_id, entity_id)
+    post_decision(client, mention_id, entity_id, csrf=token, decision="not_match", note="")
+    with duckdb.connect(str(warehouse)) as con:
+        again = con.sql(
+            "SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name, "
+            "match_weight, match_probability, band, contributions, levels, explanation "
+            "FROM linkage.matches WHERE mention_id = $mention AND entity_id = $entity",
+            params={"mention": mention_id, "entity": entity_id},
+        ).to_arrow_table()
+        store_matches(
+            con,
+            again,
+            batch_id=None,
+            model_version="rescored",
+            trigger="list_change",
+            replace_where="trigger = 'list_change' AND mention_id = ?",
+            replace_params=[mention_id],
+        )
+    shown = rows(
+        warehouse,
+        "SELECT trigger, decision FROM outputs.screening_hits WHERE mention_id = ? "
+        "AND entity_id = ? ORDER BY trigger",
+        [mention_id, entity_id],
+    )
+    assert shown == [("batch", "not_match"), ("list_change", "not_match")]
+    article = rows(
+        warehouse, "SELECT article_id FROM articles.mentions WHERE mention_id = ?", [mention_id]
+    )[0][0]
+    href = f"/hit/{mention_id}/{quote(entity_id, safe='')}?"
+    waiting = client.get("/queue", params={"article_id": article}).text
+    assert href not in waiting
+    assert href in client.get("/queue", params={"article_id": article, "decision": "any"}).text
 
 
 @pytest.mark.slow
