@@ -29,7 +29,7 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -426,7 +426,3 @@ async def _small_form(request: Request) -> dict[str, str]:
     except UnicodeDecodeError:
         raise HTTPException(400, "the form is not UTF-8") from None
     return {key: values[-1] for key, values in fields.items()}
-
-
-def with_accounts(config: WorkbenchConfig, accounts_file: Path | None) -> WorkbenchConfig:
-    return replace(config, accounts=read_accounts(accounts_file)) if accounts_file else config

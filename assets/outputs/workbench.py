@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -352,18 +351,11 @@ def dashboard(con: duckdb.DuckDBPyConnection, days: int = 60) -> Dashboard:
     )
 
 
-@dataclass(frozen=True)
-class DecisionRow:
-    decided_at: dt.datetime
-    reviewer: str
-    decision: str
-    note: str
-    mention_id: str
-    entity_id: str
-    mention: str | None
-    caption: str | None
-    article_id: str | None
-    title: str | None
+# The columns of the decisions export, in order.
+DECISION_CSV_COLUMNS = (
+    "decided_at", "reviewer", "decision", "note", "mention_id", "entity_id", "mention",
+    "caption", "article_id", "title",
+)  # fmt: skip
 
 
 def decisions_csv(con: duckdb.DuckDBPyConnection) -> str:
@@ -380,7 +372,7 @@ def decisions_csv(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f.name for f in fields(DecisionRow)])
+    writer.writerow(DECISION_CSV_COLUMNS)
     for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
     return out.getvalue()
@@ -391,8 +383,3 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
-
-
-def row_pairs(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The (mention_id, entity_id) of each queue row, in order (the keyboard walks them)."""
-    return [(str(row["mention_id"]), str(row["entity_id"])) for row in rows]
