@@ -29,7 +29,9 @@ class RunSummary:
 
 
 # What a job's progress line counts, per asset: the first of these its metadata has.
-_COUNTED = ("entities", "articles", "mentions", "matches", "names", "hits", "canonical_entities")
+_COUNTED = (
+    "entities", "new_articles", "mentions", "matches", "names", "hits", "canonical_entities",
+)  # fmt: skip
 
 
 def progress_line(name: str, seconds: float, result: dg.ExecuteInProcessResult) -> list[str]:
@@ -40,11 +42,12 @@ def progress_line(name: str, seconds: float, result: dg.ExecuteInProcessResult) 
         materialization = event.materialization
         asset = materialization.asset_key.path[-1]
         metadata = {k: v.value for k, v in materialization.metadata.items()}
-        found = next((k for k in _COUNTED if isinstance(metadata.get(k), int)), None)
+        # Its own name first ("mentions 342"), else the first count it has.
+        found = next((k for k in (asset, *_COUNTED) if isinstance(metadata.get(k), int)), None)
         if "version" in metadata:  # a model: which one, not its training counts
             counted.append(f"{asset} {metadata['version']}")
         elif found:
-            unit = "" if found == asset else f" {found}"
+            unit = "" if found == asset else f" {found.replace('_', ' ')}"
             counted.append(f"{asset} {metadata[found]:,}{unit}")
         else:
             counted.append(asset)

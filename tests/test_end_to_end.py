@@ -4,6 +4,7 @@ lists -> articles -> mentions -> matches -> screening hits, recorded in a Dagste
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -60,6 +61,8 @@ def test_the_run_reports_its_progress_and_logs_dagster_apart(ran: Path) -> None:
     assert any(job.startswith("screen_batch [") for job in jobs)
     lists = next(line for line in lines if line.startswith("refresh_lists ("))
     assert "ofac_sdn " in lists and " entities" in lists and "checks " in lists
+    batch = next(line for line in lines if line.startswith("screen_batch ["))
+    assert re.search(r"articles 28 new articles, mentions \d+, matches \d+;", batch), batch
     assert lines[-1].startswith("ran 5 jobs; new article batches: inbox-")
     logs = sorted((ran / "logs").glob("run_*.log"))
     assert logs and "RUN_SUCCESS" in logs[0].read_text(encoding="utf-8")
