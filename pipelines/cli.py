@@ -189,6 +189,17 @@ def cmd_query(
     return 0
 
 
+def _beside_the_warehouse(warehouse: str) -> dict[str, Path]:
+    """The working folders of a run, by variable, where they go unless the variable says
+    otherwise: beside the warehouse."""
+    base = Path(warehouse).parent
+    return {
+        "SANCTIONS_RAW_DIR": base / "raw",
+        "SANCTIONS_BATCHES_DIR": base / "batches",
+        "SANCTIONS_CHARTS_DIR": base / "charts",
+    }
+
+
 def cmd_run(warehouse: str, model_dir: str) -> int:
     """Everything once, in this process, recorded in the Dagster instance ($DAGSTER_HOME)."""
     import dagster as dg
@@ -203,11 +214,7 @@ def cmd_run(warehouse: str, model_dir: str) -> int:
     os.environ["SANCTIONS_MODEL_DIR"] = model_dir
     # The run's working folders default to beside the warehouse it was given; the rest to the
     # project's defaults.
-    beside = {
-        "SANCTIONS_RAW_DIR": base / "raw",
-        "SANCTIONS_BATCHES_DIR": base / "batches",
-        "SANCTIONS_CHARTS_DIR": base / "charts",
-    }
+    beside = _beside_the_warehouse(warehouse)
     for name, default in defaults.ENVIRONMENT.items():
         os.environ.setdefault(name, str(beside.get(name, default)))
     if os.environ.get("DAGSTER_HOME"):
@@ -559,8 +566,8 @@ def cmd_screen_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
 
 
 def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    from assets.linkage.scoring import NAME_FREQUENCY
     from assets.linkage.store import load_model
+    from assets.outputs.workbench import waterfall
 
     row = first_row(
         con.execute(
@@ -578,20 +585,14 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
             f"the match of mention {args.mention_id} with entity {args.entity_id} has no scores "
             "stored (match weight, probability, contributions); nothing to explain"
         )
-    levels = levels or {}
     prior = load_model(Path(args.model_dir)).settings["probability_two_random_records_match"]
-    prior_weight = math.log2(prior / (1 - prior))
+    prior_step, *steps = waterfall(
+        weight, dict(contributions), dict(levels or {}), math.log2(prior / (1 - prior))
+    )
     print(printable(f"{mention!r} vs {matched!r} ({args.entity_id}); model {version}"))
-    print(f"  {'prior (a random mention/name pair matches)':<58}{prior_weight:+8.2f}")
-    running = prior_weight
-    for name, value in contributions.items():
-        running += value
-        level = (
-            levels.get(name, "term frequency of the name")
-            if name != NAME_FREQUENCY
-            else "how common the exact name is"
-        )
-        print(f"  {name + ': ' + level:<58}{value:+8.2f}   = {running:+.2f}")
+    print(f"  {'prior (a random mention/name pair matches)':<58}{prior_step.bits:+8.2f}")
+    for step in steps:
+        print(f"  {step.comparison + ': ' + step.level:<58}{step.bits:+8.2f}   = {step.total:+.2f}")
     print(f"  {'match weight':<58}{weight:+8.2f}")
     print(f"  probability {probability:.4f} -> band {band}")
     print(f"  {printable(explanation)}")
@@ -632,9 +633,11 @@ def cmd_serve(path: str, args: argparse.Namespace) -> int:
             warehouse=Path(path),
             accounts=accounts,
             local_reviewer=getpass.getuser(),
-            # The folder `sanctions run` writes the charts to: the variable, else beside the
-            # warehouse.
-            charts_dir=Path(os.environ.get("SANCTIONS_CHARTS_DIR") or Path(path).parent / "charts"),
+            # The folder `sanctions run` writes the charts to.
+            charts_dir=Path(
+                os.environ.get("SANCTIONS_CHARTS_DIR")
+                or _beside_the_warehouse(path)["SANCTIONS_CHARTS_DIR"]
+            ),
             lock_wait=args.lock_wait if args.lock_wait is not None else 10.0,
         )
     )

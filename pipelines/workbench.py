@@ -46,6 +46,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from assets.common.atomic import write_text_atomically
+from assets.common.tables import transaction
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
 from assets.outputs.views import DECISIONS, create_output_views, record_decision
 from assets.outputs.workbench import (
@@ -288,14 +289,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             if not records:
                 raise HTTPException(404, f"no hit of mention {mention_id!r} on {entity_id!r}")
             # One decision on the entity: each of its list records the mention hit, together.
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 for record in records:
                     record_decision(con, mention_id, record, decision, name, note.strip())
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         back = form.get("next", "/queue")
         if not back.startswith("/queue"):
             back = "/queue"

@@ -4,10 +4,12 @@ dates and country names to ISO 3166 alpha-2."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 
@@ -423,3 +425,19 @@ def printable(text: str) -> str:
     """`text` safe to print to a terminal: each control character written as an escape
     (``"\\x1b"``, ``"\\n"``, ``"\\u202e"``); what is stored stays as given."""
     return TERMINAL_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+# Cells starting with these are formulas to a spreadsheet (CSV injection): written with a
+# leading apostrophe, which spreadsheets show as text and do not evaluate.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """`value` as a CSV cell a spreadsheet shows and does not run: None empty, numbers as
+    written, other values as JSON, text opening a formula behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return str(value)
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return "'" + text if text.startswith(_FORMULA_START) else text

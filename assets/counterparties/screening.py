@@ -16,7 +16,6 @@ entities of one name both stay matches (`record_bands`).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ import duckdb
 
 from assets.articles.model import Mention
 from assets.common.jsonl import json_line
+from assets.common.text import csv_cell
 from assets.counterparties.queries import query_readings
 from assets.counterparties.records import CounterpartyRecord
 from assets.linkage.scoring import Bands
@@ -231,20 +231,6 @@ def hit_lines(
         for column, value in record.extra:
             line[names[column]] = value
         yield line
-
-
-# Cells starting with these are formulas to a spreadsheet (CSV injection): written with a
-# leading apostrophe, which spreadsheets show as text and do not evaluate.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return str(value)
-    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def write_hits(

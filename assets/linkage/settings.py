@@ -330,8 +330,9 @@ ONE_WORD_CUT_SHORT_LEVEL = "the same words but one cut short"
 # name is typed; "the same words but one spelled nearly" allows no edit under five letters,
 # as a news mention's short word that differs is another name more often than a slip.
 # (DuckDB's function: the record model is scored on DuckDB only.)
+_A_LETTER_OFF = f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1"
 ONE_LETTER_OFF = _all_words_but_one(
-    f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1",
+    _A_LETTER_OFF,
     f"(len(tokens_l) >= 2 OR tokens_l[1] LIKE '{'_' * 5}%')",
 )
 ONE_LETTER_OFF_LEVEL = "the same words but one a letter off"
@@ -344,7 +345,7 @@ ONE_LETTER_OFF_LEVEL = "the same words but one a letter off"
 # they stay at `ONE_LETTER_OFF`.
 SHARED_LETTERS = 10
 ONE_LETTER_OFF_IN_A_LONGER_NAME = _all_words_but_one(
-    f"damerau_levenshtein({_ONE_LEFT}, {_ONE_RIGHT}) <= 1 "
+    f"{_A_LETTER_OFF} "
     f"AND regexp_full_match({_ONE_LEFT}, '[a-z]+') "
     f"AND regexp_full_match({_ONE_RIGHT}, '[a-z]+') "
     f"AND ({_ONE_LEFT} LIKE '{'_' * 5}%' OR {_ONE_RIGHT} LIKE '{'_' * 5}%' "

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from assets.common.text import csv_cell
 from assets.linkage.scoring import NAME_FREQUENCY
 from assets.outputs.views import DECISIONS
 
@@ -185,12 +186,16 @@ class WaterfallStep:
 
 
 def waterfall(
-    match_weight: float, contributions: dict[str, float], levels: dict[str, str]
+    match_weight: float,
+    contributions: dict[str, float],
+    levels: dict[str, str],
+    prior: float | None = None,
 ) -> list[WaterfallStep]:
-    """The waterfall of a scored pair: the prior first (the match weight less the comparisons'
-    contributions, which is how Splink adds them up), then each comparison in the stored order,
-    then the match weight."""
-    prior = match_weight - sum(contributions.values())
+    """The waterfall of a scored pair: the prior first (`prior`, in bits; unset, the match
+    weight less the comparisons' contributions, which is how Splink adds them up), then each
+    comparison in the stored order."""
+    if prior is None:
+        prior = match_weight - sum(contributions.values())
     steps = [WaterfallStep("prior", "a random mention and list name are one entity", prior, prior)]
     running = prior
     for name, bits in contributions.items():
@@ -225,7 +230,7 @@ def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) 
     """Everything the hit page shows; ValueError naming the ids when there is no such hit."""
     hits = _dicts(
         con.execute(
-            "SELECT h.*, x.contributions, x.levels, m.start, m.canonical_id AS mention_canonical, "
+            "SELECT h.*, x.contributions, x.levels, m.start, "
             "strpos(a.text, h.sentence) - 1 AS sentence_at "
             "FROM outputs.screening_hits h "
             "JOIN linkage.matches x ON x.mention_id = h.mention_id AND x.entity_id = h.entity_id "
@@ -362,8 +367,8 @@ def decisions_csv(con: duckdb.DuckDBPyConnection) -> str:
     """Every decision ever recorded (the audit trail, oldest first) as CSV, with the mention,
     the listed entity's caption and the article it was made on."""
     rows = con.execute(
-        "SELECT d.decided_at, d.reviewer, d.decision, d.note, d.mention_id, d.entity_id, "
-        "m.text, e.caption, m.article_id, a.title "
+        "SELECT CAST(d.decided_at AS VARCHAR), d.reviewer, d.decision, d.note, d.mention_id, "
+        "d.entity_id, m.text, e.caption, m.article_id, a.title "
         "FROM outputs.review_decisions d "
         "LEFT JOIN articles.mentions m ON m.mention_id = d.mention_id "
         "LEFT JOIN sources.entities e ON e.entity_id = d.entity_id "
@@ -374,12 +379,5 @@ def decisions_csv(con: duckdb.DuckDBPyConnection) -> str:
     writer = csv.writer(out)
     writer.writerow(DECISION_CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()
-
-
-def _csv_cell(value: object) -> object:
-    """A cell that a spreadsheet will not run: text opening with = + - @ is quoted with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
