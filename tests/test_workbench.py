@@ -427,3 +427,42 @@ def test_the_charts_are_served_where_the_assets_metadata_links_them(
         assert chart.text == (charts / "match_weights.html").read_text(encoding="utf-8")
         for elsewhere in ("/charts/..%2Fw.duckdb", "/charts/nope.html", "/charts/w.duckdb"):
             assert served.get(elsewhere).status_code == 404, elsewhere
+
+
+@pytest.mark.slow
+def test_the_screening_hits_metadata_groups_top_hits_by_entity_with_the_sentence(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """The Dagster UI's table of top hits: one row per mention and canonical entity (a person
+    on three lists is one row naming the three lists), the mention in bold in its sentence."""
+    import dagster as dg
+
+    from assets.common.warehouse import WarehouseResource
+    from assets.outputs.assets import screening_hits
+
+    database = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, database)
+    result = dg.materialize(
+        [screening_hits], resources={"warehouse": WarehouseResource(database=str(database))}
+    )
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    table = str(metadata["top_hits"].value).splitlines()
+    assert table[0].startswith("| article | sentence | entity | lists |")
+    body = table[2:]
+    assert len(body) == 10
+    expected = rows(
+        database,
+        "SELECT mention, sentence, lists, count(*) OVER (PARTITION BY mention_id, canonical_id) "
+        "FROM outputs.screening_hits QUALIFY row_number() OVER (PARTITION BY mention_id, "
+        "canonical_id ORDER BY probability DESC, entity_id) = 1 "
+        "ORDER BY probability DESC, mention_id, entity_id LIMIT 10",
+    )
+    for line, (mention, sentence, lists, records) in zip(body, expected, strict=True):
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        assert f"**{mention}**" in cells[1]
+        assert cells[1].replace("**", "") == " ".join(sentence.split())
+        assert cells[3] == lists
+        assert (f"({records} list records)" in cells[2]) == (records > 1)
+    # Grouped: some mention hit an entity listed on several lists, and it is one row.
+    assert any(", " in c.split(" | ")[3] for c in body)

@@ -15,6 +15,7 @@ from assets.outputs.checks import (
 )
 from assets.outputs.exports import write_canonical_exports
 from assets.outputs.views import create_output_views
+from assets.outputs.workbench import top_hits, top_hits_markdown
 from assets.sources.checks import check_result
 
 SCREENING_HITS_KEY = dg.AssetKey(["outputs", "screening_hits"])
@@ -53,21 +54,12 @@ def screening_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # typ
         rows = con.execute(
             "SELECT band, count(*) FROM outputs.screening_hits GROUP BY band ORDER BY band"
         ).fetchall()
-        top = con.execute(
-            "SELECT title, mention, entity_id, caption, probability, band, explanation "
-            "FROM outputs.screening_hits ORDER BY probability DESC LIMIT 10"
-        ).fetchall()
+        top = top_hits(con, limit=10)
         consistent = screening_hits_consistent(con)
-    table = "\n".join(
-        "| " + " | ".join(str(v).replace("|", "/") for v in row) + " |" for row in top
-    )
     return dg.MaterializeResult(
         metadata={
             **{f"{band}_hits": n for band, n in rows},
-            "top_hits": dg.MetadataValue.md(
-                "| article | mention | entity | caption | probability | band | explanation |\n"
-                "|---|---|---|---|---|---|---|\n" + table
-            ),
+            "top_hits": dg.MetadataValue.md(top_hits_markdown(top)),
         },
         check_results=[check_result(consistent, dg.AssetCheckSeverity.ERROR)],
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +122,63 @@ def queue(
     ).fetchall()
     found = [dict(zip(QUEUE_COLUMNS, row, strict=True)) for row in rows]
     return found, int(total[0] if total else 0)
+
+
+TOP_HIT_COLUMNS = (
+    "title", "mention", "sentence", "caption", "lists", "records", "probability", "band",
+    "explanation",
+)  # fmt: skip
+
+
+def top_hits(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, Any]]:
+    """The `limit` likeliest hits, one per mention and canonical entity (its likeliest list
+    record; `records`: how many of the entity's list records the mention hit), with the
+    sentence the mention is in: what the screening hits asset shows in the Dagster UI."""
+    rows = con.execute(
+        f"{_grouped('')} SELECT {', '.join(TOP_HIT_COLUMNS)} FROM ranked WHERE rank = 1 "
+        "ORDER BY probability DESC, mention_id, entity_id LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [dict(zip(TOP_HIT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def top_hits_markdown(hits: Sequence[dict[str, Any]]) -> str:
+    """The top hits as a Markdown table: one row per mention and canonical entity, the
+    mention in bold in its sentence, every list the entity is on."""
+
+    def cell(value: object) -> str:
+        # A table cell is one line, and a pipe or an asterisk of the text is not Markdown.
+        text = re.sub(r"\s+", " ", str(value if value is not None else ""))
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*")
+
+    lines = [
+        "| article | sentence | entity | lists | probability | band | explanation |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for hit in hits:
+        part = highlight(hit["sentence"] or "", hit["mention"] or "", None)
+        sentence = (
+            f"{cell(part.before)}**{cell(part.mention)}**{cell(part.after)}"
+            if part.mention
+            else f"**{cell(hit['mention'])}**: {cell(part.before)}"
+        )
+        records = f" ({hit['records']} list records)" if hit["records"] > 1 else ""
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    cell(hit["title"]),
+                    sentence.strip(),
+                    cell(hit["caption"]) + records,
+                    cell(hit["lists"]),
+                    f"{hit['probability']:.4f}",
+                    cell(hit["band"]),
+                    cell(hit["explanation"]),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 def entity_records_hit(
