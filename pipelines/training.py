@@ -19,12 +19,15 @@ from assets.linkage.facts import read_facts
 from assets.linkage.resources import LinkageResource
 from assets.outputs.candidates import candidates_folder, train_candidate
 from assets.outputs.evaluation import EvaluationSet
+from assets.outputs.reviewed import reviewed_facts
 
 
 class TrainingConfig(dg.Config):
     facts: str = defaults.FACTS
     record_facts: str = defaults.RECORD_FACTS
     labelled: str = defaults.LABELLED
+    # The analysts' decided mentions (`outputs.review_decisions`) are trained on too.
+    use_decisions: bool = True
 
 
 @dg.op
@@ -35,13 +38,15 @@ def train_candidate_models(
     linkage: LinkageResource,
     nlp: NlpResource,
 ) -> dg.Output[str]:
-    """Train the mention model on the training facts, the record model on the record facts
-    and the cross-list model on the lists' cross-references into `models/<version>/` beside
-    the warehouse, and evaluate them and the committed models on the labelled samples."""
+    """Train the mention model on the training facts and the analysts' decided mentions, the
+    record model on the record facts and the cross-list model on the lists' cross-references
+    into `models/<version>/` beside the warehouse, and evaluate them and the committed models
+    (and, with decisions, the mention model trained without them) on the labelled samples."""
     facts = read_facts(Path(config.facts))
     record_facts = read_record_facts(Path(config.record_facts))
     with warehouse.get_connection() as con:
         samples = EvaluationSet.read(con, Path(config.labelled), nlp.model)
+        reviewed = reviewed_facts(con) if config.use_decisions else None
         candidate = train_candidate(
             con,
             facts,
@@ -49,6 +54,7 @@ def train_candidate_models(
             Path(linkage.model_dir),
             [samples],
             record_facts,
+            reviewed,
         )
     metadata: dict[str, dg.RawMetadataValue] = {
         "folder": str(candidate.folder),
@@ -56,6 +62,11 @@ def train_candidate_models(
         "crosslist_version": candidate.crosslist_version
         or f"not retrained: {candidate.crosslist_note}",
         "promote": f"sanctions train --promote {candidate.version}",
+        **{
+            name: count
+            for name, count in candidate.stats.items()
+            if name.startswith("reviewed_") and isinstance(count, int)
+        },
     }
     for role, card in candidate.evaluation[samples.name].items():
         metadata[f"{role}_precision"] = card["match"]["precision"]

@@ -19,7 +19,7 @@ import dataclasses
 import json
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,23 @@ class TrainingFacts:
     gold: list[GoldLink]
     corpora: dict[str, int]  # corpus -> mentions
 
+    def relabelled_by(self, newer: TrainingFacts) -> TrainingFacts:
+        """These facts with `newer`'s mentions added; a mention in both takes `newer`'s
+        links (an analyst's later decision is the last word on the mention). The corpus count
+        of a replaced mention moves to `newer`'s corpus, so `corpora` adds up."""
+        replaced = {m.mention_id for m in newer.mentions}
+        kept = [m for m in self.mentions if m.mention_id not in replaced]
+        corpora = {**self.corpora}
+        if len(kept) < len(self.mentions):
+            corpora["replaced by newer labels"] = len(kept) - len(self.mentions)
+        for name, count in newer.corpora.items():
+            corpora[name] = corpora.get(name, 0) + count
+        return TrainingFacts(
+            kept + list(newer.mentions),
+            [g for g in self.gold if g.mention_id not in replaced] + list(newer.gold),
+            corpora,
+        )
+
 
 def derive_facts(
     labelled: Sequence[LabelledArticle],
@@ -103,9 +120,10 @@ def write_facts(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def read_facts(path: Path) -> TrainingFacts:
+def read_facts(path: Path, only_corpora: Collection[str] | None = None) -> TrainingFacts:
     """Parse a facts file strictly: a line with a missing field or a malformed value raises
-    ValueError naming the file, the line and the mention."""
+    ValueError naming the file, the line and the mention. With `only_corpora`, only the mentions of
+    those corpora are kept (every line is still checked)."""
     mentions: list[Mention] = []
     gold: list[GoldLink] = []
     corpora: dict[str, int] = {}
@@ -134,6 +152,8 @@ def read_facts(path: Path) -> TrainingFacts:
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             ref = row.get("mention_id") if isinstance(row, dict) else None
             raise ValueError(f"{path}: line {number} (mention {ref}): {exc!r}") from exc
+        if only_corpora is not None and corpus not in only_corpora:
+            continue
         mentions.append(mention)
         gold.extend(GoldLink(mention.mention_id, e) for e in entity_ids)
         corpora[corpus] = corpora.get(corpus, 0) + 1

@@ -7,7 +7,9 @@ A candidate folder, `<candidates>/<mention model version>/`, holds the model fil
 committed folder (the record model's when record facts were given, the cross-list model's only
 when it could be retrained) and
 `evaluation.json`: per labelled file, the scorecards (`assets.outputs.evaluation`) of the
-candidate and of the committed model.
+candidate and of the committed model. When analysts' decisions were trained on
+(`assets.outputs.reviewed`), the mention model is also trained without them, into
+`without_decisions/`, and scored beside the candidate: what the decisions changed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from assets.linkage.store import (
 )
 from assets.linkage.training import TrainedModel
 from assets.outputs.evaluation import EvaluationSet, entity_facts, evaluate
+from assets.outputs.reviewed import ReviewedFacts
 
 MODEL_FILES = (
     MODEL_FILE,
@@ -51,6 +54,7 @@ MODEL_FILES = (
     CROSSLIST_META_FILE,
 )
 EVALUATION_FILE = "evaluation.json"
+WITHOUT_DECISIONS = "without_decisions"
 # Candidates live beside the warehouse, in this folder (`data/warehouse/models` by default):
 # generated files, never committed.
 CANDIDATES_FOLDER = "models"
@@ -79,19 +83,34 @@ def train_candidate(
     committed: Path,
     sets: Sequence[EvaluationSet],
     record_facts: RecordFacts | None = None,
+    reviewed: ReviewedFacts | None = None,
 ) -> Candidate:
-    """Train the models on the warehouse's lists (the mention model on `facts`, the record
-    model on `record_facts` when given, the cross-list model on the lists' cross-references)
-    into `candidates/<version>/`, evaluate the mention models, the candidate's and the
-    committed one in `committed`, on `sets`, and write the evaluation beside them. The folder
-    is written whole or not at all (a partial folder is renamed into place at the end)."""
-    model, counts = train_news_model(con, facts)
-    stats = {**model.stats, **counts, "corpora": facts.corpora}
+    """Train the models on the warehouse's lists (the mention model on `facts` and the
+    analysts' `reviewed` mentions, the record model on `record_facts` when given, the
+    cross-list model on the lists' cross-references) into `candidates/<version>/`, evaluate
+    the mention models, the candidate's and the committed one in `committed` (and, with
+    reviewed mentions, the candidate trained without them), on `sets`, and write the
+    evaluation beside them. The folder is written whole or not at all (a partial folder is
+    renamed into place at the end)."""
+    decided = reviewed is not None and reviewed.mentions > 0
+    trained_on = facts.relabelled_by(reviewed.facts) if reviewed is not None and decided else facts
+    model, counts = train_news_model(con, trained_on)
+    stats = {**model.stats, **counts, "corpora": trained_on.corpora}
+    if reviewed is not None:
+        stats.update(reviewed.counts())
     final = candidates / model.version
     partial = candidates / f"{model.version}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     _save_trained(partial, model, stats, MODEL_FILE, MODEL_META_FILE)
+    baselines: dict[str, Path] = {}
+    if decided:
+        # The same training without the decisions: the evaluation's measure of what they did.
+        base, base_counts = train_news_model(con, facts)
+        base_stats = {**base.stats, **base_counts, "corpora": facts.corpora}
+        baselines[WITHOUT_DECISIONS] = partial / WITHOUT_DECISIONS
+        baselines[WITHOUT_DECISIONS].mkdir()
+        _save_trained(baselines[WITHOUT_DECISIONS], base, base_stats, MODEL_FILE, MODEL_META_FILE)
     record_version: str | None = None
     if record_facts is not None:
         record_model, record_counts = train_record_model(con, record_facts)
@@ -107,7 +126,7 @@ def train_candidate(
     else:
         cross_version = crosslist.model_version(cross.settings)
         save_crosslist_model(partial, cross.settings, cross_version, cross.stats)
-    evaluation = _evaluation(con, partial, committed, sets)
+    evaluation = _evaluation(con, partial, committed, sets, baselines)
     write_text_atomically(
         partial / EVALUATION_FILE, json.dumps(evaluation, indent=2, sort_keys=True) + "\n"
     )
@@ -132,13 +151,15 @@ def _evaluation(
     candidate: Path,
     committed: Path,
     sets: Sequence[EvaluationSet],
+    baselines: dict[str, Path],
 ) -> dict[str, dict[str, Any]]:
-    """Per set, the scorecards of the candidate's and the committed mention model (the
-    committed one left out when its folder has no model, or one of another declaration of the
-    comparisons, which this version cannot score: `load_model`)."""
+    """Per set, the scorecards of the candidate's, the `baselines`' (role -> folder) and the
+    committed mention model (the committed one left out when its folder has no model, or one
+    of another declaration of the comparisons, which this version cannot score:
+    `load_model`)."""
     known = known_entity_ids(con)
     facts = entity_facts(con)
-    models = {"candidate": candidate}
+    models = {"candidate": candidate, **baselines}
     if (committed / MODEL_FILE).exists() and _same_declaration(committed):
         models["committed"] = committed
     found: dict[str, dict[str, Any]] = {s.name: {} for s in sets}
