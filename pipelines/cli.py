@@ -38,7 +38,7 @@ import duckdb
 from assets.common import defaults
 from assets.common.jsonl import json_line
 from assets.common.outfile import checked_input, checked_output, output_handle
-from assets.common.tables import WRITER_LOCK_WAIT_SECONDS, first_row
+from assets.common.tables import DECISIONS, WRITER_LOCK_WAIT_SECONDS, first_row
 from assets.common.text import is_utf8, printable
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
@@ -614,17 +614,31 @@ def cmd_explain(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int
 
 
 def cmd_review(path: str, args: argparse.Namespace) -> int:
+    """Record a decision on a news hit (`review`) or a counterparty hit (`review-record`)."""
+    from assets.counterparties.store import record_counterparty_decision
     from assets.outputs.views import record_decision
 
     con = open_warehouse(path, read_only=False, lock_wait=args.lock_wait)
     try:
-        record_decision(
-            con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note
-        )
+        if args.command == "review":
+            hit = f"{args.mention_id} / {args.entity_id}"
+            record_decision(
+                con, args.mention_id, args.entity_id, args.decision, args.reviewer, args.note
+            )
+        else:
+            hit = f"{args.file} record {args.record_id} / {args.entity_id}"
+            record_counterparty_decision(
+                con,
+                args.file,
+                args.record_id,
+                args.entity_id,
+                args.decision,
+                args.reviewer,
+                args.note,
+            )
     finally:
         con.close()
-    said = f"recorded {args.decision} for {args.mention_id} / {args.entity_id} by {args.reviewer}"
-    print(printable(said))
+    print(printable(f"recorded {args.decision} for {hit} by {args.reviewer}"))
     return 0
 
 
@@ -728,6 +742,17 @@ def _output_arguments(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument("--force", action="store_true", help="replace an existing --out file")
 
 
+def _decision_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--decision", required=True, choices=list(DECISIONS))
+    command.add_argument("--note", type=_text, default="")
+    command.add_argument(
+        "--reviewer",
+        type=_text,
+        default=None,
+        help="who decides (default: the login name; not empty)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sanctions", description="Sanctions screening for news.")
     parser.add_argument(
@@ -797,14 +822,16 @@ def build_parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="record an analyst decision on a hit")
     review.add_argument("mention_id", type=_text)
     review.add_argument("entity_id", type=_text)
-    review.add_argument("--decision", required=True, choices=["match", "not_match", "unsure"])
-    review.add_argument("--note", type=_text, default="")
-    review.add_argument(
-        "--reviewer",
-        type=_text,
-        default=None,
-        help="who decides (default: the login name; not empty)",
+    _decision_arguments(review)
+    review_record = sub.add_parser(
+        "review-record",
+        help="record an analyst decision on a counterparty hit (not_match holds the hit back "
+        "on re-screening until the record or the listing changes)",
     )
+    review_record.add_argument("file", type=_text, help="the file, as outputs.counterparty_hits")
+    review_record.add_argument("record_id", type=_text)
+    review_record.add_argument("entity_id", type=_text)
+    _decision_arguments(review_record)
     serve = sub.add_parser(
         "serve", help="the analyst's workbench in a browser: the review queue, hits, decisions"
     )
@@ -975,7 +1002,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return cmd_serve(path, args)
         if args.command == "add-reviewer":
             return cmd_add_reviewer(args)
-        if args.command == "review":
+        if args.command in ("review", "review-record"):
             if args.reviewer is None:
                 args.reviewer = getpass.getuser()
             elif not args.reviewer.strip():

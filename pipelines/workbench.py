@@ -46,9 +46,9 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from assets.common.atomic import write_text_atomically
-from assets.common.tables import transaction
+from assets.common.tables import DECISIONS, transaction
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
-from assets.outputs.views import DECISIONS, create_output_views, record_decision
+from assets.outputs.views import create_output_views, record_decision
 from assets.outputs.workbench import (
     BANDS,
     DECISION_FILTERS,

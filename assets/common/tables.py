@@ -393,6 +393,9 @@ MATCH_COLUMNS: dict[str, str] = {
     "scored_at": "TIMESTAMP",
 }
 
+# What an analyst decides of a hit.
+DECISIONS = ("match", "not_match", "unsure")
+
 REVIEW_COLUMNS: dict[str, str] = {
     "mention_id": "VARCHAR",
     "entity_id": "VARCHAR",
@@ -432,7 +435,25 @@ LINKAGE_TABLES: dict[str, dict[str, str]] = {
     "linkage.canonical_entities": CANONICAL_COLUMNS,
     "linkage.canonical_links": CANONICAL_LINK_COLUMNS,
 }
-OUTPUT_TABLES: dict[str, dict[str, str]] = {"outputs.review_decisions": REVIEW_COLUMNS}
+# An analyst's decision on a counterparty hit: on the record (its id and what was screened of
+# it) against the listed entity as it was listed. A not_match holds the hit back from
+# `outputs.counterparty_hits` (the "good-guy list") while both digests still hold.
+COUNTERPARTY_DECISION_COLUMNS: dict[str, str] = {
+    "path": "VARCHAR",  # the file the record was in when decided (for the audit trail)
+    "record_id": "VARCHAR",
+    "record_digest": "VARCHAR",  # of the record's screened fields (`RECORD_DIGEST_SQL`)
+    "entity_id": "VARCHAR",
+    "listing_digest": "VARCHAR",  # of the entity's listing fingerprint (`LISTING_DIGEST_SQL`)
+    "decision": "VARCHAR",  # match | not_match | unsure
+    "reviewer": "VARCHAR",
+    "note": "VARCHAR",
+    "decided_at": "TIMESTAMP",
+}
+
+OUTPUT_TABLES: dict[str, dict[str, str]] = {
+    "outputs.review_decisions": REVIEW_COLUMNS,
+    "outputs.counterparty_decisions": COUNTERPARTY_DECISION_COLUMNS,
+}
 
 
 # --- counterparty files ------------------------------------------------------------------------

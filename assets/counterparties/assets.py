@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.common.tables import first_row
 from assets.common.warehouse import WarehouseResource
 from assets.counterparties.checks import (
     COUNTERPARTY_CHECK_DESCRIPTIONS,
@@ -193,7 +194,9 @@ def counterparty_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # 
     """`outputs.counterparty_hits`, the analysts' view of counterparty screening: one row per
     (record, listed entity) hit with the file, the record (id, name, type, country, birth date
     and its other columns), the entity's caption, list, schema and programs, the band,
-    probability and a one-line explanation."""
+    probability, a one-line explanation and the standing analyst decision. A hit decided
+    not_match (`sanctions review-record`) is held back while the record and the entity's
+    listing are unchanged (the good-guy list, `outputs.counterparty_suppressed`)."""
     with warehouse.get_connection() as con:
         create_counterparty_view(con)
         bands = dict(
@@ -201,6 +204,7 @@ def counterparty_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # 
                 "SELECT band, count(*) FROM outputs.counterparty_hits GROUP BY 1"
             ).fetchall()
         )
+        held_back = first_row(con.execute("SELECT count(*) FROM outputs.counterparty_suppressed"))
         top = con.execute(
             "SELECT file, record_id, query, entity_id, probability, band, explanation "
             "FROM outputs.counterparty_hits ORDER BY probability DESC LIMIT 10"
@@ -210,6 +214,7 @@ def counterparty_hits(warehouse: WarehouseResource) -> dg.MaterializeResult:  # 
     return dg.MaterializeResult(
         metadata={
             **{f"{band}_hits": n for band, n in bands.items()},
+            "held_back_by_decisions": int(held_back[0]) if held_back else 0,
             "top_hits": dg.MetadataValue.md(
                 "| file | record | name | entity | probability | band | explanation |\n"
                 "|---|---|---|---|---|---|---|\n" + rows

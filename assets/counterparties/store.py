@@ -22,6 +22,8 @@ import pyarrow as pa
 from assets.articles.model import MentionIdentifier
 from assets.common.tables import (
     COUNTERPARTY_TABLES,
+    DECISIONS,
+    OUTPUT_TABLES,
     ensure_tables,
     first_row,
     transaction,
@@ -32,17 +34,67 @@ from assets.linkage.scoring import MATCH_ARROW
 
 RESCREENS = "counterparties.rescreens"
 
-COUNTERPARTY_HITS_SQL = """
-CREATE OR REPLACE VIEW outputs.counterparty_hits AS
-SELECT h.path AS file, h.record_id, h.query, r.type, r.country, r.birth_date, r.birth_year,
-       h.entity_id, e.caption, e.source AS list, e.schema, e.programs,
+# What a decision on a counterparty hit is about, as digests over the stored rows: the record
+# as screened (`r`, a row of counterparties.records; its passed-through columns left out) and
+# the entity as listed (`e`, its facet fingerprint in sources.entities, which a list change
+# that touches names, programs, identifiers or details changes).
+RECORD_DIGEST_SQL = (
+    "md5(to_json(struct_pack(name := r.name, type := r.type, country := r.country, "
+    "birth_date := r.birth_date, birth_year := r.birth_year, identifiers := r.identifiers)))"
+)
+LISTING_DIGEST_SQL = "md5(to_json(e.fingerprint))"
+
+# The hits a decision still holds for: the latest decision on the record id and entity, when
+# the record and the listing are what they were when it was made. A record moved to next
+# month's file with the same data keeps its decision; a changed record or listing is open again.
+_DECIDED = f"""
+WITH latest AS (
+    SELECT record_id, entity_id,
+           arg_max(decision, decided_at) AS decision,
+           arg_max(reviewer, decided_at) AS reviewer,
+           arg_max(note, decided_at) AS review_note,
+           arg_max(record_digest, decided_at) AS record_digest,
+           arg_max(listing_digest, decided_at) AS listing_digest,
+           max(decided_at) AS decided_at
+    FROM outputs.counterparty_decisions GROUP BY record_id, entity_id
+),
+decided AS (
+    SELECT h.path, h.row, h.entity_id, d.decision, d.reviewer, d.review_note, d.decided_at
+    FROM counterparties.hits h
+    JOIN counterparties.records r ON r.path = h.path AND r.row = h.row
+    JOIN sources.entities e ON e.entity_id = h.entity_id
+    JOIN latest d ON d.record_id = h.record_id AND d.entity_id = h.entity_id
+    WHERE d.record_digest = {RECORD_DIGEST_SQL} AND d.listing_digest = {LISTING_DIGEST_SQL}
+)
+"""
+
+_HITS_SELECT = f"""
+{_DECIDED}
+SELECT h.path AS file, h.row, h.record_id, h.query, r.type, r.country, r.birth_date,
+       r.birth_year, h.entity_id, e.caption, e.source AS list, e.schema, e.programs,
        h.band, round(h.match_probability, 4) AS probability,
        round(h.match_weight, 2) AS match_weight, h.matched_name, h.explanation,
-       r.extra AS record_fields, h.trigger, h.snapshot_sha, h.model_version, h.scored_at
+       r.extra AS record_fields, d.decision, d.reviewer, d.review_note, d.decided_at,
+       h.trigger, h.snapshot_sha, h.model_version, h.scored_at
 FROM counterparties.hits h
 JOIN counterparties.records r ON r.path = h.path AND r.row = h.row
 JOIN sources.entities e ON e.entity_id = h.entity_id
+LEFT JOIN decided d ON d.path = h.path AND d.row = h.row AND d.entity_id = h.entity_id
 """
+
+# The analysts' view: every hit but those a standing not_match holds back (the good-guy list),
+# with the standing decision of the others.
+COUNTERPARTY_HITS_SQL = (
+    "CREATE OR REPLACE VIEW outputs.counterparty_hits AS "
+    + _HITS_SELECT
+    + "WHERE d.decision IS DISTINCT FROM 'not_match'"
+)
+# The hits held back, with who decided and when: the good-guy list as it applies today.
+COUNTERPARTY_SUPPRESSED_SQL = (
+    "CREATE OR REPLACE VIEW outputs.counterparty_suppressed AS "
+    + _HITS_SELECT
+    + "WHERE d.decision = 'not_match'"
+)
 
 
 @dataclass
@@ -335,5 +387,41 @@ def changes_detected_at(con: duckdb.DuckDBPyConnection, source: str, sha: str) -
 
 
 def create_counterparty_view(con: duckdb.DuckDBPyConnection) -> None:
-    ensure_tables(con, COUNTERPARTY_TABLES)
+    """(Re)create `outputs.counterparty_hits` and `outputs.counterparty_suppressed`."""
+    ensure_tables(con, {**COUNTERPARTY_TABLES, **OUTPUT_TABLES})
     con.execute(COUNTERPARTY_HITS_SQL)
+    con.execute(COUNTERPARTY_SUPPRESSED_SQL)
+
+
+def record_counterparty_decision(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    record_id: str,
+    entity_id: str,
+    decision: str,
+    reviewer: str,
+    note: str,
+) -> None:
+    """Append an analyst's decision on the hit of record `record_id` of file `path` on
+    `entity_id`, with the digests of the record and the listing as they are now (an audit
+    trail: nothing is overwritten). ValueError when there is no such hit."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    ensure_tables(con, {**COUNTERPARTY_TABLES, **OUTPUT_TABLES})
+    found = first_row(
+        con.execute(
+            f"SELECT {RECORD_DIGEST_SQL}, {LISTING_DIGEST_SQL} FROM counterparties.hits h "
+            "JOIN counterparties.records r ON r.path = h.path AND r.row = h.row "
+            "JOIN sources.entities e ON e.entity_id = h.entity_id "
+            "WHERE h.path = ? AND h.record_id = ? AND h.entity_id = ? LIMIT 1",
+            [path, record_id, entity_id],
+        )
+    )
+    if found is None:
+        raise ValueError(f"no hit of record {record_id!r} of {path!r} on entity {entity_id!r}")
+    record_digest, listing_digest = found
+    con.execute(
+        "INSERT INTO outputs.counterparty_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [path, record_id, record_digest, entity_id, listing_digest, decision, reviewer, note,
+         utc_now()],
+    )  # fmt: skip

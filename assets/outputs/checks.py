@@ -28,9 +28,11 @@ OUTPUT_CHECK_DESCRIPTIONS = {
     "the last asset) it names the bands, the counts and the matches that differ.",
     COUNTERPARTY_HITS_CHECK: "`outputs.counterparty_hits` shows every hit of "
     "`counterparties.hits` exactly once, band by band: no hit shown twice, none missing "
-    "because its counterparty record is gone. Hits of entities no longer listed are left out "
-    "on purpose and counted. On failure (an error; it does not block, the view being the last "
-    "asset) it names the bands, the counts and the hits that differ.",
+    "because its counterparty record is gone. Hits of entities no longer listed, and hits a "
+    "standing not_match decision holds back (the good-guy list, "
+    "`outputs.counterparty_suppressed`), are left out on purpose and counted. On failure (an "
+    "error; it does not block, the view being the last asset) it names the bands, the counts "
+    "and the hits that differ.",
 }
 
 EXAMPLES = 5
@@ -51,6 +53,9 @@ class HitsView:
     delisted: str  # the entity left its list: left out on purpose
     one: str  # what a row of the table is called
     noun: str  # and more than one
+    held_back: str = "false"  # an analyst's decision keeps the hit out: left out on purpose
+    held_back_what: str = ""
+    held_back_view: str | None = None  # the view `held_back` reads, made with `view`
 
     def counted(self, count: int) -> str:
         """``"1 match"``, ``"3 matches"``: `count` rows of the table."""
@@ -85,6 +90,10 @@ COUNTERPARTY_HITS = HitsView(
     delisted=_ENTITY_GONE,
     one="hit",
     noun="hits",
+    held_back="EXISTS (SELECT 1 FROM outputs.counterparty_suppressed s "
+    "WHERE s.file = t.path AND s.row = t.row AND s.entity_id = t.entity_id)",
+    held_back_what="held back by a standing not_match decision (the good-guy list)",
+    held_back_view="outputs.counterparty_suppressed",
 )
 
 
@@ -99,7 +108,7 @@ def _hit(keys: tuple[str, ...], values: tuple[object, ...]) -> str:
 
 def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOutcome:
     """Compare the view with its hits table, hit by hit (as multisets of key and band)."""
-    for needed in (spec.table, spec.view):
+    for needed in (spec.table, spec.view, spec.held_back_view or spec.view):
         if not _exists(con, needed):
             return CheckOutcome(spec.check_name, False, f"{needed} does not exist", {})
     stored_keys = ", ".join(f"t.{k} AS k{i}" for i, k in enumerate(spec.table_keys))
@@ -111,7 +120,9 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
         h AS (
             SELECT {stored_keys}, t.band,
                    ({spec.orphaned}) AS orphaned,
-                   NOT ({spec.orphaned}) AND ({spec.delisted}) AS delisted
+                   NOT ({spec.orphaned}) AND ({spec.delisted}) AS delisted,
+                   NOT ({spec.orphaned}) AND NOT ({spec.delisted}) AND ({spec.held_back})
+                       AS held_back
             FROM {spec.table} t
         )"""
     bands = con.execute(
@@ -120,12 +131,13 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
         stored AS (
             SELECT band, count(*) AS stored,
                    count(*) FILTER (WHERE orphaned) AS orphaned,
-                   count(*) FILTER (WHERE delisted) AS delisted
+                   count(*) FILTER (WHERE delisted) AS delisted,
+                   count(*) FILTER (WHERE held_back) AS held_back
             FROM h GROUP BY band
         ),
         shown AS (SELECT band, count(*) AS shown FROM {spec.view} GROUP BY band)
         SELECT coalesce(stored.band, shown.band), coalesce(stored, 0), coalesce(orphaned, 0),
-               coalesce(delisted, 0), coalesce(shown, 0)
+               coalesce(delisted, 0), coalesce(shown, 0), coalesce(held_back, 0)
         FROM stored FULL JOIN shown ON stored.band IS NOT DISTINCT FROM shown.band
         ORDER BY 1
         """
@@ -134,7 +146,7 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
         WITH {hits},
         e AS (
             SELECT {", ".join(key_names)}, band, count(*) AS n FROM h
-            WHERE NOT orphaned AND NOT delisted GROUP BY ALL
+            WHERE NOT orphaned AND NOT delisted AND NOT held_back GROUP BY ALL
         ),
         s AS (SELECT {shown_keys}, band, count(*) AS n FROM {spec.view} GROUP BY ALL)
         SELECT {pick}, coalesce(e.n, 0) AS stored, coalesce(s.n, 0) AS shown
@@ -153,14 +165,15 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
     orphaned = sum(int(r[2]) for r in bands)
     delisted = sum(int(r[3]) for r in bands)
     shown_total = sum(int(r[4]) for r in bands)
+    held_back = sum(int(r[5]) for r in bands)
     noun = spec.noun
     problems: list[str] = []
-    for band, stored, orph, gone, shown in bands:
-        expected = int(stored) - int(orph) - int(gone)
+    for band, stored, orph, gone, shown, held in bands:
+        expected = int(stored) - int(orph) - int(gone) - int(held)
         if int(shown) != expected:
             problems.append(
                 f"band {band}: {shown} rows shown for {spec.counted(expected)} to show "
-                f"({stored} stored, {orph + gone} left out)"
+                f"({stored} stored, {orph + gone + held} left out)"
             )
     if orphaned:
         problems.append(
@@ -176,11 +189,13 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
                 for d in examples
             )
         )
-    by_band = ", ".join(f"{band} {shown}" for band, _, _, _, shown in bands) or "none"
+    by_band = ", ".join(f"{band} {shown}" for band, _, _, _, shown, _ in bands) or "none"
     rows = f"{shown_total} row{'' if shown_total == 1 else 's'}"
     summary = f"{spec.view}: {rows} ({by_band}) for {spec.counted(stored_total)} stored"
     if delisted:
         summary += f"; {spec.counted(delisted)} of entities no longer listed left out"
+    if held_back:
+        summary += f"; {spec.counted(held_back)} {spec.held_back_what}"
     return CheckOutcome(
         spec.check_name,
         not problems,
@@ -189,6 +204,7 @@ def view_matches_hits(con: duckdb.DuckDBPyConnection, spec: HitsView) -> CheckOu
             "rows": shown_total,
             f"{noun}_stored": stored_total,
             "left_out_delisted": delisted,
+            "left_out_held_back": held_back,
             "missing_orphaned": orphaned,
             f"{noun}_differing": differ,
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from assets.common.tables import (
+    DECISIONS,
     LINKAGE_TABLES,
     OUTPUT_TABLES,
     ensure_tables,
@@ -52,9 +53,6 @@ def create_output_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create `outputs.screening_hits` and make sure `outputs.review_decisions` exists."""
     ensure_tables(con, {**LINKAGE_TABLES, **OUTPUT_TABLES})
     con.execute(SCREENING_HITS_SQL)
-
-
-DECISIONS = ("match", "not_match", "unsure")
 
 
 def record_decision(

@@ -17,9 +17,9 @@ from typing import Any
 
 import duckdb
 
+from assets.common.tables import DECISIONS
 from assets.common.text import csv_cell
 from assets.linkage.scoring import NAME_FREQUENCY
-from assets.outputs.views import DECISIONS
 
 BANDS = ("match", "review")
 # "open": hits with no decision yet; the decisions themselves filter to their hits.

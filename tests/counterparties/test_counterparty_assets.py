@@ -25,6 +25,7 @@ from assets.linkage.resources import LinkageResource
 from assets.sources import ofac_sdn, uk_ofsi, un_sc
 from assets.sources.factory import build_list_asset
 from assets.sources.resources import ListFetcherResource
+from pipelines import cli
 from pipelines.sensors import counterparty_folder_sensor
 from tests.conftest import MODELS, Reply, ScriptedServer, bundled_warehouse, fixture_bytes
 
@@ -101,6 +102,36 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
             ).fetchall()
         assert problems == [(4, "error", "no name: the row is not screened")]
 
+        def held_back() -> set[tuple[object, object]]:
+            with duckdb.connect(str(database), read_only=True) as con:
+                rows = con.execute(
+                    "SELECT record_id, entity_id FROM outputs.counterparty_suppressed"
+                ).fetchall()
+            return {(r[0], r[1]) for r in rows}
+
+        def decide(record_id: str, entity_id: str, decision: str = "not_match") -> None:
+            argv = ["--warehouse", str(database), "review-record", "suppliers.csv", record_id]
+            argv += [entity_id, "--decision", decision, "--reviewer", "ana", "--note", "namesake"]
+            assert cli.main(argv) == 0
+
+        def screened_hits() -> dg.ExecuteInProcessResult:
+            result = dg.materialize([counterparty_hits], instance=instance, resources=resources)
+            assert result.success
+            return result
+
+        # The good-guy list: a hit decided not_match is held back from the analysts' view,
+        # counted by the view's check, and listed in outputs.counterparty_suppressed.
+        decide("S-2", "ofac_sdn:34769")
+        result = screened_hits()
+        assert ("S-2", "ofac_sdn:34769") not in hits()
+        assert held_back() == {("S-2", "ofac_sdn:34769")}
+        (check,) = result.get_asset_check_evaluations()
+        assert check.passed and "1 hit held back by a standing not_match" in str(check.description)
+        assert check.metadata["left_out_held_back"].value == 1
+        # No such hit (record S-3 hit nothing): refused, nothing stored.
+        unknown = ["--warehouse", str(database), "review-record", "suppliers.csv", "S-3"]
+        assert cli.main([*unknown, "ofac_sdn:34769", "--decision", "not_match"]) == 2
+
         # 2024-05-03 designates LIMITED LIABILITY COMPANY SPRUT TECHNOLOGY (tax id 1650301536).
         http_server.route(
             "/sdn.csv", Reply(body=fixture_bytes("ofac_sdn", "changes", "2024-05-03", "sdn.csv"))
@@ -112,7 +143,10 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
         band, trigger, _, explanation = second[("S-1", "ofac_sdn:47949")]
         assert band == "match" and trigger == "list_change"
         assert "identifier tax_id:1650301536 agrees" in str(explanation)
+        # The publication changed MINSK WHEEL TRACTOR PLANT's programs: the listing is not the
+        # one decided on, so the hit is raised again.
         assert second[("S-2", "ofac_sdn:34769")][1] in ("file", "list_change")
+        assert held_back() == set()
         again = dg.materialize(
             [counterparty_list_change_matches], instance=instance, resources=resources
         )
@@ -126,6 +160,25 @@ def test_counterparty_files_are_screened_and_rescreened_on_list_changes(
         assert dg.materialize(SCREEN, instance=instance, resources=resources).success
         third = hits()
         assert ("S-2", "ofac_sdn:34769") not in third and ("S-1", "ofac_sdn:47949") in third
+        # Decided not_match, S-1 stays held back when its file is screened again with the
+        # record unchanged, and is raised again once the record's data changes.
+        decide("S-1", "ofac_sdn:47949")
+        (inbox / "suppliers.csv").write_text(
+            FILE.replace("S-2,Minsk Wheel Tractor Plant", "S-2,Nordlys Timber")
+            + "S-5,Nordlys Fisk AS,org,NO,,retail\n",
+            "utf-8",
+        )
+        assert dg.materialize(SCREEN, instance=instance, resources=resources).success
+        assert ("S-1", "ofac_sdn:47949") not in hits()
+        assert held_back() == {("S-1", "ofac_sdn:47949")}
+        (inbox / "suppliers.csv").write_text(
+            FILE.replace("S-2,Minsk Wheel Tractor Plant", "S-2,Nordlys Timber").replace(
+                "org,RU,1650301536", "org,RU,1650301537"
+            ),
+            "utf-8",
+        )
+        assert dg.materialize(SCREEN, instance=instance, resources=resources).success
+        assert ("S-1", "ofac_sdn:47949") in hits() and held_back() == set()
         (inbox / "broken.csv").write_text("id,country\n1,FR\n", encoding="utf-8")
         (inbox / "suppliers.csv").unlink()
         result = dg.materialize(SCREEN, instance=instance, resources=resources)

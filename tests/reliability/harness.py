@@ -58,6 +58,7 @@ DATA_TABLES = (
     "articles.mentions",
     "linkage.matches",
     "outputs.review_decisions",
+    "outputs.counterparty_decisions",
 )
 # Tables a refused input must not add to.
 ADMITTED_TABLES = ("sources.entities", "sources.names", "articles.articles")

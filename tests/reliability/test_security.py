@@ -232,12 +232,18 @@ FORMATTED_SQL = {
     ("assets/outputs/workbench.py", "_grouped(where)"): "the queue's filters: column names from "
     "the code, each value a parameter (`_where`)",
     ("assets/outputs/workbench.py", "_QUEUE_SELECT"): "column names from a constant",
+    ("assets/outputs/workbench.py", "_grouped('')"): "the ranked hits, no filter",
+    ("assets/outputs/workbench.py", "', '.join(TOP_HIT_COLUMNS)"): "column names, a constant",
+    ("assets/counterparties/store.py", "RECORD_DIGEST_SQL"): "a constant",
+    ("assets/counterparties/store.py", "LISTING_DIGEST_SQL"): "a constant",
 }
 SQL_VARIABLES = {
     ("assets/common/tables.py", "sql"): "count_of's callers pass constants + params",
     ("assets/common/tables.py", "create_table_sql(table, columns)"): "the contracts",
     ("assets/outputs/views.py", "SCREENING_HITS_SQL"): "a constant",
     ("assets/counterparties/store.py", "COUNTERPARTY_HITS_SQL"): "a constant",
+    ("assets/counterparties/store.py", "COUNTERPARTY_SUPPRESSED_SQL"): "a constant",
+    ("assets/outputs/reviewed.py", "_REVIEWED_MENTIONS_SQL"): "a constant",
     ("assets/linkage/crosslist/records.py", "CROSS_REFERENCE_SQL"): "a constant",
     ("assets/linkage/crosslist/records.py", "ENTITY_RECORDS_SQL"): "a constant",
     ("assets/linkage/crosslist/model.py", "_PRIOR_RULE_SQL"): "a constant",
