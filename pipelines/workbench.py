@@ -48,12 +48,15 @@ from fastapi.templating import Jinja2Templates
 from assets.common.atomic import write_text_atomically
 from assets.common.tables import DECISIONS, transaction
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
+from assets.counterparties.store import create_counterparty_view, record_counterparty_decision
 from assets.outputs.views import create_output_views, record_decision
 from assets.outputs.workbench import (
     BANDS,
+    COUNTERPARTY_DECISION_FILTERS,
     DECISION_FILTERS,
     QUEUE_PAGE,
     QueueFilters,
+    counterparty_queue,
     dashboard,
     decisions_csv,
     entity_records_hit,
@@ -185,6 +188,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
     # them).
     with warehouse(read_only=False) as con:
         create_output_views(con)
+        create_counterparty_view(con)
 
     def reviewer(request: Request) -> str:
         """The logged-in reviewer, or 401/403."""
@@ -242,9 +246,11 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             bands=BANDS,
             decision_filters=DECISION_FILTERS,
             flash=request.query_params.get("flash"),
-            prev_href=_queue_href(request, page_number - 1) if page_number > 1 else None,
+            prev_href=_paged_href(request, "/queue", page_number - 1) if page_number > 1 else None,
             next_href=(
-                _queue_href(request, page_number + 1) if offset + len(rows) < total else None
+                _paged_href(request, "/queue", page_number + 1)
+                if offset + len(rows) < total
+                else None
             ),
         )
 
@@ -299,6 +305,73 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         query = parse_qs(split.query)
         query["flash"] = [f"recorded {decision} for {mention_id} / {entity_id}"]
         return RedirectResponse(f"/queue?{urlencode(query, doseq=True)}", status_code=303)
+
+    @app.get("/counterparties", response_class=HTMLResponse)
+    def counterparties_page(request: Request) -> HTMLResponse:
+        name = reviewer(request)
+        decision = request.query_params.get("decision") or "open"
+        band = request.query_params.get("band") or None
+        page_number = _page_number(request)
+        offset = (page_number - 1) * QUEUE_PAGE
+        with warehouse() as con:
+            try:
+                rows, total = counterparty_queue(con, decision, band, offset=offset)
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from exc
+        here = "/counterparties" + (f"?{request.url.query}" if request.url.query else "")
+        return page(
+            request,
+            "counterparties.html",
+            name,
+            rows=rows,
+            total=total,
+            offset=offset,
+            decision=decision,
+            band=band,
+            bands=BANDS,
+            decision_filters=COUNTERPARTY_DECISION_FILTERS,
+            csrf=csrf_token(name),
+            max_note=MAX_NOTE,
+            here=here,
+            flash=request.query_params.get("flash"),
+            prev_href=_paged_href(request, "/counterparties", page_number - 1)
+            if page_number > 1
+            else None,
+            next_href=(
+                _paged_href(request, "/counterparties", page_number + 1)
+                if offset + len(rows) < total
+                else None
+            ),
+        )
+
+    @app.post("/counterparties/decision")
+    async def decide_counterparty(request: Request) -> Response:
+        """A decision on a counterparty hit; a not_match puts it on the good-guy list."""
+        name = reviewer(request)
+        _same_origin(request)
+        form = await _small_form(request)
+        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(name)):
+            raise HTTPException(403, "the form is stale or not from this workbench; reload it")
+        decision = form.get("decision", "")
+        if decision not in DECISIONS:
+            raise HTTPException(400, f"decision must be one of {', '.join(DECISIONS)}")
+        note = form.get("note", "")
+        if len(note) > MAX_NOTE:
+            raise HTTPException(400, f"the note is {len(note)} characters; at most {MAX_NOTE}")
+        file, record_id, entity_id = (form.get(k, "") for k in ("file", "record_id", "entity_id"))
+        with warehouse(read_only=False) as con:
+            try:
+                record_counterparty_decision(
+                    con, file, record_id, entity_id, decision, name, note.strip()
+                )
+            except ValueError as exc:
+                raise HTTPException(404, str(exc)) from exc
+        back = form.get("next", "/counterparties")
+        if not back.startswith("/counterparties"):
+            back = "/counterparties"
+        query = parse_qs(urlsplit(back).query)
+        query["flash"] = [f"recorded {decision} for record {record_id} of {file} / {entity_id}"]
+        return RedirectResponse(f"/counterparties?{urlencode(query, doseq=True)}", status_code=303)
 
     @app.get("/charts/{name}")
     def chart(request: Request, name: str) -> FileResponse:
@@ -379,9 +452,10 @@ def _page_number(request: Request) -> int:
     return int(value)
 
 
-def _queue_href(request: Request, page_number: int) -> str:
+def _paged_href(request: Request, path: str, page_number: int) -> str:
+    """Page `page_number` of the listing at `path` with the request's filters."""
     query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
-    return "/queue?" + urlencode({**query, "page": page_number})
+    return f"{path}?" + urlencode({**query, "page": page_number})
 
 
 def _hit_href(mention_id: str, entity_id: str, queue_query: str) -> str:

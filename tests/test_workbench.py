@@ -466,3 +466,55 @@ def test_the_screening_hits_metadata_groups_top_hits_by_entity_with_the_sentence
         assert (f"({records} list records)" in cells[2]) == (records > 1)
     # Grouped: some mention hit an entity listed on several lists, and it is one row.
     assert any(", " in c.split(" | ")[3] for c in body)
+
+
+@pytest.mark.slow
+def test_counterparty_hits_are_decided_and_a_not_match_is_held_back(
+    client: TestClient, warehouse: Path
+) -> None:
+    """The counterparty page lists the open hits of the sample counterparty file; a not_match
+    recorded there (the login as reviewer) moves the hit to the good-guy list."""
+    page = client.get("/counterparties")
+    assert page.status_code == 200
+    waiting = rows(
+        warehouse, "SELECT count(*) FROM outputs.counterparty_hits WHERE decision IS NULL"
+    )[0][0]
+    assert waiting > 5 and f"{waiting} counterparty hits" in page.text
+    file, record_id, entity_id, caption = rows(
+        warehouse,
+        "SELECT file, record_id, entity_id, caption FROM outputs.counterparty_hits "
+        "ORDER BY probability DESC, file, row, entity_id LIMIT 1",
+    )[0]
+    assert caption in page.text
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    form = {"csrf": csrf, "file": file, "record_id": record_id, "entity_id": entity_id}
+    posted = client.post(
+        "/counterparties/decision",
+        data={**form, "decision": "not_match", "note": "<b>our own client</b>",
+              "next": "/counterparties?band=match"},
+    )  # fmt: skip
+    assert posted.status_code == 303
+    assert posted.headers["location"].startswith("/counterparties?band=match&flash=recorded")
+    assert rows(
+        warehouse,
+        "SELECT decision, reviewer, note FROM outputs.counterparty_decisions "
+        "WHERE record_id = ? AND entity_id = ?",
+        [record_id, entity_id],
+    ) == [("not_match", "local-analyst", "<b>our own client</b>")]
+    opened = client.get("/counterparties").text
+    assert f"{waiting - 1} counterparty hits" in opened
+    held = client.get("/counterparties", params={"decision": "held back"}).text
+    assert f'value="{entity_id}"' in held and "&lt;b&gt;our own client&lt;/b&gt;" in held
+    assert "<b>our own client</b>" not in held
+    # Bad input: a clear 4xx, nothing stored.
+    before = rows(warehouse, "SELECT count(*) FROM outputs.counterparty_decisions")
+    for data, status in (
+        ({**form, "record_id": "no-such-record", "decision": "match"}, 404),
+        ({**form, "decision": "maybe"}, 400),
+        ({**form, "csrf": "forged", "decision": "match"}, 403),
+        ({**form, "decision": "match", "note": "x" * 5000}, 400),
+    ):
+        assert client.post("/counterparties/decision", data=data).status_code == status, data
+    assert rows(warehouse, "SELECT count(*) FROM outputs.counterparty_decisions") == before
+    assert client.get("/counterparties", params={"decision": "bogus"}).status_code == 400
+    assert client.get("/counterparties", params={"band": "bogus"}).status_code == 400

@@ -440,3 +440,51 @@ def decisions_csv(con: duckdb.DuckDBPyConnection) -> str:
     for row in rows:
         writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()
+
+
+# --- counterparty hits ---------------------------------------------------------------------------
+
+# "held back": the hits a standing not_match keeps out of `outputs.counterparty_hits`.
+COUNTERPARTY_DECISION_FILTERS = ("open", "match", "unsure", "held back", "any")
+COUNTERPARTY_COLUMNS = (
+    "file", "row", "record_id", "query", "type", "country", "birth_date", "entity_id",
+    "caption", "list", "programs", "band", "probability", "explanation", "decision",
+    "reviewer", "review_note", "decided_at",
+)  # fmt: skip
+_COUNTERPARTY_SELECT = ", ".join(COUNTERPARTY_COLUMNS)
+_COUNTERPARTY_SOURCES = {
+    "open": "SELECT * FROM outputs.counterparty_hits WHERE decision IS NULL",
+    "match": "SELECT * FROM outputs.counterparty_hits WHERE decision = 'match'",
+    "unsure": "SELECT * FROM outputs.counterparty_hits WHERE decision = 'unsure'",
+    "held back": "SELECT * FROM outputs.counterparty_suppressed",
+    "any": "SELECT * FROM outputs.counterparty_hits "
+    "UNION ALL BY NAME SELECT * FROM outputs.counterparty_suppressed",
+}
+
+
+def counterparty_queue(
+    con: duckdb.DuckDBPyConnection,
+    decision: str = "open",
+    band: str | None = None,
+    *,
+    limit: int = QUEUE_PAGE,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Counterparty hits by their standing decision (`COUNTERPARTY_DECISION_FILTERS`; "held
+    back" the good-guy list) and band, the likeliest first; one page, and how many in all."""
+    if decision not in _COUNTERPARTY_SOURCES:
+        raise ValueError(
+            f"decision must be one of {', '.join(COUNTERPARTY_DECISION_FILTERS)}, not {decision!r}"
+        )
+    if band is not None and band not in BANDS:
+        raise ValueError(f"band must be one of {', '.join(BANDS)}, not {band!r}")
+    source = _COUNTERPARTY_SOURCES[decision]
+    where, params = (" WHERE band = ?", [band]) if band else ("", [])
+    total = con.execute(f"SELECT count(*) FROM ({source}){where}", params).fetchone()
+    rows = con.execute(
+        f"SELECT {_COUNTERPARTY_SELECT} FROM ({source}){where} "
+        "ORDER BY probability DESC, file, row, entity_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    found = [dict(zip(COUNTERPARTY_COLUMNS, row, strict=True)) for row in rows]
+    return found, int(total[0] if total else 0)
