@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import (
+    api,
     counterparties,
     crosslist,
     decisions,
@@ -22,6 +23,7 @@ def main() -> None:
     decisions.main()
     counterparties.main()
     crosslist.main()
+    api.main()
     scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)
 
 

@@ -42,6 +42,7 @@ from assets.common.tables import DECISIONS, WRITER_LOCK_WAIT_SECONDS, first_row
 from assets.common.text import is_utf8, printable
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
 from assets.counterparties.records import FIRST_PLAUSIBLE_BIRTH_YEAR
+from assets.sources.store import LOADED_LISTS_SQL
 
 DEFAULT_WAREHOUSE = defaults.WAREHOUSE
 DEFAULT_MODEL_DIR = defaults.MODEL_DIR
@@ -67,29 +68,8 @@ def print_rows(columns: Sequence[str], rows: Sequence[Sequence[object]], as_json
         print(format_table(columns, rows))
 
 
-LISTS_SQL = """
-WITH current AS (
-    SELECT source, sha256, published_on, origin, seen_at,
-           row_number() OVER (PARTITION BY source ORDER BY seen_at DESC) AS rn
-    FROM sources.snapshots WHERE status = 'accepted'
-), counts AS (
-    SELECT source, count(*) AS entities,
-           count(*) FILTER (schema = 'Person') AS persons,
-           count(*) FILTER (schema = 'Organization') AS organizations,
-           count(*) FILTER (schema = 'Vessel') AS vessels,
-           count(*) FILTER (schema = 'Aircraft') AS aircraft
-    FROM sources.entities GROUP BY source
-), names AS (SELECT source, count(*) AS names FROM sources.names GROUP BY source)
-SELECT c.source, k.entities, k.persons, k.organizations, k.vessels, k.aircraft, n.names,
-       c.published_on, c.origin, strftime(c.seen_at, '%Y-%m-%d %H:%M') AS loaded_at,
-       left(c.sha256, 12) AS sha256
-FROM current c JOIN counts k USING (source) LEFT JOIN names n USING (source)
-WHERE c.rn = 1 ORDER BY c.source
-"""
-
-
 def cmd_lists(con: duckdb.DuckDBPyConnection, as_json: bool) -> int:
-    result = con.execute(LISTS_SQL)
+    result = con.execute(LOADED_LISTS_SQL)
     columns = [d[0] for d in result.description or []]
     rows = result.fetchall()
     if as_json:
@@ -667,10 +647,12 @@ def cmd_serve(path: str, args: argparse.Namespace) -> int:
                 or _beside_the_warehouse(path)["SANCTIONS_CHARTS_DIR"]
             ),
             lock_wait=args.lock_wait if args.lock_wait is not None else 10.0,
+            model_dir=Path(args.model_dir),
         )
     )
     who = f"{len(accounts)} reviewer accounts" if accounts else f"reviewer {getpass.getuser()}"
     print(printable(f"workbench: http://{args.host}:{args.port}/ ({who}); Ctrl-C stops it"))
+    print(printable(f"matching API: http://{args.host}:{args.port}/api/ (docs: /api/docs)"))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -64,6 +64,8 @@ from assets.outputs.workbench import (
     hit_detail,
     queue,
 )
+from pipelines.api import SessionHolder, api_router
+from pipelines.web import small_form
 
 TEMPLATES = Path(__file__).with_name("templates")
 # A note is a sentence or a paragraph; anything longer is refused, not cut.
@@ -154,6 +156,8 @@ class WorkbenchConfig:
     # Splink's charts (`linkage.charts_dir`), served under /charts/ for the assets' metadata.
     charts_dir: Path | None = None
     lock_wait: float = 10.0
+    # The record model the matching API (`/api/`, `pipelines.api`) scores with; None: no API.
+    model_dir: Path | None = None
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
 
@@ -162,7 +166,10 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
     app = FastAPI(
         title="Sanctions workbench",
         description="Review screening hits and record decisions.",
-        docs_url=None,
+        # The API's OpenAPI description and its interactive page (the workbench's pages are
+        # not in it).
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
         redoc_url=None,
     )
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -223,7 +230,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
     def home() -> RedirectResponse:
         return RedirectResponse("/queue", status_code=303)
 
-    @app.get("/queue", response_class=HTMLResponse)
+    @app.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue_page(request: Request) -> HTMLResponse:
         name = reviewer(request)
         filters = _filters(request)
@@ -254,7 +261,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             ),
         )
 
-    @app.get("/hit/{mention_id}/{entity_id}", response_class=HTMLResponse)
+    @app.get("/hit/{mention_id}/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def hit_page(request: Request, mention_id: str, entity_id: str) -> HTMLResponse:
         name = reviewer(request)
         with warehouse() as con:
@@ -277,11 +284,11 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             error=None,
         )
 
-    @app.post("/hit/{mention_id}/{entity_id}/decision")
+    @app.post("/hit/{mention_id}/{entity_id}/decision", include_in_schema=False)
     async def decide(request: Request, mention_id: str, entity_id: str) -> Response:
         name = reviewer(request)
         _same_origin(request)
-        form = await _small_form(request)
+        form = await small_form(request, MAX_FORM_BYTES, "the decision form")
         if not hmac.compare_digest(form.get("csrf", ""), csrf_token(name)):
             raise HTTPException(403, "the form is stale or not from this workbench; reload it")
         decision = form.get("decision", "")
@@ -306,7 +313,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         query["flash"] = [f"recorded {decision} for {mention_id} / {entity_id}"]
         return RedirectResponse(f"/queue?{urlencode(query, doseq=True)}", status_code=303)
 
-    @app.get("/counterparties", response_class=HTMLResponse)
+    @app.get("/counterparties", response_class=HTMLResponse, include_in_schema=False)
     def counterparties_page(request: Request) -> HTMLResponse:
         name = reviewer(request)
         decision = request.query_params.get("decision") or "open"
@@ -344,12 +351,12 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             ),
         )
 
-    @app.post("/counterparties/decision")
+    @app.post("/counterparties/decision", include_in_schema=False)
     async def decide_counterparty(request: Request) -> Response:
         """A decision on a counterparty hit; a not_match puts it on the good-guy list."""
         name = reviewer(request)
         _same_origin(request)
-        form = await _small_form(request)
+        form = await small_form(request, MAX_FORM_BYTES, "the decision form")
         if not hmac.compare_digest(form.get("csrf", ""), csrf_token(name)):
             raise HTTPException(403, "the form is stale or not from this workbench; reload it")
         decision = form.get("decision", "")
@@ -373,7 +380,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         query["flash"] = [f"recorded {decision} for record {record_id} of {file} / {entity_id}"]
         return RedirectResponse(f"/counterparties?{urlencode(query, doseq=True)}", status_code=303)
 
-    @app.get("/charts/{name}")
+    @app.get("/charts/{name}", include_in_schema=False)
     def chart(request: Request, name: str) -> FileResponse:
         """A chart of the charts folder by its file name (no path: nothing else is served)."""
         reviewer(request)
@@ -384,14 +391,14 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             raise HTTPException(404, f"no chart {name!r} in {config.charts_dir}")
         return FileResponse(path, media_type="text/html; charset=utf-8", headers=_NO_STORE)
 
-    @app.get("/dashboard", response_class=HTMLResponse)
+    @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def dashboard_page(request: Request) -> HTMLResponse:
         name = reviewer(request)
         with warehouse() as con:
             board = dashboard(con)
         return page(request, "dashboard.html", name, board=board)
 
-    @app.get("/decisions.csv")
+    @app.get("/decisions.csv", include_in_schema=False)
     def decisions_export(request: Request) -> Response:
         reviewer(request)
         with warehouse() as con:
@@ -406,6 +413,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             },
         )
 
+    if config.model_dir is not None:
+        holder = SessionHolder(config.warehouse, config.model_dir, config.lock_wait)
+        app.include_router(api_router(holder, reviewer))
     return app
 
 
@@ -477,22 +487,3 @@ def _same_origin(request: Request) -> None:
         return  # not a browser (curl, the test client): the CSRF token still guards the post
     if urlsplit(origin).netloc != request.headers.get("host", ""):
         raise HTTPException(403, "a decision must be posted from the workbench's own pages")
-
-
-async def _small_form(request: Request) -> dict[str, str]:
-    """The url-encoded form of a post, refused when larger than `MAX_FORM_BYTES` (413) or not
-    a form (415); each field's last value."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != (
-        "application/x-www-form-urlencoded"
-    ):
-        raise HTTPException(415, "post the decision form (application/x-www-form-urlencoded)")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413, f"the form is larger than {MAX_FORM_BYTES} bytes")
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        raise HTTPException(400, "the form is not UTF-8") from None
-    return {key: values[-1] for key, values in fields.items()}

@@ -27,6 +27,28 @@ from assets.common.tables import (
 )
 from assets.sources.fetch import FetchedList
 
+# Each list as loaded now: its accepted publication and what it holds (`sanctions lists`, the
+# API's catalog).
+LOADED_LISTS_SQL = """
+WITH current AS (
+    SELECT source, sha256, published_on, origin, seen_at,
+           row_number() OVER (PARTITION BY source ORDER BY seen_at DESC) AS rn
+    FROM sources.snapshots WHERE status = 'accepted'
+), counts AS (
+    SELECT source, count(*) AS entities,
+           count(*) FILTER (schema = 'Person') AS persons,
+           count(*) FILTER (schema = 'Organization') AS organizations,
+           count(*) FILTER (schema = 'Vessel') AS vessels,
+           count(*) FILTER (schema = 'Aircraft') AS aircraft
+    FROM sources.entities GROUP BY source
+), names AS (SELECT source, count(*) AS names FROM sources.names GROUP BY source)
+SELECT c.source, k.entities, k.persons, k.organizations, k.vessels, k.aircraft, n.names,
+       c.published_on, c.origin, strftime(c.seen_at, '%Y-%m-%d %H:%M') AS loaded_at,
+       left(c.sha256, 12) AS sha256
+FROM current c JOIN counts k USING (source) LEFT JOIN names n USING (source)
+WHERE c.rn = 1 ORDER BY c.source
+"""
+
 
 def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the stage schemas and the `sources.*` tables when missing."""

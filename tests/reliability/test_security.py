@@ -235,6 +235,10 @@ FORMATTED_SQL = {
     ("assets/outputs/workbench.py", "_grouped('')"): "the ranked hits, no filter",
     ("assets/outputs/workbench.py", "', '.join(TOP_HIT_COLUMNS)"): "column names, a constant",
     ("assets/counterparties/store.py", "RECORD_DIGEST_SQL"): "a constant",
+    ("assets/outputs/workbench.py", "_COUNTERPARTY_SELECT"): "column names, a constant",
+    ("assets/outputs/workbench.py", "source"): "one of the constant `_COUNTERPARTY_SOURCES`, "
+    "chosen by a checked decision filter",
+    ("assets/outputs/workbench.py", "where"): "a constant band clause, its value a parameter",
     ("assets/counterparties/store.py", "LISTING_DIGEST_SQL"): "a constant",
 }
 SQL_VARIABLES = {
@@ -248,7 +252,11 @@ SQL_VARIABLES = {
     ("assets/linkage/crosslist/records.py", "ENTITY_RECORDS_SQL"): "a constant",
     ("assets/linkage/crosslist/model.py", "_PRIOR_RULE_SQL"): "a constant",
     ("assets/outputs/exports.py", "CANONICAL_EXPORT_SQL"): "a constant",
-    ("pipelines/cli.py", "LISTS_SQL"): "a constant",
+    ("pipelines/cli.py", "LOADED_LISTS_SQL"): "a constant",
+    ("assets/outputs/api.py", "LOADED_LISTS_SQL"): "a constant",
+    ("assets/outputs/api.py", "CHANGED_SQL.replace('{canonical}', canonical)"): "a constant with "
+    "the canonical table's name or the constant `_OWN_CANONICAL`",
+    ("assets/outputs/api.py", "export_sql"): "the constant export SQL over the same choice",
     ("assets/outputs/workbench.py", "_PER_DAY_SQL"): "a constant",
     ("assets/outputs/workbench.py", "sql"): "the three constant queries of `filter_choices`",
     ("assets/outputs/workbench.py", "_PER_LIST_SQL"): "a constant",
