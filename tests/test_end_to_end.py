@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -128,7 +129,9 @@ def test_the_users_article_has_no_match_band_hit(ran: Path) -> None:
 
 
 @pytest.mark.slow
-def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reads_the_results(
+    ran: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = ["--warehouse", str(ran / "w.duckdb"), "--model-dir", str(ran / "models")]
     assert cli.main([*base, "query", "select * from outputs.screening_hits", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -145,11 +148,14 @@ def test_cli_reads_the_results(ran: Path, capsys: pytest.CaptureFixture[str]) ->
     # One row per canonical entity, with every list it is on.
     assert len({r["canonical_id"] for r in screened}) == len(screened)
     assert all(r["lists"] and r["entity_id"] in r["entity_ids"] for r in screened)
+    # A decision is written to a copy: the session's warehouse is shared by other tests.
+    shutil.copyfile(ran / "w.duckdb", tmp_path / "w.duckdb")
+    base = ["--warehouse", str(tmp_path / "w.duckdb"), "--model-dir", str(ran / "models")]
     review = [*base, "review", top["mention_id"], top["entity_id"], "--decision", "not_match"]
     assert cli.main([*review, "--note", "namesake", "--reviewer", "tester"]) == 0
     capsys.readouterr()
     decided = query(
-        ran,
+        tmp_path,
         f"select decision, reviewer from outputs.screening_hits where mention_id = "
         f"'{top['mention_id']}' and entity_id = '{top['entity_id']}'",
     )
