@@ -72,6 +72,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 MAX_NOTE = 4000
 # A decision post is a few fields; a larger body is refused before it is parsed.
 MAX_FORM_BYTES = 64 * 1024
+# Checked logins kept in memory (only the right password for a name gets in: a wrong one is
+# checked every time, so the bound is the number of reviewers' sessions, not an attacker's).
+MAX_VERIFIED_LOGINS = 1024
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -197,6 +200,10 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         create_output_views(con)
         create_counterparty_view(con)
 
+    # Logins already checked, by a digest of the header (keyed with the app's secret): scrypt
+    # costs ~50 ms by design, which an API client would otherwise pay on every request.
+    verified: dict[bytes, str] = {}
+
     def reviewer(request: Request) -> str:
         """The logged-in reviewer, or 401/403."""
         if config.accounts is None:
@@ -205,6 +212,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
                 raise HTTPException(403, "this workbench serves this machine only")
             return config.local_reviewer
         header = request.headers.get("authorization", "")
+        seen = hmac.new(config.secret, header.encode(), hashlib.sha256).digest()
+        if seen in verified:
+            return verified[seen]
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() == "basic":
             try:
@@ -213,6 +223,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
                 name = password = ""
             stored = config.accounts.get(name)
             if stored is not None and password_matches(password, stored):
+                if len(verified) >= MAX_VERIFIED_LOGINS:
+                    verified.clear()
+                verified[seen] = name
                 return name
         raise HTTPException(
             401, "log in as a reviewer", headers={"WWW-Authenticate": 'Basic realm="workbench"'}

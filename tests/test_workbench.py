@@ -374,11 +374,20 @@ def test_off_this_machine_only_reviewer_accounts_may_decide(
         assert remote.get("/queue").status_code == 403
     accounts = tmp_path / "reviewers"
     add_account(accounts, "ana", "s3cret-pass")
-    app = create_app(WorkbenchConfig(warehouse=warehouse, accounts=read_accounts(accounts)))
+    config = WorkbenchConfig(
+        warehouse=warehouse, accounts=read_accounts(accounts), model_dir=MODELS
+    )
+    app = create_app(config)
     with TestClient(app, client=("10.0.0.7", 50000), follow_redirects=False) as remote:
         assert remote.get("/queue").status_code == 401
         assert remote.get("/queue", auth=("ana", "wrong-pass")).status_code == 401
         assert remote.get("/queue", auth=("ana", "s3cret-pass")).status_code == 200
+        # A login checked once is remembered; a wrong password after it is still refused.
+        assert remote.get("/queue", auth=("ana", "s3cret-pass")).status_code == 200
+        assert remote.get("/queue", auth=("ana", "s3cret-pasS")).status_code == 401
+        # The matching API follows the same rule.
+        assert remote.get("/api/healthz").status_code == 401
+        assert remote.get("/api/healthz", auth=("ana", "s3cret-pass")).status_code == 200
         mention_id, entity_id, _ = open_hits(warehouse)[0]
         page = remote.get(f"/hit/{mention_id}/{entity_id}", auth=("ana", "s3cret-pass"))
         token = page.text.split('name="csrf" value="')[1].split('"')[0]
