@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from assets.common.warehouse import WarehouseUnavailable, open_warehouse
@@ -210,8 +211,12 @@ def api_router(holder: SessionHolder, authorize: Callable[[Request], str]) -> AP
             changed_since,
         )
         body = _json_body(await small_body(request, MAX_BODY_BYTES))
-        current = session()
-        result = run(lambda: current.match(parse_batch(body), dataset, options))
+        # Screening blocks: it runs in the thread pool, so the event loop goes on taking
+        # requests (those that arrive meanwhile are screened together, `CoalescingScreener`).
+        current = await run_in_threadpool(session)
+        result = await run_in_threadpool(
+            run, lambda: current.match(parse_batch(body), dataset, options)
+        )
         return JSONResponse(result)
 
     @router.get("/search/{dataset}", tags=["Matching"])
@@ -249,7 +254,8 @@ def api_router(holder: SessionHolder, authorize: Callable[[Request], str]) -> AP
         form = await small_form(request, MAX_BODY_BYTES, "the queries as a form field")
         if "queries" not in form:
             raise HTTPException(400, "no queries: post them as the form field `queries`")
-        return _reconcile(session(), dataset, form["queries"])
+        current = await run_in_threadpool(session)
+        return await run_in_threadpool(_reconcile, current, dataset, form["queries"])  # type: ignore[no-any-return]
 
     def _reconcile(current: ApiSession, dataset: str, queries: str) -> dict[str, Any]:
         body = _json_body(queries.encode())

@@ -286,3 +286,27 @@ def test_a_list_refresh_is_served_without_a_restart(
             assert time.monotonic() < deadline, "the new publication was not served"
             time.sleep(0.5)
         assert sdn["entity_count"] == 49 and catalog["loaded_at"] > before["loaded_at"]
+
+
+def test_concurrent_requests_each_get_their_own_results(api: tuple[str, Path]) -> None:
+    """Requests that arrive while one is screened are screened together in the next run
+    (`CoalescingScreener`): each still gets the results of its own queries."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, warehouse = api
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        listed = con.execute(
+            "SELECT entity_id, caption FROM sources.entities WHERE source = 'un_sc' "
+            "AND schema = 'Organization' ORDER BY entity_id LIMIT 24"
+        ).fetchall()
+
+    def ask(item: tuple[str, str]) -> tuple[str, list[str]]:
+        entity_id, caption = item
+        body = {"queries": {"q": {"schema": "Organization", "properties": {"name": [caption]}}}}
+        results = post(base, "/api/match/un_sc", body).json()["responses"]["q"]["results"]
+        return entity_id, [referent for r in results for referent in r["referents"]]
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(ask, listed))
+    found = sum(1 for entity_id, referents in answers if entity_id in referents)
+    assert found >= len(listed) - 1, answers

@@ -18,6 +18,7 @@ compare is an error, an unknown country or a malformed date a warning, and the v
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import threading
@@ -186,6 +187,76 @@ class MatchOptions:
 
 # --- the session -------------------------------------------------------------------------------
 
+
+class CoalescingScreener:
+    """The record screener shared by concurrent requests. The screening session is one DuckDB
+    connection, so one screening runs at a time; requests that arrive meanwhile wait and are
+    screened together in the next run, whose fixed cost (DuckDB preparing Splink's scoring
+    SQL) they then share. A request alone is screened at once."""
+
+    def __init__(self, screener: CounterpartyScreener, max_records: int = 5_000) -> None:
+        self.screener = screener
+        self.max_records = max_records
+        self._lock = threading.Lock()
+        self._pending: list[_Waiting] = []
+        self._running = False
+
+    def screen(self, records: Sequence[CounterpartyRecord]) -> list[dict[str, Any]]:
+        """`screener.screen(records)`, possibly in one run with other requests' records."""
+        mine = _Waiting(list(records))
+        with self._lock:
+            self._pending.append(mine)
+            lead = not self._running
+            self._running = True
+        if lead:
+            self._run()
+        mine.done.wait()
+        if mine.error is not None:
+            raise mine.error
+        return mine.hits
+
+    def _run(self) -> None:
+        """Screen what is pending, run after run, until nothing is."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._running = False
+                    return
+                taken: list[_Waiting] = []
+                size = 0
+                while self._pending and (not taken or size < self.max_records):
+                    taken.append(self._pending.pop(0))
+                    size += len(taken[-1].records)
+            # Rows numbered apart across the requests, each hit given back to its own.
+            numbered: list[CounterpartyRecord] = []
+            owner: dict[int, tuple[_Waiting, int]] = {}
+            for waiting in taken:
+                for record in waiting.records:
+                    row = len(numbered) + 1
+                    owner[row] = (waiting, record.row)
+                    numbered.append(dataclasses.replace(record, row=row))
+            try:
+                hits = self.screener.screen(numbered)
+            except Exception as exc:  # each request of the run fails with the reason
+                for waiting in taken:
+                    waiting.error = exc
+                    waiting.done.set()
+                continue
+            for hit in hits:
+                waiting, row = owner[hit["row"]]
+                waiting.hits.append({**hit, "row": row})
+            for waiting in taken:
+                waiting.done.set()
+
+
+@dataclass
+class _Waiting:
+    records: list[CounterpartyRecord]
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    error: Exception | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 CHANGED_SQL = """
 SELECT coalesce(c.canonical_id, e.entity_id), min(e.first_seen), max(e.last_seen),
        max(greatest(e.first_seen, ch.changed_at))
@@ -232,7 +303,10 @@ class ApiSession:
     version: str  # `warehouse_version` when read
     model_version: str
     loaded_at: dt.datetime
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    coalescing: CoalescingScreener = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.coalescing = CoalescingScreener(self.screener)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, model_dir: Path) -> ApiSession:
@@ -311,8 +385,7 @@ class ApiSession:
         """yente's match response for `queries`, screened together in one batch."""
         lists = self.datasets(dataset, options)
         records = [r for q in queries for r in q.records]
-        with self.lock:  # the screening session is one DuckDB connection
-            hits = self.screener.screen(records)
+        hits = self.coalescing.screen(records)
         key_of = {r.row: q.key for q in queries for r in q.records}
         by_query: dict[str, list[dict[str, Any]]] = {q.key: [] for q in queries}
         for hit in hits:
