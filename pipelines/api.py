@@ -93,9 +93,10 @@ class SessionHolder:
         try:
             if unless_version is not None and warehouse_version(con) == unless_version:
                 raise _Unchanged
-            return ApiSession.load(con, self.model_dir)
+            session = ApiSession.load(con, self.model_dir)
         finally:
-            con.close()
+            con.close()  # before the session is prepared: a run may write meanwhile
+        return session.prepare()
 
     def _reload(self, stamp: tuple[int, int] | None) -> None:
         current = self._session

@@ -297,8 +297,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             error=None,
         )
 
-    @app.post("/hit/{mention_id}/{entity_id}/decision", include_in_schema=False)
-    async def decide(request: Request, mention_id: str, entity_id: str) -> Response:
+    async def decision_form(request: Request) -> tuple[str, dict[str, str], str, str]:
+        """A decision post checked: the reviewer, the form, the decision and the note (a 4xx
+        for a stranger, a stale or foreign form, an unknown decision, a note too long)."""
         name = reviewer(request)
         _same_origin(request)
         form = await small_form(request, MAX_FORM_BYTES, "the decision form")
@@ -310,6 +311,11 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         note = form.get("note", "")
         if len(note) > MAX_NOTE:
             raise HTTPException(400, f"the note is {len(note)} characters; at most {MAX_NOTE}")
+        return name, form, decision, note
+
+    @app.post("/hit/{mention_id}/{entity_id}/decision", include_in_schema=False)
+    async def decide(request: Request, mention_id: str, entity_id: str) -> Response:
+        name, form, decision, note = await decision_form(request)
         with warehouse(read_only=False) as con:
             records = entity_records_hit(con, mention_id, entity_id)
             if not records:
@@ -318,13 +324,8 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             with transaction(con):
                 for record in records:
                     record_decision(con, mention_id, record, decision, name, note.strip())
-        back = form.get("next", "/queue")
-        if not back.startswith("/queue"):
-            back = "/queue"
-        split = urlsplit(back)
-        query = parse_qs(split.query)
-        query["flash"] = [f"recorded {decision} for {mention_id} / {entity_id}"]
-        return RedirectResponse(f"/queue?{urlencode(query, doseq=True)}", status_code=303)
+        flash = f"recorded {decision} for {mention_id} / {entity_id}"
+        return _back_to(form.get("next", ""), "/queue", flash)
 
     @app.get("/counterparties", response_class=HTMLResponse, include_in_schema=False)
     def counterparties_page(request: Request) -> HTMLResponse:
@@ -367,17 +368,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
     @app.post("/counterparties/decision", include_in_schema=False)
     async def decide_counterparty(request: Request) -> Response:
         """A decision on a counterparty hit; a not_match puts it on the good-guy list."""
-        name = reviewer(request)
-        _same_origin(request)
-        form = await small_form(request, MAX_FORM_BYTES, "the decision form")
-        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(name)):
-            raise HTTPException(403, "the form is stale or not from this workbench; reload it")
-        decision = form.get("decision", "")
-        if decision not in DECISIONS:
-            raise HTTPException(400, f"decision must be one of {', '.join(DECISIONS)}")
-        note = form.get("note", "")
-        if len(note) > MAX_NOTE:
-            raise HTTPException(400, f"the note is {len(note)} characters; at most {MAX_NOTE}")
+        name, form, decision, note = await decision_form(request)
         file, record_id, entity_id = (form.get(k, "") for k in ("file", "record_id", "entity_id"))
         with warehouse(read_only=False) as con:
             try:
@@ -386,12 +377,8 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
                 )
             except ValueError as exc:
                 raise HTTPException(404, str(exc)) from exc
-        back = form.get("next", "/counterparties")
-        if not back.startswith("/counterparties"):
-            back = "/counterparties"
-        query = parse_qs(urlsplit(back).query)
-        query["flash"] = [f"recorded {decision} for record {record_id} of {file} / {entity_id}"]
-        return RedirectResponse(f"/counterparties?{urlencode(query, doseq=True)}", status_code=303)
+        flash = f"recorded {decision} for record {record_id} of {file} / {entity_id}"
+        return _back_to(form.get("next", ""), "/counterparties", flash)
 
     @app.get("/charts/{name}", include_in_schema=False)
     def chart(request: Request, name: str) -> FileResponse:
@@ -466,6 +453,14 @@ def _filters(request: Request) -> QueueFilters:
         )
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from exc
+
+
+def _back_to(back: str, listing: str, flash: str) -> RedirectResponse:
+    """After a decision, back to the `listing` page the form came from (its filters kept; any
+    other address the form names is ignored), saying `flash`."""
+    query = parse_qs(urlsplit(back).query) if back.startswith(listing) else {}
+    query["flash"] = [flash]
+    return RedirectResponse(f"{listing}?{urlencode(query, doseq=True)}", status_code=303)
 
 
 def _page_number(request: Request) -> int:

@@ -340,6 +340,12 @@ def count_of(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] 
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def dict_rows(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every row of a query as a dict of its columns."""
+    columns = [d[0] for d in result.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = first_row(
         con.execute(

@@ -29,10 +29,10 @@ from typing import Any
 
 import duckdb
 
-from assets.common.tables import first_row, table_exists
+from assets.common.tables import dict_rows, first_row, table_exists
 from assets.counterparties.records import CounterpartyRecord, records_from_rows
 from assets.counterparties.screening import CounterpartyScreener
-from assets.linkage.crosslist import LIST_LABELS
+from assets.linkage.crosslist import list_label, list_label_sql
 from assets.linkage.store import load_record_model
 from assets.outputs.exports import CANONICAL_EXPORT_SQL, ftm_entity
 from assets.sources.store import LOADED_LISTS_SQL
@@ -269,9 +269,7 @@ GROUP BY 1
 # Before cross-list resolution has run, each listed entity is its own canonical entity.
 _OWN_CANONICAL = (
     "(SELECT entity_id AS canonical_id, entity_id, source, 1 AS cluster_size, "
-    "[CASE source "
-    + " ".join(f"WHEN '{source}' THEN '{label}'" for source, label in LIST_LABELS.items())
-    + " ELSE source END] AS lists FROM sources.entities)"
+    f"[{list_label_sql('source')}] AS lists FROM sources.entities)"
 )
 
 
@@ -311,7 +309,7 @@ class ApiSession:
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, model_dir: Path) -> ApiSession:
         """Read everything from the warehouse (`con`, read-only is enough); the screening
-        session over the list names is prepared after, without the warehouse."""
+        session over the list names is prepared after, without the warehouse (`prepare`)."""
         version = warehouse_version(con)
         screener = CounterpartyScreener.from_warehouse(con, model_dir)
         canonical = (
@@ -327,11 +325,7 @@ class ApiSession:
                 CHANGED_SQL.replace("{canonical}", canonical)
             ).fetchall()
         }
-        lists = [
-            dict(zip([d[0] for d in result.description or []], values, strict=True))
-            for result in [con.execute(LOADED_LISTS_SQL)]
-            for values in result.fetchall()
-        ]
+        lists = dict_rows(con.execute(LOADED_LISTS_SQL))
         entities: dict[str, dict[str, Any]] = {}
         canonical_of: dict[str, str] = {}
         for row in rows:
@@ -346,7 +340,6 @@ class ApiSession:
             entities[entity["id"]] = entity
             for referent in entity["referents"]:
                 canonical_of[referent] = entity["id"]
-        screener.screener.session()  # prepared now, not by the first request
         return cls(
             screener=screener,
             entities=entities,
@@ -356,6 +349,12 @@ class ApiSession:
             model_version=load_record_model(model_dir).version,
             loaded_at=dt.datetime.now(dt.UTC),
         )
+
+    def prepare(self) -> ApiSession:
+        """Prepare the screening session over the list names (1-2 s) now, not on the first
+        request; nothing of the warehouse is read."""
+        self.screener.screener.session()
+        return self
 
     # --- datasets --------------------------------------------------------------------------
 
@@ -499,7 +498,7 @@ class ApiSession:
             "datasets": [
                 {
                     "name": item["source"],
-                    "title": LIST_LABELS.get(str(item["source"]), str(item["source"])),
+                    "title": list_label(str(item["source"])),
                     "entity_count": item["entities"],
                     "published_on": _iso(item["published_on"]),
                     "version": item["sha256"],
@@ -588,7 +587,7 @@ def reconcile_queries(body: Any) -> list[MatchQuery]:
     "properties": [{"pid": ..., "v": ...}]}}`) as match queries."""
     if not isinstance(body, dict) or not body:
         raise QueryError('queries must be a JSON object {"q0": {"query": "a name", ...}}')
-    if len(body) > MAX_BATCH:
+    if len(body) > MAX_BATCH:  # before any query is read
         raise QueryError(f"{len(body)} queries in one request; at most {MAX_BATCH}")
     examples = {}
     for key, query in body.items():

@@ -12,7 +12,7 @@ from assets.common.tables import (
     first_row,
     utc_now,
 )
-from assets.linkage.crosslist import LIST_LABELS
+from assets.linkage.crosslist import list_label_sql
 
 SCREENING_HITS_SQL = """
 CREATE OR REPLACE VIEW outputs.screening_hits AS
@@ -43,9 +43,7 @@ LEFT JOIN decisions d ON d.mention_id = x.mention_id AND d.entity_id = x.entity_
 """.replace(
     # The entity's own list, named as in `lists`, before cross-list resolution has run.
     "{own_list}",
-    "CASE e.source "
-    + " ".join(f"WHEN '{source}' THEN '{label}'" for source, label in LIST_LABELS.items())
-    + " ELSE e.source END",
+    list_label_sql("e.source"),
 )
 
 

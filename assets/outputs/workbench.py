@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from assets.common.tables import DECISIONS
+from assets.common.tables import DECISIONS, dict_rows
 from assets.common.text import csv_cell
 from assets.linkage.scoring import NAME_FREQUENCY
 
@@ -280,14 +280,9 @@ class HitDetail:
     earlier_decisions: list[dict[str, Any]]
 
 
-def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description or []]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) -> HitDetail:
     """Everything the hit page shows; ValueError naming the ids when there is no such hit."""
-    hits = _dicts(
+    hits = dict_rows(
         con.execute(
             "SELECT h.*, x.contributions, x.levels, m.start, "
             "strpos(a.text, h.sentence) - 1 AS sentence_at "
@@ -309,7 +304,7 @@ def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) 
     )
     canonical = hit["canonical_id"]
     # Every list record of the canonical entity (or the entity alone before resolution ran).
-    listings = _dicts(
+    listings = dict_rows(
         con.execute(
             "SELECT e.entity_id, e.source, e.official_id, e.schema, e.caption, e.programs, "
             "e.countries, e.birth_dates, e.birth_places, e.positions, e.identifiers, "
@@ -321,7 +316,7 @@ def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) 
             [canonical, entity_id, entity_id],
         )
     )
-    names = _dicts(
+    names = dict_rows(
         con.execute(
             "SELECT n.name, n.kind, any_value(n.script) AS script, "
             "string_agg(DISTINCT n.source, ', ' ORDER BY n.source) AS sources "
@@ -330,7 +325,7 @@ def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) 
             [[listing["entity_id"] for listing in listings]],
         )
     )
-    other_mentions = _dicts(
+    other_mentions = dict_rows(
         con.execute(
             "SELECT mention_id, arg_max(entity_id, probability) AS entity_id, "
             "any_value(mention) AS mention, any_value(sentence) AS sentence, "
@@ -340,7 +335,7 @@ def hit_detail(con: duckdb.DuckDBPyConnection, mention_id: str, entity_id: str) 
             [hit["article_id"], canonical, mention_id],
         )
     )
-    earlier = _dicts(
+    earlier = dict_rows(
         con.execute(
             "SELECT d.mention_id, d.entity_id, d.decision, d.reviewer, d.note, d.decided_at, "
             "m.text AS mention "

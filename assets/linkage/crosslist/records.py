@@ -29,6 +29,12 @@ def list_label(source: str) -> str:
     return LIST_LABELS.get(source, source)
 
 
+def list_label_sql(column: str) -> str:
+    """SQL naming the list in `column` (a source id) as `list_label` does."""
+    cases = " ".join(f"WHEN '{source}' THEN '{label}'" for source, label in LIST_LABELS.items())
+    return f"CASE {column} {cases} ELSE {column} END"
+
+
 # --- records ---------------------------------------------------------------------------------
 
 ENTITY_RECORDS_SQL = """
