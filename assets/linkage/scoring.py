@@ -226,8 +226,7 @@ class MentionProfiles:
         """The profiles of `mentions`, grouped in `con` (a private connection without one)."""
         if not set(mentions.column_names) <= _PROFILED:
             # Columns this grouping does not know of might tell mentions apart: no grouping.
-            ids = mentions.column("unique_id")
-            return cls(mentions, pa.table({"profile_id": ids, "mention_id": ids}))
+            return cls.each(mentions)
         with _connection(con) as db:
             db.register("profiled_mentions", mentions)
             try:
@@ -243,6 +242,12 @@ class MentionProfiles:
         profile_ids = pc.unique(members.column("profile_id"))
         distinct = mentions.filter(pc.is_in(mentions.column("unique_id"), profile_ids))
         return cls(distinct, members)
+
+    @classmethod
+    def each(cls, mentions: pa.Table) -> MentionProfiles:
+        """Each mention its own profile."""
+        ids = mentions.column("unique_id")
+        return cls(mentions, pa.table({"profile_id": ids, "mention_id": ids}))
 
     @classmethod
     def of_mentions(
@@ -519,6 +524,88 @@ NOTHING_AGAINST = " AND ".join(
 )
 
 
+# A pair whose list name may reach the match band, in the match band.
+IN_MATCH_BAND = f"match_probability >= $match AND {MAY_MATCH}"
+# A prediction `matches_of_predictions` reads at all: a weak alias only where it matches exactly.
+SCORED_PAIR = (
+    "match_probability >= $scored_from AND NOT isnan(match_probability) "
+    f"AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))"
+)
+# A listed person of one list whom the mention's name fits nearly as well as the list's best
+# (`list_best_weight`: the best weight among the mention's pairs with that list).
+NAMESAKE = "record_schema = 'Person' AND match_weight >= list_best_weight - $rival_margin"
+LIFTED_AS_NAMESAKE = (
+    "match_probability < $review AND namesake AND namesakes >= 2 AND namesakes_together >= $review"
+)
+LIFTED_AS_EXACT = (
+    f"match_probability < $review AND {NOT_WEAK} "
+    f"AND list_contains($exact_full_names, gamma_name) AND {NOTHING_AGAINST}"
+)
+# A match of the listed entities of one list matching a mention as high (`rivals` of them,
+# `outranked` of them outranked by its role or links, `matches_of_predictions`).
+BAND = (
+    f"CASE WHEN {IN_MATCH_BAND} AND (rivals = 0 OR NOT $rivals_to_review) "
+    "THEN 'match' ELSE 'review' END"
+)
+REVIEW_NOTE = f"""CASE WHEN match_probability >= $match AND NOT {NOT_WEAK}
+        THEN 'review: a weak alias of the list'
+    WHEN match_probability >= $match AND list_contains($review_only::INTEGER[], gamma_name)
+        THEN 'review: ' || lower($name_labels[gamma_name + 2])
+    WHEN match_probability >= $match AND rivals > 0 AND $rivals_to_review
+        THEN 'review: ' || rivals || ' other listed '
+             || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
+             || ' of this list score as high'
+    WHEN match_probability >= $match AND outranked > 0 AND $rivals_to_review
+        THEN 'match over ' || outranked || ' other listed '
+             || CASE WHEN outranked = 1 THEN 'entity' ELSE 'entities' END
+             || ' of this list as high: its role or links agree'
+    WHEN lifted_as_namesake
+        THEN 'review: one of ' || namesakes || ' listed people of this list '
+             || 'the name fits (together ' || printf('%.2f', namesakes_together) || ')'
+    WHEN lifted_as_exact
+        THEN 'review: an exact name of the list, nothing against it'
+    END"""
+MATCH_EXPLANATION = f"concat_ws('; ', {EXPLANATION_SQL}, {REVIEW_NOTE})"
+FINITE_PROBABILITY = "CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END"
+
+
+def match_parameters(labels: Mapping[str, Mapping[int, str]], bands: Bands) -> dict[str, Any]:
+    """The values of the `$` parameters of `matches_of_predictions`'s SQL."""
+    return {
+        "mentions": MENTIONS,
+        "review": bands.review,
+        "scored_from": bands.scored_from,
+        "match": bands.match,
+        "rival_margin": RIVAL_MARGIN,
+        "rivals_to_review": bands.rivals_to_review,
+        # Found by label, not position: a level added before them once shifted them, and
+        # weak aliases ("FSB") silently stopped matching even exactly.
+        "exact_names": [g for g, label in labels["name"].items() if label in EXACT_NAME_LEVELS],
+        "exact_full_names": [
+            g for g, label in labels["name"].items() if label == EXACT_NAME_LEVELS[1]
+        ],
+        "review_only": [g for g, label in labels["name"].items() if label in bands.review_only],
+        **{
+            f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
+            for comparison, levels in labels.items()
+            if comparison in COMPARISON_NAMES
+        },
+    }
+
+
+def match_table(found: pa.Table) -> pa.Table:
+    """`MATCH_ARROW` of the final rows of `matches_of_predictions` (its maps built from the
+    `contribution_*` and `level_*` columns)."""
+    return pa.table(
+        {
+            **{name: found.column(name) for name in MATCH_ARROW.names[:9]},
+            "contributions": _map_column(found, "contribution_", list(_CONTRIBUTIONS)),
+            "levels": _map_column(found, "level_", list(_LEVELS)),
+            "explanation": found.column("explanation"),
+        }
+    ).cast(MATCH_ARROW)
+
+
 def matches_of_predictions(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -544,11 +631,6 @@ def matches_of_predictions(
     entity. `mention_context` and `record_context` (`context_of` the mention and list records
     scored) give that context; without them there is none. In DuckDB SQL and Arrow: no Python
     loop over the rows."""
-    label_lists = {
-        f"{comparison}_labels": [levels[g] for g in range(-1, max(levels) + 1)]
-        for comparison, levels in labels.items()
-        if comparison in COMPARISON_NAMES
-    }
     # The context tables, by the names the SQL reads (registering again replaces them).
     empty = _CONTEXT_SCHEMA.empty_table()
     con.register("__mention_context", empty if mention_context is None else mention_context)
@@ -562,12 +644,10 @@ def matches_of_predictions(
             ),
             ranked AS (
                 SELECT *, split_part(entity_id, ':', 1) AS list FROM oriented
-                WHERE match_probability >= $scored_from AND NOT isnan(match_probability)
-                  AND ({NOT_WEAK} OR list_contains($exact_names, gamma_name))
+                WHERE {SCORED_PAIR}
                 QUALIFY row_number() OVER (
                     PARTITION BY mention_id, entity_id
-                    ORDER BY match_probability >= $match AND {MAY_MATCH} DESC,
-                             match_weight DESC, record_id) = 1
+                    ORDER BY {IN_MATCH_BAND} DESC, match_weight DESC, record_id) = 1
             ),
             candidates AS (
                 SELECT ranked.*, {CONTEXT_SETS_SQL}
@@ -584,27 +664,24 @@ def matches_of_predictions(
                               AS namesakes_together,
                           count(CASE WHEN namesake THEN 1 END) OVER per_list AS namesakes
                 FROM (
-                    SELECT *, record_schema = 'Person'
-                              AND match_weight >= max(match_weight) OVER per_list - $rival_margin
-                              AS namesake
-                    FROM candidates WINDOW per_list AS (PARTITION BY mention_id, list)
+                    SELECT *, {NAMESAKE} AS namesake FROM (
+                        SELECT *, max(match_weight) OVER (PARTITION BY mention_id, list)
+                                  AS list_best_weight
+                        FROM candidates
+                    )
                 ) WINDOW per_list AS (PARTITION BY mention_id, list)
             ),
             best AS (
                 SELECT * FROM (
-                    SELECT *,
-                           match_probability < $review AND namesake AND namesakes >= 2
-                               AND namesakes_together >= $review AS lifted_as_namesake,
-                           match_probability < $review AND {NOT_WEAK}
-                               AND list_contains($exact_full_names, gamma_name)
-                               AND {NOTHING_AGAINST} AS lifted_as_exact
+                    SELECT *, {LIFTED_AS_NAMESAKE} AS lifted_as_namesake,
+                           {LIFTED_AS_EXACT} AS lifted_as_exact
                     FROM namesakes
                 )
                 WHERE match_probability >= $review OR lifted_as_namesake OR lifted_as_exact
             ),
             listed AS (
                 SELECT mention_id, entity_id, match_weight, list, {CONTEXT_TIE_SQL} AS tie
-                FROM best WHERE match_probability >= $match AND {MAY_MATCH}
+                FROM best WHERE {IN_MATCH_BAND}
             ),
             -- Listed entities of one list matching the mention in the match band at nearly the
             -- same weight or more: one list names a person once, so two are two people of one
@@ -631,33 +708,8 @@ def matches_of_predictions(
             )
             SELECT mention_id, entity_id, record_id, matched_name, name_kind, mention_name,
                    match_weight,
-                   CASE WHEN isfinite(match_probability) THEN match_probability ELSE 0.0 END
-                       AS match_probability,
-                   CASE WHEN match_probability >= $match AND {MAY_MATCH}
-                             AND (rivals = 0 OR NOT $rivals_to_review)
-                        THEN 'match' ELSE 'review' END AS band,
-                   concat_ws('; ', {EXPLANATION_SQL},
-                       CASE WHEN match_probability >= $match AND NOT {NOT_WEAK}
-                            THEN 'review: a weak alias of the list'
-                            WHEN match_probability >= $match
-                                 AND list_contains($review_only::INTEGER[], gamma_name)
-                            THEN 'review: ' || lower($name_labels[gamma_name + 2])
-                            WHEN match_probability >= $match AND rivals > 0 AND $rivals_to_review
-                            THEN 'review: ' || rivals || ' other listed '
-                                 || CASE WHEN rivals = 1 THEN 'entity' ELSE 'entities' END
-                                 || ' of this list score as high'
-                            WHEN match_probability >= $match AND outranked > 0
-                                 AND $rivals_to_review
-                            THEN 'match over ' || outranked || ' other listed '
-                                 || CASE WHEN outranked = 1 THEN 'entity' ELSE 'entities' END
-                                 || ' of this list as high: its role or links agree'
-                            WHEN lifted_as_namesake
-                            THEN 'review: one of ' || namesakes || ' listed people of this list '
-                                 || 'the name fits (together ' || printf('%.2f', namesakes_together)
-                                 || ')'
-                            WHEN lifted_as_exact
-                            THEN 'review: an exact name of the list, nothing against it'
-                            END) AS explanation,
+                   {FINITE_PROBABILITY} AS match_probability, {BAND} AS band,
+                   {MATCH_EXPLANATION} AS explanation,
                    {MAP_COLUMNS_SQL}
             FROM (
                 SELECT b.*, {EXPLAINED_SETS_SQL}, coalesce(r.rivals, 0) AS rivals,
@@ -666,33 +718,11 @@ def matches_of_predictions(
             )
             ORDER BY mention_id, match_weight DESC, entity_id
             """,
-        params={
-            "mentions": MENTIONS,
-            "review": bands.review,
-            "scored_from": bands.scored_from,
-            "match": bands.match,
-            "rival_margin": RIVAL_MARGIN,
-            "rivals_to_review": bands.rivals_to_review,
-            # Found by label, not position: a level added before them once shifted them, and
-            # weak aliases ("FSB") silently stopped matching even exactly.
-            "exact_names": [g for g, label in labels["name"].items() if label in EXACT_NAME_LEVELS],
-            "exact_full_names": [
-                g for g, label in labels["name"].items() if label == EXACT_NAME_LEVELS[1]
-            ],
-            "review_only": [g for g, label in labels["name"].items() if label in bands.review_only],
-            **label_lists,
-        },
+        params=match_parameters(labels, bands),
     ).to_arrow_table()
     con.unregister("__mention_context")
     con.unregister("__record_context")
-    return pa.table(
-        {
-            **{name: found.column(name) for name in MATCH_ARROW.names[:9]},
-            "contributions": _map_column(found, "contribution_", list(_CONTRIBUTIONS)),
-            "levels": _map_column(found, "level_", list(_LEVELS)),
-            "explanation": found.column("explanation"),
-        }
-    ).cast(MATCH_ARROW)
+    return match_table(found)
 
 
 def _matches_of_arrow(

@@ -8,6 +8,7 @@ screening and the benchmarks. On DuckDB it scores in the prepared screening sess
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from assets.linkage.records import (
     mention_records,
     mentions_related_names,
 )
+from assets.linkage.row_matches import RowMatches
+from assets.linkage.rowsql import UnsupportedSql
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
@@ -52,6 +55,10 @@ from assets.linkage.store import (
 )
 
 TYPES = {"person": "Person", "org": "Organization", "vessel": "Vessel", "any": "Unknown"}
+# Distinct mentions a batch may have to be scored in Python, when that is prepared: the scoring
+# of one mention costs about 0.2 ms a blocked pair there, against some 250 ms a batch in DuckDB.
+SMALL_BATCH = 32
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +74,9 @@ class Screener:
     # engine with Splink's `predict`, the list side split in `num_chunks_right` chunks.
     engine: LinkageEngine | None = None
     num_chunks_right: int | None = None
+    # Batches of at most this many distinct mentions are scored in Python (`row_scoring`),
+    # once `score_small_batches_in_python` has prepared it; 0: every batch in DuckDB.
+    row_scoring_up_to: int = 0
 
     @classmethod
     def from_warehouse(
@@ -95,6 +105,12 @@ class Screener:
     _splink: ScreeningSession | None = field(default=None, init=False, repr=False, compare=False)
     _rarity: RareTokens | None = field(default=None, init=False, repr=False, compare=False)
     _context: ListContext | None = field(default=None, init=False, repr=False, compare=False)
+    _row_matches: dict[Bands, RowMatches] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _record_context: tuple[pa.Table, dict[str, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def session(self) -> ScreeningSession:
         """The screening session over the list records (`ScreeningSession`: the list side of
@@ -120,6 +136,23 @@ class Screener:
                 ) from exc
             self._splink = session
         return self._splink
+
+    def score_small_batches_in_python(self, up_to: int = SMALL_BATCH) -> bool:
+        """From now on, score batches of at most `up_to` distinct mentions in Python
+        (`assets.linkage.row_scoring`: the same matches, without DuckDB planning the scoring
+        SQL, which is most of the time a small batch takes). Prepares it now (about 2 s for the
+        bundled lists, some 150 MB). False, saying why in the log, when this model uses SQL the
+        Python scoring does not evaluate: every batch is then scored in DuckDB."""
+        if self._splink_predicts():
+            return False
+        try:
+            self.session().row_scorer().query(self.bands.scored_from)
+            self._matches_in_python(self.bands)
+        except UnsupportedSql as exc:
+            LOGGER.warning("small batches are scored in DuckDB: %s", exc)
+            return False
+        self.row_scoring_up_to = up_to
+        return True
 
     def mention_records(self, mentions: Sequence[Mention]) -> pa.Table:
         """`assets.linkage.records.mention_records` against these lists' token frequencies
@@ -179,7 +212,13 @@ class Screener:
             return MATCH_ARROW.empty_table()
         else:
             session = self.session()
-            found = self._score_profiles(MentionProfiles.of(mention_table, session.con), bands)
+            profiles = (
+                # Too few to repeat a profile worth grouping in DuckDB.
+                MentionProfiles.each(mention_table)
+                if mention_table.num_rows <= self.row_scoring_up_to
+                else MentionProfiles.of(mention_table, session.con)
+            )
+            found = self._score_profiles(profiles, bands)
             if waterfall_html is not None:
                 write_waterfall(
                     mention_table,
@@ -204,16 +243,55 @@ class Screener:
         if profiles.distinct.num_rows == 0 or self.list_records.num_rows == 0:
             return MATCH_ARROW.empty_table()
         session = self.session()
-        predictions = session.predict(profiles.distinct, bands.scored_from, PREDICTION_COLUMNS)
-        found = matches_of_predictions(
-            session.con,
-            predictions,
-            level_labels(self.model.settings),
-            bands,
-            context_of(profiles.distinct),
-            context_of(self.list_records),
-        )
+        found = self.score_in_python(profiles.distinct, bands)
+        if found is None:
+            predictions = session.predict(profiles.distinct, bands.scored_from, PREDICTION_COLUMNS)
+            found = matches_of_predictions(
+                session.con,
+                predictions,
+                level_labels(self.model.settings),
+                bands,
+                context_of(profiles.distinct),
+                context_of(self.list_records),
+            )
         return profiles.spread(found, session.con)
+
+    def score_in_python(self, mentions: pa.Table, bands: Bands | None = None) -> pa.Table | None:
+        """The matches of mention records `mentions` scored in Python (`score`'s, row for row),
+        or None when the batch is not small: more mentions than `row_scoring_up_to`, or more
+        blocked pairs than the row scorer's `max_pairs`."""
+        bands = bands or self.bands
+        if mentions.num_rows > self.row_scoring_up_to:
+            return None
+        try:
+            predictions = (
+                self.session().row_scorer().predict(mentions, bands.scored_from, PREDICTION_COLUMNS)
+            )
+            if predictions is None:
+                return None
+            context = {row["unique_id"]: row for row in context_of(mentions).to_pylist()}
+            return self._matches_in_python(bands)(predictions, context, self._context_of_record)
+        except UnsupportedSql as exc:  # a value the Python scoring does not evaluate
+            LOGGER.warning("a batch is scored in DuckDB: %s", exc)
+            return None
+
+    def _matches_in_python(self, bands: Bands) -> RowMatches:
+        matches = self._row_matches.get(bands)
+        if matches is None:
+            matches = self._row_matches[bands] = RowMatches(
+                level_labels(self.model.settings), bands
+            )
+        return matches
+
+    def _context_of_record(self, record_id: str) -> dict[str, Any] | None:
+        """The `CONTEXT_COLUMNS` of one list record."""
+        if self._record_context is None:
+            table = context_of(self.list_records)
+            ids = table.column("unique_id").to_pylist()
+            self._record_context = (table, {rid: i for i, rid in enumerate(ids)})
+        table, positions = self._record_context
+        position = positions.get(record_id)
+        return None if position is None else table.slice(position, 1).to_pylist()[0]
 
     def close(self) -> None:
         """Close the screening session (it is made again if the screener is used again)."""

@@ -34,6 +34,8 @@ from sqlglot import exp
 from assets.linkage.backend import DUCKDB_ENGINE, DuckDBBackend, LinkageEngine, SplinkBackend
 from assets.linkage.frequency import NameFrequency
 from assets.linkage.names import core_tokens
+from assets.linkage.row_scoring import RowScorer
+from assets.linkage.rowsql import UnsupportedSql
 
 MENTIONS = "mentions"
 LIST_RECORDS = "list_records"
@@ -305,6 +307,8 @@ class ScreeningSession:
             f"WHERE unique_id IN (SELECT join_key_l FROM {self._PAIRS})"
         )
         self._sql: dict[float, str] = {}
+        self._all_list_records = all_list_records
+        self._row_scorer: RowScorer | None = None
 
     @staticmethod
     def _carried_columns(
@@ -351,6 +355,26 @@ class ScreeningSession:
             )
             sql = self._sql[threshold_match_probability] = pipeline.generate_cte_pipeline_sql()
         return sql
+
+    def row_scorer(self) -> RowScorer:
+        """This session's blocking and scoring in Python, for batches too small to pay for
+        DuckDB planning the scoring SQL (`assets.linkage.row_scoring`): made on first use
+        (about 1 s for the bundled lists). `UnsupportedSql` when the model uses SQL it does
+        not evaluate."""
+        if self._row_scorer is None:
+            settings = self.linker._settings_obj
+            frequencies = [c.unquote().name for c in settings._term_frequency_columns]
+            if frequencies not in ([], ["core"]):
+                raise UnsupportedSql(f"term frequencies of {frequencies}")
+            self._row_scorer = RowScorer(
+                self.con.sql(f"SELECT * FROM {self._all_list_records}").to_arrow_table(),
+                self.con.sql(f"SELECT * FROM {self._MEMBERS}").to_arrow_table(),
+                [(r.match_key, r.condition, r.exploded) for r in self._blocking.rules],
+                self.predict_sql,
+                self.name_frequencies.frequency,
+                MENTIONS,
+            )
+        return self._row_scorer
 
     def blocked_pairs(self, mentions: pa.Table) -> pa.Table:
         """Register `mentions` as the session's mentions; their blocked pairs with the list
@@ -488,6 +512,23 @@ class NameFrequencyLookup:
         self.listed = tf_core.select(["core", "tf_core"])
         self._known = frozenset(self.listed.column("core").to_pylist())
         self._words = list_word_frequency(list_records)
+        self._by_name: dict[str, float | None] | None = None
+
+    def frequency(self, core: str | None) -> float | None:
+        """The frequency `with_mentions` joins to a mention record of core name `core`."""
+        if core is None:
+            return None
+        if core in self._known:
+            if self._by_name is None:
+                self._by_name = dict(
+                    zip(
+                        self.listed.column("core").to_pylist(),
+                        self.listed.column("tf_core").to_pylist(),
+                        strict=True,
+                    )
+                )
+            return self._by_name[core]
+        return self._words.name(core_tokens(core)) if core else None
 
     def with_mentions(self, mentions: pa.Table) -> pa.Table:
         """The lookup with the core names of `mentions` (records) that no list name has."""

@@ -351,9 +351,10 @@ class ApiSession:
         )
 
     def prepare(self) -> ApiSession:
-        """Prepare the screening session over the list names (1-2 s) now, not on the first
-        request; nothing of the warehouse is read."""
-        self.screener.screener.session()
+        """Prepare the screening session over the list names now, not on the first request,
+        with the scoring of small batches in Python (a single query: some 10 ms rather than
+        250 ms in DuckDB; 3-4 s to prepare); nothing of the warehouse is read."""
+        self.screener.screener.score_small_batches_in_python()
         return self
 
     # --- datasets --------------------------------------------------------------------------
