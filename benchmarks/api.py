@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import requests
 
+from assets.linkage.screen import SMALL_BATCH
 from benchmarks.report import table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +189,10 @@ def main() -> None:
         f"`sanctions serve` in its own process over the `make run` warehouse (every bundled "
         f"list), asked over HTTP on the loopback: {len(queries)} queries, half listed names, "
         f"half names of nobody listed; {WARM_UP} requests of warm-up, then {SINGLE_REQUESTS} "
-        "single-query requests one after another, then each concurrency level.\n\n"
+        "single-query requests one after another, then each concurrency level. Runs of up to "
+        f"{SMALL_BATCH} queries (a single query, or concurrent ones screened together) are "
+        "scored in Python (`Screener.score_in_python`: the model's SQL compiled, no DuckDB "
+        "planning), larger ones in DuckDB, as the server does.\n\n"
         + table(["measure", "figure", "target"], rows)
     )
     print(body)
