@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -311,27 +311,49 @@ def _captions(con: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> dict
 
 
 def cmd_screen_articles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
-    from assets.articles.pipeline import mention_extractor
-    from assets.linkage.screen import hit_lines, read_documents
+    from tqdm import tqdm
+
+    from assets.articles.nlp import extraction_processes
+    from assets.articles.pipeline import mention_streamer
+    from assets.linkage.screen import Document, read_documents, screen_documents
 
     path = Path(args.path)
     if not path.exists():
         raise ValueError(f"{path} does not exist")
     out = checked_output(args.out, [checked_input(path)], force=args.force)
     skipped: list[str] = []
-    documents = list(read_documents(path, skipped=skipped))
+    documents: Iterable[Document]
+    if path.is_dir():  # the inbox reader reads a folder at once
+        documents = list(read_documents(path, skipped=skipped))
+        total, size = len(documents), sum(len(d.article.text) for d in documents)
+    else:
+        # A first pass checks every line (a bad one is refused before any hit is written) and
+        # counts them; the second streams the documents through extraction and screening.
+        total = sum(1 for _ in read_documents(path))
+        size = path.stat().st_size
+        documents = read_documents(path)
     for reason in skipped:
         print(f"sanctions: skipped {printable(reason)}", file=sys.stderr)
-    extract = mention_extractor(args.nlp_model, con, processes=args.processes)
+    stream = mention_streamer(
+        args.nlp_model, con, processes=extraction_processes(args.processes, size)
+    )
     screener = _screener(con, args)
     # Everything read: the lock a reader holds would keep runs from writing during the work.
     con.close()
-    found = extract([d.article for d in documents])
-    lines = hit_lines(documents, found, screener.screen(found))
-    with output_handle(out) as handle:
-        for line in lines:
-            handle.write(json_line(line) + "\n")
-    summary = f"{len(documents)} documents, {len(found)} mentions, {len(lines)} hits"
+    screened = mentions = hits = 0
+    # A progress bar on a terminal only: a pipe or a file gets the hits and the summary.
+    progress = tqdm(
+        total=total, unit=" documents", file=sys.stderr, disable=not sys.stderr.isatty()
+    )
+    with output_handle(out) as handle, progress:
+        for chunk in screen_documents(documents, stream, screener):
+            for line in chunk.lines:
+                handle.write(json_line(line) + "\n")
+            screened += chunk.documents
+            mentions += chunk.mentions
+            hits += len(chunk.lines)
+            progress.update(chunk.documents)
+    summary = f"{screened} documents, {mentions} mentions, {hits} hits"
     if skipped:
         summary += f" ({len(skipped)} files skipped)"
     print(f"{summary} -> {out or 'stdout'}", file=sys.stderr if out is None else sys.stdout)

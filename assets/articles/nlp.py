@@ -39,10 +39,11 @@ import hashlib
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import cast
 
@@ -255,33 +256,55 @@ def extract_mentions(
     chunk_chars: int = CHUNK_CHARS,
 ) -> list[Mention]:
     """Mentions of people, organisations and vessels in `articles`, with their context, in
-    article then text order. `nlp` comes from `load_pipeline`; `matcher` adds list names NER
-    misses (None: NER and patterns only). An article longer than `chunk_chars` goes through
-    spaCy in chunks (`chunk_bounds`) joined back into one doc (`join_chunks`), so that memory
-    stays bounded whatever the article's size; everything after NER reads the whole article.
-    Texts go through ``nlp.pipe`` in batches of `batch_size` (fewer when needed to hold at most
-    `BATCH_CHARS` characters), on `n_process` processes (0: `extraction_processes` decides);
-    the mentions are the same, in the same order, whatever the number."""
-    bounds = [chunk_bounds(article.text, chunk_chars) for article in articles]
-    texts = (
-        article.text[start:end]
-        for article, pieces in zip(articles, bounds, strict=True)
-        for start, end in pieces
-    )
-    dictionary = english_words(nlp)
-    mentions: list[Mention] = []
-    batch = pipe_batch_size(batch_size, chunk_chars)
+    article then text order: `stream_mentions`' of every article, on `n_process` processes
+    (0: `extraction_processes` decides from the articles' length)."""
     processes = extraction_processes(n_process, sum(len(article.text) for article in articles))
-    docs = nlp.pipe(texts, batch_size=batch, n_process=processes)  # one stream: chunks in order
-    for article, pieces in zip(articles, bounds, strict=True):
+    return [
+        mention
+        for _, found in stream_mentions(nlp, articles, matcher, batch_size, processes, chunk_chars)
+        for mention in found
+    ]
+
+
+def stream_mentions(
+    nlp: Language,
+    articles: Iterable[Article],
+    matcher: ListNameMatcher | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+    chunk_chars: int = CHUNK_CHARS,
+) -> Iterator[tuple[Article, list[Mention]]]:
+    """Each article of `articles` with its mentions (people, organisations, vessels, with
+    their context, in text order), read from `articles` as spaCy takes them: an archive
+    streams through in bounded memory. `nlp` comes from `load_pipeline`; `matcher` adds list
+    names NER misses (None: NER and patterns only). An article longer than `chunk_chars` goes
+    through spaCy in chunks (`chunk_bounds`) joined back into one doc (`join_chunks`), so that
+    memory stays bounded whatever the article's size; everything after NER reads the whole
+    article. Texts go through ``nlp.pipe`` in batches of `batch_size` (fewer when needed to
+    hold at most `BATCH_CHARS` characters), on `n_process` processes; the mentions are the
+    same, in the same order, whatever the number."""
+    # The articles whose texts spaCy has taken and not yet given back, in order.
+    pending: deque[tuple[Article, list[tuple[int, int]]]] = deque()
+
+    def texts() -> Iterator[str]:
+        for article in articles:
+            pieces = chunk_bounds(article.text, chunk_chars)
+            pending.append((article, pieces))
+            for start, end in pieces:
+                yield article.text[start:end]
+
+    dictionary = english_words(nlp)
+    batch = pipe_batch_size(batch_size, chunk_chars)
+    docs = nlp.pipe(texts(), batch_size=batch, n_process=n_process)  # one stream, in order
+    for first in docs:
+        article, pieces = pending.popleft()
         if len(pieces) == 1:  # the whole article in one doc, as spaCy made it
-            doc = next(docs)
+            doc = first
         else:
-            doc = join_chunks(islice(docs, len(pieces)))
+            doc = join_chunks(chain([first], islice(docs, len(pieces) - 1)))
             if doc.text != article.text:  # offsets are the article's: never another text
                 raise RuntimeError(f"article {article.article_id}: chunks joined differ from it")
-        mentions.extend(doc_mentions(doc, article, matcher, dictionary))
-    return mentions
+        yield article, doc_mentions(doc, article, matcher, dictionary)
 
 
 def pipe_batch_size(batch_size: int, chunk_chars: int) -> int:

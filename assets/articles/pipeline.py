@@ -4,7 +4,7 @@ list-aware matcher built from the warehouse's list names."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 
 import duckdb
@@ -12,7 +12,7 @@ import spacy
 
 from assets.articles.listmatch import ListNameMatcher
 from assets.articles.model import Article, Mention
-from assets.articles.nlp import extract_mentions, load_pipeline
+from assets.articles.nlp import extract_mentions, load_pipeline, stream_mentions
 from assets.common.tables import first_row, table_exists
 
 # The list-aware matcher takes a few seconds to build from ~56k names; keep one per process and
@@ -67,11 +67,33 @@ def mention_extractor(
     """NER + list-aware matching + context, ready to run on articles: the pipeline and the
     matcher are loaded now (NER alone while no list is loaded), so that `con` may be closed
     before the extraction. `processes`: spaCy's (0: `extraction_processes` decides)."""
-    nlp = load_pipeline(model)
-    matcher = matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
+    nlp, matcher = _loaded(model, con)
     return partial(
         extract_mentions, nlp, matcher=matcher, batch_size=batch_size, n_process=processes
     )
+
+
+def mention_streamer(
+    model: str,
+    con: duckdb.DuckDBPyConnection | None,
+    batch_size: int = 64,
+    processes: int = 1,
+) -> Callable[[Iterable[Article]], Iterator[tuple[Article, list[Mention]]]]:
+    """`mention_extractor` for a stream of articles (`stream_mentions`: each article with its
+    mentions as spaCy gives it back), on `processes` processes."""
+    nlp, matcher = _loaded(model, con)
+    return partial(
+        stream_mentions, nlp, matcher=matcher, batch_size=batch_size, n_process=processes
+    )
+
+
+def _loaded(
+    model: str, con: duckdb.DuckDBPyConnection | None
+) -> tuple[spacy.language.Language, ListNameMatcher | None]:
+    """The spaCy pipeline `model` and the list-aware matcher of the lists in `con` (None
+    while no list is loaded)."""
+    nlp = load_pipeline(model)
+    return nlp, matcher_for(nlp, model, con) if con is not None and lists_loaded(con) else None
 
 
 def mentions_for(

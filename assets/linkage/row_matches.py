@@ -18,10 +18,8 @@ import pyarrow as pa
 
 from assets.linkage.rowsql import Row, compile_expression, parse
 from assets.linkage.scoring import (
-    _CONTEXT_SCHEMA,
-    _ORIENTED,
-    _SYMMETRIC,
     BAND,
+    CONTEXT_SCHEMA,
     CONTEXT_SETS_SQL,
     CONTEXT_TIE_SQL,
     EXPLAINED_SETS_SQL,
@@ -33,17 +31,19 @@ from assets.linkage.scoring import (
     MATCH_ARROW,
     MATCH_EXPLANATION,
     NAMESAKE,
+    ORIENTED_COLUMNS,
     RIVAL_MARGIN,
     SCORED_PAIR,
+    SYMMETRIC_COLUMNS,
     Bands,
-    _mirror,
     match_parameters,
     match_table,
+    mirrored,
 )
 from assets.linkage.splink_run import MENTIONS
 
 Evaluate = Callable[[Row], Any]
-_NO_CONTEXT = dict.fromkeys(_CONTEXT_SCHEMA.names)
+_NO_CONTEXT = dict.fromkeys(CONTEXT_SCHEMA.names)
 
 
 def _select_list(sql: str, params: Mapping[str, Any]) -> list[tuple[str, Evaluate]]:
@@ -115,10 +115,10 @@ class RowMatches:
         for prediction in predictions:
             left = prediction["source_dataset_l"] == MENTIONS
             row = {
-                name: prediction[column if left else _mirror(column)]
-                for name, column in _ORIENTED.items()
+                name: prediction[column if left else mirrored(column)]
+                for name, column in ORIENTED_COLUMNS.items()
             }
-            row.update((column, prediction[column]) for column in _SYMMETRIC)
+            row.update((column, prediction[column]) for column in SYMMETRIC_COLUMNS)
             if self.scored(row) is not True:
                 continue
             row["list"] = row["entity_id"].split(":", 1)[0]

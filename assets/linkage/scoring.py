@@ -337,7 +337,7 @@ PROFILE_COLUMNS = ", ".join(sorted(_PROFILED - {"unique_id", "article_id"}))
 # The prediction columns that scoring reads, named for the mention's or the list record's side
 # (Splink may put either input on the left); the values are the columns when the mention is on
 # the left. Reading only these for the surviving rows is what keeps scoring out of Python.
-_ORIENTED = {
+ORIENTED_COLUMNS = {
     "mention_id": "unique_id_l",
     "entity_id": "entity_id_r",
     "record_id": "unique_id_r",
@@ -352,7 +352,7 @@ _ORIENTED = {
     "mention_identifiers": "identifiers_l",
     "record_identifiers": "identifiers_r",
 }
-_SYMMETRIC = [
+SYMMETRIC_COLUMNS = [
     "match_weight",
     "match_probability",
     "mw_tf_adj_name",
@@ -361,19 +361,27 @@ _SYMMETRIC = [
 ]
 
 
-def _mirror(column: str) -> str:
+def mirrored(column: str) -> str:
     return column[:-2] + ("_r" if column.endswith("_l") else "_l")
 
 
 # Every column of Splink's predictions that `matches_of_predictions` reads.
 PREDICTION_COLUMNS = sorted(
-    {"source_dataset_l", *_SYMMETRIC, *_ORIENTED.values(), *map(_mirror, _ORIENTED.values())}
+    {
+        "source_dataset_l",
+        *SYMMETRIC_COLUMNS,
+        *ORIENTED_COLUMNS.values(),
+        *map(mirrored, ORIENTED_COLUMNS.values()),
+    }
 )
 MENTION_LEFT_COLUMNS = ", ".join(
-    [*(f"{column} AS {name}" for name, column in _ORIENTED.items()), *_SYMMETRIC]
+    [*(f"{column} AS {name}" for name, column in ORIENTED_COLUMNS.items()), *SYMMETRIC_COLUMNS]
 )
 MENTION_RIGHT_COLUMNS = ", ".join(
-    [*(f"{_mirror(column)} AS {name}" for name, column in _ORIENTED.items()), *_SYMMETRIC]
+    [
+        *(f"{mirrored(column)} AS {name}" for name, column in ORIENTED_COLUMNS.items()),
+        *SYMMETRIC_COLUMNS,
+    ]
 )
 
 
@@ -414,7 +422,7 @@ _EXPLAINED_SETS = {
 # predictions above the scoring floor only (kept in Splink's records, the listed entities' long
 # lists of linked names rode along every blocked pair: counterparty screening 25 % slower).
 CONTEXT_COLUMNS = ("roles", "role_names", "related_names")
-_CONTEXT_SCHEMA = pa.schema(
+CONTEXT_SCHEMA = pa.schema(
     [("unique_id", pa.string()), *((c, pa.list_(pa.string())) for c in CONTEXT_COLUMNS)]
 )
 _CONTEXT_SETS = {
@@ -429,7 +437,7 @@ CONTEXT_SETS_SQL = ", ".join(
 
 def context_of(records: pa.Table) -> pa.Table:
     """The `CONTEXT_COLUMNS` of linkage records (mention or list), by record id."""
-    return records.select(_CONTEXT_SCHEMA.names).cast(_CONTEXT_SCHEMA)
+    return records.select(CONTEXT_SCHEMA.names).cast(CONTEXT_SCHEMA)
 
 
 CONTEXT_TIE_SQL = (
@@ -632,7 +640,7 @@ def matches_of_predictions(
     scored) give that context; without them there is none. In DuckDB SQL and Arrow: no Python
     loop over the rows."""
     # The context tables, by the names the SQL reads (registering again replaces them).
-    empty = _CONTEXT_SCHEMA.empty_table()
+    empty = CONTEXT_SCHEMA.empty_table()
     con.register("__mention_context", empty if mention_context is None else mention_context)
     con.register("__record_context", empty if record_context is None else record_context)
     found = con.sql(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,7 +262,7 @@ class Screener:
         or None when the batch is not small: more mentions than `row_scoring_up_to`, or more
         blocked pairs than the row scorer's `max_pairs`."""
         bands = bands or self.bands
-        if mentions.num_rows > self.row_scoring_up_to:
+        if not 0 < mentions.num_rows <= self.row_scoring_up_to:
             return None
         try:
             predictions = (
@@ -399,25 +400,77 @@ def read_documents(
 
 
 def hit_lines(
-    documents: Iterable[Document], mentions: Sequence[Mention], matches: pa.Table
+    documents: Sequence[Document], mentions: Sequence[Mention], matches: pa.Table
 ) -> list[dict[str, Any]]:
-    """One dict per hit in the stable `screen-articles` output format."""
-    doc_of = {d.article.article_id: d.doc_id for d in documents}
+    """One dict per hit in the stable `screen-articles` output format: document by document
+    in the order of `documents`, then by position in the text, then by falling probability."""
+    position = {d.article.article_id: i for i, d in enumerate(documents)}
     by_id = {m.mention_id: m for m in mentions}
-    lines = []
+    keyed = []
     for row in matches.to_pylist():
         mention = by_id[row["mention_id"]]
-        lines.append(
-            {
-                "doc_id": doc_of[mention.article_id],
-                "mention": mention.text,
-                "start": mention.start,
-                "end": mention.end,
-                "entity_id": row["entity_id"],
-                "matched_name": row["matched_name"],
-                "probability": round(float(row["match_probability"]), 6),
-                "band": row["band"],
-            }
-        )
-    lines.sort(key=lambda r: (r["doc_id"], r["start"], -r["probability"]))
-    return lines
+        line = {
+            "doc_id": documents[position[mention.article_id]].doc_id,
+            "mention": mention.text,
+            "start": mention.start,
+            "end": mention.end,
+            "entity_id": row["entity_id"],
+            "matched_name": row["matched_name"],
+            "probability": round(float(row["match_probability"]), 6),
+            "band": row["band"],
+        }
+        keyed.append(((position[mention.article_id], line["start"], -line["probability"]), line))
+    keyed.sort(key=lambda item: item[0])
+    return [line for _, line in keyed]
+
+
+@dataclass(frozen=True)
+class ScreenedChunk:
+    documents: int  # documents screened in the chunk
+    mentions: int  # their mentions
+    lines: list[dict[str, Any]]  # their hits (`hit_lines`)
+
+
+# Characters of text screened together: bounds what a chunk's mentions and matches hold
+# (about 2,500 news articles), large enough that each DuckDB run scores thousands of mentions.
+SCREEN_CHUNK_CHARS = 10_000_000
+
+
+def screen_documents(
+    documents: Iterable[Document],
+    stream: Callable[[Iterable[Article]], Iterator[tuple[Article, list[Mention]]]],
+    screener: Screener,
+    chunk_chars: int = SCREEN_CHUNK_CHARS,
+) -> Iterator[ScreenedChunk]:
+    """`documents` read, their mentions extracted (`stream`: `stream_mentions`) and screened,
+    chunk after chunk of about `chunk_chars` characters of text, in input order: memory stays
+    bounded whatever the number of documents. The hits are those of screening every mention
+    at once (a batch's screening reads whole articles, and a chunk holds whole articles)."""
+    pending: deque[Document] = deque()
+
+    def articles() -> Iterator[Article]:
+        for document in documents:
+            pending.append(document)
+            yield document.article
+
+    chunk: list[Document] = []
+    mentions: list[Mention] = []
+    size = 0
+    for article, found in stream(articles()):
+        document = pending.popleft()
+        if document.article is not article:
+            raise RuntimeError(f"{document.doc_id}: mentions came back for another article")
+        chunk.append(document)
+        mentions.extend(found)
+        size += len(article.text)
+        if size >= chunk_chars:
+            yield ScreenedChunk(len(chunk), len(mentions), _screened(chunk, mentions, screener))
+            chunk, mentions, size = [], [], 0
+    if chunk:
+        yield ScreenedChunk(len(chunk), len(mentions), _screened(chunk, mentions, screener))
+
+
+def _screened(
+    documents: Sequence[Document], mentions: Sequence[Mention], screener: Screener
+) -> list[dict[str, Any]]:
+    return hit_lines(documents, mentions, screener.screen(mentions)) if mentions else []

@@ -171,6 +171,7 @@ FORMATTED_SQL = {
     ("assets/linkage/splink_run.py", "' UNION ALL '.join(per_rule)"): "the model's blocking rules",
     ("assets/linkage/splink_run.py", "', '.join(columns)"): "column names from constants",
     ("assets/linkage/splink_run.py", "all_list_records"): "a table name chosen by the code",
+    ("assets/linkage/splink_run.py", "self._all_list_records"): "a table name chosen by the code",
     ("assets/linkage/splink_run.py", "kind"): "TABLE or VIEW",
     ("assets/linkage/splink_run.py", "pipeline.generate_cte_pipeline_sql()"): "Splink's own SQL",
     ("assets/linkage/splink_run.py", "self.PREDICTIONS"): "a constant",
@@ -206,6 +207,14 @@ FORMATTED_SQL = {
     ("assets/linkage/scoring.py", "NOT_WEAK"): "SQL from constants",
     ("assets/linkage/scoring.py", "MAY_MATCH"): "SQL from constants (levels: parameters)",
     ("assets/linkage/scoring.py", "NOTHING_AGAINST"): "SQL from constants",
+    ("assets/linkage/scoring.py", "IN_MATCH_BAND"): "SQL from constants (bands: parameters)",
+    ("assets/linkage/scoring.py", "SCORED_PAIR"): "SQL from constants (bands: parameters)",
+    ("assets/linkage/scoring.py", "NAMESAKE"): "SQL from constants",
+    ("assets/linkage/scoring.py", "LIFTED_AS_NAMESAKE"): "SQL from constants",
+    ("assets/linkage/scoring.py", "LIFTED_AS_EXACT"): "SQL from constants",
+    ("assets/linkage/scoring.py", "BAND"): "SQL from constants",
+    ("assets/linkage/scoring.py", "FINITE_PROBABILITY"): "SQL from constants",
+    ("assets/linkage/scoring.py", "MATCH_EXPLANATION"): "SQL from constants (labels: parameters)",
     ("assets/linkage/scoring.py", "EXPLANATION_SQL"): "SQL from constants (labels: parameters)",
     ("assets/linkage/scoring.py", "MAP_COLUMNS_SQL"): "SQL from constants (labels: parameters)",
     ("assets/linkage/scoring.py", "table"): "Splink's own table name or a constant",
@@ -242,6 +251,10 @@ FORMATTED_SQL = {
     ("assets/counterparties/store.py", "LISTING_DIGEST_SQL"): "a constant",
 }
 SQL_VARIABLES = {
+    ("assets/linkage/row_scoring.py", "threshold"): "a probability: compiles Splink's SQL to "
+    "Python (RowScorer.query), nothing executed",
+    ("assets/linkage/screen.py", "self.bands.scored_from"): "a probability: compiles Splink's "
+    "SQL to Python (RowScorer.query), nothing executed",
     ("assets/common/tables.py", "sql"): "count_of's callers pass constants + params",
     ("assets/common/tables.py", "create_table_sql(table, columns)"): "the contracts",
     ("assets/outputs/views.py", "SCREENING_HITS_SQL"): "a constant",
