@@ -4,7 +4,7 @@ A screening session (`assets.linkage.splink_run.ScreeningSession`) scores a batc
 blocking joins and Splink's scoring SQL cost DuckDB some 70 ms each to plan whatever the batch's
 size, which is nothing beside scoring 10,000 mentions and nearly all of scoring one. A
 `RowScorer` scores the same pairs in Python for small batches (a query to the matching API, one
-article): the blocking rules' keys of the list side are indexed once in dictionaries, and Splink's
+article): the blocking rules' keys of the list side are indexed once (`_KeyIndex`), and Splink's
 scoring SQL, generated for the session, is compiled stage by stage (`assets.linkage.rowsql`) and
 evaluated on each blocked pair. The predictions are the session's, row for row
 (tests/linkage/test_row_scoring.py).
@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import sqlglot
 from sqlglot import exp
 
 from assets.linkage.rowsql import Row, UnsupportedSql, compile_expression, parse
+
+if TYPE_CHECKING:  # splink_run makes the row scorer of its session
+    from assets.linkage.splink_run import PreparedRule
 
 # Blocked pairs up to which Python scores faster than DuckDB: about 0.2 ms a pair here, against
 # some 250 ms of planning and a few milliseconds a thousand pairs there.
@@ -67,11 +69,10 @@ class CompiledQuery:
         query = parse(sql)
         if not isinstance(query, exp.Select):
             raise UnsupportedSql("not a SELECT")
-        with_ = query.args.get("with_") or query.args.get("with")
+        with_ = query.args.get("with_")
         ctes = list(with_.expressions) if with_ is not None else []
         selects = [cte.this for cte in ctes] + [query.copy()]
         selects[-1].set("with_", None)
-        selects[-1].set("with", None)
         self.first_tables = _tables(selects[0])
         self.stages = [
             self._stage(select, None if i == 0 else ctes[i - 1].alias)
@@ -114,7 +115,7 @@ class CompiledQuery:
 def _tables(select: exp.Expression) -> dict[str, str]:
     """The tables a SELECT reads: alias -> table name."""
     found = {}
-    from_ = select.args.get("from_") or select.args.get("from")
+    from_ = select.args.get("from_")
     for source in [from_.this if from_ is not None else None] + [
         j.this for j in select.args.get("joins") or []
     ]:
@@ -137,13 +138,14 @@ class _RuleKeys:
     plain: str | None = None
 
     @classmethod
-    def of(cls, match_key: str, condition: str, exploded: Sequence[str]) -> _RuleKeys:
+    def of(cls, rule: PreparedRule) -> _RuleKeys:
+        match_key, exploded = rule.match_key, rule.exploded
         if len(exploded) > 1:
             raise UnsupportedSql(f"blocking rule {match_key} explodes more than one array")
         left: list[Callable[[Row], Any]] = []
         right: list[Callable[[Row], Any]] = []
         plain: list[str] = []
-        for part in _conjuncts(parse(condition)):
+        for part in _conjuncts(parse(rule.condition)):
             if not isinstance(part, exp.EQ):
                 raise UnsupportedSql(f"blocking rule {match_key}: {part.sql()} is no equality")
             sides = {
@@ -245,7 +247,7 @@ class RowScorer:
         self,
         list_side: pa.Table,
         members: pa.Table,
-        rules: Sequence[tuple[str, str, Sequence[str]]],
+        rules: Sequence[PreparedRule],
         predict_sql: Callable[[float], str],
         name_frequency: Callable[[str | None], float | None],
         mention_source: str,
@@ -256,8 +258,8 @@ class RowScorer:
         self._queries: dict[float, CompiledQuery] = {}
         self._name_frequency = name_frequency
         self._mention_source = mention_source
-        self.rules = [_RuleKeys.of(key, condition, exploded) for key, condition, exploded in rules]
-        read = sorted({c for _, condition, _ in rules for c in _columns(condition)})
+        self.rules = [_RuleKeys.of(rule) for rule in rules]
+        read = sorted({column for rule in rules for column in rule.columns})
         self._index = _KeyIndex.of_rules(self.rules, list_side.select(read))
         # Each profile's records, together: profile id -> (first row, rows) in `_members`.
         members = members.sort_by([("profile_id", "ascending"), ("unique_id", "ascending")])
@@ -278,10 +280,10 @@ class RowScorer:
 
     def blocked_pairs(
         self, mentions: Sequence[Mapping[str, Any]]
-    ) -> tuple[list[tuple[str, int, int]], dict[int, dict[str, Any]]]:
+    ) -> tuple[list[tuple[str, int, int]], dict[int, dict[str, Any]]] | None:
         """(match key, list position, mention position) of each blocked pair, under the first
         rule that finds it (Splink's `min(match_key)`), and the list records of the pairs by
-        position."""
+        position; None when the mentions block with more than `max_pairs` list records."""
         candidates = [
             (rule, key, m, index.positions(key))
             for rule, index in zip(self.rules, self._index, strict=True)
@@ -289,8 +291,8 @@ class RowScorer:
             for key in rule.keys(mention, RIGHT)
         ]
         wanted = sorted({p for *_, positions in candidates for p in positions})
-        if len(wanted) > self.max_pairs:  # more list records than pairs to score here
-            return [(rule.match_key, p, m) for rule, _, m, ps in candidates for p in ps], {}
+        if len(wanted) > self.max_pairs:  # at least as many pairs: not read into Python
+            return None
         rows = dict(
             zip(wanted, self.list_side.take(pa.array(wanted, pa.int64())).to_pylist(), strict=True)
         )
@@ -321,9 +323,10 @@ class RowScorer:
         with `columns`, one per list record of each blocked profile. None when the mentions
         have more than `max_pairs` blocked pairs: DuckDB scores them faster."""
         mention_rows = self.mention_rows(mentions)
-        pairs, list_rows = self.blocked_pairs(mention_rows)
-        if len(pairs) > self.max_pairs:
+        blocked = self.blocked_pairs(mention_rows)
+        if blocked is None or len(blocked[0]) > self.max_pairs:
             return None
+        pairs, list_rows = blocked
         scored = self.query(threshold).run(
             {PAIR: {"match_key": key}, LEFT: list_rows[position], RIGHT: mention_rows[m]}
             for key, position, m in pairs
@@ -335,7 +338,3 @@ class RowScorer:
                 copied = {**row, **{f"{c}_l": v for c, v in member.items()}}
                 predictions.append({c: copied[c] for c in columns})
         return predictions
-
-
-def _columns(condition: str) -> set[str]:
-    return {c.name for c in sqlglot.parse_one(condition, read="duckdb").find_all(exp.Column)}

@@ -426,31 +426,22 @@ class _Compiler:
         raise UnsupportedSql(f"cast to {target.sql(dialect='duckdb')}")
 
     def _logic(self, node: exp.Expression, scope: frozenset[str]) -> Compiled:
+        """AND and OR in SQL's three-valued logic: the operator's deciding value (False for
+        AND, True for OR) on either side decides; else NULL on either side is NULL."""
         left = self.compile(node.this, scope)
         right = self.compile(node.expression, scope)
-        if isinstance(node, exp.And):
+        deciding = not isinstance(node, exp.And)
 
-            def both(row: Row, local: Locals) -> Any:
-                first = left(row, local)
-                if first is False:
-                    return False
-                second = right(row, local)
-                if second is False:
-                    return False
-                return None if first is None or second is None else True
-
-            return both
-
-        def either(row: Row, local: Locals) -> Any:
+        def combined(row: Row, local: Locals) -> Any:
             first = left(row, local)
-            if first is True:
-                return True
+            if first is deciding:
+                return deciding
             second = right(row, local)
-            if second is True:
-                return True
-            return None if first is None or second is None else False
+            if second is deciding:
+                return deciding
+            return None if first is None or second is None else not deciding
 
-        return either
+        return combined
 
     def _binary(
         self, node: exp.Expression, scope: frozenset[str], operation: Callable[[Any, Any], Any]

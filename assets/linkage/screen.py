@@ -149,6 +149,7 @@ class Screener:
         try:
             self.session().row_scorer().query(self.bands.scored_from)
             self._matches_in_python(self.bands)
+            self._record_contexts()
         except UnsupportedSql as exc:
             LOGGER.warning("small batches are scored in DuckDB: %s", exc)
             return False
@@ -286,13 +287,18 @@ class Screener:
 
     def _context_of_record(self, record_id: str) -> dict[str, Any] | None:
         """The `CONTEXT_COLUMNS` of one list record."""
+        table, positions = self._record_contexts()
+        position = positions.get(record_id)
+        return None if position is None else table.slice(position, 1).to_pylist()[0]
+
+    def _record_contexts(self) -> tuple[pa.Table, dict[str, int]]:
+        """The list records' `context_of`, and each record's position in it: made on first
+        use."""
         if self._record_context is None:
             table = context_of(self.list_records)
             ids = table.column("unique_id").to_pylist()
             self._record_context = (table, {rid: i for i, rid in enumerate(ids)})
-        table, positions = self._record_context
-        position = positions.get(record_id)
-        return None if position is None else table.slice(position, 1).to_pylist()[0]
+        return self._record_context
 
     def close(self) -> None:
         """Close the screening session (it is made again if the screener is used again)."""

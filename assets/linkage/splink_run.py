@@ -369,7 +369,7 @@ class ScreeningSession:
             self._row_scorer = RowScorer(
                 self.con.sql(f"SELECT * FROM {self._all_list_records}").to_arrow_table(),
                 self.con.sql(f"SELECT * FROM {self._MEMBERS}").to_arrow_table(),
-                [(r.match_key, r.condition, r.exploded) for r in self._blocking.rules],
+                self._blocking.rules,
                 self.predict_sql,
                 self.name_frequencies.frequency,
                 MENTIONS,
@@ -540,9 +540,7 @@ class NameFrequencyLookup:
         found = pa.table(
             {
                 "core": pa.array(cores, pa.string()),
-                "tf_core": pa.array(
-                    [self._words.name(core_tokens(c)) for c in cores], pa.float64()
-                ),
+                "tf_core": pa.array([self.frequency(core) for core in cores], pa.float64()),
             }
         )
         return pa.concat_tables([self.listed, found.cast(self.listed.schema)])
