@@ -248,6 +248,17 @@ def _to_spark(node: exp.Expression) -> exp.Expression:
         return exp.Anonymous(this="array_intersect", expressions=node.expressions)
     if isinstance(node, exp.ArrayOverlaps):  # list_has_any(a, b)
         return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    if (
+        isinstance(node, exp.Bracket)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Literal)
+        and node.expressions[0].is_int
+        and int(node.expressions[0].name) >= 0
+    ):
+        # DuckDB's `list[i]` is NULL past the end; Spark's `[i]` raises there (ANSI mode,
+        # Spark 4's default), `get` is NULL, as DuckDB. (sqlglot keeps the index 0-based, as
+        # `get` takes it.)
+        return exp.Anonymous(this="get", expressions=[node.this, node.expressions[0]])
     if isinstance(node, exp.JarowinklerSimilarity):
         # Not the `jaro_winkler` of Splink's jar: it scores longer strings differently (e.g.
         # 0.9166 for DuckDB's 0.9234), which moves pairs across the models' thresholds.

@@ -126,6 +126,10 @@ def test_hits_are_grouped_by_canonical_entity() -> None:
             "SIZE(ARRAY_INTERSECT(`c_l`, `c_r`)) >= 2",
         ),
         ("list_has_any(y_r, generate_series(a_l, b_l))", "ARRAYS_OVERLAP(y_r, SEQUENCE(a_l, b_l))"),
+        (
+            "tokens_l[1] = list_filter(t_r, x -> x <> 'a')[2]",
+            "GET(tokens_l, 0) = GET(FILTER(t_r, x -> x <> 'a'), 1)",
+        ),
         ("ELSE", "ELSE"),
     ],
 )

@@ -19,7 +19,12 @@ import pyarrow as pa
 import pytest
 
 from assets.linkage import crosslist
-from assets.linkage.backend import BackendConfig, LinkageEngine, linkage_engine
+from assets.linkage.backend import (
+    BackendConfig,
+    LinkageEngine,
+    duckdb_sql_to_spark,
+    linkage_engine,
+)
 from assets.linkage.records import mention_records
 from assets.linkage.scoring import Bands
 from assets.linkage.screen import Screener, name_query
@@ -145,6 +150,31 @@ def test_jaro_winkler_is_duckdbs(spark_engine: LinkageEngine) -> None:
             "SELECT jaro_winkler_similarity(?, ?)", params=[row["a"], row["b"]]
         ).fetchall()[0][0]
         assert abs(row["s"] - expected) < 1e-12, (row["a"], row["b"])
+
+
+def test_list_indexing_past_the_end_is_null_as_in_duckdb(spark_engine: LinkageEngine) -> None:
+    """A model's `list[i]` on a list too short: NULL in DuckDB, an error in Spark's ANSI mode
+    unless translated (the archive's mentions met it: a name whose words are all the list
+    name's leaves `list_filter(...)[1]` of nothing)."""
+    condition = (
+        "coalesce(list_filter(tokens_r, lambda x: NOT list_contains(tokens_l, x))[1], 'none') "
+        "|| '/' || coalesce(tokens_l[2], 'none')"
+    )
+    rows = [(["ali", "hassan"], ["ali", "hassan"]), (["ali"], ["ali", "omar"])]
+    expected = [
+        duckdb.sql(
+            f"SELECT {condition} FROM (SELECT ?::VARCHAR[] AS tokens_l, ?::VARCHAR[] AS tokens_r)",
+            params=list(row),
+        ).fetchall()[0][0]
+        for row in rows
+    ]
+    assert expected == ["none/hassan", "omar/none"]
+    spark = spark_engine.spark
+    spark.createDataFrame(
+        rows, "tokens_l array<string>, tokens_r array<string>"
+    ).createOrReplaceTempView("token_pairs")
+    got = spark.sql(f"SELECT {duckdb_sql_to_spark(condition)} AS v FROM token_pairs").collect()
+    assert [row["v"] for row in got] == expected
 
 
 def test_cross_list_resolution_is_the_same_on_spark(
