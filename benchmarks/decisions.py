@@ -52,7 +52,7 @@ def review_training_split(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     decision is on the pair). Returns counts of what was decided."""
     split = EvaluationSet.read(con, SHARED_TRAIN, NLP_MODEL)
     ensure_tables(con, ARTICLE_TABLES)
-    store_mentions(con, BATCH, mentions_table(split.mentions, BATCH, NLP_MODEL))
+    store_mentions(con, BATCH, [mentions_table(split.mentions, BATCH, NLP_MODEL)])
     screener = Screener.from_warehouse(con, COMMITTED, load_model(COMMITTED).bands)
     try:
         scored = screener.score(screener.mention_records(list(split.mentions)))

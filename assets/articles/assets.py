@@ -8,9 +8,15 @@ from pathlib import Path
 import dagster as dg
 
 from assets.articles.batches import ingest_batch, read_manifest
-from assets.articles.pipeline import mentions_for
+from assets.articles.nlp import extraction_processes
+from assets.articles.pipeline import ExtractionTally, mention_streamer, mention_tables
 from assets.articles.resources import ArticleSourcesResource, NlpResource
-from assets.articles.store import batch_articles, mentions_table, store_articles, store_mentions
+from assets.articles.store import (
+    batch_articles,
+    batch_text_chars,
+    store_articles,
+    store_mentions,
+)
 from assets.common.tables import ARTICLE_TABLES, ensure_tables, utc_now
 from assets.common.warehouse import WarehouseResource
 from assets.sources.registry import LIST_SPECS
@@ -78,18 +84,17 @@ def mentions(
     ("Blinken" -> "Antony Blinken", acronyms) and context: countries in the sentence and the
     article, role or title, birth-year range from an age, identifiers."""
     batch = context.partition_key
+    tally = ExtractionTally()
     with warehouse.get_connection() as con:
         ensure_tables(con, ARTICLE_TABLES)
-        items = batch_articles(con, batch)
-        found = mentions_for(items, nlp.model, con, nlp.batch_size, nlp.processes)
-        store_mentions(con, batch, mentions_table(found, batch, nlp.model))
-    by_label: dict[str, int] = {}
-    for mention in found:
-        by_label[mention.label] = by_label.get(mention.label, 0) + 1
+        processes = extraction_processes(nlp.processes, batch_text_chars(con, batch))
+        stream = mention_streamer(nlp.model, con, nlp.batch_size, processes)
+        extracted = stream(batch_articles(con, batch))
+        stored = store_mentions(con, batch, mention_tables(extracted, batch, nlp.model, tally))
     return dg.MaterializeResult(
         metadata={
-            "articles": len(items),
-            "mentions": len(found),
-            **{f"mentions_{label.lower()}": n for label, n in sorted(by_label.items())},
+            "articles": tally.articles,
+            "mentions": stored,
+            **{f"mentions_{label.lower()}": n for label, n in sorted(tally.by_label.items())},
         }
     )

@@ -74,3 +74,28 @@ class Mention:
     # a year, its range above, never this.
     birth_date: str | None = None
     identifiers: list[MentionIdentifier] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MentionName:
+    """A stored mention by its name and its place in its article, without its context: what
+    finds the mentions a list change may concern, and the names of their articles, without
+    reading every mention whole (`assets.articles.store.mention_name_chunks`)."""
+
+    mention_id: str
+    article_id: str
+    text: str
+    canonical_id: str
+    canonical_text: str
+    identified: bool  # the mention carries identifiers (IMO numbers...)
+
+    @staticmethod
+    def of(mention: Mention) -> MentionName:
+        return MentionName(
+            mention.mention_id,
+            mention.article_id,
+            mention.text,
+            mention.canonical_id,
+            mention.canonical_text,
+            bool(mention.identifiers),
+        )

@@ -4,16 +4,24 @@ list-aware matcher built from the warehouse's list names."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 
 import duckdb
+import pyarrow as pa
 import spacy
 
 from assets.articles.listmatch import ListNameMatcher
 from assets.articles.model import Article, Mention
 from assets.articles.nlp import extract_mentions, load_pipeline, stream_mentions
+from assets.articles.store import mentions_table
 from assets.common.tables import first_row, table_exists
+
+# A batch's mentions are stored (`store_mentions`) a table every so many articles, so that a
+# batch of any size is extracted in bounded memory.
+MENTION_TABLE_ARTICLES = 2_000
 
 # The list-aware matcher takes a few seconds to build from ~56k names; keep one per process and
 # per (model, list publications) so consecutive partitions reuse it.
@@ -105,3 +113,32 @@ def mentions_for(
 ) -> list[Mention]:
     """`mention_extractor` run on `articles`."""
     return mention_extractor(model, con, batch_size, processes)(articles)
+
+
+@dataclass
+class ExtractionTally:
+    """What `mention_tables` has seen so far: articles, and mentions by label."""
+
+    articles: int = 0
+    by_label: Counter[str] = field(default_factory=Counter)
+
+
+def mention_tables(
+    extracted: Iterable[tuple[Article, list[Mention]]],
+    batch_id: str,
+    nlp_model: str,
+    tally: ExtractionTally,
+    articles_per_table: int = MENTION_TABLE_ARTICLES,
+) -> Iterator[pa.Table]:
+    """The mentions of `extracted` (`stream_mentions`' articles) as `mentions_table`s of the
+    batch, one every `articles_per_table` articles (and one for the rest), counted in `tally`
+    as they go."""
+    found: list[Mention] = []
+    for _, mentions in extracted:
+        found.extend(mentions)
+        tally.articles += 1
+        tally.by_label.update(mention.label for mention in mentions)
+        if tally.articles % articles_per_table == 0:
+            yield mentions_table(found, batch_id, nlp_model)
+            found = []
+    yield mentions_table(found, batch_id, nlp_model)

@@ -4,14 +4,21 @@ leaves the previous state."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 
 import duckdb
 import pyarrow as pa
 
 from assets.articles.batches import BatchManifest
-from assets.articles.model import Article, IngestResult, Mention, MentionIdentifier
+from assets.articles.model import (
+    Article,
+    IngestResult,
+    Mention,
+    MentionIdentifier,
+    MentionName,
+)
 from assets.common.tables import (
     MENTION_COLUMNS,
     column_exists,
@@ -116,25 +123,42 @@ def known_article_urls(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def batch_articles(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[Article]:
-    rows = con.execute(
-        "SELECT article_id, text, title, url, published_at, origin, source_ref, fetched_at "
-        "FROM articles.articles WHERE batch_id = ? ORDER BY article_id",
+def batch_articles(
+    con: duckdb.DuckDBPyConnection, batch_id: str, page: int = 500
+) -> Iterator[Article]:
+    """The batch's articles in article id order, read `page` at a time (each page read whole,
+    so the connection may write between two pages): a batch of any size streams through."""
+    after = ""
+    while True:
+        rows = con.execute(
+            "SELECT article_id, text, title, url, published_at, origin, source_ref, fetched_at "
+            "FROM articles.articles WHERE batch_id = ? AND article_id > ? "
+            "ORDER BY article_id LIMIT ?",
+            [batch_id, after, page],
+        ).fetchall()
+        for r in rows:
+            yield Article(
+                article_id=r[0],
+                text=r[1],
+                title=r[2],
+                url=r[3],
+                published_at=r[4],
+                origin=r[5],
+                source_ref=r[6],
+                fetched_at=r[7],
+            )
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def batch_text_chars(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+    """Characters of text in the batch's articles (how many processes extraction takes)."""
+    return count_of(
+        con,
+        "SELECT coalesce(sum(length(text)), 0) FROM articles.articles WHERE batch_id = ?",
         [batch_id],
-    ).fetchall()
-    return [
-        Article(
-            article_id=r[0],
-            text=r[1],
-            title=r[2],
-            url=r[3],
-            published_at=r[4],
-            origin=r[5],
-            source_ref=r[6],
-            fetched_at=r[7],
-        )
-        for r in rows
-    ]
+    )
 
 
 MENTION_ARROW = pa.schema(
@@ -195,14 +219,95 @@ def mentions_table(mentions: Iterable[Mention], batch_id: str, nlp_model: str) -
     )
 
 
-def store_mentions(con: duckdb.DuckDBPyConnection, batch_id: str, table: pa.Table) -> None:
-    """Replace the batch's mentions. A table made before `attributed_countries` existed gets
-    that column first (last in its column order, so rows go in by name)."""
+def store_mentions(
+    con: duckdb.DuckDBPyConnection, batch_id: str, tables: Iterable[pa.Table]
+) -> int:
+    """Replace the batch's mentions with the rows of `tables` (`mentions_table`s), which may
+    come one chunk after another as extraction goes: each is written to a staging table as it
+    comes, then the batch's mentions are swapped in one transaction, so memory holds one chunk
+    and a failure before the end leaves the stored mentions as they were. Returns the number of
+    mentions stored. A table made before `attributed_countries` existed gets that column first
+    (last in its column order, so rows go in by name)."""
     if not column_exists(con, "articles", "mentions", "attributed_countries"):
         con.execute("ALTER TABLE articles.mentions ADD COLUMN attributed_countries VARCHAR[]")
-    with transaction(con, batch_mentions=table):
-        con.execute("DELETE FROM articles.mentions WHERE batch_id = ?", [batch_id])
-        con.execute("INSERT INTO articles.mentions BY NAME SELECT * FROM batch_mentions")
+    # Named after the batch: batches run one at a time on the warehouse, and a staging table
+    # left by a crash is replaced by the batch's next run.
+    staging = "articles.staged_mentions_" + hashlib.sha256(batch_id.encode()).hexdigest()[:16]
+    con.execute(f"CREATE OR REPLACE TABLE {staging} AS FROM articles.mentions LIMIT 0")
+    try:
+        for table in tables:
+            con.register("mentions_chunk", table)
+            try:
+                con.execute(f"INSERT INTO {staging} BY NAME SELECT * FROM mentions_chunk")
+            finally:
+                con.unregister("mentions_chunk")
+        with transaction(con):
+            con.execute("DELETE FROM articles.mentions WHERE batch_id = ?", [batch_id])
+            con.execute(f"INSERT INTO articles.mentions BY NAME SELECT * FROM {staging}")
+        return count_of(con, f"SELECT count(*) FROM {staging}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staging}")
+
+
+def mention_chunks(
+    con: duckdb.DuckDBPyConnection,
+    where: str = "true",
+    params: Sequence[object] = (),
+    max_mentions: int = 50_000,
+) -> Iterator[list[Mention]]:
+    """The stored mentions `where` selects (`load_mentions`), chunk after chunk of whole
+    articles (the context of a mention is its article's), each of at most `max_mentions`
+    mentions unless one article has more: an archive or a large batch is never held in memory
+    at once."""
+    for span in _article_spans(con, where, params, max_mentions):
+        yield load_mentions(con, f"({where}) AND article_id BETWEEN ? AND ?", [*params, *span])
+
+
+def mention_name_chunks(
+    con: duckdb.DuckDBPyConnection, max_mentions: int = 200_000
+) -> Iterator[list[MentionName]]:
+    """Every stored mention as a `MentionName`, chunk after chunk of whole articles of at most
+    `max_mentions` mentions (unless one article has more)."""
+    for span in _article_spans(con, "true", (), max_mentions):
+        table = con.sql(
+            "SELECT mention_id, article_id, text, canonical_id, canonical_text, "
+            "coalesce(len(identifiers), 0) > 0 AS identified FROM articles.mentions "
+            "WHERE article_id BETWEEN ? AND ? ORDER BY mention_id",
+            params=list(span),
+        ).to_arrow_table()
+        columns = [table.column(name).to_pylist() for name in table.column_names]
+        yield [MentionName(*row) for row in zip(*columns, strict=True)]
+
+
+def load_mentions_by_id(
+    con: duckdb.DuckDBPyConnection, mention_ids: Sequence[str]
+) -> list[Mention]:
+    """The stored mentions of these ids (`load_mentions`), in mention id order."""
+    con.register("wanted_mention_ids", pa.table({"mention_id": pa.array(mention_ids, pa.string())}))
+    try:
+        return load_mentions(con, "mention_id IN (SELECT mention_id FROM wanted_mention_ids)")
+    finally:
+        con.unregister("wanted_mention_ids")
+
+
+def _article_spans(
+    con: duckdb.DuckDBPyConnection, where: str, params: Sequence[object], max_mentions: int
+) -> Iterator[tuple[str, str]]:
+    """(first, last) article ids of consecutive articles of the mentions `where` selects,
+    together at most `max_mentions` mentions unless one article has more."""
+    articles = con.execute(
+        f"SELECT article_id, count(*) FROM articles.mentions WHERE {where} "
+        "GROUP BY article_id ORDER BY article_id",
+        list(params),
+    ).fetchall()
+    first = 0
+    while first < len(articles):
+        last, size = first, articles[first][1]
+        while last + 1 < len(articles) and size + articles[last + 1][1] <= max_mentions:
+            last += 1
+            size += articles[last][1]
+        yield articles[first][0], articles[last][0]
+        first = last + 1
 
 
 def load_mentions(
@@ -211,33 +316,27 @@ def load_mentions(
     """Mentions back as objects (`where` is a fixed SQL fragment with parameters). Columns are
     read by name: a table written before `attributed_countries` existed reads as none
     attributed."""
-    result = con.execute(
-        f"SELECT * FROM articles.mentions WHERE {where} ORDER BY mention_id", list(params)
-    )
-    names = [str(column[0]) for column in result.description or ()]
-    rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-    return [
-        Mention(
-            mention_id=r["mention_id"],
-            article_id=r["article_id"],
-            text=r["text"],
-            label=r["label"],
-            schema_guess=r["schema_guess"],
-            start=r["start"],
-            end=r["end"],
-            sentence=r["sentence"],
-            detector=r["detector"],
-            canonical_id=r["canonical_id"],
-            canonical_text=r["canonical_text"],
-            sentence_countries=list(r["sentence_countries"] or []),
-            attributed_countries=list(r.get("attributed_countries") or []),
-            article_countries=list(r["article_countries"] or []),
-            role=r["role"],
-            birth_year_min=r["birth_year_min"],
-            birth_year_max=r["birth_year_max"],
-            identifiers=[
-                MentionIdentifier(i["kind"], i["value"]) for i in (r["identifiers"] or [])
-            ],
-        )
-        for r in rows
+    # Read as Arrow columns: DuckDB's rows of nested values (lists, structs) come to Python
+    # several times slower.
+    table = con.sql(
+        f"SELECT * FROM articles.mentions WHERE {where} ORDER BY mention_id", params=list(params)
+    ).to_arrow_table()
+    present = set(table.column_names)
+    columns = {
+        name: table.column(name).to_pylist() if name in present else [None] * table.num_rows
+        for name in _MENTION_FIELDS
+    }
+    for name in ("sentence_countries", "attributed_countries", "article_countries"):
+        columns[name] = [values or [] for values in columns[name]]
+    columns["identifiers"] = [
+        [MentionIdentifier(i["kind"], i["value"]) for i in found] if found else []
+        for found in columns["identifiers"]
     ]
+    names = list(columns)
+    return [
+        Mention(**dict(zip(names, row, strict=True))) for row in zip(*columns.values(), strict=True)
+    ]
+
+
+# The stored columns a `Mention` is made of (by name).
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention) if f.name in MENTION_COLUMNS)
