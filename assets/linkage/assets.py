@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.articles.assets import LIST_KEYS, article_batches
-from assets.articles.store import load_mentions
+from assets.articles.store import load_mentions_by_id, mention_chunks, mention_name_chunks
 from assets.common.atomic import write_text_atomically
 from assets.common.warehouse import WarehouseResource
 from assets.linkage import crosslist
@@ -165,15 +167,17 @@ def matches(
     explanation."""
     batch = context.partition_key
     with warehouse.get_connection() as con:
-        found = load_mentions(con, "batch_id = ?", [batch])
         waterfall = Path(linkage.charts_dir) / f"waterfall_{batch}.html"
         with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
             screener = _screener(con, linkage, engine)
             model = screener.model
             try:
-                scored = screener.score(screener.mention_records(found), waterfall_html=waterfall)
+                screened = screener.score_chunks(
+                    mention_chunks(con, "batch_id = ?", [batch]), waterfall_html=waterfall
+                )
             finally:
                 screener.close()
+        scored = screened.matches
         written = store_matches(
             con,
             scored,
@@ -197,7 +201,7 @@ def matches(
     )
     return dg.MaterializeResult(
         metadata={
-            "mentions": len(found),
+            "mentions": screened.mentions,
             "matches": written,
             "match_band": bands_count["match"],
             "review_band": bands_count["review"],
@@ -233,31 +237,39 @@ def list_change_matches(
         pending = pending_list_changes(con)
         if not pending:
             return dg.MaterializeResult(metadata={"publications": 0, "hits": 0})
-        found = load_mentions(con, "true", [])
-        total = 0
+        changed = sorted({entity for entities in pending.values() for entity in entities})
         with linkage_engine(linkage.backend_config(warehouse.database)) as engine:
             screener = _screener(con, linkage, engine)
             model = screener.model
-            mention_table = screener.mention_records(found)
-            for (source, sha), entities in pending.items():
-                scored = screener.score(mention_table, entity_filter=entities)
-                hits = store_matches(
-                    con,
-                    scored,
-                    batch_id=None,
-                    model_version=model.version,
-                    trigger="list_change",
-                    replace_where="trigger = 'list_change' AND list_contains(?, entity_id)",
-                    replace_params=[entities],
+            try:
+                # The archive is read and scored chunk after chunk of whole articles; its hits
+                # (with changed entities only) are few enough to hold until written.
+                rescreened = screener.rescreen_chunks(
+                    mention_name_chunks(con),
+                    changed,
+                    lambda ids: load_mentions_by_id(con, ids),
+                    progress=lambda done: context.log.info(f"{done} stored mentions re-screened"),
                 )
-                record_rescreen(con, source, sha, len(entities), len(found), hits)
-                context.log.info(
-                    f"{source} {sha[:12]}: {len(entities)} changed entities, {hits} hits"
-                )
-                total += hits
-            screener.close()
+            finally:
+                screener.close()
+        scored, mentions = rescreened.matches, rescreened.mentions
+        total = 0
+        for (source, sha), entities in pending.items():
+            # Each publication's matches replace its entities' in one transaction.
+            hits = store_matches(
+                con,
+                scored.filter(pc.is_in(scored.column("entity_id"), pa.array(entities))),
+                batch_id=None,
+                model_version=model.version,
+                trigger="list_change",
+                replace_where="trigger = 'list_change' AND list_contains(?, entity_id)",
+                replace_params=[entities],
+            )
+            record_rescreen(con, source, sha, len(entities), mentions, hits)
+            context.log.info(f"{source} {sha[:12]}: {len(entities)} changed entities, {hits} hits")
+            total += hits
     return dg.MaterializeResult(
-        metadata={"publications": len(pending), "mentions": len(found), "hits": total}
+        metadata={"publications": len(pending), "mentions": mentions, "hits": total}
     )
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from assets.articles.model import Mention
+from assets.articles.model import Mention, MentionName
 from assets.common.tables import first_row
 from assets.common.text import RELATED_JURISDICTIONS
 from assets.linkage.links import article_related_names, entity_links, related_names
@@ -449,12 +449,15 @@ def list_context(list_records: pa.Table) -> ListContext:
 
 
 def mentions_related_names(
-    mentions: Sequence[Mention], related: Mapping[str, frozenset[str]]
+    mentions: Sequence[Mention | MentionName],
+    related: Mapping[str, frozenset[str]],
+    of: Collection[str] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Each mention's `related_names` by mention id (`assets.linkage.links`): the names of
     its article are those of the mentions of `mentions` with its article id, so a batch holds
     whole articles; a mention alone in its article is left out. `related`: every listed
-    entity's related names (`ListContext.related_words`)."""
+    entity's related names (`ListContext.related_words`). With `of`, only the related names of
+    the mentions with those ids (their articles' names still all count)."""
     clusters: dict[str, set[str]] = defaultdict(set)
     for mention in mentions:
         clusters[mention.article_id].add(mention.canonical_id)
@@ -479,6 +482,8 @@ def mentions_related_names(
         of_cluster[(mention.article_id, mention.canonical_id)].update(keys)
     found = {}
     for m in mentions:
+        if of is not None and m.mention_id not in of:
+            continue
         own = of_cluster[(m.article_id, m.canonical_id)]
         words = {word for key in own if key for word in key.split(" ")}
         found[m.mention_id] = article_related_names(own, words, of_article[m.article_id], related)
@@ -533,6 +538,7 @@ def mention_records(
         for m, form in zip(kept, legal_forms, strict=True)
     ]
     names = [m.canonical_text or m.text for m in kept]
+    patronymics_of = {name: patronymics(name) for name in dict.fromkeys(names)}
     organisations = [role_names(m.role) for m in kept]
     related = [related_of.get(m.mention_id, ()) for m in kept]
     columns = {
@@ -556,7 +562,7 @@ def mention_records(
         "typo_keys": keys_of_people(
             typo_keys, analysed.column("given_family_key").to_pylist(), schemas
         ),
-        "patronymics": [patronymics(name) for name in names],
+        "patronymics": [patronymics_of[name] for name in names],
         "entity_tokens": [()] * count,
         "initials": analysed.column("initials"),
         "token_count": analysed.column("token_count"),
@@ -605,13 +611,18 @@ def keys_of_people(
     keys (an organisation's English words read the German or Polish way make noise,
     `assets.linkage.romanisations`) and the `typo_keys` of a given and family name (a company
     named by two words is as often two other words one letter apart: "Sinno Electronics")."""
-    return pa.array(
-        [
-            key_of(value) if schema in (None, "Person") and value is not None else ()
-            for value, schema in zip(values, schemas, strict=True)
-        ],
-        pa.list_(pa.string()),
-    )
+    # Each distinct name keyed once: an archive's mentions repeat their names.
+    keyed: dict[str, Sequence[str]] = {}
+    keys: list[Sequence[str]] = []
+    for value, schema in zip(values, schemas, strict=True):
+        if schema not in (None, "Person") or value is None:
+            keys.append(())
+            continue
+        found = keyed.get(value)
+        if found is None:
+            found = keyed[value] = key_of(value)
+        keys.append(found)
+    return pa.array(keys, pa.list_(pa.string()))
 
 
 def write_records(con: duckdb.DuckDBPyConnection, rows: pa.Table, table: str) -> int:

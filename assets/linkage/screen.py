@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.articles.ingest import Reject, article_from_object, article_id, read_inbox
-from assets.articles.model import Article, Mention, MentionIdentifier
+from assets.articles.model import Article, Mention, MentionIdentifier, MentionName
 from assets.common.jsonl import json_objects
 from assets.common.tables import utc_now
 from assets.common.text import country_code
@@ -39,6 +39,7 @@ from assets.linkage.rowsql import UnsupportedSql
 from assets.linkage.scoring import (
     MATCH_ARROW,
     PREDICTION_COLUMNS,
+    WATERFALL_PAIRS,
     Bands,
     MentionProfiles,
     context_of,
@@ -110,6 +111,10 @@ class Screener:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _record_context: tuple[pa.Table, dict[str, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    # The entities of the last re-screening, and whether each name met blocks with them.
+    _blocking_names: tuple[tuple[str, ...], dict[str, bool]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
@@ -235,6 +240,126 @@ class Screener:
         wanted = pa.array(sorted(set(entity_filter)), pa.string())
         return found.filter(pc.is_in(found.column("entity_id"), wanted))
 
+    def rescreen(self, mentions: Sequence[Mention], entity_ids: Sequence[str]) -> pa.Table:
+        """The matches of `mentions` (whole articles) with the entities `entity_ids`, as
+        `score(mention_records(mentions), entity_filter=entity_ids)` gives them
+        (`rescreen_names`)."""
+        by_id = {mention.mention_id: mention for mention in mentions}
+        return self.rescreen_names(
+            [MentionName.of(m) for m in mentions],
+            entity_ids,
+            lambda ids: [by_id[mention_id] for mention_id in ids],
+        )
+
+    def rescreen_names(
+        self,
+        names: Sequence[MentionName],
+        entity_ids: Sequence[str],
+        load: Callable[[list[str]], Sequence[Mention]],
+    ) -> pa.Table:
+        """The matches with the entities `entity_ids` of the mentions `names` gives (whole
+        articles), as a full screening of them gives them, kept to those entities and banded
+        against every list. After a list change, few of an archive's mentions can match the
+        changed entities, so only these are read whole (`load`, by mention id), made records
+        and scored: those whose name blocks with a name of the entities (`_names_blocking`)
+        or that carry identifiers; then only those scored in the bands against the entities'
+        names (`ScreeningSession.mentions_scored_with`) are scored against every list."""
+        if not entity_ids or not names or self.list_records.num_rows == 0:
+            return MATCH_ARROW.empty_table()
+        blocking = self._names_blocking(
+            [n.canonical_text or n.text for n in names if not n.identified], entity_ids
+        )
+        wanted = [
+            n.mention_id for n in names if n.identified or (n.canonical_text or n.text) in blocking
+        ]
+        if not wanted:
+            return MATCH_ARROW.empty_table()
+        context = self.list_context()
+        # The related names of a mention are its whole article's (`names`), read by name.
+        related_of = mentions_related_names(names, context.related_words, of=set(wanted))
+        records = mention_records(load(wanted), self._token_rarity(), related_of, context)
+        scored_from = self.bands.scored_from
+        candidates = self.session().mentions_scored_with(records, entity_ids, scored_from)
+        return self.score(candidates, entity_filter=entity_ids)
+
+    def _names_blocking(self, names: Sequence[str], entity_ids: Sequence[str]) -> set[str]:
+        """Of `names`, those that block with some name of the entities `entity_ids` when read
+        as a person's name, which gives a name every blocking key it can have (a mention's
+        identifiers aside): a superset of the mentions so named that block with them. Each
+        name is tried once per set of entities."""
+        wanted = tuple(sorted(set(entity_ids)))
+        if self._blocking_names is None or self._blocking_names[0] != wanted:
+            self._blocking_names = (wanted, {})
+        known = self._blocking_names[1]
+        new = [name for name in dict.fromkeys(names) if name not in known]
+        if new:
+            probes = [
+                Mention(
+                    mention_id=str(i),
+                    article_id=str(i),
+                    text=name,
+                    label="OTHER",
+                    schema_guess="Unknown",
+                    start=0,
+                    end=len(name),
+                    sentence=name,
+                    detector="ner",
+                    canonical_id=str(i),
+                    canonical_text=name,
+                )
+                for i, name in enumerate(new)
+            ]
+            records = mention_records(probes, self._token_rarity())
+            blocked = self.session().mentions_blocked_with(records, entity_ids)
+            hit = {int(i) for i in blocked.column("unique_id").to_pylist()}
+            known.update((name, i in hit) for i, name in enumerate(new))
+        return {name for name in names if known[name]}
+
+    def score_chunks(
+        self,
+        chunks: Iterable[Sequence[Mention]],
+        *,
+        waterfall_html: Path | None = None,
+    ) -> ScoredMentions:
+        """The matches of the mentions of every chunk (each of whole articles: the
+        `mention_chunks` of a batch), chunk after chunk, so that only one chunk's mentions are
+        held at a time: `score`'s of each chunk's `mention_records`. With `waterfall_html`,
+        the waterfall chart of the best matches of all chunks is written there."""
+        found = []
+        mentions = 0
+        best = MATCH_ARROW.empty_table()
+        best_records: pa.Table | None = None
+        for chunk in chunks:
+            records = self.mention_records(chunk)
+            matches = self.score(records)
+            found.append(matches)
+            mentions += len(chunk)
+            if waterfall_html is not None and matches.num_rows:
+                best, best_records = _best_of(best, best_records, matches, records)
+        if waterfall_html is not None and best_records is not None:
+            # The best matches' records alone scored again: their matches (a record carries
+            # its article's context), charted.
+            self.score(best_records, waterfall_html=waterfall_html)
+        return ScoredMentions(mentions, pa.concat_tables([MATCH_ARROW.empty_table(), *found]))
+
+    def rescreen_chunks(
+        self,
+        chunks: Iterable[Sequence[MentionName]],
+        entity_ids: Sequence[str],
+        load: Callable[[list[str]], Sequence[Mention]],
+        progress: Callable[[int], None] | None = None,
+    ) -> ScoredMentions:
+        """`rescreen_names` of every chunk (each of whole articles: `mention_name_chunks`),
+        chunk after chunk. `progress` is told the mentions re-screened after each chunk."""
+        found = []
+        mentions = 0
+        for chunk in chunks:
+            found.append(self.rescreen_names(chunk, entity_ids, load))
+            mentions += len(chunk)
+            if progress is not None:
+                progress(mentions)
+        return ScoredMentions(mentions, pa.concat_tables([MATCH_ARROW.empty_table(), *found]))
+
     def _splink_predicts(self) -> bool:
         """Whether scoring runs Splink's `predict` on another backend than the session's."""
         return self.engine is not None and self.engine.kind != "duckdb"
@@ -305,6 +430,25 @@ class Screener:
         if self._splink is not None:
             self._splink.close()
             self._splink = None
+
+
+@dataclass(frozen=True)
+class ScoredMentions:
+    mentions: int  # mentions scored
+    matches: pa.Table  # their matches (`MATCH_ARROW`)
+
+
+def _best_of(
+    best: pa.Table, best_records: pa.Table | None, matches: pa.Table, records: pa.Table
+) -> tuple[pa.Table, pa.Table]:
+    """The `WATERFALL_PAIRS` best-weighted matches of `best` and `matches`, with the mention
+    records they come from (of `best_records` and `records`)."""
+    both = pa.concat_tables([best, matches])
+    order = pc.sort_indices(both, [("match_weight", "descending")])
+    top = both.take(order[:WATERFALL_PAIRS])
+    pool = records if best_records is None else pa.concat_tables([best_records, records])
+    wanted = pc.is_in(pool.column("unique_id"), top.column("mention_id").unique())
+    return top, pool.filter(wanted)
 
 
 @contextmanager

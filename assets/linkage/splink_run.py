@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot
 from splink import DuckDBAPI, Linker
 from splink.internals.comparison_vector_values import (
@@ -156,21 +157,24 @@ class ListSideBlocking:
         linker: Linker,
         rules: Sequence[PreparedRule],
         list_records: str = LIST_RECORDS,
+        name: str = "list",
     ) -> None:
         """Keys for `rules` (the Linker's, `prepared_rules`) of the list records in
         `list_records` (a table or view of the Linker's list input, or of some of its rows),
-        keyed as the Linker's list input."""
+        keyed as the Linker's list input, in tables named after `name` (made again if they
+        exist: one blocking of each name at a time)."""
         self.con = con
         self.rules = list(rules)
         self.dialect = linker._db_api.sql_dialect
+        self.name = name
         for rule in self.rules:
             con.execute(
-                f"CREATE TABLE {self._list_keys(rule)} AS {self._keys_sql(rule, list_records)}"
+                f"CREATE OR REPLACE TABLE {self._list_keys(rule)} AS "
+                f"{self._keys_sql(rule, list_records)}"
             )
 
-    @staticmethod
-    def _list_keys(rule: PreparedRule) -> str:
-        return f"__list_blocking_keys_{rule.match_key}"
+    def _list_keys(self, rule: PreparedRule) -> str:
+        return f"__{self.name}_blocking_keys_{rule.match_key}"
 
     def _keys_sql(self, rule: PreparedRule, table: str) -> str:
         """The keys for `rule` of the rows of `table`: the rule's columns (arrays exploded) and
@@ -227,6 +231,7 @@ class ScreeningSession:
     PREDICTIONS = "__screening_predictions"
     _MEMBERS = "__screening_list_profiles"
     _TF_LOOKUP = "tf_core_lookup"
+    _SUBSET = "__screening_subset_representatives"
 
     def __init__(
         self,
@@ -309,6 +314,7 @@ class ScreeningSession:
         self._sql: dict[float, str] = {}
         self._all_list_records = all_list_records
         self._row_scorer: RowScorer | None = None
+        self._subset: tuple[tuple[str, ...], ListSideBlocking] | None = None
 
     @staticmethod
     def _carried_columns(
@@ -379,12 +385,61 @@ class ScreeningSession:
     def blocked_pairs(self, mentions: pa.Table) -> pa.Table:
         """Register `mentions` as the session's mentions; their blocked pairs with the list
         profiles' representatives (`ListSideBlocking.pairs`)."""
+        self._register_mentions(mentions)
+        return self._blocking.pairs()
+
+    def _register_mentions(self, mentions: pa.Table) -> None:
         # The views over the mentions read them (and the lookup of their names' frequencies)
         # through these names; re-registering swaps the rows. The list side was made from the
         # lookup of the list names alone, which is all it looks up.
         self.con.register(MENTIONS, mentions)
         self.con.register(self._TF_LOOKUP, self.name_frequencies.with_mentions(mentions))
-        return self._blocking.pairs()
+
+    def mentions_blocked_with(self, mentions: pa.Table, entity_ids: Sequence[str]) -> pa.Table:
+        """The mention records of `mentions` that block with some list record of the entities
+        `entity_ids` (`_subset_blocking`): the only ones that can score against them."""
+        self.con.register(MENTIONS, mentions)
+        blocked = self._subset_blocking(entity_ids).pairs().column("join_key_r").unique()
+        return mentions.filter(pc.is_in(mentions.column("unique_id"), blocked))
+
+    def mentions_scored_with(
+        self, mentions: pa.Table, entity_ids: Sequence[str], threshold_match_probability: float
+    ) -> pa.Table:
+        """The mention records of `mentions` with a prediction at or above the threshold
+        against some list record of the entities `entity_ids`: the only ones that can match
+        those entities. Re-screening an archive for a list change scores just these against
+        every list, so rivals band as in a full screening. Only the pairs with those entities'
+        names (`_subset_blocking`) are scored here."""
+        self._register_mentions(mentions)
+        predictions = self._predict_pairs(
+            self._subset_blocking(entity_ids).pairs(),
+            threshold_match_probability,
+            ["unique_id_l", "unique_id_r"],
+        )
+        scored = self.con.sql(f"SELECT DISTINCT unique_id_r FROM {predictions}").to_arrow_table()
+        return mentions.filter(pc.is_in(mentions.column("unique_id"), scored.column(0)))
+
+    def _subset_blocking(self, entity_ids: Sequence[str]) -> ListSideBlocking:
+        """The blocking of mentions with the names of the entities `entity_ids` alone: made on
+        the first call for a set of entities, kept for the next calls with it."""
+        wanted = tuple(sorted(set(entity_ids)))
+        if self._subset is None or self._subset[0] != wanted:
+            self.con.register(
+                "__subset_entities", pa.table({"entity_id": pa.array(wanted, pa.string())})
+            )
+            try:
+                self.con.execute(
+                    f"CREATE OR REPLACE TABLE {self._SUBSET} AS SELECT * FROM {LIST_RECORDS} "
+                    f"WHERE unique_id IN (SELECT profile_id FROM {self._MEMBERS}) "
+                    "AND entity_id IN (SELECT entity_id FROM __subset_entities)"
+                )
+            finally:
+                self.con.unregister("__subset_entities")
+            blocking = ListSideBlocking(
+                self.con, self.linker, self._blocking.rules, self._SUBSET, name="subset"
+            )
+            self._subset = (wanted, blocking)
+        return self._subset[1]
 
     def blocked_record_pairs(self, mentions: pa.Table) -> pa.Table:
         """`blocked_pairs` with every list record of each representative's profile: the pairs
@@ -409,7 +464,15 @@ class ScreeningSession:
         in `con` holding the predictions at or above the threshold (replaced by the next
         batch), with only `columns` of Splink's (a prediction carries every column of both
         records: writing them all costs more than scoring)."""
-        pairs = self.blocked_pairs(mentions).combine_chunks()
+        return self._predict_pairs(
+            self.blocked_pairs(mentions), threshold_match_probability, columns
+        )
+
+    def _predict_pairs(
+        self, pairs: pa.Table, threshold_match_probability: float, columns: Sequence[str]
+    ) -> str:
+        """`predict` of the blocked `pairs` of the registered mentions."""
+        pairs = pairs.combine_chunks()
         # Scoring runs in as many parallel tasks as the pairs have Arrow batches (a DuckDB
         # table would give one per 122,880 rows: one core busy at 10,000 mentions).
         self.con.register(
