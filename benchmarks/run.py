@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchmarks import (
     api,
+    archive,
     counterparties,
     crosslist,
     decisions,
@@ -24,6 +25,7 @@ def main() -> None:
     counterparties.main()
     crosslist.main()
     api.main()
+    archive.main([])  # about 25 minutes: a 100,000-article archive ingested and re-screened
     scaling.main()  # last: about 25 minutes (throughput, then the scaling grid)
 
 
