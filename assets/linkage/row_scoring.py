@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,15 +22,23 @@ from sqlglot import exp
 
 from assets.linkage.rowsql import Row, UnsupportedSql, compile_expression, parse
 
-if TYPE_CHECKING:  # splink_run makes the row scorer of its session
-    from assets.linkage.splink_run import PreparedRule
-
 # Blocked pairs up to which Python scores faster than DuckDB: about 0.2 ms a pair here, against
 # some 250 ms of planning and a few milliseconds a thousand pairs there.
 MAX_ROW_PAIRS = 1_000
 # The tables of the first stage of Splink's scoring SQL: the blocked pair, the list record on
 # the left, the mention on the right.
 PAIR, LEFT, RIGHT = "b", "l", "r"
+
+
+@dataclass(frozen=True)
+class PreparedRule:
+    """One of a model's blocking rules, as the screening session's blocking
+    (`assets.linkage.splink_run.ListSideBlocking`) and the row scorer run it."""
+
+    match_key: str
+    condition: str  # the rule's SQL over `l` (a list record) and `r` (a mention)
+    columns: tuple[str, ...]  # the input columns it reads
+    exploded: tuple[str, ...]  # the array columns it explodes first
 
 
 @dataclass(frozen=True)

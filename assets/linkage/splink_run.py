@@ -35,7 +35,7 @@ from sqlglot import exp
 from assets.linkage.backend import DUCKDB_ENGINE, DuckDBBackend, LinkageEngine, SplinkBackend
 from assets.linkage.frequency import NameFrequency
 from assets.linkage.names import core_tokens
-from assets.linkage.row_scoring import RowScorer
+from assets.linkage.row_scoring import PreparedRule, RowScorer
 from assets.linkage.rowsql import UnsupportedSql
 
 MENTIONS = "mentions"
@@ -110,16 +110,6 @@ def copy_u(u_settings: Mapping[str, Any], linker: Any, description: str) -> None
 
 # Splink's composite record key: "<source dataset>-__-<unique id>".
 _KEY_SEPARATOR = "-__-"
-
-
-@dataclass(frozen=True)
-class PreparedRule:
-    """One of a model's blocking rules, as `ListSideBlocking` runs it."""
-
-    match_key: str
-    condition: str  # the rule's SQL over `l` (a list record) and `r` (a mention)
-    columns: tuple[str, ...]  # the input columns it reads
-    exploded: tuple[str, ...]  # the array columns it explodes first
 
 
 def prepared_rules(linker: Linker) -> list[PreparedRule]:
