@@ -25,6 +25,7 @@ from ../shared.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import multiprocessing as mp
@@ -507,30 +508,21 @@ def write_generated(folder: Path, count: int, ingested: int) -> dict[str, Any]:
                     }
                 )
                 stored = by_article.get(ids.get(article_url(template.number), ""), [])
-                for k, m in enumerate(stored):
+                # Mention ids of the clone, in the template's order (coreference points there).
+                clone_ids = {m.mention_id: f"{article_id}-{k:03d}" for k, m in enumerate(stored)}
+                for m in stored:
                     sentence = m.sentence
                     for old, new in swap.items():
                         sentence = sentence.replace(old, new)
                     made.append(
-                        Mention(
-                            mention_id=f"{article_id}-{k:03d}",
+                        dataclasses.replace(
+                            m,
+                            mention_id=clone_ids[m.mention_id],
                             article_id=article_id,
                             text=swap.get(m.text, m.text),
-                            label=m.label,
-                            schema_guess=m.schema_guess,
-                            start=m.start,
-                            end=m.end,
                             sentence=sentence,
-                            detector=m.detector,
-                            canonical_id=f"{article_id}-{stored.index(_canonical(stored, m)):03d}",
+                            canonical_id=clone_ids.get(m.canonical_id, clone_ids[m.mention_id]),
                             canonical_text=swap.get(m.canonical_text, m.canonical_text),
-                            sentence_countries=m.sentence_countries,
-                            attributed_countries=m.attributed_countries,
-                            article_countries=m.article_countries,
-                            role=m.role,
-                            birth_year_min=m.birth_year_min,
-                            birth_year_max=m.birth_year_max,
-                            identifiers=m.identifiers,
                         )
                     )
             now = utc_now()
@@ -548,14 +540,6 @@ def write_generated(folder: Path, count: int, ingested: int) -> dict[str, Any]:
             store_mentions(con, batch, [mentions_table(made, batch, str(model))])
         con.execute("CHECKPOINT")
     return {"seconds": time.perf_counter() - started}
-
-
-def _canonical(stored: list[Any], mention: Any) -> Any:
-    """The stored mention `mention` refers to (its coreference head), or itself."""
-    for other in stored:
-        if other.mention_id == mention.canonical_id:
-            return other
-    return mention
 
 
 def _rescreen_child(folder: str, overrides: dict[str, str], queue: Any) -> None:
@@ -661,25 +645,21 @@ def _spark_child(folder: str, mentions: int, queue: Any) -> None:
 def _load_lists(folder: Path, server: Any, sdn: Path) -> dict[str, str]:
     """Every bundled list (snapshot mode), OFAC SDN from `sdn` (its main file only, served
     by `server` to the live path), and the linkage records; the URL overrides used."""
-    import dataclasses
-
     import dagster as dg
 
     from assets.linkage.assets import list_records
-    from assets.sources import ofac_sdn
     from assets.sources.factory import build_list_asset
     from assets.sources.registry import LIST_SPECS
     from assets.sources.resources import ListFetcherResource
+    from benchmarks.lists import sdn_main_file_spec
     from tests.conftest import Reply
 
     body = gzip.decompress(sdn.read_bytes()) if sdn.suffix == ".gz" else sdn.read_bytes()
     url = server.route("/sdn.csv", Reply(body=body))
     overrides = {"sdn.csv": url}
     resources = _resources(folder, overrides)
-    spec = dataclasses.replace(
-        ofac_sdn.SPEC, live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv")
-    )
-    others = [build_list_asset(s) for s in LIST_SPECS if s.source_id != "ofac_sdn"]
+    spec = sdn_main_file_spec()
+    others = [build_list_asset(s) for s in LIST_SPECS if s.source_id != spec.source_id]
     offline = {
         **resources,
         "list_fetcher": ListFetcherResource(mode="snapshot", raw_dir=str(folder / "raw")),

@@ -3,6 +3,7 @@ and the changes between the two real OFAC SDN publications when ../shared is pre
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import tempfile
 import time
@@ -81,19 +82,23 @@ def bench_list_load() -> str:
     )
 
 
+def sdn_main_file_spec() -> ListSpec:
+    """OFAC SDN read from its main file alone (`sdn.csv`), so that two publications compare
+    on the same file set (the shared folder keeps only `sdn.csv` of the later one)."""
+    return dataclasses.replace(
+        ofac_sdn.SPEC, live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv")
+    )
+
+
 def bench_ofac_changes() -> str | None:
     """Load the 2023-12-28 SDN set, then the 2024-05-03 sdn.csv, and count the changes."""
     newer = SHARED_SDN / "2024-05-03" / "sdn.csv"
     if not newer.exists():
         print("../shared not present: skipping the real OFAC change report")
         return None
-    import dataclasses
-
     from tests.conftest import Reply, ScriptedServer
 
-    spec = dataclasses.replace(
-        ofac_sdn.SPEC, live_files=tuple(f for f in ofac_sdn.SPEC.live_files if f.name == "sdn.csv")
-    )
+    spec = sdn_main_file_spec()
     server = ScriptedServer()
     server.thread.start()
     try:

@@ -293,22 +293,8 @@ class Screener:
         known = self._blocking_names[1]
         new = [name for name in dict.fromkeys(names) if name not in known]
         if new:
-            probes = [
-                Mention(
-                    mention_id=str(i),
-                    article_id=str(i),
-                    text=name,
-                    label="OTHER",
-                    schema_guess="Unknown",
-                    start=0,
-                    end=len(name),
-                    sentence=name,
-                    detector="ner",
-                    canonical_id=str(i),
-                    canonical_text=name,
-                )
-                for i, name in enumerate(new)
-            ]
+            # Of no type ("any"): a person's keys too.
+            probes = [name_query(name, query_id=str(i)) for i, name in enumerate(new)]
             records = mention_records(probes, self._token_rarity())
             blocked = self.session().mentions_blocked_with(records, entity_ids)
             hit = {int(i) for i in blocked.column("unique_id").to_pylist()}

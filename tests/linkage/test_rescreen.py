@@ -24,7 +24,7 @@ from assets.articles.store import (
     mention_chunks,
     mention_name_chunks,
 )
-from assets.linkage.screen import Screener
+from assets.linkage.screen import Screener, name_query
 from assets.linkage.store import load_model
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
@@ -155,19 +155,7 @@ def test_rescreen_gives_a_full_screenings_matches_of_the_changed_entities(
 
 
 def test_rescreen_of_no_change_or_no_mention_is_empty(screener: Screener) -> None:
-    mention = Mention(
-        mention_id="m1",
-        article_id="a1",
-        text="Mahan Air",
-        label="ORG",
-        schema_guess="Organization",
-        start=0,
-        end=9,
-        sentence="Mahan Air",
-        detector="ner",
-        canonical_id="m1",
-        canonical_text="Mahan Air",
-    )
+    mention = name_query("Mahan Air", kind="org")
     assert screener.rescreen([mention], []).num_rows == 0
     assert screener.rescreen([], ["ofac_sdn:1"]).num_rows == 0
     # An entity no name blocks with: nothing.
